@@ -1,0 +1,133 @@
+package recognition
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+)
+
+// Reasons a frame is refused for registration, checked with errors.Is.
+// The window turns each into advice for people ("move closer").
+var (
+	ErrNoFace       = errors.New("no face found")
+	ErrManyFaces    = errors.New("more than one face")
+	ErrFaceTooSmall = errors.New("face too small")
+	ErrFaceCut      = errors.New("face not fully inside the frame")
+	ErrBlurred      = errors.New("face blurred")
+)
+
+// QualityOptions are the registration gate's thresholds.
+type QualityOptions struct {
+	MinFaceSide  int     // minimum face box side in pixels
+	MinInside    float64 // fraction of the face box that must lie inside the frame
+	MinSharpness float64 // minimum variance of the Laplacian of the normalised face
+}
+
+// DefaultQuality is calibrated on ../shared/testdata/faces: every face there
+// passes, the same faces under a 2-pixel Gaussian blur fail (see
+// TestQualityGate).
+var DefaultQuality = QualityOptions{MinFaceSide: 80, MinInside: 0.95, MinSharpness: 60}
+
+// Quality describes the single face of a frame that passed or failed the gate.
+type Quality struct {
+	FaceSide  int     // shorter side of the face box, pixels
+	Inside    float64 // fraction of the face box inside the frame
+	Sharpness float64 // variance of the Laplacian on the face scaled to 112×112
+}
+
+// Score is a 0..1 summary stored with a template.
+func (q Quality) Score() float32 {
+	s := q.Sharpness / 500
+	if s > 1 {
+		s = 1
+	}
+	return float32(s * q.Inside)
+}
+
+// CheckQuality decides whether a frame and the faces found in it make a
+// good registration sample: exactly one face, large enough, inside the
+// frame, sharp. The error wraps one of the Err* reasons above.
+func CheckQuality(img image.Image, faces []Face, opt QualityOptions) (Quality, error) {
+	switch len(faces) {
+	case 0:
+		return Quality{}, ErrNoFace
+	case 1:
+	default:
+		return Quality{}, fmt.Errorf("%w: %d faces in view", ErrManyFaces, len(faces))
+	}
+	f := faces[0]
+	bounds := img.Bounds()
+	q := Quality{FaceSide: min(f.Rect.Dx(), f.Rect.Dy())}
+	if area := f.Rect.Dx() * f.Rect.Dy(); area > 0 {
+		in := f.Rect.Intersect(bounds)
+		q.Inside = float64(in.Dx()*in.Dy()) / float64(area)
+	}
+	if q.FaceSide < opt.MinFaceSide {
+		return q, fmt.Errorf("%w: %d pixels, need %d", ErrFaceTooSmall, q.FaceSide, opt.MinFaceSide)
+	}
+	if q.Inside < opt.MinInside {
+		return q, fmt.Errorf("%w: %.0f%% inside", ErrFaceCut, 100*q.Inside)
+	}
+	for _, p := range f.Landmarks {
+		if !p.In(bounds) {
+			return q, fmt.Errorf("%w: landmark at %v outside %v", ErrFaceCut, p, bounds)
+		}
+	}
+	q.Sharpness = Sharpness(img, f.Rect.Intersect(bounds))
+	if q.Sharpness < opt.MinSharpness {
+		return q, fmt.Errorf("%w: sharpness %.0f, need %.0f", ErrBlurred, q.Sharpness, opt.MinSharpness)
+	}
+	return q, nil
+}
+
+// sharpSide is the size faces are scaled to before measuring sharpness, so
+// the measure does not depend on how far away the face is.
+const sharpSide = 112
+
+// Sharpness is the variance of the 4-neighbour Laplacian over region r of
+// img, after scaling r to 112×112 grey by box averaging. Blur removes the
+// high frequencies the Laplacian responds to.
+func Sharpness(img image.Image, r image.Rectangle) float64 {
+	if r.Empty() {
+		return 0
+	}
+	gray := image.NewGray(image.Rect(0, 0, r.Dx(), r.Dy()))
+	draw.Draw(gray, gray.Bounds(), img, r.Min, draw.Src)
+	small := boxScale(gray, sharpSide)
+	var sum, sum2 float64
+	n := 0
+	for y := 1; y < sharpSide-1; y++ {
+		for x := 1; x < sharpSide-1; x++ {
+			i := y*sharpSide + x
+			l := 4*small[i] - small[i-1] - small[i+1] - small[i-sharpSide] - small[i+sharpSide]
+			sum += l
+			sum2 += l * l
+			n++
+		}
+	}
+	mean := sum / float64(n)
+	return sum2/float64(n) - mean*mean
+}
+
+// boxScale resamples g to side×side by averaging the source pixels that
+// fall in each destination pixel (nearest when upscaling).
+func boxScale(g *image.Gray, side int) []float64 {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	out := make([]float64, side*side)
+	for y := range side {
+		y0, y1 := y*h/side, max((y+1)*h/side, y*h/side+1)
+		for x := range side {
+			x0, x1 := x*w/side, max((x+1)*w/side, x*w/side+1)
+			var s float64
+			for yy := y0; yy < y1; yy++ {
+				row := g.Pix[yy*g.Stride:]
+				for xx := x0; xx < x1; xx++ {
+					s += float64(row[xx])
+				}
+			}
+			out[y*side+x] = s / float64((y1-y0)*(x1-x0))
+		}
+	}
+	return out
+}
