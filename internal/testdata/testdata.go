@@ -101,7 +101,7 @@ func Photos(t testing.TB) []Photo {
 // Idol is a reference descriptor made by the original dlib model.
 type Idol struct {
 	ID, Name, Band string
-	Descriptor recognition.Descriptor
+	Descriptor     recognition.Descriptor
 }
 
 // Idols reads faces/idols.json: 1,286 descriptors of 552 people.

@@ -15,7 +15,7 @@ import (
 // README states them. The test fails if the engine or the threshold drift
 // beyond them.
 const (
-	statedFAR = 0.0 // different-person pairs accepted at recognition.DefaultThreshold
+	statedFAR = 0.0  // different-person pairs accepted at recognition.DefaultThreshold
 	statedFRR = 0.15 // same-person pairs rejected at recognition.DefaultThreshold
 )
 
