@@ -1,0 +1,217 @@
+// Package app is the Fyne window of Face Login: a live camera preview with
+// face boxes and landmark contours, and the Login, Register, Users and
+// Settings screens. It talks to the camera, the recognition engine and the
+// user store only through the small interfaces in deps.go, so it builds and
+// tests without cgo.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Deps are what the window drives. Camera, Engine and Users are required.
+type Deps struct {
+	Camera  FrameSource
+	Engine  Engine
+	Quality QualityGate // nil: a basic one-face-inside-the-frame check
+	Users   Directory
+}
+
+// Options tune the window. Zero values take the defaults noted.
+type Options struct {
+	Title string // window title; "Face Login"
+	// Defaults are the settings used where the person has saved none
+	// (see LoadSettings). Defaults.Threshold 0 means DefaultThreshold.
+	Defaults Settings
+	// RegisterFrames is the number of good frames a registration stores; 5.
+	RegisterFrames int
+	// LoginFrames is the number of frames a login decides from; 3.
+	LoginFrames int
+	// CaptureTimeout bounds one registration or login; 15 s.
+	CaptureTimeout time.Duration
+	// Poll is how often the preview asks the camera for a new frame; 4 ms.
+	Poll time.Duration
+	// Logger receives one line per decision (registration, login, user
+	// changes) and failures; slog.Default().
+	Logger *slog.Logger
+	// OnSettingsSaved, if set, is called on the UI goroutine after the
+	// person saves settings.
+	OnSettingsSaved func(Settings)
+}
+
+// DefaultThreshold is the distance under which two descriptors are taken for
+// the same person when no threshold is configured. dlib's usual 0.6 lets
+// lookalikes through on our test photos, so the default is stricter.
+const DefaultThreshold = 0.5
+
+// UI is the main window and its screens.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	deps Deps
+	opts Options
+	log  *slog.Logger
+
+	// do runs f on the UI goroutine; fyne.Do, replaced by tests with a
+	// queue they drain themselves.
+	do func(f func())
+
+	threshold atomic.Uint32 // float32 bits; read by the detection goroutine
+
+	// busy is true while a registration, login or re-enrolment uses the
+	// camera. UI goroutine only.
+	busy bool
+
+	preview  *preview
+	strip    *descriptorStrip
+	login    *loginScreen
+	register *registerScreen
+	users    *usersScreen
+	settings *settingsScreen
+	tabs     *container.AppTabs
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started bool
+}
+
+// New builds the main window on a. Nothing runs until Start (or
+// ShowAndRun).
+func New(a fyne.App, deps Deps, opts Options) *UI {
+	return newUI(a, deps, opts, fyne.Do)
+}
+
+func newUI(a fyne.App, deps Deps, opts Options, do func(func())) *UI {
+	if opts.Title == "" {
+		opts.Title = "Face Login"
+	}
+	if opts.Defaults.Threshold <= 0 {
+		opts.Defaults.Threshold = DefaultThreshold
+	}
+	if opts.RegisterFrames <= 0 {
+		opts.RegisterFrames = 5
+	}
+	if opts.LoginFrames <= 0 {
+		opts.LoginFrames = 3
+	}
+	if opts.CaptureTimeout <= 0 {
+		opts.CaptureTimeout = 15 * time.Second
+	}
+	if opts.Poll <= 0 {
+		opts.Poll = 4 * time.Millisecond
+	}
+	if deps.Quality == nil {
+		deps.Quality = basicGate
+	}
+	u := &UI{app: a, deps: deps, opts: opts, log: opts.Logger, do: do}
+	if u.log == nil {
+		u.log = slog.Default()
+	}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	s := LoadSettings(a.Preferences(), opts.Defaults)
+	u.setThreshold(s.Threshold)
+
+	u.win = a.NewWindow(opts.Title)
+	u.strip = newDescriptorStrip()
+	u.preview = newPreview(u)
+	u.login = newLoginScreen(u)
+	u.register = newRegisterScreen(u)
+	u.users = newUsersScreen(u)
+	u.settings = newSettingsScreen(u, s)
+	u.tabs = container.NewAppTabs(
+		container.NewTabItem("Login", u.login.content),
+		container.NewTabItem("Register", u.register.content),
+		container.NewTabItem("Users", u.users.content),
+		container.NewTabItem("Settings", u.settings.content),
+	)
+	u.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == u.users.content {
+			u.users.reload()
+		}
+	}
+	split := container.NewHSplit(u.preview.content, u.tabs)
+	split.Offset = 0.62
+	u.win.SetContent(split)
+	u.win.Resize(fyne.NewSize(1100, 640))
+	u.win.SetOnClosed(u.Stop)
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Start starts the preview and detection goroutines. Call it once, from the
+// UI goroutine (before or after showing the window).
+func (u *UI) Start() {
+	if u.started {
+		return
+	}
+	u.started = true
+	u.preview.start(u.ctx, &u.wg)
+}
+
+// Stop stops every goroutine of the window and waits for them. It does not
+// close the camera, engine or store; their owner does.
+func (u *UI) Stop() {
+	u.cancel()
+	u.wg.Wait()
+}
+
+// ShowAndRun starts the window and runs the Fyne event loop until the
+// window closes.
+func (u *UI) ShowAndRun() {
+	u.Start()
+	u.win.ShowAndRun()
+	u.Stop()
+}
+
+// Stats are counters for measuring the window.
+type Stats struct {
+	Displayed  uint64 // frames shown in the preview
+	Detections uint64 // engine calls finished
+}
+
+// Stats returns the counters so far. Safe from any goroutine.
+func (u *UI) Stats() Stats {
+	return Stats{Displayed: u.preview.displayed.Load(), Detections: u.preview.detections.Load()}
+}
+
+func (u *UI) setThreshold(t float32) { u.threshold.Store(math.Float32bits(t)) }
+
+// currentThreshold is the matching threshold in force. Any goroutine.
+func (u *UI) currentThreshold() float32 { return math.Float32frombits(u.threshold.Load()) }
+
+// beginCapture claims the camera for a registration, login or re-enrolment.
+// UI goroutine only.
+func (u *UI) beginCapture() bool {
+	if u.busy {
+		return false
+	}
+	u.setBusy(true)
+	return true
+}
+
+// endCapture releases the camera. UI goroutine only.
+func (u *UI) endCapture() { u.setBusy(false) }
+
+func (u *UI) setBusy(b bool) {
+	u.busy = b
+	for _, btn := range []*widget.Button{u.login.button, u.register.button} {
+		if b {
+			btn.Disable()
+		} else {
+			btn.Enable()
+		}
+	}
+	u.users.updateButtons()
+}

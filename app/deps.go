@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"image"
+	"time"
+
+	"facelogin/recognition"
+)
+
+// FrameSource is the camera as the window sees it: the newest frame and a
+// status line. Latest must not block; seq grows by one or more with every
+// new frame, so a consumer can tell a new frame from one it already has.
+// Consumers never modify the returned image.
+type FrameSource interface {
+	Latest() (img image.Image, seq uint64, ok bool)
+	Status() CameraStatus
+}
+
+// CameraStatus is what the window shows about the camera, written for
+// people: "camera unplugged — retrying in 2s" with OK false, or a short
+// description of the live source ("/dev/video0 640×480 30 fps") with OK true.
+type CameraStatus struct {
+	OK      bool
+	Message string
+}
+
+// Engine finds faces in one image: boxes, landmarks (68 points) and
+// descriptors, in the image's coordinates, in one call. The window calls it
+// from one goroutine only, never two calls at once.
+type Engine interface {
+	Recognize(img image.Image) ([]recognition.Face, error)
+}
+
+// QualityGate decides whether a frame is good enough to become an enrolled
+// template. It returns a score (higher is better, stored with the template)
+// or one of the rejection errors below (ErrNoFace, ErrSeveralFaces,
+// ErrFaceTooSmall, ErrFaceBlurred, ErrFaceCutOff, ErrFaceTurned, ErrTooDark),
+// possibly wrapped; the window tells people what to do about each. A nil
+// gate accepts any frame with exactly one face that lies inside the frame and
+// is at least a sixth of its shorter side.
+type QualityGate func(img image.Image, faces []recognition.Face) (score float32, err error)
+
+// Directory is the set of enrolled users: the store plus the in-memory
+// matcher. Methods that take a context may touch the database and are only
+// called from background goroutines. Errors the window explains to people are
+// ErrNameTaken, ErrInvalidName and ErrUnknownUser (wrapping is fine);
+// anything else is shown as a database failure and logged.
+type Directory interface {
+	// CheckName reports whether username may be registered: nil, or
+	// ErrInvalidName or ErrNameTaken. Called before the camera work starts.
+	CheckName(ctx context.Context, username string) error
+	// Enroll stores a new user with templates and their quality scores
+	// (same length).
+	Enroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
+	// ReEnroll replaces all templates of an existing user.
+	ReEnroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
+	// Identify finds the nearest enrolled user of d (in memory, fast).
+	Identify(d *recognition.Descriptor) Match
+	// Verify returns the distance from d to the nearest template of username.
+	Verify(ctx context.Context, username string, d *recognition.Descriptor) (float32, error)
+	// List returns every user, in the order to show them.
+	List(ctx context.Context) ([]UserInfo, error)
+	Rename(ctx context.Context, oldName, newName string) error
+	Delete(ctx context.Context, username string) error
+	// RecordLogin notes a login attempt. username is "" when nobody was
+	// recognised.
+	RecordLogin(ctx context.Context, username string, distance float32, success bool) error
+	// Backend names the database in use, for the settings screen
+	// ("SQLite /home/me/.local/share/facelogin/users.db").
+	Backend() string
+}
+
+// Match is the nearest user of a descriptor. It has the same fields as
+// recognition.Match, so an adapter converts with app.Match(m).
+type Match struct {
+	// User owns the nearest template ("" when nobody is enrolled);
+	// Distance is the Euclidean distance to it.
+	User     string
+	Distance float32
+	// SecondUser is the nearest other user, SecondDistance the distance to
+	// that user's nearest template (+Inf when there is none).
+	SecondUser     string
+	SecondDistance float32
+}
+
+// UserInfo is one row of the users screen.
+type UserInfo struct {
+	Name      string
+	Templates int
+	LastLogin time.Time // zero: never logged in
+}
+
+// Errors a Directory returns for things people can fix.
+var (
+	ErrNameTaken   = errors.New("app: username already taken")
+	ErrInvalidName = errors.New("app: invalid username")
+	ErrUnknownUser = errors.New("app: unknown user")
+)
+
+// Rejections of a frame by the quality gate.
+var (
+	ErrNoFace       = errors.New("app: no face in view")
+	ErrSeveralFaces = errors.New("app: several faces in view")
+	ErrFaceTooSmall = errors.New("app: face too small")
+	ErrFaceBlurred  = errors.New("app: face blurred")
+	ErrFaceCutOff   = errors.New("app: face not inside the frame")
+	ErrFaceTurned   = errors.New("app: face turned away")
+	ErrTooDark      = errors.New("app: image too dark")
+	// ErrDifferentFace: a frame's face is far from the frames collected
+	// before it in the same registration (someone else stepped in).
+	ErrDifferentFace = errors.New("app: face differs from the previous frames")
+)
+
+// basicGate is the gate used when Deps.Quality is nil.
+func basicGate(img image.Image, faces []recognition.Face) (float32, error) {
+	switch {
+	case len(faces) == 0:
+		return 0, ErrNoFace
+	case len(faces) > 1:
+		return 0, ErrSeveralFaces
+	}
+	b := img.Bounds()
+	r := faces[0].Rect
+	if !r.In(b) {
+		return 0, ErrFaceCutOff
+	}
+	side := min(b.Dx(), b.Dy())
+	if r.Dx()*6 < side {
+		return 0, ErrFaceTooSmall
+	}
+	return float32(r.Dx()) / float32(side), nil
+}

@@ -1,0 +1,51 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+)
+
+// rejectionAdvice tells a person what to do about a frame the quality gate
+// refused.
+func rejectionAdvice(err error) string {
+	switch {
+	case errors.Is(err, ErrNoFace):
+		return "No face in view — look at the camera"
+	case errors.Is(err, ErrSeveralFaces):
+		return "Only one face please"
+	case errors.Is(err, ErrFaceTooSmall):
+		return "Move closer"
+	case errors.Is(err, ErrFaceBlurred):
+		return "Hold still"
+	case errors.Is(err, ErrFaceCutOff):
+		return "Move into the middle of the picture"
+	case errors.Is(err, ErrFaceTurned):
+		return "Look straight at the camera"
+	case errors.Is(err, ErrTooDark):
+		return "More light please"
+	case errors.Is(err, ErrDifferentFace):
+		return "Keep the same face in view"
+	case errors.Is(err, errEngine):
+		return "Face detection failed — see the log"
+	default:
+		return "This frame can't be used — keep looking at the camera"
+	}
+}
+
+// nameAdvice explains a refused username.
+func nameAdvice(name string, err error) string {
+	switch {
+	case errors.Is(err, ErrNameTaken):
+		return fmt.Sprintf("The name “%s” is taken — choose another", name)
+	case errors.Is(err, ErrInvalidName):
+		return "That name can't be used — use letters, digits, '.', '_' or '-' (no spaces), at most 64 characters"
+	case errors.Is(err, ErrUnknownUser):
+		return fmt.Sprintf("There is no user called “%s”", name)
+	default:
+		return "The user database is not working — see the log"
+	}
+}
+
+// errEngine wraps a failure of the engine inside a detection, so it reaches
+// people as "detection failed" rather than as a bad frame.
+var errEngine = errors.New("app: engine")

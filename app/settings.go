@@ -1,0 +1,132 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Settings are what the person may change and keep between runs.
+type Settings struct {
+	// CameraSource is what --camera takes: a device index, a /dev/videoN
+	// path, a video file, an image-sequence pattern or a stream URL.
+	CameraSource string
+	// Threshold is the largest descriptor distance accepted as the same
+	// person.
+	Threshold float32
+	// ModelsDir holds the dlib model files.
+	ModelsDir string
+}
+
+// Preference keys of Settings.
+const (
+	PrefCameraSource = "camera.source"
+	PrefThreshold    = "recognition.threshold"
+	PrefModelsDir    = "models.dir"
+)
+
+// Threshold range offered by the settings screen.
+const (
+	MinThreshold = 0.30
+	MaxThreshold = 0.80
+)
+
+// LoadSettings returns the saved settings, taking def for any not saved.
+// cmd/ calls it to pick the camera and models before the window exists.
+func LoadSettings(p fyne.Preferences, def Settings) Settings {
+	s := Settings{
+		CameraSource: p.StringWithFallback(PrefCameraSource, def.CameraSource),
+		Threshold:    float32(p.FloatWithFallback(PrefThreshold, float64(def.Threshold))),
+		ModelsDir:    p.StringWithFallback(PrefModelsDir, def.ModelsDir),
+	}
+	if s.Threshold < MinThreshold || s.Threshold > MaxThreshold {
+		s.Threshold = def.Threshold
+	}
+	return s
+}
+
+// SaveSettings keeps s in p.
+func SaveSettings(p fyne.Preferences, s Settings) {
+	p.SetString(PrefCameraSource, s.CameraSource)
+	p.SetFloat(PrefThreshold, float64(s.Threshold))
+	p.SetString(PrefModelsDir, s.ModelsDir)
+}
+
+// settingsScreen edits Settings. The threshold applies at once; the camera
+// and models are opened at start, so their changes apply at the next start.
+type settingsScreen struct {
+	u              *UI
+	camera         *widget.Entry
+	threshold      *widget.Slider
+	thresholdLabel *widget.Label
+	database       *widget.Label
+	models         *widget.Entry
+	save           *widget.Button
+	message        *widget.Label
+	content        fyne.CanvasObject
+}
+
+func newSettingsScreen(u *UI, s Settings) *settingsScreen {
+	st := &settingsScreen{u: u}
+	st.camera = widget.NewEntry()
+	st.camera.SetText(s.CameraSource)
+	st.camera.SetPlaceHolder("0, /dev/video0, video.mp4, frames/%03d.jpg or rtsp://…")
+	st.thresholdLabel = widget.NewLabel("")
+	st.threshold = widget.NewSlider(MinThreshold, MaxThreshold)
+	st.threshold.Step = 0.01
+	st.threshold.OnChanged = func(v float64) { st.showThreshold(v) }
+	st.threshold.SetValue(float64(s.Threshold))
+	st.showThreshold(st.threshold.Value)
+	st.database = widget.NewLabel(u.deps.Users.Backend())
+	st.database.Wrapping = fyne.TextWrapBreak
+	st.database.Selectable = true
+	st.models = widget.NewEntry()
+	st.models.SetText(s.ModelsDir)
+	st.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: st.onSave}
+	st.message = widget.NewLabel("")
+	st.message.Wrapping = fyne.TextWrapWord
+	form := widget.NewForm(
+		widget.NewFormItem("Camera source", st.camera),
+		widget.NewFormItem("Threshold", container.NewBorder(nil, nil, nil, st.thresholdLabel, st.threshold)),
+		widget.NewFormItem("Database", st.database),
+		widget.NewFormItem("Models directory", st.models),
+	)
+	help := widget.NewLabel("Lower thresholds refuse more lookalikes and more bad frames of the right person.")
+	help.Wrapping = fyne.TextWrapWord
+	st.content = container.NewVBox(form, help, st.save, st.message)
+	return st
+}
+
+func (st *settingsScreen) showThreshold(v float64) {
+	st.thresholdLabel.SetText(fmt.Sprintf("%.2f", v))
+}
+
+// current reads the form.
+func (st *settingsScreen) current() Settings {
+	return Settings{
+		CameraSource: strings.TrimSpace(st.camera.Text),
+		Threshold:    float32(st.threshold.Value),
+		ModelsDir:    strings.TrimSpace(st.models.Text),
+	}
+}
+
+func (st *settingsScreen) onSave() {
+	u := st.u
+	s := st.current()
+	old := LoadSettings(u.app.Preferences(), u.opts.Defaults)
+	SaveSettings(u.app.Preferences(), s)
+	u.setThreshold(s.Threshold)
+	u.log.Info("settings saved", "camera", s.CameraSource, "threshold", s.Threshold, "models", s.ModelsDir)
+	msg := "Saved."
+	if s.CameraSource != old.CameraSource || s.ModelsDir != old.ModelsDir {
+		msg = "Saved. The new camera source and models directory are used from the next start."
+	}
+	st.message.Importance = widget.SuccessImportance
+	st.message.SetText(msg)
+	if u.opts.OnSettingsSaved != nil {
+		u.opts.OnSettingsSaved(s)
+	}
+}
