@@ -1,0 +1,84 @@
+# Face Login. On a fresh Debian 12 machine `make run` and `make test` are the
+# only commands to type: each installs what is missing first.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/facelogin
+
+# Where the three dlib models live (the app's default is the same XDG path).
+XDG_DATA_HOME ?= $(HOME)/.local/share
+MODELS_DIR ?= $(XDG_DATA_HOME)/facelogin/models
+# The CNN face detector is the one model no Debian or npm package ships:
+# copied from here when present (tests use the shared test data); online
+# users get it from dlib.net instead (`facelogin models install --online`).
+CNN_MODEL ?= $(wildcard $(CURDIR)/../shared/testdata/models/mmod_human_face_detector.dat)
+
+# Debian packages the build, the tests and the app need.
+APT_PACKAGES := pkg-config libopencv-dev libdlib-dev libdlib-data libatlas-base-dev \
+	libopenblas0-pthread libjpeg62-turbo-dev libgl1-mesa-dev xorg-dev xvfb xauth \
+	mariadb-server xdotool imagemagick ffmpeg ca-certificates
+
+export LANG := C.UTF-8
+export OPENCV_LOG_LEVEL := ERROR
+export FACELOGIN_MODELS := $(MODELS_DIR)
+
+FUZZTIME ?= 20s
+
+.PHONY: all deps models build run test test-unit test-race fuzz bench vet clean
+
+all: build
+
+# deps: install the Debian packages that are missing (idempotent; a no-op
+# when all are present) and make OpenBLAS the BLAS dlib resolves at run time.
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; done; \
+		command -v npm >/dev/null || echo nodejs npm); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing:" $$missing; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+	@blas=$$(readlink -f /usr/lib/x86_64-linux-gnu/libblas.so.3); \
+	case "$$blas" in *openblas*) ;; *) \
+		echo "deps: selecting OpenBLAS for libblas.so.3 (was $$blas)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO update-alternatives --set libblas.so.3-x86_64-linux-gnu \
+			/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 ;; esac
+	@command -v $(GO) >/dev/null || { echo "deps: Go is missing: install Go 1.21 or newer from go.dev (go.mod then fetches Go 1.26 itself)"; exit 1; }
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/facelogin
+
+# models: install the three dlib models into MODELS_DIR without dlib.net
+# (68-point predictor from libdlib-data, ResNet rebuilt from the face-api
+# npm package, CNN detector copied from CNN_MODEL), then verify them.
+models: build
+	$(BIN) models install --dir "$(MODELS_DIR)" $(if $(CNN_MODEL),--cnn-model "$(CNN_MODEL)")
+	$(BIN) models verify --dir "$(MODELS_DIR)"
+
+run: models
+	$(BIN) --models "$(MODELS_DIR)" $(ARGS)
+
+vet:
+	$(GO) vet ./...
+
+# test: every test, with the real models, MariaDB and Xvfb. CI=true turns
+# every would-be skip into a failure.
+test: models vet test-unit test-race fuzz
+
+test-unit:
+	$(GO) test -count=1 -timeout 40m ./...
+
+test-race:
+	$(GO) test -count=1 -race -timeout 20m ./app/ ./camera/ ./recognition/
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeImage$$' -fuzztime $(FUZZTIME) ./recognition/
+
+bench: models
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK          = 0
+	exitNoMatch     = 1 // not recognised, verification refused
+	exitUsage       = 2 // bad command line
+	exitInput       = 3 // unreadable image, no face, invalid name, name taken
+	exitModels      = 4 // models missing or broken
+	exitDatabase    = 5 // database unreachable, wrong key
+	exitInternal    = 6 // anything else
+)
+
+// exitError carries an exit code and a message for people.
+type exitError struct {
+	code int
+	msg  string
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err != nil && e.msg == "" {
+		return e.err.Error()
+	}
+	return e.msg
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+func fail(code int, err error, format string, args ...any) error {
+	return &exitError{code: code, msg: fmt.Sprintf(format, args...), err: err}
+}
+
+type command struct {
+	name, args, help string
+	run              func(env *env, args []string) error
+}
+
+// env is what every command gets: its output streams and the global flags.
+type env struct {
+	stdout, stderr io.Writer
+	json           bool
+}
+
+func (e *env) printJSON(v any) error {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func commands() []command {
+	return []command{
+		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
+		{"version", "", "print the version, the models directory and the BLAS in use", cmdVersion},
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) > 0 {
+		for _, c := range commands() {
+			if args[0] == c.name {
+				return finish(e, c.run(e, args[1:]))
+			}
+		}
+		if !strings.HasPrefix(args[0], "-") {
+			fmt.Fprintf(stderr, "facelogin: unknown command %q\n\n", args[0])
+			usage(stderr)
+			return exitUsage
+		}
+	}
+	return finish(e, runWindow(e, args))
+}
+
+func finish(e *env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		if xe.msg != "" {
+			fmt.Fprintf(e.stderr, "facelogin: %s\n", xe.msg)
+		}
+		return xe.code
+	}
+	fmt.Fprintf(e.stderr, "facelogin: %v\n", err)
+	return exitInternal
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage:\n  facelogin [--camera SRC] [--models DIR] [--db DSN] [--kiosk]   open the window\n")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
+	}
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal.\n")
+}
+
+// newFlags makes a command's flag set that reports errors as usage errors.
+func newFlags(e *env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("facelogin "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return &exitError{code: exitUsage, err: err}
+	}
+	return nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
+)
+
+type detectedFace struct {
+	Rect       [4]int                 `json:"rect"` // x0, y0, x1, y1
+	Landmarks  [][2]int               `json:"landmarks"`
+	Descriptor recognition.Descriptor `json:"descriptor"`
+}
+
+type detectResult struct {
+	File  string         `json:"file"`
+	Faces []detectedFace `json:"faces"`
+	Error string         `json:"error,omitempty"`
+}
+
+func cmdDetect(e *env, args []string) error {
+	fs := newFlags(e, "detect")
+	modelsFlag := fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)")
+	fs.BoolVar(&e.json, "json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return fail(exitUsage, nil, "detect: give at least one image file")
+	}
+	eng, err := openEngine(*modelsFlag, true)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+
+	var results []detectResult
+	failed := 0
+	for _, path := range fs.Args() {
+		r := detectResult{File: path, Faces: []detectedFace{}}
+		faces, err := detectFile(eng, path)
+		if err != nil {
+			r.Error = err.Error()
+			failed++
+		}
+		for _, f := range faces {
+			df := detectedFace{Rect: [4]int{f.Rect.Min.X, f.Rect.Min.Y, f.Rect.Max.X, f.Rect.Max.Y}, Descriptor: f.Descriptor}
+			for _, p := range f.Landmarks {
+				df.Landmarks = append(df.Landmarks, [2]int{p.X, p.Y})
+			}
+			r.Faces = append(r.Faces, df)
+		}
+		results = append(results, r)
+		if !e.json {
+			printDetect(e, r)
+		}
+	}
+	if e.json {
+		if err := e.printJSON(results); err != nil {
+			return err
+		}
+	}
+	if failed > 0 {
+		return fail(exitInput, nil, "%d of %d images could not be read", failed, len(results))
+	}
+	return nil
+}
+
+func detectFile(eng *dlib.Engine, path string) ([]recognition.Face, error) {
+	img, err := recognition.LoadImageFile(path)
+	if err != nil {
+		return nil, explainImageError(path, err)
+	}
+	return eng.Recognize(recognition.Opaque(img))
+}
+
+// explainImageError turns a load failure into words for people.
+func explainImageError(path string, err error) error {
+	switch {
+	case errors.Is(err, recognition.ErrEmptyImage):
+		return fmt.Errorf("%s is empty: choose a JPEG or PNG photo", path)
+	case errors.Is(err, recognition.ErrUnknownFormat):
+		return fmt.Errorf("%s is not a JPEG, PNG or GIF image", path)
+	case errors.Is(err, recognition.ErrCorruptImage):
+		return fmt.Errorf("%s is damaged or cut short (%v): export it again", path, errors.Unwrap(err))
+	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
+		errors.Is(err, recognition.ErrImageFileLarge):
+		return err
+	}
+	return err // os errors name the file already
+}
+
+func printDetect(e *env, r detectResult) {
+	if r.Error != "" {
+		fmt.Fprintf(e.stderr, "%s: %s\n", r.File, r.Error)
+		return
+	}
+	fmt.Fprintf(e.stdout, "%s: %d face(s)\n", r.File, len(r.Faces))
+	for i, f := range r.Faces {
+		fmt.Fprintf(e.stdout, "  face %d: box (%d,%d)-(%d,%d), %d landmarks\n", i+1, f.Rect[0], f.Rect[1], f.Rect[2], f.Rect[3], len(f.Landmarks))
+		pts := make([]string, len(f.Landmarks))
+		for j, p := range f.Landmarks {
+			pts[j] = fmt.Sprintf("%d,%d", p[0], p[1])
+		}
+		fmt.Fprintf(e.stdout, "    landmarks: %s\n", strings.Join(pts, " "))
+		vals := make([]string, len(f.Descriptor))
+		for j, v := range f.Descriptor {
+			vals[j] = fmt.Sprintf("%.4f", v)
+		}
+		fmt.Fprintf(e.stdout, "    descriptor: %s\n", strings.Join(vals, " "))
+	}
+}
+
+// openEngine loads the models, translating failure into advice. photos
+// turns on upsampling, which finds small faces in photos at a cost too high
+// for live video.
+func openEngine(dirFlag string, photos bool) (*dlib.Engine, error) {
+	dir := modelsDir(dirFlag)
+	opt := dlib.DefaultOptions
+	opt.Upsample = photos
+	eng, err := dlib.Open(dir, opt)
+	if err != nil {
+		return nil, fail(exitModels, err, "%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", err)
+	}
+	return eng, nil
+}
+
