@@ -1,0 +1,185 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+)
+
+// EventKind says what an audit event records.
+type EventKind string
+
+// The kinds of audit events.
+const (
+	EventRegister       EventKind = "register"
+	EventTemplatesAdded EventKind = "templates_added"
+	EventReRegister     EventKind = "re_register"
+	EventLoginSuccess   EventKind = "login_success"
+	EventLoginFailure   EventKind = "login_failure"
+	EventRename         EventKind = "rename"
+	EventDisable        EventKind = "disable"
+	EventEnable         EventKind = "enable"
+	EventDelete         EventKind = "delete"
+	EventImport         EventKind = "import"
+)
+
+// Event is one line of the audit log.
+type Event struct {
+	ID          int64
+	At          time.Time
+	Kind        EventKind
+	UserID      int64  // 0 when no user was identified
+	Username    string // the name at the time, kept after deletion
+	Distance    float32
+	HasDistance bool
+	Station     string
+	Detail      string
+}
+
+// LoginAttempt is what the login screen or `facelogin identify/verify`
+// reports. For a failure, UserID and Username name the nearest or claimed
+// user if there was one.
+type LoginAttempt struct {
+	Success     bool
+	UserID      int64
+	Username    string
+	Distance    float32
+	HasDistance bool
+	Detail      string // e.g. "no face", "not recognised", "user disabled"
+}
+
+// Events reads and writes the audit log.
+type Events struct{ s *Store }
+
+// pruneEvery is how many events a process records between two checks of the
+// audit log's cap.
+const pruneEvery = 512
+
+// RecordLogin writes a login success or failure. The log is capped at
+// Config.MaxEvents: the oldest events are pruned now and then.
+func (e *Events) RecordLogin(ctx context.Context, a LoginAttempt) error {
+	kind := EventLoginFailure
+	if a.Success {
+		kind = EventLoginSuccess
+	}
+	ev := Event{Kind: kind, UserID: a.UserID, Username: a.Username, Distance: a.Distance, HasDistance: a.HasDistance, Detail: a.Detail}
+	if err := e.s.inTx(ctx, "record login", func(tx *sql.Tx) error { return e.s.recordTx(ctx, tx, ev) }); err != nil {
+		return err
+	}
+	if e.s.maxEvents > 0 && e.s.events.Add(1)%pruneEvery == 0 {
+		if _, err := e.Prune(ctx, time.Time{}, e.s.maxEvents); err != nil {
+			e.s.log.Warn("store: prune audit log", "err", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, ev Event) error {
+	var userID, distance any
+	if ev.UserID != 0 {
+		userID = ev.UserID
+	}
+	if ev.HasDistance {
+		distance = ev.Distance
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (at, kind, user_id, username, distance, station, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, now(), string(ev.Kind), userID, truncate(ev.Username, 64), distance,
+		s.station, truncate(ev.Detail, 500))
+	return err
+}
+
+// EventFilter selects audit events. The zero value selects the newest 100.
+type EventFilter struct {
+	UserID int64       // 0: any
+	Kinds  []EventKind // empty: any
+	Since  time.Time   // zero: any
+	Limit  int         // 0: 100
+}
+
+// List returns audit events, newest first.
+func (e *Events) List(ctx context.Context, f EventFilter) ([]Event, error) {
+	var where []string
+	var args []any
+	if f.UserID != 0 {
+		where = append(where, "user_id = ?")
+		args = append(args, f.UserID)
+	}
+	if len(f.Kinds) > 0 {
+		where = append(where, "kind IN (?"+strings.Repeat(", ?", len(f.Kinds)-1)+")")
+		for _, k := range f.Kinds {
+			args = append(args, string(k))
+		}
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "at >= ?")
+		args = append(args, f.Since.UnixMicro())
+	}
+	q := "SELECT id, at, kind, user_id, username, distance, station, detail FROM auth_events"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, f.Limit)
+	rows, err := e.s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, e.s.wrap("list events", err)
+	}
+	defer rows.Close()
+	var evs []Event
+	for rows.Next() {
+		var ev Event
+		var at int64
+		var kind string
+		var userID sql.NullInt64
+		var distance sql.NullFloat64
+		if err := rows.Scan(&ev.ID, &at, &kind, &userID, &ev.Username, &distance, &ev.Station, &ev.Detail); err != nil {
+			return nil, e.s.wrap("list events", err)
+		}
+		ev.At, ev.Kind, ev.UserID = fromMicros(at), EventKind(kind), userID.Int64
+		ev.Distance, ev.HasDistance = float32(distance.Float64), distance.Valid
+		evs = append(evs, ev)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, e.s.wrap("list events", err)
+	}
+	return evs, nil
+}
+
+// Prune deletes audit events older than before (if not zero) and all but the
+// newest keep events (if keep > 0). It returns how many it deleted.
+func (e *Events) Prune(ctx context.Context, before time.Time, keep int) (int64, error) {
+	var total int64
+	err := e.s.inTx(ctx, "prune events", func(tx *sql.Tx) error {
+		total = 0
+		if !before.IsZero() {
+			res, err := tx.ExecContext(ctx, "DELETE FROM auth_events WHERE at < ?", before.UnixMicro())
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		if keep > 0 {
+			var cut int64
+			err := tx.QueryRowContext(ctx, "SELECT id FROM auth_events ORDER BY id DESC LIMIT 1 OFFSET ?", keep).Scan(&cut)
+			if err == sql.ErrNoRows {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, "DELETE FROM auth_events WHERE id <= ?", cut)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}

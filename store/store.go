@@ -1,0 +1,453 @@
+// Package store keeps users, their face templates and the audit log in MySQL
+// or, by default, in an embedded SQLite file.
+//
+// # Backends
+//
+// The DSN comes from ResolveDSN (--db flag, FACELOGIN_DB, settings file). An
+// empty DSN opens DefaultSQLitePath, created on first run. Store.Describe says
+// which database is in use. Schema migrations are embedded and applied by
+// Open; running Open again, or from two stations at once, is safe.
+//
+// # Templates are sealed
+//
+// Every descriptor is sealed with AES-256-GCM before it reaches the database.
+// The associated data binds it to its user id and model id, so a row copied
+// to another user, or relabelled with another model, does not open. The key
+// is 32 random bytes from FACELOGIN_KEY (base64 or hex) or from the key file
+// (DefaultKeyFile, mode 0600, created on first run). The database holds a
+// sealed check value, so Open fails with ErrWrongKey or ErrKeyMissing instead
+// of loading templates nobody can match.
+//
+// Back the key up: without it every template is unreadable and all users must
+// enrol again. Copy the key file (or the FACELOGIN_KEY value) to offline
+// storage, separate from database backups — the two together are what an
+// attacker needs. Stations sharing one MySQL database must all use the same
+// key: copy the key file to each, or set FACELOGIN_KEY.
+//
+// # Keeping a matcher current
+//
+// Templates.Load returns every template of one model with the database's
+// generation counter, which every change to users or templates increments.
+// Store.Watch reloads when this process changes the store or when the counter
+// moves (another station sharing a MySQL database), polling one cheap row.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DefaultMaxEvents caps the audit log unless Config.MaxEvents says otherwise.
+const DefaultMaxEvents = 100_000
+
+// Config says how to open a Store. The zero value opens the default SQLite
+// file with the key from FACELOGIN_KEY or the default key file.
+type Config struct {
+	DSN string    // see ResolveDSN and parseDSN; "" is the default SQLite file
+	TLS TLSConfig // MySQL only
+
+	Key     []byte // template key; wins over FACELOGIN_KEY and KeyFile
+	KeyFile string // "" is DefaultKeyFile()
+
+	Station string       // name recorded in the audit log; "" is the host name
+	Logger  *slog.Logger // skipped rows and reload failures; nil is slog.Default()
+
+	ConnectTimeout time.Duration // for the first connection; 0 is 5 s
+	MaxEvents      int           // audit log cap; 0 is DefaultMaxEvents, <0 no cap
+}
+
+// Store is an open database. Its methods are safe for concurrent use.
+type Store struct {
+	Users     *Users
+	Templates *Templates
+	Events    *Events
+
+	db        *sql.DB
+	tgt       *target
+	seal      *sealer
+	keySource string
+	station   string
+	log       *slog.Logger
+	maxEvents int
+	events    atomic.Int64 // events recorded since the last prune
+
+	mu       sync.Mutex
+	watchers []chan struct{}
+	closed   chan struct{}
+	closeMu  sync.Once
+
+	// testHookInTx runs inside a changing transaction after its first row is
+	// written, so tests can cut the database off mid-operation.
+	testHookInTx func()
+}
+
+// Open connects, applies migrations and checks the template key. Errors wrap
+// ErrUnavailable when the database cannot be reached, ErrSchemaTooNew,
+// ErrWrongKey, ErrKeyMissing or ErrBadKey.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	tgt, err := parseDSN(cfg.DSN, cfg.TLS)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{tgt: tgt, log: cfg.Logger, station: cfg.Station, maxEvents: cfg.MaxEvents, closed: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.station == "" {
+		s.station, _ = os.Hostname()
+	}
+	s.station = truncate(s.station, 128)
+	if s.maxEvents == 0 {
+		s.maxEvents = DefaultMaxEvents
+	}
+	s.Users = &Users{s: s}
+	s.Templates = &Templates{s: s}
+	s.Events = &Events{s: s}
+
+	timeout := cfg.ConnectTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Second
+	}
+	if err := s.connect(ctx, timeout); err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.db.Close()
+		return nil, s.wrap("migrate", err)
+	}
+	if err := s.setupKey(ctx, cfg); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if s.maxEvents > 0 {
+		if _, err := s.Events.Prune(ctx, time.Time{}, s.maxEvents); err != nil {
+			s.log.Warn("store: prune audit log", "err", err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) connect(ctx context.Context, timeout time.Duration) error {
+	switch s.tgt.backend {
+	case SQLite:
+		if err := os.MkdirAll(filepath.Dir(s.tgt.path), 0o700); err != nil {
+			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		}
+		// Create the file ourselves so it is private; SQLite gives its
+		// -wal and -shm files the same mode.
+		f, err := os.OpenFile(s.tgt.path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		}
+		f.Close()
+		// WAL lets the matcher load while a registration writes;
+		// _txlock=immediate takes the write lock at BEGIN, so two writers
+		// wait for each other (busy_timeout) instead of failing at commit.
+		dsn := s.tgt.path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err := sql.Open("sqlite", dsn)
+		if err != nil {
+			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		}
+		db.SetMaxOpenConns(4)
+		db.SetMaxIdleConns(4)
+		s.db = db
+	case MySQL:
+		if s.tgt.mysql.DBName == "" {
+			return fmt.Errorf("store: open %s: dsn names no database", s.Describe())
+		}
+		db, err := openMySQL(s.tgt.mysql)
+		if err != nil {
+			return fmt.Errorf("store: open %s: %w", s.Describe(), err)
+		}
+		s.db = db
+	}
+	pctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := s.db.PingContext(pctx); err != nil {
+		s.db.Close()
+		var me *mysql.MySQLError
+		if errors.As(err, &me) && me.Number == 1049 {
+			return fmt.Errorf("store: connect to %s: %w: database %q does not exist (CREATE DATABASE %s CHARACTER SET utf8mb4): %w",
+				s.Describe(), ErrUnavailable, s.tgt.mysql.DBName, s.tgt.mysql.DBName, err)
+		}
+		return fmt.Errorf("store: connect to %s: %w: %w", s.Describe(), ErrUnavailable, err)
+	}
+	return nil
+}
+
+func openMySQL(c *mysql.Config) (*sql.DB, error) {
+	conn, err := mysql.NewConnector(c)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(conn)
+	// A desktop or kiosk does one thing at a time; a few connections cover
+	// the matcher reload beside a registration. Connections are recycled
+	// well before a server's wait_timeout closes them.
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(2)
+	db.SetConnMaxIdleTime(time.Minute)
+	db.SetConnMaxLifetime(5 * time.Minute)
+	return db, nil
+}
+
+// Close closes the database and stops watchers.
+func (s *Store) Close() error {
+	s.closeMu.Do(func() { close(s.closed) })
+	return s.db.Close()
+}
+
+// Backend says which kind of database this is.
+func (s *Store) Backend() Backend { return s.tgt.backend }
+
+// Describe names the database for the start-up message, without a password:
+// "SQLite /home/ann/.local/share/facelogin/facelogin.db" or
+// "MySQL face@tcp(db.lan:3306)/facelogin (TLS)".
+func (s *Store) Describe() string { return s.tgt.describe() }
+
+// KeySource says where the template key came from: "FACELOGIN_KEY",
+// "key file PATH", "new key file PATH" or "Config.Key".
+func (s *Store) KeySource() string { return s.keySource }
+
+// Station is the name this store writes into the audit log.
+func (s *Store) Station() string { return s.station }
+
+// Generation returns the change counter: it moves on every change to users or
+// templates, by any station. One row, one primary-key read.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	err := s.db.QueryRowContext(ctx, "SELECT generation FROM store_state WHERE id = 1").Scan(&g)
+	if err != nil {
+		return 0, s.wrap("generation", err)
+	}
+	return g, nil
+}
+
+func (s *Store) setupKey(ctx context.Context, cfg Config) error {
+	var stored []byte
+	if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
+		return s.wrap("read key check", err)
+	}
+	key, err := s.loadKey(cfg, stored != nil)
+	if err != nil {
+		return err
+	}
+	sl, err := newSealer(key)
+	if err != nil {
+		return fmt.Errorf("store: key from %s: %w", s.keySource, err)
+	}
+	if stored == nil {
+		kc, err := sl.keyCheck()
+		if err != nil {
+			return err
+		}
+		res, err := s.db.ExecContext(ctx, "UPDATE store_state SET key_check = ? WHERE id = 1 AND key_check IS NULL", kc)
+		if err != nil {
+			return s.wrap("write key check", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			s.seal = sl
+			return nil
+		}
+		// Another station set it first; check ours against theirs.
+		if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
+			return s.wrap("read key check", err)
+		}
+	}
+	if !sl.verifyKeyCheck(stored) {
+		return fmt.Errorf("store: %w: key from %s; use the key this database was set up with (restore the key file from backup or set %s)",
+			ErrWrongKey, s.keySource, KeyEnv)
+	}
+	s.seal = sl
+	return nil
+}
+
+func (s *Store) loadKey(cfg Config, dbHasKey bool) ([]byte, error) {
+	if cfg.Key != nil {
+		s.keySource = "Config.Key"
+		return cfg.Key, nil
+	}
+	if v := os.Getenv(KeyEnv); v != "" {
+		s.keySource = KeyEnv
+		k, err := parseKey(v)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", KeyEnv, err)
+		}
+		return k, nil
+	}
+	path := cfg.KeyFile
+	if path == "" {
+		p, err := DefaultKeyFile()
+		if err != nil {
+			return nil, err
+		}
+		path = p
+	}
+	s.keySource = "key file " + path
+	k, err := readKeyFile(path)
+	switch {
+	case err == nil:
+		return k, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("store: read key: %w", err)
+	case dbHasKey:
+		return nil, fmt.Errorf("store: %w: %s holds sealed templates but %s does not exist and %s is not set; restore the key file from backup",
+			ErrKeyMissing, s.Describe(), path, KeyEnv)
+	}
+	k, err = createKeyFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: create key file: %w", err)
+	}
+	s.keySource = "new key file " + path
+	return k, nil
+}
+
+// maxTxAttempts bounds retries of a transaction the database aborted to break
+// a deadlock or lock wait; those are rolled back whole, so a retry is safe.
+const maxTxAttempts = 6
+
+// change runs fn in a transaction that changes users or templates: it bumps
+// the generation counter first (which also queues concurrent writers on that
+// one row, so they cannot deadlock on the username index), retries a
+// transaction the database aborted, and tells watchers after commit.
+func (s *Store) change(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	err := s.inTx(ctx, op, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE store_state SET generation = generation + 1 WHERE id = 1"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+	if err == nil {
+		s.notify()
+	}
+	return err
+}
+
+// inTx runs fn in a transaction, retrying on deadlock or busy errors.
+func (s *Store) inTx(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	delay := 5 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		if !retryable(err) || attempt == maxTxAttempts {
+			return s.wrap(op, err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.wrap(op, ctx.Err())
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// wrap prefixes an error with the operation and marks connection failures
+// with ErrUnavailable. Sentinel errors of this package pass through wrapped.
+func (s *Store) wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if connectionError(err) {
+		return fmt.Errorf("store: %s: %w: %w", op, ErrUnavailable, err)
+	}
+	return fmt.Errorf("store: %s: %w", op, err)
+}
+
+func connectionError(err error) bool {
+	var ne net.Error
+	var oe *net.OpError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, mysql.ErrInvalidConn),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, sql.ErrConnDone),
+		errors.As(err, &ne), errors.As(err, &oe):
+		return true
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1040, 1053, 2002, 2003, 2006, 2013: // too many connections, shutdown, gone away
+			return true
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_FULL:
+			return true
+		}
+	}
+	return false
+}
+
+func retryable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1213 || me.Number == 1205 // deadlock, lock wait timeout
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+func uniqueViolation(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1062
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+func now() int64 { return time.Now().UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func truncate(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}

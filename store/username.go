@@ -1,0 +1,96 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Limits on what a person may type.
+const (
+	MaxUsernameLen    = 64  // characters (runes after NFC), not bytes
+	MaxDisplayNameLen = 200 // characters
+)
+
+// NormalizeUsername trims surrounding space, puts the name in Unicode NFC
+// (so "é" typed precomposed or with a combining accent is one name) and checks
+// it: 1–64 characters, each a letter (any script), a digit, '.', '_' or '-',
+// or a combining mark following one of those. Everything else — spaces,
+// quotes, '%', control and invisible characters — is refused, so a name
+// shown in the user list is the name that was typed.
+//
+// The returned name keeps the case it was typed in; two names that differ only
+// in case are the same user (see usernameKey).
+func NormalizeUsername(name string) (string, error) {
+	n, err := normalizeUsername(name)
+	if err != nil {
+		return "", fmt.Errorf("store: %w", err)
+	}
+	return n, nil
+}
+
+func normalizeUsername(name string) (string, error) {
+	if !utf8.ValidString(name) {
+		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
+	}
+	name = norm.NFC.String(strings.TrimSpace(name))
+	n := utf8.RuneCountInString(name)
+	switch {
+	case n == 0:
+		return "", fmt.Errorf("%w: empty", ErrInvalidName)
+	case n > MaxUsernameLen:
+		return "", fmt.Errorf("%w: %d characters, at most %d allowed", ErrInvalidName, n, MaxUsernameLen)
+	}
+	for i, r := range name {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '_', r == '-':
+		case i > 0 && unicode.In(r, unicode.Mn, unicode.Mc):
+			// Vowel signs and accents: needed for names in Devanagari,
+			// Thai, ... and for accents NFC has no precomposed form of.
+		default:
+			return "", fmt.Errorf("%w: character %q not allowed (letters, digits, '.', '_' and '-' only)", ErrInvalidName, r)
+		}
+	}
+	return name, nil
+}
+
+// usernameKey is the form the unique index holds: each rune replaced by the
+// smallest member of its Unicode simple case-folding orbit, so two names get
+// the same key exactly when strings.EqualFold says they are equal. The
+// database compares keys byte for byte (utf8mb4_bin on MySQL), never with a
+// collation of its own that would merge, say, "a" and "á".
+func usernameKey(normalized string) string {
+	var b strings.Builder
+	b.Grow(len(normalized))
+	for _, r := range normalized {
+		m := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < m {
+				m = f
+			}
+		}
+		b.WriteRune(m)
+	}
+	return b.String()
+}
+
+// normalizeDisplayName trims a display name and refuses control characters
+// and overlong names. Unlike usernames, any printable text is allowed.
+func normalizeDisplayName(s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("%w: display name is not valid UTF-8", ErrInvalidName)
+	}
+	s = norm.NFC.String(strings.TrimSpace(s))
+	if n := utf8.RuneCountInString(s); n > MaxDisplayNameLen {
+		return "", fmt.Errorf("%w: display name has %d characters, at most %d allowed", ErrInvalidName, n, MaxDisplayNameLen)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return "", fmt.Errorf("%w: display name contains control character %q", ErrInvalidName, r)
+		}
+	}
+	return s, nil
+}
