@@ -1,0 +1,555 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"image"
+	"image/jpeg"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	xdraw "golang.org/x/image/draw"
+
+	"facelogin/recognition"
+)
+
+// testdata is ../shared/testdata next to the repository root.
+func testdata(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+	td := filepath.Join(dir, "..", "shared", "testdata")
+	if _, err := os.Stat(td); err != nil {
+		// The test data is part of the project's environment, not optional.
+		t.Fatalf("test data missing: %v", err)
+	}
+	return td
+}
+
+// loadPhoto decodes a face photo and scales it to fit 640×480, as a camera
+// frame (*image.RGBA) would arrive.
+func loadPhoto(t testing.TB, name string) *image.RGBA {
+	t.Helper()
+	f, err := os.Open(filepath.Join(testdata(t), "faces", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	src, err := jpeg.Decode(f)
+	if err != nil {
+		t.Fatalf("decode %s: %v", name, err)
+	}
+	b := src.Bounds()
+	scale := min(640/float64(b.Dx()), 480/float64(b.Dy()), 1)
+	dst := image.NewRGBA(image.Rect(0, 0, int(float64(b.Dx())*scale), int(float64(b.Dy())*scale)))
+	xdraw.ApproxBiLinear.Scale(dst, dst.Rect, src, b, xdraw.Src, nil)
+	return dst
+}
+
+// idols are reference descriptors made by the original dlib model, by
+// "Name (Band)".
+func loadIdols(t testing.TB) map[string][]recognition.Descriptor {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(testdata(t), "faces", "idols.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Idols []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+			Band string `json:"band_name"`
+		} `json:"idols"`
+		Faces []struct {
+			Descriptor string `json:"descriptor"`
+			IdolID     string `json:"idol_id"`
+		} `json:"faces"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	name := map[string]string{}
+	for _, i := range doc.Idols {
+		name[i.ID] = i.Name + " (" + i.Band + ")"
+	}
+	out := map[string][]recognition.Descriptor{}
+	for _, f := range doc.Faces {
+		b, err := base64.StdEncoding.DecodeString(f.Descriptor)
+		if err != nil || len(b) != 4*recognition.DescriptorLen {
+			t.Fatalf("bad descriptor of %s: %v", f.IdolID, err)
+		}
+		var d recognition.Descriptor
+		for i := range d {
+			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		out[name[f.IdolID]] = append(out[name[f.IdolID]], d)
+	}
+	return out
+}
+
+// idol returns the descriptors of one idol, failing if there are none.
+func idol(t testing.TB, idols map[string][]recognition.Descriptor, key string) []recognition.Descriptor {
+	t.Helper()
+	ds := idols[key]
+	if len(ds) == 0 {
+		t.Fatalf("no descriptors for %q in idols.json", key)
+	}
+	return ds
+}
+
+// syntheticLandmarks lays the 68 iBUG points out in r like an average face:
+// jaw as a U, brows, nose, eyes and lips as arcs and ellipses.
+func syntheticLandmarks(r image.Rectangle) []image.Point {
+	w, h := float64(r.Dx()), float64(r.Dy())
+	at := func(x, y float64) image.Point {
+		return image.Pt(r.Min.X+int(math.Round(x*w)), r.Min.Y+int(math.Round(y*h)))
+	}
+	pts := make([]image.Point, 0, 68)
+	for i := range 17 { // jaw 0-16
+		a := math.Pi * (1 - float64(i)/16)
+		pts = append(pts, at(0.5+0.48*math.Cos(a), 0.30+0.65*math.Sin(a)))
+	}
+	for _, x0 := range []float64{0.12, 0.55} { // brows 17-21, 22-26
+		for i := range 5 {
+			x := x0 + 0.33*float64(i)/4
+			pts = append(pts, at(x, 0.25-0.04*math.Sin(math.Pi*float64(i)/4)))
+		}
+	}
+	for i := range 4 { // nose bridge 27-30
+		pts = append(pts, at(0.5, 0.32+0.08*float64(i)))
+	}
+	for i := range 5 { // nose base 31-35
+		pts = append(pts, at(0.38+0.06*float64(i), 0.62))
+	}
+	ellipse := func(cx, cy, rx, ry float64, n int) {
+		for i := range n {
+			a := math.Pi + 2*math.Pi*float64(i)/float64(n)
+			pts = append(pts, at(cx+rx*math.Cos(a), cy+ry*math.Sin(a)))
+		}
+	}
+	ellipse(0.30, 0.38, 0.09, 0.035, 6) // right eye 36-41
+	ellipse(0.70, 0.38, 0.09, 0.035, 6) // left eye 42-47
+	ellipse(0.50, 0.78, 0.18, 0.07, 12) // outer lips 48-59
+	ellipse(0.50, 0.78, 0.10, 0.03, 8)  // inner lips 60-67
+	return pts
+}
+
+// centreFace is a face box in the middle of img, half its shorter side.
+func centreFace(img image.Image) image.Rectangle {
+	b := img.Bounds()
+	side := min(b.Dx(), b.Dy()) / 2
+	c := image.Pt(b.Min.X+b.Dx()/2, b.Min.Y+b.Dy()/2)
+	return image.Rect(c.X-side/2, c.Y-side/2, c.X+side/2, c.Y+side/2)
+}
+
+// fakeCamera serves one still image as a live camera of the given frame
+// period: the sequence number grows with time.
+type fakeCamera struct {
+	period time.Duration
+	start  time.Time
+
+	mu     sync.Mutex
+	frame  image.Image
+	status CameraStatus
+}
+
+func newFakeCamera(frame image.Image) *fakeCamera {
+	return &fakeCamera{period: 5 * time.Millisecond, start: time.Now(), frame: frame,
+		status: CameraStatus{OK: true, Message: "fake camera 640×480"}}
+}
+
+func (c *fakeCamera) Latest() (image.Image, uint64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.frame == nil {
+		return nil, 0, false
+	}
+	return c.frame, 1 + uint64(time.Since(c.start)/c.period), true
+}
+
+func (c *fakeCamera) Status() CameraStatus {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+func (c *fakeCamera) show(img image.Image) {
+	c.mu.Lock()
+	c.frame = img
+	c.mu.Unlock()
+}
+
+func (c *fakeCamera) setStatus(s CameraStatus) {
+	c.mu.Lock()
+	c.status = s
+	c.mu.Unlock()
+}
+
+// fakeEngine returns scripted faces per image. Each call jitters the
+// descriptors a little, as consecutive video frames of one face differ.
+type fakeEngine struct {
+	mu     sync.Mutex
+	faces  map[image.Image][]recognition.Face
+	calls  int
+	jitter float32
+}
+
+func newFakeEngine() *fakeEngine {
+	return &fakeEngine{faces: map[image.Image][]recognition.Face{}, jitter: 0.004}
+}
+
+// script makes img contain one face per descriptor, side by side.
+func (e *fakeEngine) script(img image.Image, ds ...recognition.Descriptor) []recognition.Face {
+	faces := make([]recognition.Face, len(ds))
+	r := centreFace(img)
+	for i, d := range ds {
+		fr := r.Add(image.Pt((i-(len(ds)-1)/2)*r.Dx()/2, 0)).Intersect(img.Bounds())
+		faces[i] = recognition.Face{Rect: fr, Landmarks: syntheticLandmarks(fr), Descriptor: d}
+	}
+	e.mu.Lock()
+	e.faces[img] = faces
+	e.mu.Unlock()
+	return faces
+}
+
+func (e *fakeEngine) Recognize(img image.Image) ([]recognition.Face, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls++
+	src := e.faces[img]
+	out := make([]recognition.Face, len(src))
+	for i, f := range src {
+		f.Landmarks = append([]image.Point(nil), f.Landmarks...)
+		for j := range f.Descriptor {
+			f.Descriptor[j] += e.jitter * float32(math.Sin(float64(e.calls*131+j*17)))
+		}
+		out[i] = f
+	}
+	return out, nil
+}
+
+// fakeDirectory is an in-memory user directory with exhaustive matching.
+type fakeDirectory struct {
+	mu     sync.Mutex
+	users  map[string]*fakeUser
+	logins []fakeLogin
+}
+
+type fakeUser struct {
+	templates []recognition.Descriptor
+	quality   []float32
+	lastLogin time.Time
+}
+
+type fakeLogin struct {
+	user     string
+	distance float32
+	success  bool
+}
+
+func newFakeDirectory() *fakeDirectory { return &fakeDirectory{users: map[string]*fakeUser{}} }
+
+func (d *fakeDirectory) add(name string, ds ...recognition.Descriptor) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.users[name] = &fakeUser{templates: ds, quality: make([]float32, len(ds))}
+}
+
+// find returns the stored name equal to name ignoring case.
+func (d *fakeDirectory) find(name string) (string, *fakeUser) {
+	for n, u := range d.users {
+		if strings.EqualFold(n, name) {
+			return n, u
+		}
+	}
+	return "", nil
+}
+
+func (d *fakeDirectory) user(name string) *fakeUser {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, u := d.find(name)
+	return u
+}
+
+func (d *fakeDirectory) CheckName(_ context.Context, name string) error {
+	if strings.ContainsAny(name, " %'\"") {
+		return ErrInvalidName
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, u := d.find(name); u != nil {
+		return ErrNameTaken
+	}
+	return nil
+}
+
+func (d *fakeDirectory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+	if err := d.CheckName(ctx, name); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.users[name] = &fakeUser{templates: ds, quality: q}
+	return nil
+}
+
+func (d *fakeDirectory) ReEnroll(_ context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, u := d.find(name)
+	if u == nil {
+		return ErrUnknownUser
+	}
+	u.templates, u.quality = ds, q
+	return nil
+}
+
+func (d *fakeDirectory) Identify(p *recognition.Descriptor) Match {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	type near struct {
+		user string
+		dist float32
+	}
+	var ns []near
+	for name, u := range d.users {
+		best := float32(math.Inf(1))
+		for i := range u.templates {
+			best = min(best, recognition.Distance(p, &u.templates[i]))
+		}
+		ns = append(ns, near{name, best})
+	}
+	sort.Slice(ns, func(i, j int) bool { return ns[i].dist < ns[j].dist })
+	inf := float32(math.Inf(1))
+	m := Match{Distance: inf, SecondDistance: inf}
+	if len(ns) > 0 {
+		m.User, m.Distance = ns[0].user, ns[0].dist
+	}
+	if len(ns) > 1 {
+		m.SecondUser, m.SecondDistance = ns[1].user, ns[1].dist
+	}
+	return m
+}
+
+func (d *fakeDirectory) Verify(_ context.Context, name string, p *recognition.Descriptor) (float32, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, u := d.find(name)
+	if u == nil {
+		return 0, ErrUnknownUser
+	}
+	best := float32(math.Inf(1))
+	for i := range u.templates {
+		best = min(best, recognition.Distance(p, &u.templates[i]))
+	}
+	return best, nil
+}
+
+func (d *fakeDirectory) List(context.Context) ([]UserInfo, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []UserInfo
+	for name, u := range d.users {
+		out = append(out, UserInfo{Name: name, Templates: len(u.templates), LastLogin: u.lastLogin})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (d *fakeDirectory) Rename(_ context.Context, oldName, newName string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, u := d.find(oldName)
+	if u == nil {
+		return ErrUnknownUser
+	}
+	if m, other := d.find(newName); other != nil && m != n {
+		return ErrNameTaken
+	}
+	delete(d.users, n)
+	d.users[newName] = u
+	return nil
+}
+
+func (d *fakeDirectory) Delete(_ context.Context, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n, u := d.find(name)
+	if u == nil {
+		return ErrUnknownUser
+	}
+	delete(d.users, n)
+	return nil
+}
+
+func (d *fakeDirectory) RecordLogin(_ context.Context, name string, dist float32, ok bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.logins = append(d.logins, fakeLogin{name, dist, ok})
+	if _, u := d.find(name); u != nil && ok {
+		u.lastLogin = time.Now()
+	}
+	return nil
+}
+
+func (d *fakeDirectory) Backend() string { return "fake directory (memory)" }
+
+func (d *fakeDirectory) loginLog() []fakeLogin {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]fakeLogin(nil), d.logins...)
+}
+
+// syncBuffer is a log sink written from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// harness is a window on Fyne's test driver with fakes behind it. UI
+// updates from goroutines queue up in q and run on the test goroutine when
+// the test waits, as they would run on Fyne's main goroutine.
+type harness struct {
+	t   *testing.T
+	app fyne.App
+	u   *UI
+	cam *fakeCamera
+	eng *fakeEngine
+	dir *fakeDirectory
+	log *syncBuffer
+	q   chan func()
+}
+
+func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
+	t.Helper()
+	a := test.NewTempApp(t)
+	return newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), opts)
+}
+
+func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options) *harness {
+	t.Helper()
+	h := &harness{t: t, app: a, cam: newFakeCamera(frame), dir: dir,
+		log: &syncBuffer{}, q: make(chan func(), 64)}
+	h.eng, _ = eng.(*fakeEngine)
+	if opts.CaptureTimeout == 0 {
+		opts.CaptureTimeout = 5 * time.Second
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(h.log, nil))
+	done := make(chan struct{})
+	do := func(f func()) {
+		select {
+		case h.q <- f:
+		case <-done:
+		}
+	}
+	h.u = newUI(a, Deps{Camera: h.cam, Engine: eng, Users: dir}, opts, do)
+	h.u.Start()
+	t.Cleanup(func() {
+		close(done)
+		h.u.Stop()
+		if t.Failed() {
+			t.Logf("app log:\n%s", h.log.String())
+		}
+	})
+	return h
+}
+
+// waitFor runs queued UI work until cond holds.
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case f := <-h.q:
+			f()
+		case <-deadline:
+			h.t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// settle runs queued UI work for d.
+func (h *harness) settle(d time.Duration) {
+	end := time.After(d)
+	for {
+		select {
+		case f := <-h.q:
+			f()
+		case <-end:
+			return
+		}
+	}
+}
+
+// tapDialogButton taps the button labelled text in the topmost dialog.
+func (h *harness) tapDialogButton(text string) {
+	h.t.Helper()
+	var top fyne.CanvasObject
+	h.waitFor("a dialog", func() bool {
+		top = h.u.win.Canvas().Overlays().Top()
+		return top != nil
+	})
+	for _, o := range test.LaidOutObjects(top) {
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			test.Tap(b)
+			return
+		}
+	}
+	h.t.Fatalf("no %q button in the dialog", text)
+}
+
+// dialogText is all label and rich text of the topmost dialog.
+func (h *harness) dialogText() string {
+	top := h.u.win.Canvas().Overlays().Top()
+	if top == nil {
+		return ""
+	}
+	var sb strings.Builder
+	for _, o := range test.LaidOutObjects(top) {
+		switch w := o.(type) {
+		case *widget.Label:
+			sb.WriteString(w.Text + "\n")
+		case *widget.RichText:
+			sb.WriteString(w.String() + "\n")
+		}
+	}
+	return sb.String()
+}

@@ -1,0 +1,154 @@
+package app
+
+import (
+	"image"
+	"image/color"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"facelogin/recognition"
+)
+
+// shownFrame is the image the preview displays.
+func (h *harness) shownFrame() *image.RGBA {
+	img, _ := h.u.preview.image.Image.(*image.RGBA)
+	return img
+}
+
+func TestPreviewDrawsOverlayOnLiveFrames(t *testing.T) {
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	frame := loadPhoto(t, "elkie.jpg")
+	h := newHarness(t, frame, Options{})
+	faces := h.eng.script(frame, elkie[3])
+	h.dir.add("elkie", elkie[:3]...)
+	pts := faces[0].Landmarks
+
+	h.waitFor("a frame with the overlay", func() bool {
+		img := h.shownFrame()
+		return img != nil && img.Rect == frame.Rect && img.RGBAAt(pts[8].X, pts[8].Y) == landmarkColor
+	})
+	img := h.shownFrame()
+	for i, p := range pts {
+		if got := img.RGBAAt(p.X, p.Y); got != landmarkColor {
+			t.Errorf("displayed frame, landmark %d at %v: %v, want %v", i, p, got, landmarkColor)
+		}
+	}
+	r := faces[0].Rect
+	if got := img.RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y); got != knownColor {
+		t.Errorf("recognised face box: %v, want green %v", got, knownColor)
+	}
+	if frame.RGBAAt(pts[8].X, pts[8].Y) == landmarkColor {
+		t.Error("the overlay was drawn into the camera's own frame")
+	}
+	if d := h.u.preview.latest(); len(d.labels) != 1 || !d.labels[0].Known || !strings.HasPrefix(d.labels[0].Text, "elkie 0.") {
+		t.Errorf("face label %+v, want elkie with a distance", d.labels)
+	}
+
+	// The window itself shows the overlay: the painted canvas holds
+	// cyan contour pixels (the painter scales smoothly, so allow blending).
+	h.u.win.Resize(h.u.win.Canvas().Size())
+	shot := h.u.win.Canvas().Capture()
+	n := 0
+	b := shot.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if c := color.RGBAModel.Convert(shot.At(x, y)).(color.RGBA); c.R < 90 && c.G > 170 && c.B > 200 {
+				n++
+			}
+		}
+	}
+	if n < 50 {
+		t.Errorf("window capture has %d cyan pixels, want the landmark contours", n)
+	}
+}
+
+func TestPreviewUnknownFaceAndDescriptorStrip(t *testing.T) {
+	idols := loadIdols(t)
+	d := idol(t, idols, "Luda (WJSN)")[0]
+	frame := loadPhoto(t, "luda.jpg")
+	h := newHarness(t, frame, Options{})
+	h.eng.jitter = 0
+	faces := h.eng.script(frame, d)
+
+	h.waitFor("the descriptor strip", func() bool { return h.u.strip.has })
+	if h.u.strip.d != d {
+		t.Fatal("strip does not show the face's descriptor")
+	}
+	for i, v := range d {
+		c := cellColor(v)
+		switch {
+		case v > 0.05 && !(c.R == 0xff && c.B < 0xff):
+			t.Errorf("cell %d (%.3f) is %v, want red", i, v, c)
+		case v < -0.05 && !(c.B == 0xff && c.R < 0xff):
+			t.Errorf("cell %d (%.3f) is %v, want blue", i, v, c)
+		}
+	}
+	// The rendered strip: cell i spans 2 px at its minimum size.
+	px := h.u.strip.pixel(2*40, 0, 2*recognition.DescriptorLen, 18)
+	if px != cellColor(d[40]) {
+		t.Errorf("strip pixel of cell 40: %v, want %v", px, cellColor(d[40]))
+	}
+
+	h.waitFor("an unknown face on screen", func() bool {
+		img := h.shownFrame()
+		r := faces[0].Rect
+		return img != nil && img.RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y) == unknownColor
+	})
+	if l := h.u.preview.latest().labels; len(l) != 1 || l[0].Known || l[0].Text != "unknown" {
+		t.Errorf("labels %+v, want one unknown", l)
+	}
+}
+
+func TestPreviewShowsCameraStatus(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+	h.waitFor("live status", func() bool { return h.u.preview.status.Text == "fake camera 640×480" })
+	h.cam.setStatus(CameraStatus{Message: "camera unplugged — retrying in 2s"})
+	h.waitFor("unplugged status", func() bool {
+		return h.u.preview.status.Text == "camera unplugged — retrying in 2s"
+	})
+	if h.u.preview.status.Importance != widget.DangerImportance {
+		t.Errorf("status importance %v, want danger", h.u.preview.status.Importance)
+	}
+}
+
+// slowEngine takes 150 ms per call and records calls that overlap.
+type slowEngine struct {
+	*fakeEngine
+	inFlight, overlaps atomic.Int32
+}
+
+func (e *slowEngine) Recognize(img image.Image) ([]recognition.Face, error) {
+	if e.inFlight.Add(1) > 1 {
+		e.overlaps.Add(1)
+	}
+	defer e.inFlight.Add(-1)
+	time.Sleep(150 * time.Millisecond)
+	return e.fakeEngine.Recognize(img)
+}
+
+func TestPreviewNotHeldUpBySlowEngine(t *testing.T) {
+	idols := loadIdols(t)
+	frame := loadPhoto(t, "joy.jpg")
+	eng := &slowEngine{fakeEngine: newFakeEngine()}
+	eng.script(frame, idol(t, idols, "Joy (Red Velvet)")[0])
+	h := newHarnessOn(t, test.NewTempApp(t), frame, eng, newFakeDirectory(), Options{})
+
+	h.settle(1200 * time.Millisecond)
+	s := h.u.Stats()
+	if s.Detections < 3 || s.Detections > 9 {
+		t.Errorf("%d detections in 1.2 s with a 150 ms engine", s.Detections)
+	}
+	// The fake camera makes a frame every 5 ms; the preview polls every 4 ms.
+	if s.Displayed < 60 {
+		t.Errorf("only %d frames displayed in 1.2 s while the engine was busy", s.Displayed)
+	}
+	if n := eng.overlaps.Load(); n != 0 {
+		t.Errorf("%d engine calls overlapped", n)
+	}
+}
