@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,6 +51,9 @@ func OpenLegacy(ctx context.Context, dsn string, tlsOpt TLSConfig) (*sql.DB, err
 	var db *sql.DB
 	switch tgt.backend {
 	case SQLite:
+		if _, err := os.Stat(tgt.path); err != nil {
+			return nil, fmt.Errorf("store: legacy: %w", err)
+		}
 		db, err = sql.Open("sqlite", tgt.path+"?_pragma=query_only(1)")
 		if err != nil {
 			return nil, fmt.Errorf("store: legacy: %w", err)
