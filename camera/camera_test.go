@@ -1,0 +1,448 @@
+package camera
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"image"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fastRetry makes reconnect tests quick.
+var fastRetry = Options{BackoffMin: 20 * time.Millisecond, BackoffMax: 80 * time.Millisecond}
+
+func TestVideoPlaysAtItsFrameRate(t *testing.T) {
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, 15)
+	cam, log := open(t, video, Options{})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	first, err := cam.Wait(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Image.Rect.Size() != image.Pt(640, 480) {
+		t.Fatalf("frame size %v", first.Image.Rect.Size())
+	}
+	const window = 2 * time.Second
+	last := first
+	for last.Time.Sub(first.Time) < window {
+		f, err := cam.Wait(ctx, last.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Seq <= last.Seq || f.Time.Before(last.Time) {
+			t.Fatalf("frame %d at %v after frame %d at %v", f.Seq, f.Time, last.Seq, last.Time)
+		}
+		last = f
+	}
+	frames := float64(last.Seq - first.Seq)
+	fps := frames / last.Time.Sub(first.Time).Seconds()
+	t.Logf("%.0f frames in %v: %.1f fps (15-frame clip, so it looped %d times)", frames, last.Time.Sub(first.Time), fps, int(frames)/15)
+	// Never faster than the source; slower only if the machine is swamped.
+	if fps > 31.5 || fps < 20 {
+		t.Errorf("%.1f fps from a 30 fps file", fps)
+	}
+	st := cam.Status()
+	if st.State != StateRunning || st.FPS != 30 || st.Size != image.Pt(640, 480) || st.Err != nil {
+		t.Errorf("status %+v", st)
+	}
+	if got := log.states(); len(got) != 1 || got[0] != StateRunning {
+		t.Errorf("status changes %v, want just running (looping is not a reconnect)", got)
+	}
+}
+
+func TestLatestIsNewestForSlowConsumer(t *testing.T) {
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, 10)
+	cam, _ := open(t, video, Options{})
+	if _, ok := cam.Latest(); ok {
+		// Possible but unlikely so soon; not an error.
+		t.Log("a frame arrived before the first Latest")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	prev, err := cam.Wait(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		time.Sleep(200 * time.Millisecond) // a consumer far slower than 30 fps
+		f, ok := cam.Latest()
+		if !ok {
+			t.Fatal("no frame")
+		}
+		// ~6 frames were captured meanwhile: Latest must give the newest,
+		// not the next one in a queue.
+		if gap := f.Seq - prev.Seq; gap < 3 {
+			t.Errorf("seq %d after %d: a backlog, not the newest frame", f.Seq, prev.Seq)
+		}
+		if age := time.Since(f.Time); age > 150*time.Millisecond {
+			t.Errorf("newest frame is %v old", age)
+		}
+		// Wait for the next frame returns the one after the newest.
+		next, err := cam.Wait(ctx, f.Seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if next.Seq <= f.Seq {
+			t.Errorf("Wait(%d) gave %d", f.Seq, next.Seq)
+		}
+		prev = next
+	}
+}
+
+// frameHash identifies a frame's pixels.
+func frameHash(img *image.RGBA) uint64 {
+	h := fnv.New64a()
+	h.Write(img.Pix)
+	return h.Sum64()
+}
+
+func TestVideoLoops(t *testing.T) {
+	const n = 8
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, n)
+	cam, log := open(t, video, Options{FPS: 60})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	seen := map[uint64]uint64{} // seq → hash
+	var seq uint64
+	for seq < 4*n {
+		f, err := cam.Wait(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq = f.Seq
+		seen[seq] = frameHash(f.Image)
+	}
+	pairs := 0
+	for s, h := range seen {
+		if h2, ok := seen[s+n]; ok {
+			pairs++
+			if h != h2 {
+				t.Errorf("frame %d differs from frame %d one loop later", s, s+n)
+			}
+		}
+		if h2, ok := seen[s+1]; ok && h == h2 {
+			t.Errorf("frames %d and %d are the same picture", s, s+1)
+		}
+	}
+	if pairs < n {
+		t.Errorf("only %d frame pairs one loop apart seen out of %d frames", pairs, len(seen))
+	}
+	if got := log.states(); len(got) != 1 {
+		t.Errorf("status changes %v", got)
+	}
+}
+
+func TestNoLoopEnds(t *testing.T) {
+	dir := t.TempDir()
+	video := filepath.Join(dir, "clip.avi")
+	writeVideo(t, video, 30, 6)
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	pattern := writeSequence(t, seqDir, 5)
+
+	for _, tt := range []struct {
+		src    string
+		frames uint64
+	}{{video, 6}, {pattern, 5}} {
+		t.Run(filepath.Base(tt.src), func(t *testing.T) {
+			cam, log := open(t, tt.src, Options{NoLoop: true, FPS: -1})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			// Unpaced and unread, frames pile up in nothing: only the last one is kept.
+			log.waitFor(t, 0, 10*time.Second, isState(StateEnded))
+			f, ok := cam.Latest()
+			if !ok || f.Seq != tt.frames {
+				t.Fatalf("last frame %d (%v), want %d", f.Seq, ok, tt.frames)
+			}
+			if _, err := cam.Wait(ctx, f.Seq); !errors.Is(err, ErrEnded) {
+				t.Fatalf("Wait after the end: %v", err)
+			}
+			if f2, err := cam.Wait(ctx, 0); err != nil || f2.Seq != f.Seq {
+				t.Fatalf("Wait(0) after the end: %d, %v", f2.Seq, err)
+			}
+			cam.Close()
+			if got := log.states(); len(got) != 3 || got[0] != StateRunning || got[1] != StateEnded || got[2] != StateClosed {
+				t.Fatalf("status changes %v", got)
+			}
+			if _, err := cam.Wait(ctx, f.Seq); !errors.Is(err, ErrClosed) {
+				t.Fatalf("Wait after Close: %v", err)
+			}
+		})
+	}
+}
+
+func TestImageSequence(t *testing.T) {
+	pattern := writeSequence(t, t.TempDir(), 5)
+	cam, _ := open(t, pattern, Options{Width: 320, Height: 320})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var f Frame
+	start := time.Now()
+	for f.Seq < 15 { // three times round
+		var err error
+		if f, err = cam.Wait(ctx, f.Seq); err != nil {
+			t.Fatal(err)
+		}
+		// 640x480 scaled down to fit 320x320, keeping the aspect ratio.
+		if f.Image.Rect.Size() != image.Pt(320, 240) {
+			t.Fatalf("frame size %v", f.Image.Rect.Size())
+		}
+	}
+	// Sequences have no frame rate of their own: 30 fps by default.
+	if el := time.Since(start); el < 400*time.Millisecond {
+		t.Errorf("15 frames in %v: not paced", el)
+	}
+	if st := cam.Status(); st.State != StateRunning || st.FPS != 30 || st.Size != image.Pt(320, 240) {
+		t.Errorf("status %+v", st)
+	}
+}
+
+func TestOpenFails(t *testing.T) {
+	dir := t.TempDir()
+	text := filepath.Join(dir, "notes.avi")
+	os.WriteFile(text, []byte("not a video at all\n"), 0o644)
+	os.Mkdir(filepath.Join(dir, "clips.avi"), 0o755)
+	tests := []struct {
+		name, src string
+		is        error
+		says      string
+	}{
+		{"missing file", filepath.Join(dir, "nope.avi"), fs.ErrNotExist, "camera: open file " + filepath.Join(dir, "nope.avi")},
+		{"missing sequence", filepath.Join(dir, "nope", "%03d.jpg"), fs.ErrNotExist, "camera: open sequence"},
+		{"empty sequence", filepath.Join(dir, "%03d.jpg"), fs.ErrNotExist, "camera: open sequence"},
+		{"not a video", text, ErrCannotOpen, "camera: open file " + text + ": opencv cannot open it"},
+		{"directory", filepath.Join(dir, "clips.avi"), nil, "a directory"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			cam, err := Open(context.Background(), mustParse(t, tt.src), Options{})
+			if err == nil {
+				cam.Close()
+				t.Fatal("opened")
+			}
+			if (tt.is != nil && !errors.Is(err, tt.is)) || !strings.Contains(err.Error(), tt.says) {
+				t.Fatalf("error %q, want %v mentioning %q", err, tt.is, tt.says)
+			}
+			waitGoroutines(t, before)
+		})
+	}
+	t.Run("bad options", func(t *testing.T) {
+		_, err := Open(context.Background(), Source{Kind: KindDevice}, Options{BackoffMin: time.Second, BackoffMax: time.Millisecond})
+		if err == nil {
+			t.Fatal("opened")
+		}
+		if _, err := Open(context.Background(), Source{}, Options{}); !errors.Is(err, ErrBadSource) {
+			t.Fatalf("zero Source: %v", err)
+		}
+	})
+}
+
+func TestMissingDeviceReconnects(t *testing.T) {
+	// No camera on this machine: /dev/video63 stands for one unplugged.
+	if _, err := os.Stat("/dev/video63"); err == nil {
+		t.Skip("/dev/video63 exists")
+	}
+	cam, log := open(t, "/dev/video63", fastRetry)
+	st, _ := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
+	if !errors.Is(st.Err, fs.ErrNotExist) || !strings.Contains(st.Err.Error(), "/dev/video63") {
+		t.Errorf("error %v", st.Err)
+	}
+	if _, ok := cam.Latest(); ok {
+		t.Error("a frame from nowhere")
+	}
+	t.Logf("status: %v", st)
+
+	// With MaxRetries it gives up, and Wait says why.
+	opts := fastRetry
+	opts.MaxRetries = 2
+	cam2, log2 := open(t, "7", opts)
+	st, _ = log2.waitFor(t, 0, 5*time.Second, isState(StateFailed))
+	if st.Retries != 2 || !errors.Is(st.Err, fs.ErrNotExist) {
+		t.Errorf("failed status %+v", st)
+	}
+	if _, err := cam2.Wait(context.Background(), 0); !errors.Is(err, ErrFailed) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Wait: %v", err)
+	}
+}
+
+// TestSourceDiesAndRecovers removes a playing source's files and puts them
+// back: the camera must report reconnecting, keep retrying, and resume.
+func TestSourceDiesAndRecovers(t *testing.T) {
+	dir := t.TempDir()
+	seqDir := filepath.Join(dir, "seq")
+	os.Mkdir(seqDir, 0o755)
+	video := filepath.Join(dir, "clip.avi")
+	writeVideo(t, video, 30, 10)
+	tests := []struct {
+		name, src, path string // path is what disappears
+	}{
+		{"video", video, video},
+		{"sequence", writeSequence(t, seqDir, 10), seqDir},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cam, log := open(t, tt.src, fastRetry)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			before, err := cam.Wait(ctx, 12) // running, and looped once
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			hidden := filepath.Join(dir, "hidden")
+			if err := os.Rename(tt.path, hidden); err != nil {
+				t.Fatal(err)
+			}
+			st, i := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
+			if st.Err == nil {
+				t.Error("reconnecting without a reason")
+			}
+			t.Logf("while gone: %v", st)
+			stalled, _ := cam.Latest()
+
+			if err := os.Rename(hidden, tt.path); err != nil {
+				t.Fatal(err)
+			}
+			log.waitFor(t, i, 5*time.Second, isState(StateRunning))
+			after, err := cam.Wait(ctx, stalled.Seq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Seq <= before.Seq || cam.Status().Retries != 0 || cam.Status().Err != nil {
+				t.Errorf("after recovery: frame %d (before %d), status %+v", after.Seq, before.Seq, cam.Status())
+			}
+		})
+	}
+}
+
+func TestCloseIsIdempotentAndLeavesNoGoroutines(t *testing.T) {
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, 5)
+	before := runtime.NumGoroutine()
+
+	for _, s := range []string{video, "/dev/video63", "rtsp://127.0.0.1:1/none"} {
+		log := newStatusLog()
+		cam, err := Open(context.Background(), mustParse(t, s), Options{OnStatus: log.record, BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		var wg sync.WaitGroup
+		for range 3 {
+			wg.Go(func() { cam.Close() })
+		}
+		wg.Wait()
+		cam.Close()
+		if st := cam.Status(); st.State != StateClosed {
+			t.Errorf("%s: status after Close %v", s, st)
+		}
+		if got := log.states(); got[len(got)-1] != StateClosed || strings.Count(stateString(got), "closed") != 1 {
+			t.Errorf("%s: status changes %v", s, got)
+		}
+		if _, err := cam.Wait(context.Background(), 1<<60); !errors.Is(err, ErrClosed) {
+			t.Errorf("%s: Wait after Close: %v", s, err)
+		}
+	}
+	waitGoroutines(t, before)
+}
+
+func stateString(states []State) string {
+	var b strings.Builder
+	for _, s := range states {
+		b.WriteString(s.String() + " ")
+	}
+	return b.String()
+}
+
+func TestContextCancelStops(t *testing.T) {
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, 5)
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	log := newStatusLog()
+	cam, err := Open(ctx, mustParse(t, video), Options{OnStatus: log.record})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cam.Wait(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	log.waitFor(t, 0, 5*time.Second, isState(StateClosed))
+	if _, err := cam.Wait(context.Background(), 1<<60); !errors.Is(err, ErrClosed) {
+		t.Errorf("Wait: %v", err)
+	}
+	cam.Close()
+	waitGoroutines(t, before)
+
+	waitCtx, stop := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer stop()
+	cam2, _ := open(t, "/dev/video63", fastRetry)
+	if _, err := cam2.Wait(waitCtx, 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Wait with a deadline: %v", err)
+	}
+	if _, err := Open(ctx, mustParse(t, video), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Open with a cancelled context: %v", err)
+	}
+}
+
+// TestConcurrentConsumers runs a preview-like and a recognition-like
+// consumer at once, for the race detector.
+func TestConcurrentConsumers(t *testing.T) {
+	video := filepath.Join(t.TempDir(), "clip.avi")
+	writeVideo(t, video, 30, 5)
+	cam, _ := open(t, video, Options{FPS: 120})
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for _, name := range []string{"preview", "recognition", "status"} {
+		wg.Go(func() {
+			var seq uint64
+			for ctx.Err() == nil {
+				switch name {
+				case "preview":
+					f, err := cam.Wait(ctx, seq)
+					if err != nil {
+						continue
+					}
+					seq = f.Seq
+					_ = f.Image.Pix[len(f.Image.Pix)-1]
+				case "recognition":
+					f, ok := cam.Latest()
+					if !ok {
+						continue
+					}
+					_ = frameHash(f.Image) // reads every pixel while capture goes on
+					time.Sleep(20 * time.Millisecond)
+				case "status":
+					_ = cam.Status().String()
+					time.Sleep(time.Millisecond)
+				}
+				mu.Lock()
+				counts[name]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	t.Logf("%v", counts)
+	if counts["preview"] < 10 || counts["recognition"] < 5 {
+		t.Errorf("consumers starved: %v", counts)
+	}
+}
