@@ -1,0 +1,217 @@
+package app
+
+import (
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+
+	"facelogin/recognition"
+)
+
+// registerDone waits until the register button is usable again.
+func (h *harness) registerDone() {
+	h.t.Helper()
+	h.waitFor("the registration to end", func() bool { return !h.u.busy })
+}
+
+func TestRegisterWithoutName(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+	test.Type(h.u.register.name, "   ")
+	test.Tap(h.u.register.button)
+	if got := h.u.register.message.Text; got != "Type a username first" {
+		t.Errorf("message %q", got)
+	}
+	if h.u.busy || h.u.register.button.Disabled() {
+		t.Error("the screen stayed busy after refusing an empty name")
+	}
+}
+
+func TestRegisterTakenName(t *testing.T) {
+	idols := loadIdols(t)
+	frame := loadPhoto(t, "joy.jpg")
+	h := newHarness(t, frame, Options{})
+	h.eng.script(frame, idol(t, idols, "Joy (Red Velvet)")[0])
+	elkie := idol(t, idols, "Elkie (CLC)")[:2]
+	h.dir.add("elkie", elkie...)
+
+	test.Type(h.u.register.name, "Elkie")
+	test.Tap(h.u.register.button)
+	if !h.u.register.button.Disabled() {
+		t.Error("register button still enabled while working")
+	}
+	h.registerDone()
+	if got := h.u.register.message.Text; got != "The name “Elkie” is taken — choose another" {
+		t.Errorf("message %q", got)
+	}
+	if u := h.dir.user("elkie"); len(u.templates) != 2 || u.templates[0] != elkie[0] {
+		t.Error("the existing user's templates changed")
+	}
+	if h.u.register.progress.Value != 0 {
+		t.Errorf("progress %v: no frame should have been collected", h.u.register.progress.Value)
+	}
+}
+
+func TestRegisterInvalidName(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+	test.Type(h.u.register.name, "joy park")
+	test.Tap(h.u.register.button)
+	h.registerDone()
+	if got := h.u.register.message.Text; !strings.HasPrefix(got, "That name can't be used") {
+		t.Errorf("message %q", got)
+	}
+}
+
+func TestRegisterRejectsBadFrames(t *testing.T) {
+	idols := loadIdols(t)
+	joy := idol(t, idols, "Joy (Red Velvet)")
+	for _, tc := range []struct {
+		name   string
+		script func(h *harness, frame image.Image)
+		advice string
+	}{
+		{"no face in view", func(*harness, image.Image) {}, "No face in view — look at the camera"},
+		{"two faces", func(h *harness, frame image.Image) { h.eng.script(frame, joy[0], joy[1]) }, "Only one face please"},
+		{"face too small", func(h *harness, frame image.Image) {
+			c := centreFace(frame).Min
+			r := image.Rect(c.X, c.Y, c.X+40, c.Y+40)
+			h.eng.faces[frame] = []recognition.Face{{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]}}
+		}, "Move closer"},
+		{"face cut off", func(h *harness, frame image.Image) {
+			r := image.Rect(-80, 100, 200, 380)
+			h.eng.faces[frame] = []recognition.Face{{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]}}
+		}, "Move into the middle of the picture"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := loadPhoto(t, "joy.jpg")
+			h := newHarness(t, frame, Options{CaptureTimeout: 600 * time.Millisecond})
+			tc.script(h, frame)
+			test.Type(h.u.register.name, "joy")
+			test.Tap(h.u.register.button)
+			h.waitFor("the rejection", func() bool { return h.u.register.message.Text == tc.advice })
+			h.registerDone()
+			if got, want := h.u.register.message.Text, "Gave up: "+tc.advice; got != want {
+				t.Errorf("final message %q, want %q", got, want)
+			}
+			if h.dir.user("joy") != nil {
+				t.Error("a user was stored from rejected frames")
+			}
+			if h.u.register.progress.Value != 0 {
+				t.Errorf("progress %v, want 0", h.u.register.progress.Value)
+			}
+		})
+	}
+}
+
+func TestRegisterHappyPath(t *testing.T) {
+	idols := loadIdols(t)
+	luda := idol(t, idols, "Luda (WJSN)")[0]
+	frame := loadPhoto(t, "luda.jpg")
+	h := newHarness(t, frame, Options{})
+	h.eng.script(frame, luda)
+	h.dir.add("elkie", idol(t, idols, "Elkie (CLC)")[:3]...)
+	h.dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
+	if m := h.dir.Identify(&luda); m.Distance <= DefaultThreshold+0.05 {
+		t.Fatalf("test data: luda is %.3f from %s, too close for a clean registration", m.Distance, m.User)
+	}
+
+	test.Type(h.u.register.name, "luda")
+	test.Tap(h.u.register.button)
+	h.registerDone()
+	if got, want := h.u.register.message.Text, "Registered “luda” with 5 face templates. You can log in now."; got != want {
+		t.Fatalf("message %q, want %q", got, want)
+	}
+	u := h.dir.user("luda")
+	if u == nil {
+		t.Fatal("luda not in the directory")
+	}
+	if len(u.templates) != 5 || len(u.quality) != 5 {
+		t.Fatalf("%d templates, %d quality scores; want 5 each", len(u.templates), len(u.quality))
+	}
+	for i := range u.templates {
+		if d := recognition.Distance(&u.templates[i], &luda); d > 0.1 {
+			t.Errorf("template %d is %.3f from the face shown", i, d)
+		}
+		if u.quality[i] <= 0 {
+			t.Errorf("template %d has quality %v", i, u.quality[i])
+		}
+		for j := range i {
+			if u.templates[i] == u.templates[j] {
+				t.Errorf("templates %d and %d are the same frame", j, i)
+			}
+		}
+	}
+	if h.u.register.progress.Value != 5 || h.u.register.name.Text != "" {
+		t.Errorf("progress %v, name %q after success", h.u.register.progress.Value, h.u.register.name.Text)
+	}
+	if !strings.Contains(h.log.String(), "msg=registered user=luda templates=5") {
+		t.Errorf("log lacks the registration:\n%s", h.log.String())
+	}
+	// The users screen learns of the new user.
+	h.waitFor("the users list", func() bool { return len(h.u.users.rows) == 3 })
+}
+
+func TestRegisterLookalikeAsksFirst(t *testing.T) {
+	idols := loadIdols(t)
+	chaeyoung := idol(t, idols, "Chaeyoung (Twice)")
+	for _, tc := range []struct {
+		button string
+		stored bool
+		msg    string
+	}{
+		{"Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
+		{"Cancel", false, "Registration cancelled"},
+	} {
+		t.Run(tc.button, func(t *testing.T) {
+			frame := loadPhoto(t, "chaeyoung.jpg")
+			h := newHarness(t, frame, Options{})
+			// Two descriptors of one person, 0.04 apart in the reference set.
+			h.dir.add("chaeyoung", chaeyoung[0])
+			h.eng.script(frame, chaeyoung[7])
+
+			test.Type(h.u.register.name, "chae")
+			test.Tap(h.u.register.button)
+			h.waitFor("the lookalike question", func() bool { return strings.Contains(h.dialogText(), "close to “chaeyoung”") })
+			if h.dir.user("chae") != nil {
+				t.Fatal("stored before the person confirmed")
+			}
+			h.tapDialogButton(tc.button)
+			h.registerDone()
+			if got := h.u.register.message.Text; got != tc.msg {
+				t.Errorf("message %q, want %q", got, tc.msg)
+			}
+			if got := h.dir.user("chae") != nil; got != tc.stored {
+				t.Errorf("stored %v, want %v", got, tc.stored)
+			}
+		})
+	}
+}
+
+func TestRegisterRefusesSwitchedFace(t *testing.T) {
+	idols := loadIdols(t)
+	joy := idol(t, idols, "Joy (Red Velvet)")[0]
+	elkie := idol(t, idols, "Elkie (CLC)")[0]
+	joyFrame, elkieFrame := loadPhoto(t, "joy.jpg"), loadPhoto(t, "elkie.jpg")
+	h := newHarness(t, joyFrame, Options{CaptureTimeout: 2 * time.Second})
+	h.eng.script(joyFrame, joy)
+	h.eng.script(elkieFrame, elkie)
+
+	test.Type(h.u.register.name, "joy")
+	test.Tap(h.u.register.button)
+	h.waitFor("a first good frame", func() bool { return h.u.register.progress.Value >= 1 })
+	h.cam.show(elkieFrame)
+	h.waitFor("the refusal", func() bool { return h.u.register.message.Text == "Keep the same face in view" })
+	h.cam.show(joyFrame)
+	h.registerDone()
+	u := h.dir.user("joy")
+	if u == nil {
+		t.Fatalf("not registered: %q", h.u.register.message.Text)
+	}
+	for i := range u.templates {
+		if recognition.Distance(&u.templates[i], &joy) > 0.1 {
+			t.Errorf("template %d is not joy's face", i)
+		}
+	}
+}
