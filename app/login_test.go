@@ -1,0 +1,179 @@
+package app
+
+import (
+	"image"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"facelogin/recognition"
+)
+
+// loginFixture enrols elkie and sejeong (three reference descriptors each)
+// and picks probes from the reference set: elkie's nearest unenrolled
+// descriptor (a match) and luda's (nobody enrolled).
+type loginFixture struct {
+	h           *harness
+	elkieProbe  recognition.Descriptor
+	elkieDist   float32
+	elkieFrame  *image.RGBA
+	ludaFrame   *image.RGBA
+	ludaNearest float32
+}
+
+func newLoginFixture(t *testing.T, opts Options) *loginFixture {
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	luda := idol(t, idols, "Luda (WJSN)")[0]
+	f := &loginFixture{elkieFrame: loadPhoto(t, "elkie.jpg"), ludaFrame: loadPhoto(t, "luda.jpg")}
+	f.h = newHarness(t, f.elkieFrame, opts)
+	f.h.dir.add("elkie", elkie[:3]...)
+	f.h.dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
+	f.elkieDist = 10
+	for _, d := range elkie[3:] {
+		if m := f.h.dir.Identify(&d); m.User == "elkie" && m.Distance < f.elkieDist {
+			f.elkieProbe, f.elkieDist = d, m.Distance
+		}
+	}
+	if f.elkieDist > DefaultThreshold-0.08 {
+		t.Fatalf("test data: elkie's best probe is %.3f from her templates", f.elkieDist)
+	}
+	f.ludaNearest = f.h.dir.Identify(&luda).Distance
+	if f.ludaNearest < DefaultThreshold+0.05 {
+		t.Fatalf("test data: luda is %.3f from an enrolled user", f.ludaNearest)
+	}
+	t.Logf("elkie probe %.3f from her templates; luda %.3f from the nearest user", f.elkieDist, f.ludaNearest)
+	f.h.eng.script(f.elkieFrame, f.elkieProbe)
+	f.h.eng.script(f.ludaFrame, luda)
+	return f
+}
+
+func (h *harness) login(user string) {
+	h.t.Helper()
+	h.u.login.user.SetText(user)
+	test.Tap(h.u.login.button)
+	h.waitFor("the login decision", func() bool { return !h.u.busy })
+}
+
+func TestLoginIdentifies(t *testing.T) {
+	f := newLoginFixture(t, Options{})
+	h := f.h
+	h.login("")
+	l := h.u.login
+	if l.result.Text != "Welcome, elkie" || l.result.Importance != widget.SuccessImportance {
+		t.Fatalf("result %q (%v), message %q", l.result.Text, l.result.Importance, l.message.Text)
+	}
+	if !l.gauge.has || l.gauge.threshold != DefaultThreshold || l.gauge.distance > DefaultThreshold {
+		t.Errorf("gauge %+v", l.gauge)
+	}
+	if d := l.gauge.distance - f.elkieDist; d < -0.05 || d > 0.05 {
+		t.Errorf("gauge distance %.3f, the probe is %.3f from elkie", l.gauge.distance, f.elkieDist)
+	}
+	if !strings.Contains(l.gauge.Text(), "threshold 0.50") {
+		t.Errorf("gauge text %q", l.gauge.Text())
+	}
+	logins := h.dir.loginLog()
+	if len(logins) != 1 || logins[0].user != "elkie" || !logins[0].success {
+		t.Errorf("recorded logins %+v", logins)
+	}
+	if !strings.Contains(h.log.String(), "msg=login mode=identify success=true user=elkie") {
+		t.Errorf("log lacks the decision:\n%s", h.log.String())
+	}
+}
+
+func TestLoginNotRecognised(t *testing.T) {
+	f := newLoginFixture(t, Options{})
+	h := f.h
+	h.cam.show(f.ludaFrame)
+	h.login("")
+	l := h.u.login
+	if l.result.Text != "Not recognised" || l.result.Importance != widget.DangerImportance {
+		t.Fatalf("result %q, message %q", l.result.Text, l.message.Text)
+	}
+	if l.gauge.distance <= DefaultThreshold {
+		t.Errorf("gauge distance %.3f under the threshold", l.gauge.distance)
+	}
+	logins := h.dir.loginLog()
+	if len(logins) != 1 || logins[0].user != "" || logins[0].success {
+		t.Errorf("recorded logins %+v, want one anonymous failure", logins)
+	}
+}
+
+func TestLoginWithNobodyEnrolled(t *testing.T) {
+	frame := loadPhoto(t, "luda.jpg")
+	h := newHarness(t, frame, Options{})
+	h.eng.script(frame, idol(t, loadIdols(t), "Luda (WJSN)")[0])
+	h.login("")
+	if h.u.login.result.Text != "Not recognised" || h.u.login.message.Text != "Nobody is registered yet." {
+		t.Errorf("result %q, message %q", h.u.login.result.Text, h.u.login.message.Text)
+	}
+}
+
+func TestLoginNoFace(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{CaptureTimeout: 500 * time.Millisecond})
+	h.login("")
+	if got := h.u.login.message.Text; got != "Gave up: No face in view — look at the camera" {
+		t.Errorf("message %q", got)
+	}
+	if len(h.dir.loginLog()) != 0 {
+		t.Error("a login was recorded without a face")
+	}
+}
+
+func TestLoginVerifiesNamedUser(t *testing.T) {
+	f := newLoginFixture(t, Options{})
+	h := f.h
+	for _, tc := range []struct {
+		user, result, message string
+		recorded              bool
+	}{
+		{"elkie", "Welcome, elkie", "", true},
+		{"sejeong", "Not recognised", "This face does not match “sejeong”.", true},
+		{"zed", "Not recognised", "There is no user called “zed”", false},
+	} {
+		t.Run(tc.user, func(t *testing.T) {
+			before := len(h.dir.loginLog())
+			h.login(tc.user)
+			l := h.u.login
+			if l.result.Text != tc.result {
+				t.Errorf("result %q, want %q (message %q)", l.result.Text, tc.result, l.message.Text)
+			}
+			if tc.message != "" && l.message.Text != tc.message {
+				t.Errorf("message %q, want %q", l.message.Text, tc.message)
+			}
+			logins := h.dir.loginLog()[before:]
+			if !tc.recorded {
+				if len(logins) != 0 {
+					t.Errorf("recorded %+v", logins)
+				}
+				return
+			}
+			if len(logins) != 1 || logins[0].user != tc.user || logins[0].success != (tc.result != "Not recognised") {
+				t.Errorf("recorded %+v", logins)
+			}
+		})
+	}
+}
+
+func TestLoginFollowsThresholdSetting(t *testing.T) {
+	f := newLoginFixture(t, Options{})
+	h := f.h
+	h.cam.show(f.ludaFrame)
+	// dlib's customary 0.6 lets luda in as whoever is nearest: the setting
+	// is what stands between a stranger and someone's account.
+	h.u.settings.threshold.SetValue(0.60)
+	test.Tap(h.u.settings.save)
+	h.login("")
+	if got := h.u.login.result.Text; !strings.HasPrefix(got, "Welcome, ") {
+		t.Errorf("result %q at threshold 0.60 for a stranger %.3f away", got, f.ludaNearest)
+	}
+	h.u.settings.threshold.SetValue(DefaultThreshold)
+	test.Tap(h.u.settings.save)
+	h.login("")
+	if got := h.u.login.result.Text; got != "Not recognised" {
+		t.Errorf("result %q at threshold %.2f", got, DefaultThreshold)
+	}
+}
