@@ -117,18 +117,27 @@ func descriptors(ss []sample) ([]recognition.Descriptor, []float32) {
 	return ds, qs
 }
 
-// nearestOther is the closest match of any of ds to a user other than self.
-func (u *UI) nearestOther(ds []recognition.Descriptor, self string) Match {
+// nearest is the closest enrolled user to any of ds.
+func (u *UI) nearest(ds []recognition.Descriptor) Match {
 	best := Match{}
 	for i := range ds {
 		m := u.deps.Users.Identify(&ds[i])
-		user, dist := m.User, m.Distance
-		if user != "" && user == self {
-			user, dist = m.SecondUser, m.SecondDistance
-		}
-		if user != "" && (best.User == "" || dist < best.Distance) {
-			best = Match{User: user, Distance: dist}
+		if m.User != "" && (best.User == "" || m.Distance < best.Distance) {
+			best = Match{User: m.User, Distance: m.Distance}
 		}
 	}
 	return best
+}
+
+// claimedByOther finds a frame whose nearest user, within threshold th, is
+// not self: the face looks more like someone else than like self's old
+// templates.
+func (u *UI) claimedByOther(ds []recognition.Descriptor, self string, th float32) (Match, bool) {
+	for i := range ds {
+		m := u.deps.Users.Identify(&ds[i])
+		if m.User != "" && m.User != self && m.Distance <= th {
+			return m, true
+		}
+	}
+	return Match{}, false
 }

@@ -96,7 +96,7 @@ func (r *registerScreen) run(name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m := u.nearestOther(ds, ""); m.User != "" && m.Distance <= u.currentThreshold() {
+	if m := u.nearest(ds); m.User != "" && m.Distance <= u.currentThreshold() {
 		u.log.Info("register lookalike", "user", name, "near", m.User, "distance", m.Distance)
 		u.do(func() { r.confirmLookalike(name, m, ds, qs) })
 		return

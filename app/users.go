@@ -236,9 +236,9 @@ func (s *usersScreen) runReEnrol(name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m := u.nearestOther(ds, name); m.User != "" && m.Distance <= u.currentThreshold() {
+	if m, ok := u.claimedByOther(ds, name, u.currentThreshold()); ok {
 		// Re-enrolment is for the same person in new conditions; a face
-		// that matches someone else is refused, not confirmed.
+		// nearer to someone else than to the old templates is refused.
 		u.log.Info("re-enrol refused: lookalike", "user", name, "near", m.User, "distance", m.Distance)
 		finish(fmt.Sprintf("Not saved: this face is close to “%s” (distance %.2f). Is the right person in front of the camera?", m.User, m.Distance), widget.DangerImportance)
 		return

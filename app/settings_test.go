@@ -1,0 +1,71 @@
+package app
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+func TestSettingsPersisted(t *testing.T) {
+	a := test.NewTempApp(t)
+	frame := loadPhoto(t, "joy.jpg")
+	var saved []Settings
+	defaults := Settings{CameraSource: "0", ModelsDir: "/usr/share/facelogin/models"}
+	h := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{
+		Defaults:        defaults,
+		OnSettingsSaved: func(s Settings) { saved = append(saved, s) },
+	})
+	st := h.u.settings
+	if st.camera.Text != "0" || st.models.Text != defaults.ModelsDir || st.threshold.Value != DefaultThreshold {
+		t.Fatalf("defaults not shown: camera %q models %q threshold %v", st.camera.Text, st.models.Text, st.threshold.Value)
+	}
+	if st.database.Text != "fake directory (memory)" {
+		t.Errorf("database %q", st.database.Text)
+	}
+
+	st.camera.SetText("")
+	test.Type(st.camera, "/dev/video2")
+	st.models.SetText("/opt/models")
+	st.threshold.SetValue(0.42)
+	if st.thresholdLabel.Text != "0.42" {
+		t.Errorf("threshold label %q", st.thresholdLabel.Text)
+	}
+	test.Tap(st.save)
+
+	if !strings.Contains(st.message.Text, "next start") {
+		t.Errorf("message %q should say when the camera change applies", st.message.Text)
+	}
+	want := Settings{CameraSource: "/dev/video2", Threshold: 0.42, ModelsDir: "/opt/models"}
+	if len(saved) != 1 || saved[0] != want {
+		t.Errorf("OnSettingsSaved got %+v, want %+v", saved, want)
+	}
+	if h.u.currentThreshold() != 0.42 {
+		t.Errorf("threshold in force %v", h.u.currentThreshold())
+	}
+	p := a.Preferences()
+	if p.String(PrefCameraSource) != "/dev/video2" || p.String(PrefModelsDir) != "/opt/models" || p.Float(PrefThreshold) != float64(float32(0.42)) {
+		t.Errorf("preferences: %q %q %v", p.String(PrefCameraSource), p.String(PrefModelsDir), p.Float(PrefThreshold))
+	}
+
+	// A new window on the same app (the next start) shows the saved values.
+	h.u.Stop()
+	h2 := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{Defaults: defaults})
+	st2 := h2.u.settings
+	if st2.camera.Text != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.42" {
+		t.Errorf("after restart: camera %q models %q threshold %q", st2.camera.Text, st2.models.Text, st2.thresholdLabel.Text)
+	}
+	if got := LoadSettings(p, defaults); got != want {
+		t.Errorf("LoadSettings %+v, want %+v", got, want)
+	}
+}
+
+func TestLoadSettingsIgnoresBadThreshold(t *testing.T) {
+	for _, v := range []float64{-1, 0, 0.05, 3} {
+		a := test.NewTempApp(t)
+		a.Preferences().SetFloat(PrefThreshold, v)
+		if got := LoadSettings(a.Preferences(), Settings{Threshold: 0.5}).Threshold; got != 0.5 {
+			t.Errorf("saved threshold %v loads as %v, want the default", v, got)
+		}
+	}
+}
