@@ -139,44 +139,50 @@ func (s *Store) ImportLegacy(ctx context.Context, src *sql.DB) (*LegacyReport, e
 }
 
 func (s *Store) importOne(ctx context.Context, name, source string, d recognition.Descriptor) (imported bool, reason string, err error) {
+	const taken = "username already taken by another user"
+	// Look first, so a re-run that imports nothing changes nothing (no
+	// generation bump, no matcher reloads).
+	var id int64
+	err = s.db.QueryRowContext(ctx, "SELECT id FROM users WHERE username_key = ?", usernameKey(name)).Scan(&id)
+	if err == nil {
+		var n int
+		if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM face_templates WHERE user_id = ? AND source = ?", id, source).Scan(&n); err != nil {
+			return false, "", s.wrap("import legacy user", err)
+		}
+		if n > 0 {
+			return false, "already imported", nil
+		}
+		return false, taken, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return false, "", s.wrap("import legacy user", err)
+	}
 	err = s.change(ctx, "import legacy user", func(tx *sql.Tx) error {
-		imported, reason = false, ""
-		var id int64
-		err := tx.QueryRowContext(ctx, "SELECT id FROM users WHERE username_key = ?", usernameKey(name)).Scan(&id)
-		if err == nil {
-			var n int
-			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM face_templates WHERE user_id = ? AND source = ?", id, source).Scan(&n); err != nil {
-				return err
-			}
-			reason = "username already taken by another user"
-			if n > 0 {
-				reason = "already imported"
-			}
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
 		t := now()
 		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, display_name, disabled, created_at, updated_at)
 			VALUES (?, ?, ?, 0, ?, ?)`, name, usernameKey(name), name, t, t)
 		if uniqueViolation(err) {
-			reason = "username already taken by another user"
-			return nil
+			return fmt.Errorf("%w: %q", ErrExists, name)
 		}
 		if err != nil {
 			return err
 		}
-		if id, err = res.LastInsertId(); err != nil {
+		id, err := res.LastInsertId()
+		if err != nil {
 			return err
 		}
 		if err := s.insertTemplates(ctx, tx, id, recognition.ModelID, source, []NewTemplate{{Descriptor: d}}, t); err != nil {
 			return err
 		}
-		imported = true
 		return s.recordTx(ctx, tx, Event{Kind: EventImport, UserID: id, Username: name, Detail: "from the Flask demo"})
 	})
-	return imported, reason, err
+	switch {
+	case errors.Is(err, ErrExists): // taken between the look and the insert
+		return false, taken, nil
+	case err != nil:
+		return false, "", err
+	}
+	return true, "", nil
 }
 
 // decodeLegacyEncoding converts the demo's 128 little-endian float64 to a

@@ -116,7 +116,9 @@ func TestImportLegacy(t *testing.T) {
 			}
 		}
 
-		// Safe to run twice: nothing new, the imported rows recognised.
+		// Safe to run twice: nothing new, the imported rows recognised, and
+		// nothing changed.
+		gen, _ := s.Generation(ctx)
 		rep, err = s.ImportLegacy(ctx, legacy)
 		if err != nil {
 			t.Fatal(err)
@@ -131,6 +133,9 @@ func TestImportLegacy(t *testing.T) {
 		}
 		if n := countRows(t, s, "SELECT COUNT(*) FROM users"); n != 3 {
 			t.Fatalf("%d users after two imports, want 3", n)
+		}
+		if gen2, _ := s.Generation(ctx); gen2 != gen {
+			t.Fatalf("a re-run that imported nothing moved the generation %d -> %d", gen, gen2)
 		}
 
 		g, err := s.Templates.Load(ctx, recognition.ModelID)

@@ -26,10 +26,11 @@ import (
 
 // mariaDB is one private server.
 type mariaDB struct {
-	dir  string
-	port int
-	cmd  *exec.Cmd
-	done chan struct{}
+	dir   string
+	port  int
+	cmd   *exec.Cmd
+	done  chan struct{}
+	extra []string // more mariadbd options
 }
 
 const (
@@ -38,7 +39,7 @@ const (
 )
 
 // startMariaDB installs a datadir and starts a server on a free port.
-func startMariaDB() (*mariaDB, error) {
+func startMariaDB(extra ...string) (*mariaDB, error) {
 	if _, err := exec.LookPath("mariadbd"); err != nil {
 		if _, err2 := os.Stat("/usr/sbin/mariadbd"); err2 != nil {
 			return nil, fmt.Errorf("mariadbd not installed (apt-get install mariadb-server): %w", err)
@@ -61,7 +62,7 @@ func startMariaDB() (*mariaDB, error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	m := &mariaDB{dir: dir, port: port}
+	m := &mariaDB{dir: dir, port: port, extra: extra}
 	if err := m.start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -81,6 +82,7 @@ func (m *mariaDB) start() error {
 		"--socket="+m.socket(), "--port="+strconv.Itoa(m.port), "--bind-address=127.0.0.1",
 		"--pid-file="+filepath.Join(m.dir, "mysqld.pid"), "--log-error="+filepath.Join(m.dir, "mysqld.err"),
 		"--skip-name-resolve", "--skip-log-bin", "--innodb-buffer-pool-size=64M", "--max-connections=100")
+	m.cmd.Args = append(m.cmd.Args, m.extra...)
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := m.cmd.Start(); err != nil {
 		return fmt.Errorf("start mariadbd: %w", err)
@@ -149,6 +151,13 @@ var (
 // test server, or skips (fails in CI) when there is none.
 func mysqlTestDB(t testing.TB) string {
 	t.Helper()
+	return mysqlDB(t, true)
+}
+
+// mysqlDB makes a fresh database; with drop false it outlives the test (the
+// private server's datadir goes at the end of the run).
+func mysqlDB(t testing.TB, drop bool) string {
+	t.Helper()
 	name := fmt.Sprintf("fl_test_%d_%d", os.Getpid(), dbCounter.Add(1))
 	if env := os.Getenv("FACELOGIN_TEST_MYSQL"); env != "" {
 		if !strings.HasSuffix(env, "/") {
@@ -158,7 +167,12 @@ func mysqlTestDB(t testing.TB) string {
 		if err != nil {
 			t.Fatalf("FACELOGIN_TEST_MYSQL: %v", err)
 		}
-		t.Cleanup(func() { db.Exec("DROP DATABASE " + name); db.Close() })
+		t.Cleanup(func() {
+			if drop {
+				db.Exec("DROP DATABASE " + name)
+			}
+			db.Close()
+		})
 		if _, err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
 			requireInCI(t, "FACELOGIN_TEST_MYSQL: %v", err)
 		}
@@ -171,14 +185,16 @@ func mysqlTestDB(t testing.TB) string {
 	if err := sharedMaria.admin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { sharedMaria.admin("DROP DATABASE " + name) })
+	if drop {
+		t.Cleanup(func() { sharedMaria.admin("DROP DATABASE " + name) })
+	}
 	return sharedMaria.dsn(name)
 }
 
 // privateMariaDB starts a server of the test's own, for tests that kill it.
-func privateMariaDB(t testing.TB) *mariaDB {
+func privateMariaDB(t testing.TB, extra ...string) *mariaDB {
 	t.Helper()
-	m, err := startMariaDB()
+	m, err := startMariaDB(extra...)
 	if err != nil {
 		requireInCI(t, "MySQL: %v", err)
 	}
@@ -198,6 +214,12 @@ func requireInCI(t testing.TB, format string, args ...any) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	for _, s := range benchStores {
+		s.Close()
+	}
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
 	if sharedMaria != nil {
 		sharedMaria.stop()
 	}
