@@ -120,7 +120,9 @@ func printDetect(e *env, r detectResult) {
 func openEngine(dirFlag string, photos bool) (*dlib.Engine, error) {
 	dir := modelsDir(dirFlag)
 	opt := dlib.DefaultOptions
-	opt.Upsample = photos
+	if photos {
+		opt = dlib.PhotoOptions
+	}
 	eng, err := dlib.Open(dir, opt)
 	if err != nil {
 		return nil, fail(exitModels, err, "%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", err)
