@@ -12,13 +12,13 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK          = 0
-	exitNoMatch     = 1 // not recognised, verification refused
-	exitUsage       = 2 // bad command line
-	exitInput       = 3 // unreadable image, no face, invalid name, name taken
-	exitModels      = 4 // models missing or broken
-	exitDatabase    = 5 // database unreachable, wrong key
-	exitInternal    = 6 // anything else
+	exitOK       = 0
+	exitNoMatch  = 1 // not recognised, verification refused
+	exitUsage    = 2 // bad command line
+	exitInput    = 3 // unreadable image, no face, invalid name, name taken
+	exitModels   = 4 // models missing or broken
+	exitDatabase = 5 // database unreachable, wrong key
+	exitInternal = 6 // anything else
 )
 
 // exitError carries an exit code and a message for people.

@@ -129,4 +129,3 @@ func openEngine(dirFlag string, photos bool) (*dlib.Engine, error) {
 	}
 	return eng, nil
 }
-
