@@ -61,7 +61,8 @@ type Options struct {
 	// OnStatus, if set, is called with every state change, in order, on
 	// the capture goroutine. It must return quickly (a UI hands the status
 	// to fyne.Do) and must not call Close. The last call (a finished
-	// state) happens before Close returns.
+	// state) happens before Close returns, unless Close gave up waiting
+	// (ErrCloseTimeout).
 	OnStatus func(Status)
 }
 
@@ -98,8 +99,10 @@ type Camera struct {
 	log  *slog.Logger
 
 	cancel    context.CancelFunc
-	done      chan struct{} // closed when the capture goroutine has exited
+	stopping  <-chan struct{} // closed by Close or by Open's context
+	done      chan struct{}   // closed when the capture goroutine has exited
 	closeOnce sync.Once
+	closeErr  error
 
 	mu      sync.Mutex
 	latest  Frame
@@ -135,13 +138,14 @@ func Open(ctx context.Context, src Source, opts Options) (*Camera, error) {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	c := &Camera{
-		src:    src,
-		opts:   opts,
-		log:    opts.Logger.With("camera", src.String()),
-		cancel: cancel,
-		done:   make(chan struct{}),
-		notify: make(chan struct{}),
-		status: Status{State: StateStarting},
+		src:      src,
+		opts:     opts,
+		log:      opts.Logger.With("camera", src.String()),
+		cancel:   cancel,
+		stopping: ctx.Done(),
+		done:     make(chan struct{}),
+		notify:   make(chan struct{}),
+		status:   Status{State: StateStarting},
 	}
 	go c.run(ctx, vc)
 	return c, nil
@@ -194,6 +198,11 @@ func (c *Camera) Wait(ctx context.Context, after uint64) (Frame, error) {
 		case <-ch:
 		case <-ctx.Done():
 			return Frame{}, ctx.Err()
+		case <-c.stopping:
+			if f, ok := c.Latest(); ok && f.Seq > after {
+				return f, nil
+			}
+			return Frame{}, ErrClosed
 		case <-c.done:
 			c.mu.Lock()
 			f, err := c.latest, c.stopErr
@@ -213,13 +222,30 @@ func (c *Camera) Status() Status {
 	return c.status
 }
 
+// closeWait bounds how long Close waits for a capture stuck in OpenCV.
+const closeWait = 3 * time.Second
+
+// ErrCloseTimeout is returned by Close when the capture goroutine is stuck
+// in a call into OpenCV: a network stream that stopped answering blocks
+// FFmpeg for up to 30 s. The goroutine then releases the capture and exits
+// on its own, and reports StateClosed after Close returned.
+var ErrCloseTimeout = errors.New("camera: capture still busy, released in the background")
+
 // Close stops the capture goroutine and releases the source, waiting for
-// both. It is safe to call more than once and from several goroutines.
-// A network read that hangs inside FFmpeg delays it until FFmpeg gives up.
+// both (but see ErrCloseTimeout). It is safe to call more than once and
+// from several goroutines; later calls return what the first returned.
 func (c *Camera) Close() error {
 	c.closeOnce.Do(func() {
 		c.cancel()
-		<-c.done
+		timer := time.NewTimer(closeWait)
+		defer timer.Stop()
+		select {
+		case <-c.done:
+		case <-timer.C:
+			c.log.Warn("camera close: capture busy in OpenCV, releasing it in the background", "waited", closeWait)
+			c.closeErr = fmt.Errorf("camera: close %s: %w", c.src, ErrCloseTimeout)
+			return
+		}
 		c.mu.Lock()
 		changed := c.status.State != StateClosed
 		c.stopErr = ErrClosed
@@ -229,7 +255,7 @@ func (c *Camera) Close() error {
 			c.setStatus(Status{State: StateClosed})
 		}
 	})
-	return nil
+	return c.closeErr
 }
 
 func (c *Camera) setStatus(s Status) {

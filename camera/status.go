@@ -72,9 +72,11 @@ func (s Status) String() string {
 	case StateRunning:
 		return fmt.Sprintf("running %dx%d @ %.3g fps", s.Size.X, s.Size.Y, s.FPS)
 	case StateReconnecting:
-		in := time.Until(s.RetryAt).Round(100 * time.Millisecond)
-		if in < 0 {
-			in = 0
+		in := max(0, time.Until(s.RetryAt))
+		if in < time.Second {
+			in = in.Round(10 * time.Millisecond)
+		} else {
+			in = in.Round(100 * time.Millisecond)
 		}
 		return fmt.Sprintf("reconnecting in %v (attempt %d): %v", in, s.Retries+1, s.Err)
 	case StateFailed:
