@@ -98,17 +98,19 @@ func (p *preview) displayLoop(ctx context.Context) {
 	var (
 		shown      uint64
 		lastStatus CameraStatus
-		first      = true
 	)
-	for {
+	for tick := 0; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if st := p.u.deps.Camera.Status(); first || st != lastStatus {
-			first, lastStatus = false, st
-			p.u.do(func() { p.showStatus(st) })
+		// The status changes seldom: look every 25 polls (100 ms).
+		if tick%25 == 0 {
+			if st := p.u.deps.Camera.Status(); tick == 0 || st != lastStatus {
+				lastStatus = st
+				p.u.do(func() { p.showStatus(st) })
+			}
 		}
 		if p.displayPending.Load() {
 			continue

@@ -77,11 +77,11 @@ func TestRegisterRejectsBadFrames(t *testing.T) {
 		{"face too small", func(h *harness, frame image.Image) {
 			c := centreFace(frame).Min
 			r := image.Rect(c.X, c.Y, c.X+40, c.Y+40)
-			h.eng.faces[frame] = []recognition.Face{{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]}}
+			h.eng.set(frame, recognition.Face{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]})
 		}, "Move closer"},
 		{"face cut off", func(h *harness, frame image.Image) {
 			r := image.Rect(-80, 100, 200, 380)
-			h.eng.faces[frame] = []recognition.Face{{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]}}
+			h.eng.set(frame, recognition.Face{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]})
 		}, "Move into the middle of the picture"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
