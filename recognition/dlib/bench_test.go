@@ -22,7 +22,7 @@ import (
 // BenchmarkPipeline: JPEG + HOG detection + 68 landmarks + descriptor of
 // one face on a 640×480 frame. Target ≤ 50 ms.
 func BenchmarkPipeline(b *testing.B) {
-	e := engine(b)
+	e := liveEngine(b)
 	frame := frame640(b, "elkie.jpg")
 	b.Logf("BLAS in use: %v", dlib.BLASLibraries())
 	for b.Loop() {
@@ -35,7 +35,7 @@ func BenchmarkPipeline(b *testing.B) {
 // BenchmarkDetect: the same frame with the face painted over, so go-face
 // stops after the HOG detector: JPEG + detection only.
 func BenchmarkDetect(b *testing.B) {
-	e := engine(b)
+	e := liveEngine(b)
 	frame := frame640(b, "elkie.jpg")
 	faces, err := e.Recognize(frame)
 	if err != nil || len(faces) != 1 {
@@ -54,7 +54,7 @@ func BenchmarkDetect(b *testing.B) {
 // aligned chip and the ResNet descriptor. An upper bound on the
 // per-face cost; target ≤ 15 ms.
 func BenchmarkDescribe(b *testing.B) {
-	e := engine(b)
+	e := liveEngine(b)
 	frame := frame640(b, "elkie.jpg")
 	faces, err := e.Recognize(frame)
 	if err != nil || len(faces) != 1 {

@@ -42,7 +42,25 @@ var (
 	sharedOnce sync.Once
 )
 
-// engine loads the models once for all tests (loading takes ~1 s).
+var (
+	live     *dlib.Engine
+	liveErr  error
+	liveOnce sync.Once
+)
+
+// liveEngine has the options of the live window: no CNN fallback.
+func liveEngine(t testing.TB) *dlib.Engine {
+	t.Helper()
+	dir := modelsDir(t)
+	liveOnce.Do(func() { live, liveErr = dlib.Open(dir, dlib.DefaultOptions) })
+	if liveErr != nil {
+		t.Fatal(liveErr)
+	}
+	return live
+}
+
+// engine loads the models once for all tests (loading takes ~1 s), with
+// the options for photos.
 func engine(t testing.TB) *dlib.Engine {
 	t.Helper()
 	dir := modelsDir(t)

@@ -1,0 +1,120 @@
+package dlib_test
+
+import (
+	"errors"
+	"image"
+	"image/color"
+	"image/draw"
+	"path/filepath"
+	"testing"
+
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+)
+
+// blur is a 3-pass box blur of radius r (close to a Gaussian of σ≈r),
+// what a face moving during the exposure or out of focus looks like.
+func blur(src image.Image, r int) *image.RGBA {
+	b := src.Bounds()
+	cur := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+	draw.Draw(cur, cur.Bounds(), src, b.Min, draw.Src)
+	w, h := b.Dx(), b.Dy()
+	tmp := image.NewRGBA(cur.Bounds())
+	pass := func(dst, src *image.RGBA, dx, dy int) {
+		for y := range h {
+			for x := range w {
+				var s [4]int
+				n := 0
+				for k := -r; k <= r; k++ {
+					xx, yy := x+k*dx, y+k*dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					i := src.PixOffset(xx, yy)
+					for c := range 4 {
+						s[c] += int(src.Pix[i+c])
+					}
+					n++
+				}
+				i := dst.PixOffset(x, y)
+				for c := range 4 {
+					dst.Pix[i+c] = uint8(s[c] / n)
+				}
+			}
+		}
+	}
+	for range 3 {
+		pass(tmp, cur, 1, 0)
+		pass(cur, tmp, 0, 1)
+	}
+	return cur
+}
+
+// TestQualityGate calibrates DefaultQuality on real faces: the portraits as
+// 640×480 frames pass, the same frames blurred fail as blurred, a face
+// shrunk to the corner is too small, a face cut by the border is cut, and
+// the group photo has too many faces.
+func TestQualityGate(t *testing.T) {
+	e := liveEngine(t)
+	opt := recognition.DefaultQuality
+	minSharp, maxBlur, checked := 1e9, 0.0, 0
+	for _, p := range testdata.Photos(t) {
+		if p.Person == "" {
+			continue
+		}
+		name := filepath.Base(p.File)
+		t.Run(name, func(t *testing.T) {
+			frame := frame640(t, name)
+			faces, err := e.Recognize(frame)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(faces) != 1 {
+				// A background face, or a turned face HOG misses at
+				// this size: not a registration frame.
+				return
+			}
+			checked++
+			q, err := recognition.CheckQuality(frame, faces, opt)
+			if err != nil && !errors.Is(err, recognition.ErrFaceTooSmall) {
+				t.Fatalf("sharp frame refused: %v (%+v)", err, q)
+			}
+			minSharp = min(minSharp, q.Sharpness)
+			blurred := blur(frame, 3)
+			bq, err := recognition.CheckQuality(blurred, faces, opt)
+			if !errors.Is(err, recognition.ErrBlurred) && !errors.Is(err, recognition.ErrFaceTooSmall) {
+				t.Fatalf("blurred frame passed: %v (%+v)", err, bq)
+			}
+			maxBlur = max(maxBlur, bq.Sharpness)
+		})
+	}
+	t.Logf("%d frames: sharpness of sharp faces ≥ %.0f, blurred ≤ %.0f, threshold %.0f", checked, minSharp, maxBlur, opt.MinSharpness)
+	if checked < 25 {
+		t.Fatalf("only %d portraits gave one face at 640×480", checked)
+	}
+
+	frame := frame640(t, "elkie.jpg")
+	faces, err := e.Recognize(frame)
+	if err != nil || len(faces) != 1 {
+		t.Fatalf("elkie: %d faces, %v", len(faces), err)
+	}
+	f := faces[0]
+	for _, tc := range []struct {
+		name  string
+		img   image.Image
+		faces []recognition.Face
+		want  error
+	}{
+		{"no face", frame, nil, recognition.ErrNoFace},
+		{"two faces", frame, []recognition.Face{f, f}, recognition.ErrManyFaces},
+		{"cut by the border", frame.SubImage(image.Rect(f.Rect.Min.X+f.Rect.Dx()/3, 0, 640, 480)), faces, recognition.ErrFaceCut},
+		{"too small", frame, []recognition.Face{{Rect: image.Rect(10, 10, 60, 60)}}, recognition.ErrFaceTooSmall},
+		{"flat grey", image.NewUniform(color.Gray{128}), faces, recognition.ErrBlurred},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := recognition.CheckQuality(tc.img, tc.faces, opt); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
