@@ -127,6 +127,16 @@ func (s *sealer) verifyKeyCheck(stored []byte) bool {
 	return err == nil && string(p) == string(keyCheckPlain)
 }
 
+// GenerateKey returns a new random key, base64-encoded: a value for
+// FACELOGIN_KEY or a key file.
+func GenerateKey() (string, error) {
+	key := make([]byte, KeySize)
+	if _, err := rand.Read(key); err != nil {
+		return "", fmt.Errorf("store: generate key: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(key), nil
+}
+
 // DefaultKeyFile is where the template key lives unless Config.KeyFile says
 // otherwise: facelogin/template.key in the user's config directory.
 func DefaultKeyFile() (string, error) {

@@ -755,3 +755,50 @@ func TestDatabaseDownMidOperation(t *testing.T) {
 		mustEnroll(t, s, "ann", newTemplates(t, 0, 3))
 	})
 }
+
+// With no DSN and no key, the first run creates a private SQLite file in the
+// data directory and a key file in the config directory; the second run
+// finds both.
+func TestFirstRunDefaults(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv(KeyEnv, "")
+	t.Setenv(DBEnv, "")
+	dsn, source := ResolveDSN("", "")
+	if dsn != "" || source != "default" {
+		t.Fatalf("ResolveDSN = %q, %q", dsn, source)
+	}
+	for run := 1; run <= 2; run++ {
+		s, err := Open(ctxT(t), Config{DSN: dsn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustEnroll(t, s, fmt.Sprintf("user%d", run), newTemplates(t, run, 1))
+		db := filepath.Join(home, "data", "facelogin", "facelogin.db")
+		key := filepath.Join(home, "config", "facelogin", "template.key")
+		if s.Describe() != "SQLite "+db {
+			t.Errorf("Describe = %q", s.Describe())
+		}
+		wantKey := "key file " + key
+		if run == 1 {
+			wantKey = "new key file " + key
+		}
+		if s.KeySource() != wantKey {
+			t.Errorf("run %d: KeySource = %q, want %q", run, s.KeySource(), wantKey)
+		}
+		if g, err := s.Templates.Load(ctxT(t), recognition.ModelID); err != nil || len(g.Templates) != run {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		s.Close()
+		for _, p := range []string{db, key} {
+			if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o600 {
+				t.Fatalf("%s: %v, %v; want mode 0600", p, fi.Mode(), err)
+			}
+		}
+	}
+	if k, err := GenerateKey(); err != nil || len(k) != 44 {
+		t.Fatalf("GenerateKey = %q, %v", k, err)
+	}
+}
