@@ -115,3 +115,27 @@ func BenchmarkCapture(b *testing.B) {
 		b.ReportMetric(float64(seq-first.Seq)/time.Since(start).Seconds(), "frames/s")
 	})
 }
+
+// BenchmarkOpenToFirstFrame measures Open until the first frame is there,
+// for a video file and an image sequence (the camera's share of cold start).
+func BenchmarkOpenToFirstFrame(b *testing.B) {
+	dir := b.TempDir()
+	video := filepath.Join(dir, "clip.avi")
+	writeVideo(b, video, 30, 10)
+	pattern := writeSequence(b, dir, 10)
+	for _, s := range []string{video, pattern} {
+		b.Run(filepath.Ext(s), func(b *testing.B) {
+			src := mustParse(b, s)
+			for b.Loop() {
+				cam, err := Open(context.Background(), src, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := cam.Wait(context.Background(), 0); err != nil {
+					b.Fatal(err)
+				}
+				cam.Close()
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ package camera
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,6 +13,18 @@ import (
 
 	"gocv.io/x/gocv"
 )
+
+// TestMain fails the run if any test left a Mat open.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if n := gocv.MatProfile.Count(); n != 0 && code == 0 {
+		var b bytes.Buffer
+		gocv.MatProfile.WriteTo(&b, 1)
+		fmt.Fprintf(os.Stderr, "%d Mats still open after the tests:\n%s", n, b.String())
+		code = 1
+	}
+	os.Exit(code)
+}
 
 // TestNoLeakedMats runs the camera through playing, looping, losing its
 // source, reconnecting and closing, then checks every Mat was closed.
