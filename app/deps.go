@@ -12,7 +12,10 @@ import (
 // FrameSource is the camera as the window sees it: the newest frame and a
 // status line. Latest must not block; seq grows by one or more with every
 // new frame, so a consumer can tell a new frame from one it already has.
-// Consumers never modify the returned image.
+// An image once returned must never change (the preview copies it and the
+// engine reads it on other goroutines): hand out a fresh image per frame,
+// never a reused buffer. *image.RGBA is copied fastest. Status is called
+// about ten times a second and must be cheap.
 type FrameSource interface {
 	Latest() (img image.Image, seq uint64, ok bool)
 	Status() CameraStatus
