@@ -282,19 +282,44 @@ func TestMissingDeviceReconnects(t *testing.T) {
 	}
 }
 
-// TestSourceDiesAndRecovers removes a playing source's files and puts them
-// back: the camera must report reconnecting, keep retrying, and resume.
+// TestSourceDiesAndRecovers breaks a playing source (its files removed, or
+// the video truncated to nothing) and mends it: the camera must report
+// reconnecting with the reason, keep retrying, and resume.
 func TestSourceDiesAndRecovers(t *testing.T) {
 	dir := t.TempDir()
 	seqDir := filepath.Join(dir, "seq")
 	os.Mkdir(seqDir, 0o755)
+	pattern := writeSequence(t, seqDir, 10)
 	video := filepath.Join(dir, "clip.avi")
 	writeVideo(t, video, 30, 10)
+	hidden := filepath.Join(dir, "hidden")
+	move := func(from, to string) func(t *testing.T) {
+		return func(t *testing.T) {
+			if err := os.Rename(from, to); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	saved, err := os.ReadFile(video)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		name, src, path string // path is what disappears
+		name, src  string
+		kill, mend func(t *testing.T)
+		is         error
 	}{
-		{"video", video, video},
-		{"sequence", writeSequence(t, seqDir, 10), seqDir},
+		{"video deleted", video, move(video, hidden), move(hidden, video), fs.ErrNotExist},
+		{"video truncated", video, func(t *testing.T) {
+			if err := os.Truncate(video, 0); err != nil {
+				t.Fatal(err)
+			}
+		}, func(t *testing.T) {
+			if err := os.WriteFile(video, saved, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, ErrCannotOpen},
+		{"sequence deleted", pattern, move(seqDir, hidden), move(hidden, seqDir), fs.ErrNotExist},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -306,20 +331,15 @@ func TestSourceDiesAndRecovers(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			hidden := filepath.Join(dir, "hidden")
-			if err := os.Rename(tt.path, hidden); err != nil {
-				t.Fatal(err)
-			}
+			tt.kill(t)
 			st, i := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
-			if st.Err == nil {
-				t.Error("reconnecting without a reason")
+			if !errors.Is(st.Err, tt.is) {
+				t.Errorf("reconnecting because of %v, want %v", st.Err, tt.is)
 			}
-			t.Logf("while gone: %v", st)
+			t.Logf("while broken: %v", st)
 			stalled, _ := cam.Latest()
 
-			if err := os.Rename(hidden, tt.path); err != nil {
-				t.Fatal(err)
-			}
+			tt.mend(t)
 			log.waitFor(t, i, 5*time.Second, isState(StateRunning))
 			after, err := cam.Wait(ctx, stalled.Seq)
 			if err != nil {
