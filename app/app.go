@@ -16,6 +16,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"facelogin/recognition"
 )
 
 // Deps are what the window drives. Camera, Engine and Users are required.
@@ -48,10 +50,10 @@ type Options struct {
 	OnSettingsSaved func(Settings)
 }
 
-// DefaultThreshold is the distance under which two descriptors are taken for
-// the same person when no threshold is configured. dlib's usual 0.6 lets
-// lookalikes through on our test photos, so the default is stricter.
-const DefaultThreshold = 0.5
+// DefaultThreshold is the matching threshold when none is configured:
+// recognition's, measured on the labelled photos (dlib's customary 0.6 lets
+// lookalikes in).
+const DefaultThreshold = recognition.DefaultThreshold
 
 // UI is the main window and its screens.
 type UI struct {
@@ -111,7 +113,7 @@ func newUI(a fyne.App, deps Deps, opts Options, do func(func())) *UI {
 		opts.Poll = 4 * time.Millisecond
 	}
 	if deps.Quality == nil {
-		deps.Quality = basicGate
+		deps.Quality = defaultGate
 	}
 	u := &UI{app: a, deps: deps, opts: opts, log: opts.Logger, do: do}
 	if u.log == nil {

@@ -41,8 +41,7 @@ type Engine interface {
 // or one of the rejection errors below (ErrNoFace, ErrSeveralFaces,
 // ErrFaceTooSmall, ErrFaceBlurred, ErrFaceCutOff, ErrFaceTurned, ErrTooDark),
 // possibly wrapped; the window tells people what to do about each. A nil
-// gate accepts any frame with exactly one face that lies inside the frame and
-// is at least a sixth of its shorter side.
+// gate is recognition.CheckQuality with recognition.DefaultQuality.
 type QualityGate func(img image.Image, faces []recognition.Face) (score float32, err error)
 
 // Directory is the set of enrolled users: the store plus the in-memory
@@ -102,13 +101,14 @@ var (
 	ErrUnknownUser = errors.New("app: unknown user")
 )
 
-// Rejections of a frame by the quality gate.
+// Rejections of a frame by the quality gate. The first five are
+// recognition's, so recognition.CheckQuality's errors need no translation.
 var (
-	ErrNoFace       = errors.New("app: no face in view")
-	ErrSeveralFaces = errors.New("app: several faces in view")
-	ErrFaceTooSmall = errors.New("app: face too small")
-	ErrFaceBlurred  = errors.New("app: face blurred")
-	ErrFaceCutOff   = errors.New("app: face not inside the frame")
+	ErrNoFace       = recognition.ErrNoFace
+	ErrSeveralFaces = recognition.ErrManyFaces
+	ErrFaceTooSmall = recognition.ErrFaceTooSmall
+	ErrFaceBlurred  = recognition.ErrBlurred
+	ErrFaceCutOff   = recognition.ErrFaceCut
 	ErrFaceTurned   = errors.New("app: face turned away")
 	ErrTooDark      = errors.New("app: image too dark")
 	// ErrDifferentFace: a frame's face is far from the frames collected
@@ -116,22 +116,12 @@ var (
 	ErrDifferentFace = errors.New("app: face differs from the previous frames")
 )
 
-// basicGate is the gate used when Deps.Quality is nil.
-func basicGate(img image.Image, faces []recognition.Face) (float32, error) {
-	switch {
-	case len(faces) == 0:
-		return 0, ErrNoFace
-	case len(faces) > 1:
-		return 0, ErrSeveralFaces
+// defaultGate is the gate used when Deps.Quality is nil: recognition's,
+// with its calibrated defaults.
+func defaultGate(img image.Image, faces []recognition.Face) (float32, error) {
+	q, err := recognition.CheckQuality(img, faces, recognition.DefaultQuality)
+	if err != nil {
+		return 0, err
 	}
-	b := img.Bounds()
-	r := faces[0].Rect
-	if !r.In(b) {
-		return 0, ErrFaceCutOff
-	}
-	side := min(b.Dx(), b.Dy())
-	if r.Dx()*6 < side {
-		return 0, ErrFaceTooSmall
-	}
-	return float32(r.Dx()) / float32(side), nil
+	return q.Score(), nil
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"image"
 	"strings"
 	"testing"
@@ -72,7 +73,7 @@ func TestLoginIdentifies(t *testing.T) {
 	if d := l.gauge.distance - f.elkieDist; d < -0.05 || d > 0.05 {
 		t.Errorf("gauge distance %.3f, the probe is %.3f from elkie", l.gauge.distance, f.elkieDist)
 	}
-	if !strings.Contains(l.gauge.Text(), "threshold 0.50") {
+	if !strings.Contains(l.gauge.Text(), fmt.Sprintf("threshold %.2f", DefaultThreshold)) {
 		t.Errorf("gauge text %q", l.gauge.Text())
 	}
 	logins := h.dir.loginLog()
@@ -170,7 +171,7 @@ func TestLoginFollowsThresholdSetting(t *testing.T) {
 	if got := h.u.login.result.Text; !strings.HasPrefix(got, "Welcome, ") {
 		t.Errorf("result %q at threshold 0.60 for a stranger %.3f away", got, f.ludaNearest)
 	}
-	h.u.settings.threshold.SetValue(DefaultThreshold)
+	h.u.settings.threshold.SetValue(float64(DefaultThreshold))
 	test.Tap(h.u.settings.save)
 	h.login("")
 	if got := h.u.login.result.Text; got != "Not recognised" {

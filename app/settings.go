@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -76,7 +77,8 @@ func newSettingsScreen(u *UI, s Settings) *settingsScreen {
 	st.camera.SetPlaceHolder("0, /dev/video0, video.mp4, frames/%03d.jpg or rtsp://…")
 	st.thresholdLabel = widget.NewLabel("")
 	st.threshold = widget.NewSlider(MinThreshold, MaxThreshold)
-	st.threshold.Step = 0.01
+	// Steps of 0.005 so the measured default (0.375) is a slider position.
+	st.threshold.Step = 0.005
 	st.threshold.OnChanged = func(v float64) { st.showThreshold(v) }
 	st.threshold.SetValue(float64(s.Threshold))
 	st.showThreshold(st.threshold.Value)
@@ -101,14 +103,14 @@ func newSettingsScreen(u *UI, s Settings) *settingsScreen {
 }
 
 func (st *settingsScreen) showThreshold(v float64) {
-	st.thresholdLabel.SetText(fmt.Sprintf("%.2f", v))
+	st.thresholdLabel.SetText(fmt.Sprintf("%.3f", v))
 }
 
 // current reads the form.
 func (st *settingsScreen) current() Settings {
 	return Settings{
 		CameraSource: strings.TrimSpace(st.camera.Text),
-		Threshold:    float32(st.threshold.Value),
+		Threshold:    float32(math.Round(st.threshold.Value*1000) / 1000),
 		ModelsDir:    strings.TrimSpace(st.models.Text),
 	}
 }

@@ -17,7 +17,7 @@ func TestSettingsPersisted(t *testing.T) {
 		OnSettingsSaved: func(s Settings) { saved = append(saved, s) },
 	})
 	st := h.u.settings
-	if st.camera.Text != "0" || st.models.Text != defaults.ModelsDir || st.threshold.Value != DefaultThreshold {
+	if st.camera.Text != "0" || st.models.Text != defaults.ModelsDir || st.threshold.Value != float64(DefaultThreshold) {
 		t.Fatalf("defaults not shown: camera %q models %q threshold %v", st.camera.Text, st.models.Text, st.threshold.Value)
 	}
 	if st.database.Text != "fake directory (memory)" {
@@ -28,7 +28,7 @@ func TestSettingsPersisted(t *testing.T) {
 	test.Type(st.camera, "/dev/video2")
 	st.models.SetText("/opt/models")
 	st.threshold.SetValue(0.42)
-	if st.thresholdLabel.Text != "0.42" {
+	if st.thresholdLabel.Text != "0.420" {
 		t.Errorf("threshold label %q", st.thresholdLabel.Text)
 	}
 	test.Tap(st.save)
@@ -52,7 +52,7 @@ func TestSettingsPersisted(t *testing.T) {
 	h.u.Stop()
 	h2 := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{Defaults: defaults})
 	st2 := h2.u.settings
-	if st2.camera.Text != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.42" {
+	if st2.camera.Text != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.420" {
 		t.Errorf("after restart: camera %q models %q threshold %q", st2.camera.Text, st2.models.Text, st2.thresholdLabel.Text)
 	}
 	if got := LoadSettings(p, defaults); got != want {
@@ -67,5 +67,16 @@ func TestLoadSettingsIgnoresBadThreshold(t *testing.T) {
 		if got := LoadSettings(a.Preferences(), Settings{Threshold: 0.5}).Threshold; got != 0.5 {
 			t.Errorf("saved threshold %v loads as %v, want the default", v, got)
 		}
+	}
+}
+
+func TestSettingsSaveKeepsDefaultThreshold(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+	if h.u.settings.thresholdLabel.Text != "0.375" {
+		t.Errorf("threshold shown as %q", h.u.settings.thresholdLabel.Text)
+	}
+	test.Tap(h.u.settings.save)
+	if got := h.u.currentThreshold(); got != DefaultThreshold {
+		t.Errorf("saving untouched settings moved the threshold to %v", got)
 	}
 }
