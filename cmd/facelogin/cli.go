@@ -61,6 +61,11 @@ func (e *env) printJSON(v any) error {
 func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
+		{"enrol", "--user NAME [--force] IMAGE...", "register a user from photos (each must show exactly one sharp face)", cmdEnrol},
+		{"identify", "IMAGE", "print the enrolled user the photo shows, or \"not recognised\"", cmdIdentify},
+		{"verify", "--user NAME IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
+		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},
+		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
 		{"version", "", "print the version, the models directory and the BLAS in use", cmdVersion},
 	}
 }

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"facelogin/internal/testdata"
+	"facelogin/recognition/dlib"
+)
+
+// cli runs the command line in-process against a private SQLite database
+// and key in a temp dir, and the models `make models` installed.
+type cli struct {
+	t      *testing.T
+	faces  string
+	models string
+}
+
+func newCLI(t *testing.T) *cli {
+	t.Helper()
+	models := os.Getenv("FACELOGIN_MODELS")
+	if models == "" {
+		testdata.Require(t, "models", errors.New("FACELOGIN_MODELS is not set; run `make test`"))
+	}
+	if _, err := os.Stat(filepath.Join(models, dlib.ResNetFile)); err != nil {
+		testdata.Require(t, "models", err)
+	}
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
+	t.Setenv("FACELOGIN_DB", "")
+	t.Setenv("FACELOGIN_KEY", "")
+	return &cli{t: t, faces: filepath.Join(testdata.Dir(t), "faces"), models: models}
+}
+
+func (c *cli) photo(name string) string { return filepath.Join(c.faces, name) }
+
+// run returns the exit code, stdout and stderr.
+func (c *cli) run(args ...string) (int, string, string) {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func (c *cli) want(code int, args ...string) (string, string) {
+	c.t.Helper()
+	got, out, errOut := c.run(args...)
+	if got != code {
+		c.t.Fatalf("facelogin %s: exit %d, want %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), got, code, out, errOut)
+	}
+	return out, errOut
+}
+
+func TestDetect(t *testing.T) {
+	c := newCLI(t)
+	out, _ := c.want(exitOK, "detect", "--json", c.photo("elkie.jpg"), c.photo("pristin.jpg"))
+	var res []detectResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("detect --json: %v\n%s", err, out)
+	}
+	if len(res) != 2 || len(res[0].Faces) != 1 || len(res[1].Faces) != 10 {
+		t.Fatalf("detect: %+v", res)
+	}
+	if f := res[0].Faces[0]; len(f.Landmarks) != 68 || f.Descriptor == ([128]float32{}) {
+		t.Fatalf("elkie: %d landmarks, descriptor %v", len(f.Landmarks), f.Descriptor)
+	}
+	out, _ = c.want(exitOK, "detect", c.photo("elkie.jpg"))
+	if !strings.Contains(out, "1 face(s)") || !strings.Contains(out, "descriptor:") {
+		t.Fatalf("detect text output: %s", out)
+	}
+}
+
+func TestDetectBadInput(t *testing.T) {
+	c := newCLI(t)
+	dir := t.TempDir()
+	photo, err := os.ReadFile(c.photo("elkie.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{
+		"empty.jpg":     nil,
+		"random.jpg":    bytes.Repeat([]byte{0x13, 0x37, 0xC0, 0xDE}, 1000),
+		"truncated.jpg": photo[:len(photo)/2],
+	}
+	for name, data := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{
+		"empty.jpg":     "is empty",
+		"random.jpg":    "not a JPEG, PNG or GIF",
+		"truncated.jpg": "damaged or cut short",
+		"missing.jpg":   "no such file",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, errOut := c.want(exitInput, "detect", filepath.Join(dir, name))
+			if !strings.Contains(errOut, want) || !strings.Contains(errOut, name) {
+				t.Fatalf("stderr %q does not say %q about %s", errOut, want, name)
+			}
+		})
+	}
+	c.want(exitUsage, "detect")
+	c.want(exitUsage, "no-such-command")
+	_, errOut := c.want(exitModels, "detect", "--models", t.TempDir(), c.photo("elkie.jpg"))
+	if !strings.Contains(errOut, "is missing") || !strings.Contains(errOut, "models install") {
+		t.Fatalf("missing models: %s", errOut)
+	}
+}
+
+// TestEnrolIdentify walks the headless life of a user on the embedded
+// database: enrol, refusals, identify, verify, rename, disable, delete.
+func TestEnrolIdentify(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"), c.photo("bona2.jpg"))
+	_, errOut := c.want(exitInput, "enrol", "--user", "BONA", c.photo("joy.jpg"))
+	if !strings.Contains(errOut, "already exists") {
+		t.Fatalf("duplicate name: %s", errOut)
+	}
+	_, errOut = c.want(exitInput, "enrol", "--user", "group", c.photo("joy.jpg"), c.photo("pristin.jpg"))
+	if !strings.Contains(errOut, "more than one face") || !strings.Contains(errOut, "pristin.jpg") {
+		t.Fatalf("group photo: %s", errOut)
+	}
+	_, errOut = c.want(exitInput, "enrol", "--user", "again", c.photo("bona.jpg"))
+	if !strings.Contains(errOut, `existing user "bona"`) {
+		t.Fatalf("same face under a new name: %s", errOut)
+	}
+	c.want(exitInput, "enrol", "--user", "bad name!", c.photo("joy.jpg"))
+	c.want(exitOK, "enrol", "--user", "joy", c.photo("joy.jpg"))
+
+	out, _ := c.want(exitOK, "identify", c.photo("bona2.jpg"))
+	if !strings.HasPrefix(out, "bona (distance 0.0") {
+		t.Fatalf("identify enrolled photo: %s", out)
+	}
+	out, _ = c.want(exitNoMatch, "identify", c.photo("elkie.jpg"))
+	if !strings.HasPrefix(out, "not recognised") {
+		t.Fatalf("identify stranger: %s", out)
+	}
+	out, _ = c.want(exitOK, "identify", "--json", c.photo("joy.jpg"))
+	var d decision
+	if err := json.Unmarshal([]byte(out), &d); err != nil || !d.Recognised || d.User != "joy" || d.SecondUser != "bona" {
+		t.Fatalf("identify --json: %+v %v", d, err)
+	}
+	c.want(exitOK, "verify", "--user", "joy", c.photo("joy.jpg"))
+	c.want(exitNoMatch, "verify", "--user", "joy", c.photo("bona.jpg"))
+	c.want(exitInput, "verify", "--user", "nobody", c.photo("bona.jpg"))
+
+	c.want(exitOK, "users", "rename", "joy", "joy.park")
+	c.want(exitOK, "users", "disable", "bona")
+	c.want(exitNoMatch, "identify", c.photo("bona.jpg"))
+	c.want(exitNoMatch, "verify", "--user", "bona", c.photo("bona.jpg"))
+	c.want(exitOK, "users", "enable", "bona")
+	out, _ = c.want(exitOK, "users", "list", "--json")
+	var rows []struct {
+		Name      string `json:"name"`
+		Templates int    `json:"templates"`
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("users list: %v %s", err, out)
+	}
+	for _, r := range rows {
+		if r.Name == "bona" && r.Templates != 2 || r.Name == "joy.park" && r.Templates != 1 {
+			t.Fatalf("users list: %+v", rows)
+		}
+	}
+	c.want(exitOK, "users", "delete", "bona")
+	c.want(exitNoMatch, "identify", c.photo("bona.jpg"))
+	c.want(exitInput, "users", "delete", "bona")
+	c.want(exitUsage, "users", "rename", "only-one")
+}
+
+func TestDatabaseDown(t *testing.T) {
+	c := newCLI(t)
+	// Nothing listens on port 1: the store must say so, not hang or crash.
+	_, errOut := c.want(exitDatabase, "users", "list", "--db", "mysql://facelogin:x@127.0.0.1:1/facelogin")
+	if !strings.Contains(errOut, "cannot reach the database") {
+		t.Fatalf("database down: %s", errOut)
+	}
+}

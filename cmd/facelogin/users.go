@@ -1,0 +1,416 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"facelogin/internal/directory"
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
+	"facelogin/store"
+)
+
+// common are the flags of every command that uses the database.
+type common struct {
+	db        *string
+	models    *string
+	threshold *float64
+	station   *string
+}
+
+func addCommon(e *env, fs *flag.FlagSet) *common {
+	fs.BoolVar(&e.json, "json", false, "print JSON for scripts")
+	return &common{
+		db:        fs.String("db", "", "database: mysql://user:pass@host:3306/db, a go-sql-driver DSN, or a SQLite file (default $FACELOGIN_DB, else the embedded SQLite file)"),
+		models:    fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)"),
+		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "largest distance accepted as the same person"),
+		station:   fs.String("station", "", "station name for the audit log (default: host name)"),
+	}
+}
+
+func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
+	dsn, source := store.ResolveDSN(*c.db, "")
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *c.station})
+	if err != nil {
+		return nil, explainStoreError(err)
+	}
+	fmt.Fprintf(e.stderr, "database: %s (%s)\n", st.Describe(), source)
+	return st, nil
+}
+
+// explainStoreError writes the store's failures for people.
+func explainStoreError(err error) error {
+	switch {
+	case errors.Is(err, store.ErrUnavailable):
+		return fail(exitDatabase, err, "cannot reach the database: %v\n  check that the server runs and the --db / FACELOGIN_DB address is right, then try again", err)
+	case errors.Is(err, store.ErrWrongKey):
+		return fail(exitDatabase, err, "the template key does not open this database's face templates: %v\n  use the key file or FACELOGIN_KEY this database was created with (see README, \"Backing up the key\")", err)
+	case errors.Is(err, store.ErrKeyMissing), errors.Is(err, store.ErrBadKey):
+		return fail(exitDatabase, err, "template key problem: %v", err)
+	case errors.Is(err, store.ErrSchemaTooNew):
+		return fail(exitDatabase, err, "%v: upgrade facelogin", err)
+	case errors.Is(err, store.ErrExists):
+		return fail(exitInput, err, "%v: choose another username", err)
+	case errors.Is(err, store.ErrInvalidName):
+		return fail(exitInput, err, "%v", err)
+	case errors.Is(err, store.ErrNotFound):
+		return fail(exitInput, err, "%v: no such user (see `facelogin users list`)", err)
+	}
+	return fail(exitDatabase, err, "database: %v", err)
+}
+
+// session is an open store, directory and (when needed) engine.
+type session struct {
+	st  *store.Store
+	dir *directory.Directory
+	eng *dlib.Engine
+}
+
+func (s *session) Close() {
+	if s.eng != nil {
+		s.eng.Close()
+	}
+	if s.st != nil {
+		s.st.Close()
+	}
+}
+
+func openSession(ctx context.Context, e *env, c *common, withEngine bool) (*session, error) {
+	s := &session{}
+	if withEngine {
+		eng, err := openEngine(*c.models, true)
+		if err != nil {
+			return nil, err
+		}
+		s.eng = eng
+	}
+	st, err := openStore(ctx, e, c)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.st = st
+	if s.dir, err = directory.Open(ctx, st, recognition.ModelID, 0); err != nil {
+		s.Close()
+		return nil, explainStoreError(err)
+	}
+	return s, nil
+}
+
+// oneFace loads an image and returns its single face, or an error for
+// people naming the image and what is wrong with it.
+func (s *session) oneFace(path string) (recognition.Face, recognition.Quality, error) {
+	img, err := recognition.LoadImageFile(path)
+	if err != nil {
+		return recognition.Face{}, recognition.Quality{}, fail(exitInput, err, "%v", explainImageError(path, err))
+	}
+	img = recognition.Opaque(img)
+	faces, err := s.eng.Recognize(img)
+	if err != nil {
+		return recognition.Face{}, recognition.Quality{}, fail(exitInput, err, "%s: %v", path, err)
+	}
+	q, err := recognition.CheckQuality(img, faces, recognition.DefaultQuality)
+	if err != nil {
+		return recognition.Face{}, q, fail(exitInput, err, "%s: %v: %s", filepath.Base(path), err, advice(err))
+	}
+	return faces[0], q, nil
+}
+
+// advice says what to do about a quality rejection.
+func advice(err error) string {
+	switch {
+	case errors.Is(err, recognition.ErrNoFace):
+		return "use a photo where the face is clearly visible and frontal"
+	case errors.Is(err, recognition.ErrManyFaces):
+		return "use a photo with only this person in it (or crop it)"
+	case errors.Is(err, recognition.ErrFaceTooSmall):
+		return "use a photo where the face is larger"
+	case errors.Is(err, recognition.ErrFaceCut):
+		return "use a photo where the whole face is inside the picture"
+	case errors.Is(err, recognition.ErrBlurred):
+		return "use a sharper photo"
+	}
+	return "use another photo"
+}
+
+func cmdEnrol(e *env, args []string) error {
+	fs := newFlags(e, "enrol")
+	c := addCommon(e, fs)
+	user := fs.String("user", "", "username to register (letters, digits, . _ -; 1-64 characters)")
+	force := fs.Bool("force", false, "enrol even if the face matches an existing user")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *user == "" || fs.NArg() == 0 {
+		return fail(exitUsage, nil, "enrol: give --user NAME and at least one photo")
+	}
+	ctx := context.Background()
+	s, err := openSession(ctx, e, c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.st.Users.CheckName(ctx, *user); err != nil {
+		return explainStoreError(err)
+	}
+	// Every photo must pass before anything is written: all or nothing.
+	var ds []recognition.Descriptor
+	var qs []float32
+	for _, path := range fs.Args() {
+		f, q, err := s.oneFace(path)
+		if err != nil {
+			return err
+		}
+		if m := s.dir.Identify(&f.Descriptor); m.Accepted(float32(*c.threshold)) && !*force {
+			return fail(exitInput, nil, "%s: this face matches the existing user %q (distance %.3f, threshold %.3f): already registered, or a lookalike; use --force to enrol anyway",
+				filepath.Base(path), m.User, m.Distance, *c.threshold)
+		}
+		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
+	}
+	u, err := s.dir.Enroll(ctx, *user, ds, qs)
+	if err != nil {
+		return explainStoreError(err)
+	}
+	if e.json {
+		return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "templates": len(ds)})
+	}
+	fmt.Fprintf(e.stdout, "enrolled %s with %d template(s)\n", u.Username, len(ds))
+	return nil
+}
+
+type decision struct {
+	Recognised bool    `json:"recognised"`
+	User       string  `json:"user,omitempty"`
+	Distance   float32 `json:"distance"`
+	Threshold  float32 `json:"threshold"`
+	Nearest    string  `json:"nearest,omitempty"`
+	SecondUser string  `json:"second_user,omitempty"`
+	SecondDist float32 `json:"second_distance,omitempty"`
+	Disabled   bool    `json:"disabled,omitempty"` // the nearest user is disabled
+}
+
+func cmdIdentify(e *env, args []string) error {
+	fs := newFlags(e, "identify")
+	c := addCommon(e, fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fail(exitUsage, nil, "identify: give one photo")
+	}
+	ctx := context.Background()
+	s, err := openSession(ctx, e, c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if s.dir.Templates() == 0 {
+		return fail(exitNoMatch, nil, "nobody is enrolled yet: use `facelogin enrol`")
+	}
+	f, _, err := s.oneFace(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	th := float32(*c.threshold)
+	m := s.dir.Identify(&f.Descriptor)
+	// A disabled user's face is still matched, so it is refused rather
+	// than mistaken for the next most similar person.
+	disabled := s.dir.Disabled(m.User)
+	d := decision{Recognised: m.Accepted(th) && !disabled, Distance: m.Distance, Threshold: th, Nearest: m.User, Disabled: disabled}
+	if d.Recognised {
+		d.User = m.User
+	}
+	if m.SecondUser != "" {
+		d.SecondUser, d.SecondDist = m.SecondUser, m.SecondDistance
+	}
+	attempt := store.LoginAttempt{Success: d.Recognised, Username: m.User, Distance: m.Distance, HasDistance: m.User != "", Detail: "identify (command line)"}
+	if disabled {
+		attempt.Detail = "user disabled (command line)"
+	} else if !d.Recognised {
+		attempt.Detail = "not recognised (command line)"
+	}
+	if err := s.dir.RecordLogin(ctx, attempt); err != nil {
+		return explainStoreError(err)
+	}
+	return report(e, d)
+}
+
+func report(e *env, d decision) error {
+	if e.json {
+		if err := e.printJSON(d); err != nil {
+			return err
+		}
+	} else if d.Recognised {
+		fmt.Fprintf(e.stdout, "%s (distance %.3f, threshold %.3f)\n", d.User, d.Distance, d.Threshold)
+	} else if d.Disabled {
+		fmt.Fprintf(e.stdout, "not recognised: %s is disabled\n", d.Nearest)
+	} else if d.Nearest != "" {
+		fmt.Fprintf(e.stdout, "not recognised (nearest: %s at %.3f, threshold %.3f)\n", d.Nearest, d.Distance, d.Threshold)
+	} else {
+		fmt.Fprintln(e.stdout, "not recognised")
+	}
+	if !d.Recognised {
+		return &exitError{code: exitNoMatch}
+	}
+	return nil
+}
+
+func cmdVerify(e *env, args []string) error {
+	fs := newFlags(e, "verify")
+	c := addCommon(e, fs)
+	user := fs.String("user", "", "the user the photo claims to show")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *user == "" || fs.NArg() != 1 {
+		return fail(exitUsage, nil, "verify: give --user NAME and one photo")
+	}
+	ctx := context.Background()
+	s, err := openSession(ctx, e, c, true)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	f, _, err := s.oneFace(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	th := float32(*c.threshold)
+	dist, err := s.dir.Verify(ctx, *user, &f.Descriptor)
+	if errors.Is(err, directory.ErrDisabled) {
+		s.dir.RecordLogin(ctx, store.LoginAttempt{Username: *user, Detail: "user disabled (command line)"})
+		return fail(exitNoMatch, err, "%s is disabled", *user)
+	}
+	if err != nil {
+		return explainStoreError(err)
+	}
+	d := decision{Recognised: dist <= th, Distance: dist, Threshold: th, Nearest: *user}
+	if d.Recognised {
+		d.User = *user
+	}
+	if err := s.dir.RecordLogin(ctx, store.LoginAttempt{Success: d.Recognised, Username: *user, Distance: dist, HasDistance: true, Detail: "verify (command line)"}); err != nil {
+		return explainStoreError(err)
+	}
+	return report(e, d)
+}
+
+func cmdUsers(e *env, args []string) error {
+	fs := newFlags(e, "users")
+	c := addCommon(e, fs)
+	sub := "list"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	want := map[string]int{"list": 0, "rename": 2, "delete": 1, "disable": 1, "enable": 1}
+	n, ok := want[sub]
+	if !ok || len(rest) != n {
+		return fail(exitUsage, nil, "users: list | rename OLD NEW | delete NAME | disable NAME | enable NAME")
+	}
+	ctx := context.Background()
+	s, err := openSession(ctx, e, c, false)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	switch sub {
+	case "list":
+		us, err := s.st.Users.List(ctx)
+		if err != nil {
+			return explainStoreError(err)
+		}
+		if e.json {
+			type row struct {
+				Name      string     `json:"name"`
+				Templates int        `json:"templates"`
+				Disabled  bool       `json:"disabled"`
+				Created   time.Time  `json:"created"`
+				LastLogin *time.Time `json:"last_login,omitempty"`
+			}
+			rows := []row{}
+			for _, u := range us {
+				r := row{Name: u.Username, Templates: u.Templates, Disabled: u.Disabled, Created: u.Created}
+				if !u.LastLogin.IsZero() {
+					r.LastLogin = &u.LastLogin
+				}
+				rows = append(rows, r)
+			}
+			return e.printJSON(rows)
+		}
+		for _, u := range us {
+			last := "never"
+			if !u.LastLogin.IsZero() {
+				last = u.LastLogin.Local().Format("2006-01-02 15:04")
+			}
+			state := ""
+			if u.Disabled {
+				state = " (disabled)"
+			}
+			fmt.Fprintf(e.stdout, "%-24s %2d template(s)  last login %s%s\n", u.Username, u.Templates, last, state)
+		}
+		fmt.Fprintf(e.stderr, "%d user(s)\n", len(us))
+		return nil
+	case "rename":
+		if _, err := s.dir.Rename(ctx, rest[0], rest[1]); err != nil {
+			return explainStoreError(err)
+		}
+		fmt.Fprintf(e.stdout, "renamed %s to %s\n", rest[0], rest[1])
+	case "delete":
+		if err := s.dir.Delete(ctx, rest[0]); err != nil {
+			return explainStoreError(err)
+		}
+		fmt.Fprintf(e.stdout, "deleted %s and all their face templates\n", rest[0])
+	case "disable", "enable":
+		if err := s.dir.SetDisabled(ctx, rest[0], sub == "disable"); err != nil {
+			return explainStoreError(err)
+		}
+		fmt.Fprintf(e.stdout, "%sd %s\n", sub, rest[0])
+	}
+	return nil
+}
+
+func cmdImportLegacy(e *env, args []string) error {
+	fs := newFlags(e, "import-legacy")
+	c := addCommon(e, fs)
+	from := fs.String("from", "", "the old Flask demo's MySQL database (DSN; database face_recognition_db by default)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return fail(exitUsage, nil, "import-legacy: give --from DSN of the old demo's database")
+	}
+	ctx := context.Background()
+	src, err := store.OpenLegacy(ctx, *from, store.TLSConfig{})
+	if err != nil {
+		return explainStoreError(err)
+	}
+	defer src.Close()
+	st, err := openStore(ctx, e, c)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.ImportLegacy(ctx, src)
+	if err != nil {
+		return explainStoreError(err)
+	}
+	if e.json {
+		return e.printJSON(rep)
+	}
+	fmt.Fprintf(e.stdout, "%d row(s) read, %d imported, %d skipped\n", rep.Rows, len(rep.Imported), len(rep.Skipped))
+	for _, name := range rep.Imported {
+		fmt.Fprintf(e.stdout, "  imported %s\n", name)
+	}
+	for _, sk := range rep.Skipped {
+		fmt.Fprintf(e.stdout, "  skipped %s: %s\n", sk.Username, sk.Reason)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+// Package directory joins the store (users and sealed templates in the
+// database) with the in-memory matcher, kept current as users change here or
+// at another station sharing the database. The command line, the window and
+// the kiosk all identify people through it.
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"facelogin/recognition"
+	"facelogin/store"
+)
+
+// Directory is safe for concurrent use.
+type Directory struct {
+	st      *store.Store
+	modelID string
+	matcher *recognition.Matcher
+
+	mu       sync.RWMutex
+	gen      int64
+	skipped  int
+	disabled map[string]bool
+}
+
+// Open loads every template of modelID into a fresh matcher. With refresh
+// > 0 it keeps it current until ctx ends: at once after changes made
+// through this process, and within refresh for changes made elsewhere.
+func Open(ctx context.Context, st *store.Store, modelID string, refresh time.Duration) (*Directory, error) {
+	d := &Directory{st: st, modelID: modelID, matcher: recognition.NewMatcher()}
+	if refresh <= 0 {
+		g, err := st.Templates.Load(ctx, modelID)
+		if err != nil {
+			return nil, err
+		}
+		d.apply(g)
+		return d, nil
+	}
+	g, err := st.Watch(ctx, modelID, refresh, d.apply)
+	if err != nil {
+		return nil, err
+	}
+	d.apply(g)
+	return d, nil
+}
+
+func (d *Directory) apply(g *store.Gallery) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if g.Generation < d.gen {
+		return // an older load finished after a newer one
+	}
+	ts := make([]recognition.Template, 0, len(g.Templates))
+	disabled := map[string]bool{}
+	for _, t := range g.Templates {
+		// A disabled user stays in the matcher: their face must be
+		// recognised and refused, not mistaken for the next nearest user.
+		if t.Disabled {
+			disabled[t.Username] = true
+		}
+		ts = append(ts, recognition.Template{User: t.Username, Descriptor: t.Descriptor})
+	}
+	d.matcher.Replace(ts)
+	d.gen, d.skipped, d.disabled = g.Generation, len(g.Skipped), disabled
+}
+
+// reload brings the matcher up to date now, after a change through this
+// directory, so the next Identify sees it even without a watcher.
+func (d *Directory) reload(ctx context.Context) error {
+	g, err := d.st.Templates.Load(ctx, d.modelID)
+	if err != nil {
+		return err
+	}
+	d.apply(g)
+	return nil
+}
+
+// Store is the underlying store.
+func (d *Directory) Store() *store.Store { return d.st }
+
+// Templates is the number of templates the matcher holds.
+func (d *Directory) Templates() int { return d.matcher.Len() }
+
+// Skipped is the number of template rows the last load could not open.
+func (d *Directory) Skipped() int {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.skipped
+}
+
+// Disabled reports whether user is disabled; Identify still matches a
+// disabled user's face, and callers refuse it.
+func (d *Directory) Disabled(user string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.disabled[user]
+}
+
+// Identify finds the nearest user of desc, in memory.
+func (d *Directory) Identify(desc *recognition.Descriptor) recognition.Match {
+	return d.matcher.Match(desc)
+}
+
+// ErrDisabled: the claimed user exists but is disabled.
+var ErrDisabled = errors.New("user disabled")
+
+// Verify returns the distance from desc to the nearest template of
+// username (1:1 verification). It fails with store.ErrNotFound for an
+// unknown user and ErrDisabled for a disabled one.
+func (d *Directory) Verify(ctx context.Context, username string, desc *recognition.Descriptor) (float32, error) {
+	u, ts, err := d.st.Templates.ForUser(ctx, username, d.modelID)
+	if err != nil {
+		return 0, err
+	}
+	if u.Disabled {
+		return 0, fmt.Errorf("%w: %s", ErrDisabled, u.Username)
+	}
+	best := float32(math.Inf(1))
+	for i := range ts {
+		best = min(best, recognition.Distance(desc, &ts[i].Descriptor))
+	}
+	return best, nil
+}
+
+// Enroll stores a new user with templates and refreshes the matcher.
+func (d *Directory) Enroll(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32) (store.User, error) {
+	u, err := d.st.Users.Enroll(ctx, store.Enrollment{Username: username, ModelID: d.modelID, Templates: newTemplates(ds, quality)})
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, d.reload(ctx)
+}
+
+// ReEnroll replaces every template of username (of this model) with ds.
+func (d *Directory) ReEnroll(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32) error {
+	if err := d.st.Users.ReplaceTemplates(ctx, username, d.modelID, newTemplates(ds, quality)); err != nil {
+		return err
+	}
+	return d.reload(ctx)
+}
+
+func newTemplates(ds []recognition.Descriptor, quality []float32) []store.NewTemplate {
+	ts := make([]store.NewTemplate, len(ds))
+	for i := range ds {
+		ts[i].Descriptor = ds[i]
+		if i < len(quality) {
+			ts[i].Quality = quality[i]
+		}
+	}
+	return ts
+}
+
+// Rename renames a user; their templates follow.
+func (d *Directory) Rename(ctx context.Context, oldName, newName string) (store.User, error) {
+	u, err := d.st.Users.Rename(ctx, oldName, newName)
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, d.reload(ctx)
+}
+
+// Delete removes a user and every template of theirs.
+func (d *Directory) Delete(ctx context.Context, username string) error {
+	if err := d.st.Users.Delete(ctx, username); err != nil {
+		return err
+	}
+	return d.reload(ctx)
+}
+
+// SetDisabled disables or enables a user; a disabled user never matches.
+func (d *Directory) SetDisabled(ctx context.Context, username string, disabled bool) error {
+	if err := d.st.Users.SetDisabled(ctx, username, disabled); err != nil {
+		return err
+	}
+	return d.reload(ctx)
+}
+
+// RecordLogin writes a login attempt to the audit log.
+func (d *Directory) RecordLogin(ctx context.Context, a store.LoginAttempt) error {
+	return d.st.Events.RecordLogin(ctx, a)
+}
