@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2/test"
+	xdraw "golang.org/x/image/draw"
 
 	"facelogin/recognition"
 )
@@ -71,21 +72,26 @@ func TestRegisterRejectsBadFrames(t *testing.T) {
 		name   string
 		script func(h *harness, frame image.Image)
 		advice string
+		blur   bool
 	}{
-		{"no face in view", func(*harness, image.Image) {}, "No face in view — look at the camera"},
-		{"two faces", func(h *harness, frame image.Image) { h.eng.script(frame, joy[0], joy[1]) }, "Only one face please"},
+		{"no face in view", func(*harness, image.Image) {}, "No face in view — look at the camera", false},
+		{"two faces", func(h *harness, frame image.Image) { h.eng.script(frame, joy[0], joy[1]) }, "Only one face please", false},
 		{"face too small", func(h *harness, frame image.Image) {
 			c := centreFace(frame).Min
 			r := image.Rect(c.X, c.Y, c.X+40, c.Y+40)
 			h.eng.set(frame, recognition.Face{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]})
-		}, "Move closer"},
+		}, "Move closer", false},
 		{"face cut off", func(h *harness, frame image.Image) {
 			r := image.Rect(-80, 100, 200, 380)
 			h.eng.set(frame, recognition.Face{Rect: r, Landmarks: syntheticLandmarks(r), Descriptor: joy[0]})
-		}, "Move into the middle of the picture"},
+		}, "Move into the middle of the picture", false},
+		{"blurred", func(h *harness, frame image.Image) { h.eng.script(frame, joy[0]) }, "Hold still", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			frame := loadPhoto(t, "joy.jpg")
+			if tc.blur {
+				frame = blurred(frame)
+			}
 			h := newHarness(t, frame, Options{CaptureTimeout: 600 * time.Millisecond})
 			tc.script(h, frame)
 			test.Type(h.u.register.name, "joy")
@@ -214,4 +220,14 @@ func TestRegisterRefusesSwitchedFace(t *testing.T) {
 			t.Errorf("template %d is not joy's face", i)
 		}
 	}
+}
+
+// blurred is img out of focus: shrunk eightfold and blown up again.
+func blurred(img *image.RGBA) *image.RGBA {
+	b := img.Rect
+	small := image.NewRGBA(image.Rect(0, 0, b.Dx()/8, b.Dy()/8))
+	xdraw.ApproxBiLinear.Scale(small, small.Rect, img, b, xdraw.Src, nil)
+	out := image.NewRGBA(b)
+	xdraw.BiLinear.Scale(out, b, small, small.Rect, xdraw.Src, nil)
+	return out
 }
