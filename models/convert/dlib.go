@@ -35,9 +35,9 @@ var (
 // carries dlib's own message.
 type ModelError struct {
 	Path string
-	Want Kind  // the model the file should be
-	Got  Kind  // what the file looks like (KindUnknown if nothing known)
-	Err  error // one of the sentinels above, or a file system error
+	Want Kind   // the model the file should be
+	Got  Header // what the file looks like (Kind is KindUnknown if nothing known)
+	Err  error  // one of the sentinels above, or a file system error
 }
 
 func (e *ModelError) Error() string {
@@ -45,7 +45,7 @@ func (e *ModelError) Error() string {
 	case errors.Is(e.Err, ErrWrongModel):
 		return fmt.Sprintf("models: %s: wrong model: this is a %s, expected a %s", e.Path, e.Got, e.Want)
 	case errors.Is(e.Err, ErrTruncated):
-		return fmt.Sprintf("models: %s: %s %s: the file is truncated or damaged; install it again", e.Path, article(e.Want), e.Want)
+		return fmt.Sprintf("models: %s: truncated or damaged (it should be a whole %s); install it again", e.Path, e.Want)
 	case errors.Is(e.Err, ErrCompressed):
 		return fmt.Sprintf("models: %s: the file is still compressed (%s); decompress it first", e.Path, e.Got)
 	case errors.Is(e.Err, ErrNotModel):
@@ -55,17 +55,10 @@ func (e *ModelError) Error() string {
 	case errors.Is(e.Err, fs.ErrNotExist):
 		return fmt.Sprintf("models: %s: missing (the %s is not installed)", e.Path, e.Want)
 	}
-	return fmt.Sprintf("models: %s: %s: %v", e.Path, e.Want, e.Err)
+	return fmt.Sprintf("models: %s: %v (it should be a %s)", e.Path, e.Err, e.Want)
 }
 
 func (e *ModelError) Unwrap() error { return e.Err }
-
-func article(k Kind) string {
-	if k == KindUnknown {
-		return "an"
-	}
-	return "the"
-}
 
 // errOf turns an FL_* code of a failed load into a *ModelError, using the
 // file's first bytes to tell "truncated" from "wrong model".
@@ -82,13 +75,13 @@ func errOf(rc C.int, path string, want Kind) error {
 		got, _ := sniffFile(path)
 		switch {
 		case got.Kind == want:
-			return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrTruncated}
+			return &ModelError{Path: path, Want: want, Got: got, Err: ErrTruncated}
 		case got.Kind == KindBzip2 || got.Kind == KindGzip:
-			return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrCompressed}
+			return &ModelError{Path: path, Want: want, Got: got, Err: ErrCompressed}
 		case got.Kind == KindEmpty:
-			return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrTruncated}
+			return &ModelError{Path: path, Want: want, Got: got, Err: ErrTruncated}
 		case got.Kind != KindUnknown:
-			return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrWrongModel}
+			return &ModelError{Path: path, Want: want, Got: got, Err: ErrWrongModel}
 		}
 		return &ModelError{Path: path, Want: want, Err: ErrNotModel}
 	case C.FL_WRITE:
@@ -110,11 +103,11 @@ func checkKind(path string, want Kind) error {
 	case want, KindUnknown:
 		return nil
 	case KindEmpty:
-		return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrTruncated}
+		return &ModelError{Path: path, Want: want, Got: got, Err: ErrTruncated}
 	case KindBzip2, KindGzip:
-		return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrCompressed}
+		return &ModelError{Path: path, Want: want, Got: got, Err: ErrCompressed}
 	}
-	return &ModelError{Path: path, Want: want, Got: got.Kind, Err: ErrWrongModel}
+	return &ModelError{Path: path, Want: want, Got: got, Err: ErrWrongModel}
 }
 
 // resnetParamCount asks dlib how many parameters go-face's network has; it

@@ -80,7 +80,7 @@ func Probe(resnetPath string) (recognition.Descriptor, error) {
 		return d, err
 	}
 	if dist := ProbeDistance(&d); dist > ProbeTolerance {
-		return d, &ModelError{Path: resnetPath, Want: KindResNet, Got: KindResNet,
+		return d, &ModelError{Path: resnetPath, Want: KindResNet, Got: Header{Kind: KindResNet},
 			Err: fmt.Errorf("probe distance %.3f > %.3f: %w", dist, ProbeTolerance, ErrWrongOutput)}
 	}
 	return d, nil
