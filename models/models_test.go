@@ -254,3 +254,17 @@ func TestVerifyBadFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestInstallCancelled(t *testing.T) {
+	dir := t.TempDir()
+	opts := offlineOptions(t, dir)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := Install(ctx, opts)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("cancelled install left %d files", len(entries))
+	}
+}

@@ -36,17 +36,17 @@ type Report struct {
 }
 
 // OK reports whether all three files are usable.
-func (r *Report) OK() bool {
+func (r Report) OK() bool {
 	return r.Landmarks.Err == nil && r.ResNet.Err == nil && r.CNNDetector.Err == nil
 }
 
 // Files returns the three file reports in go-face's loading order.
-func (r *Report) Files() []*FileReport {
-	return []*FileReport{&r.Landmarks, &r.ResNet, &r.CNNDetector}
+func (r Report) Files() []FileReport {
+	return []FileReport{r.Landmarks, r.ResNet, r.CNNDetector}
 }
 
 // String is a short human summary, one line per file.
-func (r *Report) String() string {
+func (r Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "models in %s\n", r.Dir)
 	for _, f := range r.Files() {
@@ -55,10 +55,10 @@ func (r *Report) String() string {
 			continue
 		}
 		detail := ""
-		switch f {
-		case &r.Landmarks:
+		switch f.Name {
+		case LandmarksFile:
 			detail = fmt.Sprintf(" (%d landmarks)", r.LandmarkCount)
-		case &r.ResNet:
+		case ResNetFile:
 			detail = fmt.Sprintf(" (probe distance %.4f, limit %.2f)", r.ProbeDistance, convert.ProbeTolerance)
 		}
 		fmt.Fprintf(&b, "  ok   %s%s, %d bytes\n", f.Name, detail, f.Size)

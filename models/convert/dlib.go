@@ -92,16 +92,19 @@ func errOf(rc C.int, path string, want Kind) error {
 	return &ModelError{Path: path, Want: want, Err: errors.New("unexpected failure inside dlib")}
 }
 
-// checkKind refuses, before dlib reads a byte, a file whose header says it
-// is another model: dlib would otherwise allocate whatever sizes it finds.
+// checkKind refuses, before dlib reads a byte, a file whose header is not
+// the wanted model's: dlib would otherwise allocate whatever sizes it finds
+// in it.
 func checkKind(path string, want Kind) error {
 	got, err := sniffFile(path)
 	if err != nil {
 		return &ModelError{Path: path, Want: want, Err: err}
 	}
 	switch got.Kind {
-	case want, KindUnknown:
+	case want:
 		return nil
+	case KindUnknown:
+		return &ModelError{Path: path, Want: want, Got: got, Err: ErrNotModel}
 	case KindEmpty:
 		return &ModelError{Path: path, Want: want, Got: got, Err: ErrTruncated}
 	case KindBzip2, KindGzip:

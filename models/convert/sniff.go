@@ -71,20 +71,24 @@ func Sniff(head []byte) Header {
 		return Header{Kind: KindCNNDetector}
 	}
 	// shape_predictor: version 1, then initial_shape as a column matrix
-	// serialized as (-rows, -cols): rows = 2 * landmarks, cols = 1.
+	// serialized as (-rows, -cols) (old dlib: positive): rows = 2 *
+	// landmarks, cols = 1.
 	version, rest, ok := dlibInt(head)
 	if !ok || version != 1 {
 		return Header{}
 	}
 	rows, rest, ok := dlibInt(rest)
-	if !ok || rows >= 0 || -rows%2 != 0 {
+	if rows < 0 {
+		rows = -rows
+	}
+	if !ok || rows == 0 || rows%2 != 0 || rows > 1<<20 {
 		return Header{}
 	}
 	cols, _, ok := dlibInt(rest)
-	if !ok || cols != -1 {
+	if !ok || (cols != -1 && cols != 1) {
 		return Header{}
 	}
-	return Header{Kind: KindShapePredictor, Landmarks: int(-rows / 2)}
+	return Header{Kind: KindShapePredictor, Landmarks: int(rows / 2)}
 }
 
 // dlibInt decodes one integer in dlib's serialization: a control byte whose
