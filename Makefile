@@ -12,13 +12,15 @@ MODELS_DIR ?= $(XDG_DATA_HOME)/facelogin/models
 # copied from here when present (tests use the shared test data); online
 # users get it from dlib.net instead (`facelogin models install --online`).
 CNN_MODEL ?= $(wildcard $(CURDIR)/../shared/testdata/models/mmod_human_face_detector.dat)
+# A known photo for `models verify --image` (the whole pipeline), when present.
+VERIFY_IMAGE ?= $(wildcard $(CURDIR)/../shared/testdata/faces/elkie.jpg)
 
 # Debian packages the build, the tests and the app need.
 APT_PACKAGES := pkg-config libopencv-dev libdlib-dev libdlib-data libatlas-base-dev \
 	libopenblas0-pthread libjpeg62-turbo-dev libgl1-mesa-dev xorg-dev xvfb xauth \
 	mariadb-server xdotool imagemagick ffmpeg ca-certificates
 
-export LANG := C.UTF-8
+export LANG := en_US.UTF-8
 export OPENCV_LOG_LEVEL := ERROR
 export FACELOGIN_MODELS := $(MODELS_DIR)
 
@@ -56,7 +58,7 @@ build: deps
 # npm package, CNN detector copied from CNN_MODEL), then verify them.
 models: build
 	$(BIN) models install --dir "$(MODELS_DIR)" $(if $(CNN_MODEL),--cnn-model "$(CNN_MODEL)")
-	$(BIN) models verify --dir "$(MODELS_DIR)"
+	$(BIN) models verify --dir "$(MODELS_DIR)" $(if $(VERIFY_IMAGE),--image "$(VERIFY_IMAGE)")
 
 run: models
 	$(BIN) --models "$(MODELS_DIR)" $(ARGS)

@@ -66,6 +66,7 @@ func commands() []command {
 		{"verify", "--user NAME IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
 		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},
 		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
+		{"models", "install [--online] [--cnn-model PATH] [--dir DIR] | verify [--image PHOTO] [--dir DIR]", "install the three dlib models without dlib.net, or check them", cmdModels},
 		{"version", "", "print the version, the models directory and the BLAS in use", cmdVersion},
 	}
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"facelogin/internal/testdata"
-	"facelogin/recognition/dlib"
 )
 
 // cli runs the command line in-process against a private SQLite database
@@ -23,19 +21,14 @@ type cli struct {
 
 func newCLI(t *testing.T) *cli {
 	t.Helper()
-	models := os.Getenv("FACELOGIN_MODELS")
-	if models == "" {
-		testdata.Require(t, "models", errors.New("FACELOGIN_MODELS is not set; run `make test`"))
-	}
-	if _, err := os.Stat(filepath.Join(models, dlib.ResNetFile)); err != nil {
-		testdata.Require(t, "models", err)
-	}
+	models := testdata.ModelsDir(t)
 	home := t.TempDir()
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_DATA_HOME", filepath.Join(home, "data"))
 	t.Setenv("XDG_CONFIG_HOME", filepath.Join(home, "config"))
 	t.Setenv("FACELOGIN_DB", "")
 	t.Setenv("FACELOGIN_KEY", "")
+	t.Setenv("FACELOGIN_MODELS", models)
 	return &cli{t: t, faces: filepath.Join(testdata.Dir(t), "faces"), models: models}
 }
 
@@ -110,7 +103,7 @@ func TestDetectBadInput(t *testing.T) {
 	c.want(exitUsage, "detect")
 	c.want(exitUsage, "no-such-command")
 	_, errOut := c.want(exitModels, "detect", "--models", t.TempDir(), c.photo("elkie.jpg"))
-	if !strings.Contains(errOut, "is missing") || !strings.Contains(errOut, "models install") {
+	if !strings.Contains(errOut, "missing") || !strings.Contains(errOut, "models install") {
 		t.Fatalf("missing models: %s", errOut)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 )
@@ -125,7 +126,11 @@ func openEngine(dirFlag string, photos bool) (*dlib.Engine, error) {
 	}
 	eng, err := dlib.Open(dir, opt)
 	if err != nil {
-		return nil, fail(exitModels, err, "%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", err)
+		// go-face cannot say which file is bad; Verify can, in plain words.
+		if _, verr := models.Verify(dir); verr != nil {
+			err = verr
+		}
+		return nil, fail(exitModels, err, "face models in %s are not usable:\n%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", dir, err)
 	}
 	return eng, nil
 }

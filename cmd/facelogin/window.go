@@ -197,4 +197,3 @@ func (a *appDirectory) RecordLogin(ctx context.Context, name string, dist float3
 func (a *appDirectory) Backend() string { return a.dir.Store().Describe() }
 
 var _ app.Engine = (*dlib.Engine)(nil)
-

@@ -147,3 +147,25 @@ func Idols(t testing.TB) []Idol {
 	}
 	return out
 }
+
+// ModelsDir is where `make models` installed the three dlib models:
+// $FACELOGIN_MODELS, else the default ~/.local/share/facelogin/models. When
+// a file is missing the test skips on a laptop and fails in CI.
+func ModelsDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("FACELOGIN_MODELS")
+	if dir == "" {
+		data := os.Getenv("XDG_DATA_HOME")
+		if data == "" {
+			home, _ := os.UserHomeDir()
+			data = filepath.Join(home, ".local", "share")
+		}
+		dir = filepath.Join(data, "facelogin", "models")
+	}
+	for _, f := range []string{"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat", "mmod_human_face_detector.dat"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			Require(t, "models (run `make models`)", err)
+		}
+	}
+	return dir
+}

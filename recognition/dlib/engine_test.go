@@ -19,22 +19,7 @@ import (
 	"facelogin/recognition/dlib"
 )
 
-// modelsDir is where `make models` installed the models (FACELOGIN_MODELS,
-// set by the Makefile). Without them the test skips on a laptop and fails
-// in CI.
-func modelsDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("FACELOGIN_MODELS")
-	if dir == "" {
-		testdata.Require(t, "models", errors.New("FACELOGIN_MODELS is not set; run `make models` or `make test`"))
-	}
-	for _, f := range dlib.ModelFiles {
-		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
-			testdata.Require(t, "models", err)
-		}
-	}
-	return dir
-}
+func modelsDir(t testing.TB) string { return testdata.ModelsDir(t) }
 
 var (
 	shared     *dlib.Engine
