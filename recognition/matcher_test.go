@@ -147,21 +147,24 @@ func BenchmarkMatch(b *testing.B) {
 			ts := grow(base, n, 2)
 			probe := base[5].Descriptor
 			probe[0] += 0.01
-			runtime.GC()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
 			m := recognition.NewMatcher()
 			m.Replace(ts)
-			runtime.GC()
-			runtime.ReadMemStats(&after)
 			ts = nil
 			b.ResetTimer()
 			for b.Loop() {
 				m.Match(&probe)
 			}
+			b.StopTimer()
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/template")
-			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(n), "B/template")
+			// Resident size: the heap with the matcher minus without it.
+			var with, without runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&with)
 			runtime.KeepAlive(m)
+			m = nil
+			runtime.GC()
+			runtime.ReadMemStats(&without)
+			b.ReportMetric(float64(int64(with.HeapAlloc)-int64(without.HeapAlloc))/float64(n), "B/template")
 		})
 	}
 }
