@@ -191,6 +191,13 @@ func (a *appDirectory) RecordLogin(ctx context.Context, name string, dist float3
 	if !ok {
 		at.Detail = "not recognised (window)"
 	}
+	// The event must carry the user's ID: last login (users screen,
+	// `users list`) is read from events joined by ID, not by name.
+	if name != "" {
+		if u, err := a.dir.Store().Users.Get(ctx, name); err == nil {
+			at.UserID = u.ID
+		}
+	}
 	return a.dir.RecordLogin(ctx, at)
 }
 
