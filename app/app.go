@@ -85,12 +85,28 @@ type UI struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	started bool
+	created time.Time // for the first-frame and closing log lines
 }
 
 // New builds the main window on a. Nothing runs until Start (or
 // ShowAndRun).
 func New(a fyne.App, deps Deps, opts Options) *UI {
-	return newUI(a, deps, opts, fyne.Do)
+	var u *UI
+	u = newUI(a, deps, opts, func(f func()) {
+		// Once Fyne's loop has ended (the app quit on SIGTERM or
+		// Quit), fyne.Do runs f at once on the calling goroutine: drop
+		// UI work after Stop instead of touching widgets off the UI
+		// goroutine.
+		if u.ctx.Err() != nil {
+			return
+		}
+		fyne.Do(func() {
+			if u.ctx.Err() == nil {
+				f()
+			}
+		})
+	})
+	return u
 }
 
 func newUI(a fyne.App, deps Deps, opts Options, do func(func())) *UI {
@@ -115,7 +131,7 @@ func newUI(a fyne.App, deps Deps, opts Options, do func(func())) *UI {
 	if deps.Quality == nil {
 		deps.Quality = defaultGate
 	}
-	u := &UI{app: a, deps: deps, opts: opts, log: opts.Logger, do: do}
+	u := &UI{app: a, deps: deps, opts: opts, log: opts.Logger, do: do, created: time.Now()}
 	if u.log == nil {
 		u.log = slog.Default()
 	}
@@ -170,12 +186,24 @@ func (u *UI) Stop() {
 }
 
 // ShowAndRun starts the window and runs the Fyne event loop until the
-// window closes.
+// window closes, then logs how many frames and detections it showed.
 func (u *UI) ShowAndRun() {
 	u.Start()
 	u.win.ShowAndRun()
 	u.Stop()
+	s := u.Stats()
+	args := []any{"displayed", s.Displayed, "detections", s.Detections}
+	if first := u.preview.firstShown.Load(); first != 0 {
+		// Rates from the first frame on: model loading and camera start
+		// are the cold start, measured on their own.
+		secs := time.Since(time.Unix(0, first)).Seconds()
+		args = append(args, "seconds", round1(secs), "fps", round1(float64(s.Displayed-1)/secs),
+			"detections_per_s", round1(float64(s.Detections)/secs))
+	}
+	u.log.Info("window closed", args...)
 }
+
+func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // Stats are counters for measuring the window.
 type Stats struct {

@@ -56,6 +56,7 @@ type preview struct {
 	free chan *image.RGBA
 
 	displayed, detections atomic.Uint64
+	firstShown            atomic.Int64 // UnixNano of the first frame shown
 
 	stripPending atomic.Bool
 	stripNext    atomic.Pointer[recognition.Descriptor]
@@ -141,7 +142,10 @@ func (p *preview) show(buf *image.RGBA) {
 		default:
 		}
 	}
-	p.displayed.Add(1)
+	if p.displayed.Add(1) == 1 {
+		p.firstShown.Store(time.Now().UnixNano())
+		p.u.log.Info("first frame displayed", "since_window_ms", time.Since(p.u.created).Milliseconds())
+	}
 	p.displayPending.Store(false)
 }
 
