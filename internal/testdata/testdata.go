@@ -23,7 +23,7 @@ import (
 // skipped on a developer's laptop and fails in CI (CI=true).
 func Dir(t testing.TB) string {
 	t.Helper()
-	dir, err := find()
+	dir, err := Find()
 	if err != nil {
 		Require(t, "shared testdata", err)
 	}
@@ -43,7 +43,11 @@ func Require(t testing.TB, what string, err error) {
 	t.Skipf("%s unavailable: %v", what, err)
 }
 
-func find() (string, error) {
+// Find returns the shared testdata directory: $FACELOGIN_TESTDATA, else
+// ../shared/testdata beside the repository root (the first directory above
+// the working directory that holds go.mod). It is for tests that treat
+// missing test data as a failure everywhere; most tests want Dir.
+func Find() (string, error) {
 	if d := os.Getenv("FACELOGIN_TESTDATA"); d != "" {
 		return d, nil
 	}
@@ -146,6 +150,18 @@ func Idols(t testing.TB) []Idol {
 		out = append(out, Idol{ID: f.IdolID, Name: doc.Idols[i].Name, Band: doc.Idols[i].BandName, Descriptor: d})
 	}
 	return out
+}
+
+// CNNDetector is the path of dlib's CNN face detector,
+// models/mmod_human_face_detector.dat in the shared testdata. A test fails
+// when the file is missing though the testdata directory is there.
+func CNNDetector(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(Dir(t), "models", "mmod_human_face_detector.dat")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("CNN detector model: %v", err)
+	}
+	return p
 }
 
 // ModelsDir is where `make models` installed the three dlib models:
