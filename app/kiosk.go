@@ -1,0 +1,496 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"math"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"facelogin/recognition"
+)
+
+// KioskOptions tune the kiosk. Zero values take the defaults noted.
+type KioskOptions struct {
+	// Station is the name shown on screen. The store, not the kiosk,
+	// writes the station into the audit log (store.Config.Station), so the
+	// two should agree.
+	Station string
+	// SteadyFrames is how many detections in a row must show the same
+	// single face before it is identified; 4.
+	SteadyFrames int
+	// ResultFor is how long "Welcome, NAME" or "Not recognised" stays on
+	// screen; 4 s.
+	ResultFor time.Duration
+	// RepeatAfter: a person just welcomed who stays in view is not
+	// welcomed (and logged) again until they leave the picture or this
+	// much time has passed; 1 min.
+	RepeatAfter time.Duration
+	// MaxFailures is the number of failed identifications in a row after
+	// which the kiosk stops identifying for Lockout; 5.
+	MaxFailures int
+	// Lockout is the first lockout window; each further lockout without a
+	// success in between doubles it, up to 16 times; 30 s.
+	Lockout time.Duration
+	// CheckPIN reports whether pin is the administrator PIN. It may be
+	// slow (a key-derivation function) and runs on its own goroutine. nil
+	// means no PIN is set: the kiosk can then be neither unlocked nor left
+	// from the window.
+	CheckPIN func(pin string) (bool, error)
+	// PINBackoff is the wait after the first wrong PIN, doubled after each
+	// further wrong PIN in a row, up to MaxPINBackoff; 1 s and 5 min.
+	PINBackoff    time.Duration
+	MaxPINBackoff time.Duration
+	// OnExit is called on the UI goroutine when an administrator leaves
+	// the kiosk; nil quits the Fyne app.
+	OnExit func()
+}
+
+// Kiosk text sizes: readable from a step or two away.
+const (
+	kioskPromptSize = 44
+	kioskTitleSize  = 110
+	kioskDetailSize = 40
+	kioskSmallSize  = 20
+)
+
+// Kiosk colours.
+var (
+	kioskBack      = color.NRGBA{0x10, 0x10, 0x10, 0xff}
+	kioskText      = color.NRGBA{0xff, 0xff, 0xff, 0xff}
+	kioskDim       = color.NRGBA{0xa0, 0xa0, 0xa0, 0xff}
+	kioskWarn      = color.NRGBA{0xfb, 0xbf, 0x24, 0xff} // prompt: several faces
+	kioskWelcome   = color.NRGBA{0x16, 0xa3, 0x4a, 0xff} // result: recognised
+	kioskRefused   = color.NRGBA{0xdc, 0x26, 0x26, 0xff} // result: not recognised
+	kioskLockedOut = color.NRGBA{0xd9, 0x77, 0x06, 0xff} // result: lockout
+	kioskVeil      = color.NRGBA{0x00, 0x00, 0x00, 0xd0} // behind the PIN panel
+)
+
+// Prompts of the scanning screen.
+const (
+	promptLook       = "Look at the camera"
+	promptHold       = "Hold still…"
+	promptOneAtATime = "One person at a time, please"
+	promptNext       = "Next person, please"
+)
+
+// Kiosk is the fullscreen, unattended window: the live preview with its
+// overlays, continuous identification of whoever steps up, and an
+// administrator PIN that unlocks the normal screens or leaves the kiosk.
+type Kiosk struct {
+	u    *UI
+	opts KioskOptions
+
+	prompt      *canvas.Text
+	station     *canvas.Text
+	adminButton *widget.Button
+	scan        fyne.CanvasObject // preview, prompt, station line
+
+	result       *fyne.Container // full-window result, hidden while scanning
+	resultBack   *canvas.Rectangle
+	resultTitle  *canvas.Text
+	resultDetail *canvas.Text
+
+	pin *pinPanel
+
+	view  *fyne.Container   // what the kiosk shows: scan, result, PIN panel
+	admin fyne.CanvasObject // the unlocked screens
+
+	// paused stops identification: the PIN panel is open or an
+	// administrator has unlocked the kiosk. Set on the UI goroutine, read
+	// by the identification goroutine.
+	paused atomic.Bool
+
+	// UI goroutine only.
+	unlocked     bool
+	pinFor       pinPurpose
+	pinFailures  int
+	pinWaitUntil time.Time
+	pinChecking  bool
+	pinTimer     *time.Timer // next step of the back-off countdown
+}
+
+// NewKiosk builds the kiosk window on a. Nothing runs until Start (or
+// ShowAndRun).
+func NewKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions) *Kiosk {
+	return newKiosk(a, deps, opts, kopts, fyne.Do)
+}
+
+func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, do func(func())) *Kiosk {
+	if opts.Title == "" {
+		opts.Title = "Face Login kiosk"
+	}
+	if kopts.SteadyFrames <= 0 {
+		kopts.SteadyFrames = 4
+	}
+	if kopts.ResultFor <= 0 {
+		kopts.ResultFor = 4 * time.Second
+	}
+	if kopts.RepeatAfter <= 0 {
+		kopts.RepeatAfter = time.Minute
+	}
+	if kopts.MaxFailures <= 0 {
+		kopts.MaxFailures = 5
+	}
+	if kopts.Lockout <= 0 {
+		kopts.Lockout = 30 * time.Second
+	}
+	if kopts.PINBackoff <= 0 {
+		kopts.PINBackoff = time.Second
+	}
+	if kopts.MaxPINBackoff <= 0 {
+		kopts.MaxPINBackoff = 5 * time.Minute
+	}
+	k := &Kiosk{u: newUI(a, deps, opts, do), opts: kopts}
+	if k.opts.OnExit == nil {
+		k.opts.OnExit = a.Quit
+	}
+	k.build()
+	w := k.u.win
+	w.SetContent(k.view)
+	w.SetPadded(false)
+	w.SetFullScreen(true)
+	w.SetCloseIntercept(k.onCloseRequest)
+	w.Canvas().SetOnTypedKey(k.onTypedKey)
+	return k
+}
+
+func (k *Kiosk) build() {
+	p := k.u.preview
+	k.prompt = canvas.NewText(promptLook, kioskText)
+	k.prompt.TextSize = kioskPromptSize
+	k.prompt.TextStyle.Bold = true
+	k.prompt.Alignment = fyne.TextAlignCenter
+	station := "Face Login"
+	if k.opts.Station != "" {
+		station = "Face Login · " + k.opts.Station
+	}
+	k.station = canvas.NewText(station, kioskDim)
+	k.station.TextSize = kioskSmallSize
+	k.adminButton = &widget.Button{Text: "Admin", Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
+	bottom := container.NewHBox(k.station, layout.NewSpacer(), p.status, k.adminButton)
+	k.scan = container.NewStack(
+		canvas.NewRectangle(kioskBack),
+		container.NewBorder(container.NewPadded(k.prompt), container.NewPadded(bottom), nil, nil, p.image),
+	)
+
+	k.resultBack = canvas.NewRectangle(kioskWelcome)
+	k.resultTitle = canvas.NewText("", kioskText)
+	k.resultTitle.TextSize = kioskTitleSize
+	k.resultTitle.TextStyle.Bold = true
+	k.resultTitle.Alignment = fyne.TextAlignCenter
+	k.resultDetail = canvas.NewText("", kioskText)
+	k.resultDetail.TextSize = kioskDetailSize
+	k.resultDetail.Alignment = fyne.TextAlignCenter
+	k.result = container.NewStack(k.resultBack, container.NewCenter(container.NewVBox(k.resultTitle, k.resultDetail)))
+	k.result.Hide()
+
+	k.pin = newPINPanel(k)
+	k.view = container.NewStack(k.scan, k.result, k.pin.content)
+
+	back := &widget.Button{Text: "Back to kiosk", Icon: theme.ViewRestoreIcon(), OnTapped: k.lock}
+	exit := &widget.Button{Text: "Exit kiosk", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: k.exit}
+	bar := container.NewHBox(widget.NewLabelWithStyle("Administrator mode", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		layout.NewSpacer(), back, exit)
+	split := container.NewHSplit(p.content, k.u.tabs)
+	split.Offset = 0.62
+	k.admin = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)
+}
+
+// Window is the kiosk window.
+func (k *Kiosk) Window() fyne.Window { return k.u.win }
+
+// Start starts the preview and the identification goroutine. Call it once,
+// from the UI goroutine.
+func (k *Kiosk) Start() {
+	if k.u.started {
+		return
+	}
+	k.u.Start()
+	k.u.wg.Add(1)
+	go func() {
+		defer k.u.wg.Done()
+		k.run(k.u.ctx)
+	}()
+}
+
+// Stop stops every goroutine of the kiosk and waits for them.
+func (k *Kiosk) Stop() { k.u.Stop() }
+
+// ShowAndRun shows the kiosk fullscreen and runs the Fyne event loop until
+// an administrator leaves it.
+func (k *Kiosk) ShowAndRun() {
+	k.Start()
+	k.u.win.ShowAndRun()
+	k.Stop()
+}
+
+// onCloseRequest is the window's close intercept (Alt-F4, the window
+// manager's close button): only an administrator may leave.
+func (k *Kiosk) onCloseRequest() {
+	if k.unlocked {
+		k.exit()
+		return
+	}
+	k.u.log.Info("kiosk: close request needs the administrator PIN")
+	k.openPIN(pinExit)
+}
+
+// onTypedKey sees keys no widget has taken. Escape must not leave the
+// kiosk; it is only noted.
+func (k *Kiosk) onTypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && !k.unlocked {
+		k.u.log.Info("kiosk: Escape ignored")
+	}
+}
+
+// unlock shows the normal screens. UI goroutine.
+func (k *Kiosk) unlock() {
+	k.unlocked = true
+	k.paused.Store(true)
+	k.u.log.Info("kiosk unlocked by administrator")
+	k.u.win.SetContent(k.admin)
+	k.admin.Refresh()
+}
+
+// lock returns from the normal screens to the kiosk. UI goroutine.
+func (k *Kiosk) lock() {
+	k.unlocked = false
+	k.u.log.Info("kiosk locked")
+	k.u.win.SetContent(k.view)
+	k.view.Refresh()
+	k.paused.Store(false)
+}
+
+func (k *Kiosk) exit() {
+	k.u.log.Info("kiosk left by administrator")
+	k.opts.OnExit()
+}
+
+// setPrompt shows the scanning prompt. UI goroutine.
+func (k *Kiosk) setPrompt(text string, col color.Color) {
+	k.prompt.Text = text
+	k.prompt.Color = col
+	k.prompt.Refresh()
+}
+
+// showResult covers the window with a result. UI goroutine.
+func (k *Kiosk) showResult(title, detail string, back color.Color) {
+	k.resultBack.FillColor = back
+	k.resultTitle.Text = title
+	k.resultTitle.TextSize = fitTextSize(title, k.u.win.Canvas().Size().Width, kioskTitleSize)
+	k.resultDetail.Text = detail
+	k.resultDetail.TextSize = fitTextSize(detail, k.u.win.Canvas().Size().Width, kioskDetailSize)
+	k.result.Show()
+	k.result.Refresh()
+}
+
+func (k *Kiosk) hideResult() { k.result.Hide() }
+
+// fitTextSize shrinks size so text fits about 90% of width (bold sans
+// glyphs average ~0.62 em).
+func fitTextSize(text string, width, size float32) float32 {
+	n := utf8.RuneCountInString(text)
+	if n == 0 || width <= 0 {
+		return size
+	}
+	return float32(math.Min(float64(size), math.Max(12, float64(0.9*width/(0.62*float32(n))))))
+}
+
+// kioskState is where the identification loop is.
+type kioskState int
+
+const (
+	kioskScanning kioskState = iota
+	kioskShowing             // a result is on screen
+	kioskLocked              // lockout after too many failures
+)
+
+// kioskRun is the identification loop's own state; only its goroutine
+// touches it.
+type kioskRun struct {
+	k      *Kiosk
+	state  kioskState
+	until  time.Time // end of the result or the lockout
+	shown  string    // lockout countdown text on screen
+	prompt string    // prompt on screen
+
+	streak []recognition.Descriptor // the same single face, consecutive detections
+
+	failures int // failed identifications in a row
+	lockouts int // lockouts without a success in between
+
+	welcomed   *recognition.Descriptor // last face recognised
+	welcomedAt time.Time
+	left       bool // the view was empty since
+}
+
+// run identifies people until ctx ends. Its own goroutine.
+func (k *Kiosk) run(ctx context.Context) {
+	sub := k.u.preview.subscribe()
+	defer k.u.preview.unsubscribe(sub)
+	r := &kioskRun{k: k, prompt: promptLook}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			r.tick(now)
+		case d := <-sub.ch:
+			r.detection(ctx, d)
+		}
+	}
+}
+
+func (r *kioskRun) say(text string, col color.Color) {
+	if text == r.prompt {
+		return
+	}
+	r.prompt = text
+	r.k.u.do(func() { r.k.setPrompt(text, col) })
+}
+
+// tick ends results and lockouts and counts a lockout down.
+func (r *kioskRun) tick(now time.Time) {
+	k := r.k
+	switch r.state {
+	case kioskShowing:
+		if !now.Before(r.until) {
+			r.state = kioskScanning
+			k.u.do(k.hideResult)
+		}
+	case kioskLocked:
+		if !now.Before(r.until) {
+			r.state = kioskScanning
+			k.u.log.Info("kiosk lockout over")
+			k.u.do(k.hideResult)
+			return
+		}
+		text := fmt.Sprintf("Too many failed attempts — try again in %s", waitText(r.until.Sub(now)))
+		if text != r.shown {
+			r.shown = text
+			k.u.do(func() {
+				k.resultDetail.Text = text
+				k.resultDetail.Refresh()
+			})
+		}
+	}
+}
+
+// detection handles one detection of the preview.
+func (r *kioskRun) detection(ctx context.Context, d detection) {
+	k := r.k
+	if len(d.faces) == 0 && d.err == nil {
+		r.left = true
+	}
+	if r.state != kioskScanning {
+		return
+	}
+	if k.paused.Load() {
+		r.streak = r.streak[:0]
+		return
+	}
+	th := k.u.currentThreshold()
+	switch {
+	case d.err != nil:
+		r.streak = r.streak[:0]
+		r.say(rejectionAdvice(d.err), kioskWarn)
+		return
+	case len(d.faces) == 0:
+		r.streak = r.streak[:0]
+		r.say(promptLook, kioskText)
+		return
+	case len(d.faces) > 1:
+		r.streak = r.streak[:0]
+		r.say(promptOneAtATime, kioskWarn)
+		return
+	}
+	f := &d.faces[0].Descriptor
+	if r.welcomed != nil && !r.left && time.Since(r.welcomedAt) < k.opts.RepeatAfter &&
+		recognition.Distance(f, r.welcomed) <= th {
+		// The person just welcomed is still there.
+		r.streak = r.streak[:0]
+		r.say(promptNext, kioskText)
+		return
+	}
+	if n := len(r.streak); n > 0 && recognition.Distance(f, &r.streak[n-1]) > th {
+		r.streak = r.streak[:0] // someone else stepped in
+	}
+	r.streak = append(r.streak, *f)
+	if len(r.streak) < k.opts.SteadyFrames {
+		r.say(promptHold, kioskText)
+		return
+	}
+	r.identify(ctx, th)
+}
+
+// identify decides who the steady face is, records it and shows the result.
+func (r *kioskRun) identify(ctx context.Context, th float32) {
+	k := r.k
+	ds := append([]recognition.Descriptor(nil), r.streak...)
+	r.streak = r.streak[:0]
+	res, err := k.u.login.decide(ctx, "", ds, th)
+	if err != nil {
+		// A candidate that vanished or was disabled meanwhile, or the
+		// database: nobody is let in.
+		k.u.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
+		res.ok = false
+	}
+	k.u.log.Info("kiosk identification", "station", k.opts.Station, "success", res.ok, "user", res.user,
+		"distance", res.distance, "threshold", th, "frames", res.frames)
+	recorded := res.user
+	if !res.ok {
+		recorded = ""
+	}
+	if err := k.u.deps.Users.RecordLogin(ctx, recorded, res.distance, res.ok); err != nil {
+		k.u.log.Error("record login", "user", recorded, "err", err)
+	}
+	r.prompt = "" // the prompt is redrawn after the result
+	now := time.Now()
+	if res.ok {
+		r.failures, r.lockouts = 0, 0
+		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
+		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
+		name := res.user
+		k.u.do(func() { k.showResult("Welcome, "+name, "", kioskWelcome) })
+		return
+	}
+	r.failures++
+	if r.failures < k.opts.MaxFailures {
+		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
+		k.u.do(func() { k.showResult("Not recognised", "Please ask a member of staff", kioskRefused) })
+		return
+	}
+	r.lockouts++
+	wait := k.opts.Lockout << min(r.lockouts-1, 4)
+	k.u.log.Warn("kiosk lockout: too many failed identifications", "station", k.opts.Station,
+		"failures", r.failures, "lockout", wait)
+	r.failures = 0
+	r.state, r.until = kioskLocked, now.Add(wait)
+	r.shown = fmt.Sprintf("Too many failed attempts — try again in %s", waitText(wait))
+	text := r.shown
+	k.u.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
+}
+
+// waitText is a countdown for people: "3 s", "2 min 5 s".
+func waitText(d time.Duration) string {
+	s := int(math.Ceil(d.Seconds()))
+	if s < 60 {
+		return fmt.Sprintf("%d s", s)
+	}
+	if s%60 == 0 {
+		return fmt.Sprintf("%d min", s/60)
+	}
+	return fmt.Sprintf("%d min %d s", s/60, s%60)
+}

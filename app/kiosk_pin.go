@@ -1,0 +1,178 @@
+package app
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// pinPurpose is what a right PIN does.
+type pinPurpose int
+
+const (
+	pinUnlock pinPurpose = iota // show the normal screens
+	pinExit                     // leave the kiosk
+)
+
+// pinPanel asks for the administrator PIN over the kiosk.
+type pinPanel struct {
+	k       *Kiosk
+	title   *widget.Label
+	entry   *widget.Entry
+	ok      *widget.Button
+	cancel  *widget.Button
+	message *widget.Label
+	content *fyne.Container
+}
+
+func newPINPanel(k *Kiosk) *pinPanel {
+	p := &pinPanel{k: k}
+	p.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	p.title.SizeName = theme.SizeNameHeadingText
+	p.entry = widget.NewPasswordEntry()
+	p.entry.SetPlaceHolder("Administrator PIN")
+	p.entry.OnSubmitted = func(string) { k.submitPIN() }
+	p.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: k.submitPIN}
+	p.cancel = &widget.Button{Text: "Cancel", OnTapped: k.closePIN}
+	p.message = widget.NewLabel("")
+	p.message.Wrapping = fyne.TextWrapWord
+	width := canvas.NewRectangle(nil)
+	width.SetMinSize(fyne.NewSize(420, 0))
+	card := container.NewStack(
+		canvas.NewRectangle(theme.Color(theme.ColorNameBackground)),
+		container.NewPadded(container.NewVBox(width, p.title, p.entry, p.message,
+			container.NewHBox(layout.NewSpacer(), p.cancel, p.ok))),
+	)
+	p.content = container.NewStack(canvas.NewRectangle(kioskVeil), container.NewCenter(card))
+	p.content.Hide()
+	return p
+}
+
+// openPIN asks for the PIN. UI goroutine.
+func (k *Kiosk) openPIN(purpose pinPurpose) {
+	p := k.pin
+	k.pinFor = purpose
+	k.paused.Store(true)
+	if purpose == pinExit {
+		p.title.SetText("Leave the kiosk")
+	} else {
+		p.title.SetText("Administrator")
+	}
+	p.entry.SetText("")
+	p.content.Show()
+	if k.opts.CheckPIN == nil {
+		p.entry.Disable()
+		p.ok.Disable()
+		p.say("No administrator PIN is set. Set one on this computer with: facelogin admin set-pin", widget.DangerImportance)
+		return
+	}
+	k.updatePINWait()
+	k.u.win.Canvas().Focus(p.entry)
+}
+
+// closePIN hides the PIN panel and resumes identification. UI goroutine.
+func (k *Kiosk) closePIN() {
+	k.pin.entry.SetText("")
+	k.pin.content.Hide()
+	if !k.unlocked {
+		k.paused.Store(false)
+	}
+}
+
+func (p *pinPanel) say(msg string, imp widget.Importance) {
+	p.message.Importance = imp
+	p.message.SetText(msg)
+}
+
+// submitPIN checks the typed PIN off the UI goroutine. UI goroutine.
+func (k *Kiosk) submitPIN() {
+	p := k.pin
+	if k.opts.CheckPIN == nil || k.pinChecking || time.Now().Before(k.pinWaitUntil) {
+		return
+	}
+	pin := p.entry.Text
+	if pin == "" {
+		return
+	}
+	k.pinChecking = true
+	p.entry.Disable()
+	p.ok.Disable()
+	p.say("Checking…", widget.MediumImportance)
+	check := k.opts.CheckPIN
+	go func() {
+		ok, err := check(pin)
+		k.u.do(func() { k.pinChecked(ok, err) })
+	}()
+}
+
+// pinChecked acts on the answer. UI goroutine.
+func (k *Kiosk) pinChecked(ok bool, err error) {
+	p := k.pin
+	k.pinChecking = false
+	p.entry.SetText("")
+	switch {
+	case err != nil:
+		k.u.log.Error("kiosk: check administrator PIN", "err", err)
+		p.entry.Enable()
+		p.ok.Enable()
+		p.say("The PIN could not be checked — see the log", widget.DangerImportance)
+	case !ok:
+		k.pinFailures++
+		wait := k.opts.PINBackoff << min(k.pinFailures-1, 30)
+		if wait > k.opts.MaxPINBackoff || wait <= 0 {
+			wait = k.opts.MaxPINBackoff
+		}
+		k.pinWaitUntil = time.Now().Add(wait)
+		k.u.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
+		k.updatePINWait()
+	default:
+		k.pinFailures = 0
+		k.pinWaitUntil = time.Time{}
+		p.entry.Enable()
+		p.ok.Enable()
+		p.say("", widget.MediumImportance)
+		p.content.Hide()
+		if k.pinFor == pinExit {
+			k.exit()
+			return
+		}
+		k.unlock()
+	}
+}
+
+// updatePINWait shows the back-off after wrong PINs and counts it down
+// once a second, then enables the entry again. UI goroutine.
+func (k *Kiosk) updatePINWait() {
+	p := k.pin
+	left := time.Until(k.pinWaitUntil)
+	if left <= 0 {
+		p.entry.Enable()
+		p.ok.Enable()
+		if k.pinFailures > 0 {
+			p.say("Wrong PIN — try again", widget.DangerImportance)
+		} else {
+			p.say("", widget.MediumImportance)
+		}
+		return
+	}
+	p.entry.Disable()
+	p.ok.Disable()
+	p.say(fmt.Sprintf("Wrong PIN — try again in %s", waitText(left)), widget.DangerImportance)
+	next := left % time.Second
+	if next == 0 {
+		next = time.Second
+	}
+	// One countdown at a time, however often the panel opens.
+	if k.pinTimer != nil {
+		k.pinTimer.Stop()
+	}
+	if k.u.ctx.Err() == nil {
+		k.pinTimer = time.AfterFunc(next, func() { k.u.do(k.updatePINWait) })
+	}
+}

@@ -1,0 +1,429 @@
+package app
+
+import (
+	"image"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// interceptApp is a test app whose windows remember their close intercept,
+// so a test can ask to close a window the way a window manager does
+// (Alt-F4, the close button).
+type interceptApp struct {
+	fyne.App
+	win *interceptWindow
+}
+
+func (a *interceptApp) NewWindow(title string) fyne.Window {
+	a.win = &interceptWindow{Window: a.App.NewWindow(title)}
+	return a.win
+}
+
+type interceptWindow struct {
+	fyne.Window
+	intercept func()
+	closed    bool
+}
+
+func (w *interceptWindow) SetCloseIntercept(f func()) {
+	w.intercept = f
+	w.Window.SetCloseIntercept(f)
+}
+
+func (w *interceptWindow) Close() {
+	w.closed = true
+	w.Window.Close()
+}
+
+// requestClose is what the window manager's close does.
+func (w *interceptWindow) requestClose() {
+	if w.intercept != nil {
+		w.intercept()
+		return
+	}
+	w.Close()
+}
+
+// kioskHarness is a kiosk on the test driver with the window's fakes.
+type kioskHarness struct {
+	*harness
+	k        *Kiosk
+	win      *interceptWindow
+	exits    atomic.Int32
+	pinCalls atomic.Int32
+}
+
+const testPIN = "2468"
+
+// newKioskHarness starts a kiosk on frame with elkie and sejeong enrolled.
+// kopts.CheckPIN nil takes a checker of testPIN; kopts.OnExit is counted.
+func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool) *kioskHarness {
+	t.Helper()
+	ia := &interceptApp{App: test.NewTempApp(t)}
+	kh := &kioskHarness{}
+	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),
+		log: &syncBuffer{}, q: make(chan func(), 64)}
+	idols := loadIdols(t)
+	h.dir.add("elkie", idol(t, idols, "Elkie (CLC)")[:3]...)
+	h.dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
+	if kopts.CheckPIN == nil && !noPIN {
+		kopts.CheckPIN = func(pin string) (bool, error) {
+			kh.pinCalls.Add(1)
+			return pin == testPIN, nil
+		}
+	}
+	kopts.OnExit = func() { kh.exits.Add(1) }
+	done := make(chan struct{})
+	do := func(f func()) {
+		select {
+		case h.q <- f:
+		case <-done:
+		}
+	}
+	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
+	kh.k = newKiosk(ia, Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}, opts, kopts, do)
+	kh.harness, kh.win = h, ia.win
+	h.u = kh.k.u
+	kh.k.Start()
+	t.Cleanup(func() {
+		close(done)
+		kh.k.Stop()
+		if t.Failed() {
+			t.Logf("app log:\n%s", h.log.String())
+		}
+	})
+	return kh
+}
+
+// probes returns a frame of elkie (a descriptor of hers that is not a
+// template), a frame of luda (enrolled nobody) and a frame of both.
+func (kh *kioskHarness) probes() (elkie, luda, both *image.RGBA) {
+	t := kh.t
+	idols := loadIdols(t)
+	elkie, luda = loadPhoto(t, "elkie.jpg"), loadPhoto(t, "luda.jpg")
+	both = loadPhoto(t, "sejeong.jpg")
+	e := idol(t, idols, "Elkie (CLC)")[3]
+	l := idol(t, idols, "Luda (WJSN)")[0]
+	if m := kh.dir.Identify(&e); m.User != "elkie" || m.Distance > DefaultThreshold-0.05 {
+		t.Fatalf("test data: elkie's probe matches %+v", m)
+	}
+	if m := kh.dir.Identify(&l); m.Distance < DefaultThreshold+0.05 {
+		t.Fatalf("test data: luda matches %+v", m)
+	}
+	kh.eng.script(elkie, e)
+	kh.eng.script(luda, l)
+	kh.eng.script(both, e, l)
+	return elkie, luda, both
+}
+
+func (kh *kioskHarness) resultShown() bool { return kh.k.result.Visible() }
+
+func (kh *kioskHarness) logins() []fakeLogin { return kh.dir.loginLog() }
+
+func TestKioskIsFullscreen(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "front-door"}, false)
+	w := kh.k.Window()
+	if !w.FullScreen() || w.Padded() {
+		t.Errorf("fullscreen %v, padded %v: want fullscreen, unpadded", w.FullScreen(), w.Padded())
+	}
+	if w.Content() != kh.k.view {
+		t.Error("the kiosk does not show its own view")
+	}
+	if !strings.Contains(kh.k.station.Text, "front-door") {
+		t.Errorf("station line %q", kh.k.station.Text)
+	}
+	if kh.k.prompt.TextSize < 40 {
+		t.Errorf("prompt text size %v: kiosk type must be large", kh.k.prompt.TextSize)
+	}
+	// Registration and settings are not on screen.
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if o == kh.u.register.content || o == kh.u.settings.content || o == kh.u.tabs {
+			t.Fatal("registration or settings visible in the kiosk")
+		}
+	}
+}
+
+// TestKioskWelcomesSteadyFace: a face held steady is identified once,
+// welcomed and recorded; it is not welcomed again while it stays, and is
+// after it left the picture.
+func TestKioskWelcomesSteadyFace(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)),
+		KioskOptions{Station: "front-door", ResultFor: 300 * time.Millisecond}, false)
+	elkie, _, _ := kh.probes()
+	empty := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	kh.waitFor("the scanning prompt", func() bool { return kh.k.prompt.Text == promptLook })
+	kh.cam.show(elkie)
+	kh.waitFor("the welcome screen", kh.resultShown)
+	if got := kh.k.resultTitle.Text; got != "Welcome, elkie" || kh.k.resultBack.FillColor != kioskWelcome {
+		t.Fatalf("result %q on %v", got, kh.k.resultBack.FillColor)
+	}
+	if kh.k.resultTitle.TextSize < 60 {
+		t.Errorf("welcome text size %v", kh.k.resultTitle.TextSize)
+	}
+	ls := kh.logins()
+	if len(ls) != 1 || ls[0].user != "elkie" || !ls[0].success || ls[0].distance > DefaultThreshold {
+		t.Fatalf("logins %+v", ls)
+	}
+	if !strings.Contains(kh.log.String(), `msg="kiosk identification" station=front-door success=true user=elkie`) {
+		t.Errorf("log:\n%s", kh.log.String())
+	}
+	kh.waitFor("the end of the welcome", func() bool { return !kh.resultShown() })
+	kh.waitFor("the next-person prompt", func() bool { return kh.k.prompt.Text == promptNext })
+	kh.settle(300 * time.Millisecond)
+	if n := len(kh.logins()); n != 1 || kh.resultShown() {
+		t.Fatalf("welcomed again while still in view: %d logins", n)
+	}
+	kh.cam.show(empty)
+	kh.waitFor("the scanning prompt", func() bool { return kh.k.prompt.Text == promptLook })
+	kh.cam.show(elkie)
+	kh.waitFor("the second welcome", func() bool { return len(kh.logins()) == 2 })
+	kh.waitFor("the welcome screen", kh.resultShown)
+}
+
+func TestKioskOnePersonAtATime(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	_, _, both := kh.probes()
+	kh.cam.show(both)
+	kh.waitFor("the one-at-a-time prompt", func() bool { return kh.k.prompt.Text == promptOneAtATime })
+	kh.settle(300 * time.Millisecond)
+	if kh.resultShown() || len(kh.logins()) != 0 || kh.k.prompt.Text != promptOneAtATime {
+		t.Fatalf("two faces: result %v, logins %+v, prompt %q", kh.resultShown(), kh.logins(), kh.k.prompt.Text)
+	}
+}
+
+// TestKioskLockout: a stranger is refused and recorded each time; after
+// MaxFailures refusals in a row the kiosk stops identifying for the lockout
+// window, logs it, counts down, and then identifies again.
+func TestKioskLockout(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{
+		ResultFor: 50 * time.Millisecond, MaxFailures: 3, Lockout: 1500 * time.Millisecond,
+	}, false)
+	_, luda, _ := kh.probes()
+	kh.cam.show(luda)
+	kh.waitFor("a refusal", func() bool { return kh.resultShown() && kh.k.resultTitle.Text == "Not recognised" })
+	if kh.k.resultBack.FillColor != kioskRefused {
+		t.Errorf("refusal colour %v", kh.k.resultBack.FillColor)
+	}
+	kh.waitFor("the lockout", func() bool { return kh.resultShown() && kh.k.resultTitle.Text == "Please wait" })
+	locked := time.Now()
+	ls := kh.logins()
+	if len(ls) != 3 {
+		t.Fatalf("%d attempts recorded before the lockout, want 3: %+v", len(ls), ls)
+	}
+	for _, l := range ls {
+		if l.success || l.user != "" {
+			t.Fatalf("a stranger recorded as %+v", l)
+		}
+	}
+	if d := kh.k.resultDetail.Text; !strings.HasPrefix(d, "Too many failed attempts — try again in") {
+		t.Errorf("lockout detail %q", d)
+	}
+	if !strings.Contains(kh.log.String(), `msg="kiosk lockout: too many failed identifications"`) ||
+		!strings.Contains(kh.log.String(), "failures=3 lockout=1.5s") {
+		t.Errorf("lockout not logged:\n%s", kh.log.String())
+	}
+	kh.settle(time.Second)
+	if n := len(kh.logins()); n != 3 {
+		t.Fatalf("%d attempts recorded during the lockout", n)
+	}
+	kh.waitFor("identification after the lockout", func() bool { return len(kh.logins()) == 4 })
+	if waited := time.Since(locked); waited < 1200*time.Millisecond {
+		t.Errorf("identified again %v after the lockout began", waited)
+	}
+}
+
+// TestKioskWelcomeEndsFailures: a success in between resets the count.
+func TestKioskWelcomeEndsFailures(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{
+		ResultFor: 50 * time.Millisecond, MaxFailures: 2, Lockout: time.Minute,
+	}, false)
+	elkie, luda, _ := kh.probes()
+	kh.cam.show(luda)
+	kh.waitFor("a refusal", func() bool { return len(kh.logins()) == 1 })
+	kh.cam.show(elkie)
+	kh.waitFor("a welcome", func() bool { return len(kh.logins()) == 2 })
+	kh.cam.show(luda)
+	kh.waitFor("a refusal", func() bool { return len(kh.logins()) == 3 })
+	kh.waitFor("the refusal screen", func() bool { return kh.resultShown() })
+	if kh.k.resultTitle.Text != "Not recognised" {
+		t.Fatalf("locked out after one failure following a welcome: %q", kh.k.resultTitle.Text)
+	}
+}
+
+func TestKioskIgnoresEscape(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	c := kh.k.Window().Canvas()
+	c.OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	kh.settle(50 * time.Millisecond)
+	if kh.win.closed || kh.exits.Load() != 0 || kh.k.Window().Content() != kh.k.view || !kh.k.Window().FullScreen() {
+		t.Fatalf("Escape: closed %v, exits %d, fullscreen %v", kh.win.closed, kh.exits.Load(), kh.k.Window().FullScreen())
+	}
+	if kh.k.pin.content.Visible() {
+		t.Error("Escape opened the PIN panel")
+	}
+	if !strings.Contains(kh.log.String(), "kiosk: Escape ignored") {
+		t.Errorf("log:\n%s", kh.log.String())
+	}
+}
+
+// TestKioskCloseNeedsPIN: a close request (Alt-F4) only asks for the PIN;
+// cancelling stays in the kiosk, the right PIN leaves it.
+func TestKioskCloseNeedsPIN(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	if kh.win.intercept == nil {
+		t.Fatal("no close intercept")
+	}
+	kh.win.requestClose()
+	p := kh.k.pin
+	if kh.win.closed || kh.exits.Load() != 0 || !p.content.Visible() || p.title.Text != "Leave the kiosk" {
+		t.Fatalf("close request: closed %v, exits %d, PIN panel %v %q", kh.win.closed, kh.exits.Load(), p.content.Visible(), p.title.Text)
+	}
+	if !kh.k.paused.Load() {
+		t.Error("identification goes on behind the PIN panel")
+	}
+	test.Tap(p.cancel)
+	if p.content.Visible() || kh.k.paused.Load() || kh.exits.Load() != 0 {
+		t.Fatal("cancel did not return to the kiosk")
+	}
+	kh.win.requestClose()
+	test.Type(p.entry, testPIN)
+	test.Tap(p.ok)
+	kh.waitFor("the exit", func() bool { return kh.exits.Load() == 1 })
+	if kh.k.unlocked {
+		t.Error("leaving the kiosk also unlocked it")
+	}
+}
+
+// TestKioskPINBackoff: wrong PINs lock the entry for a doubling time, shown
+// as a countdown; attempts during the wait are not even checked; the right
+// PIN then unlocks the normal screens, and Back to kiosk locks them again.
+func TestKioskPINBackoff(t *testing.T) {
+	const base = 400 * time.Millisecond
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{PINBackoff: base}, false)
+	k, p := kh.k, kh.k.pin
+	test.Tap(k.adminButton)
+	if !p.content.Visible() || p.title.Text != "Administrator" {
+		t.Fatal("the Admin button does not ask for the PIN")
+	}
+	try := func(pin string) {
+		t.Helper()
+		test.Type(p.entry, pin)
+		test.Tap(p.ok)
+		kh.waitFor("the PIN check", func() bool { return !k.pinChecking })
+	}
+	for i, want := range []time.Duration{base, 2 * base, 4 * base} {
+		try("1111")
+		left := time.Until(k.pinWaitUntil)
+		if left > want || left < want-150*time.Millisecond {
+			t.Fatalf("wrong PIN %d: wait %v, want %v", i+1, left, want)
+		}
+		if !p.entry.Disabled() || !p.ok.Disabled() || !strings.HasPrefix(p.message.Text, "Wrong PIN — try again in") {
+			t.Fatalf("wrong PIN %d: entry disabled %v, message %q", i+1, p.entry.Disabled(), p.message.Text)
+		}
+		calls := kh.pinCalls.Load()
+		p.entry.SetText(testPIN)
+		k.submitPIN() // Enter during the wait
+		if kh.pinCalls.Load() != calls || k.pinChecking {
+			t.Fatalf("a PIN was checked during the back-off")
+		}
+		p.entry.SetText("")
+		kh.waitFor("the end of the back-off", func() bool { return !p.entry.Disabled() })
+		if p.message.Text != "Wrong PIN — try again" {
+			t.Errorf("after the wait: %q", p.message.Text)
+		}
+	}
+	if !strings.Contains(kh.log.String(), `msg="kiosk: wrong administrator PIN"`) || !strings.Contains(kh.log.String(), "failures=3") {
+		t.Errorf("wrong PINs not logged:\n%s", kh.log.String())
+	}
+	if k.unlocked || kh.exits.Load() != 0 {
+		t.Fatal("a wrong PIN unlocked or left the kiosk")
+	}
+	try(testPIN)
+	if !k.unlocked || k.Window().Content() != k.admin || p.content.Visible() {
+		t.Fatalf("right PIN: unlocked %v", k.unlocked)
+	}
+	if k.pinFailures != 0 {
+		t.Errorf("failures kept after the right PIN: %d", k.pinFailures)
+	}
+	var tabs []string
+	for _, it := range kh.u.tabs.Items {
+		tabs = append(tabs, it.Text)
+	}
+	if strings.Join(tabs, ",") != "Login,Register,Users,Settings" {
+		t.Errorf("unlocked tabs %v", tabs)
+	}
+	if !k.paused.Load() {
+		t.Error("the kiosk identifies while unlocked")
+	}
+	// Closing the unlocked window leaves without another PIN.
+	var back *widget.Button
+	for _, o := range test.LaidOutObjects(k.admin) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Back to kiosk" {
+			back = b
+		}
+	}
+	if back == nil {
+		t.Fatal("no Back to kiosk button")
+	}
+	test.Tap(back)
+	if k.unlocked || k.Window().Content() != k.view || k.paused.Load() {
+		t.Fatal("Back to kiosk did not lock")
+	}
+}
+
+// TestKioskPausedWhileUnlocked: nobody is identified while an administrator
+// uses the normal screens.
+func TestKioskPausedWhileUnlocked(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	elkie, _, _ := kh.probes()
+	test.Tap(kh.k.adminButton)
+	test.Type(kh.k.pin.entry, testPIN)
+	test.Tap(kh.k.pin.ok)
+	kh.waitFor("the unlock", func() bool { return kh.k.unlocked })
+	kh.cam.show(elkie)
+	kh.settle(500 * time.Millisecond)
+	if n := len(kh.logins()); n != 0 {
+		t.Fatalf("%d identifications while unlocked", n)
+	}
+	kh.win.requestClose()
+	if kh.exits.Load() != 1 {
+		t.Fatal("closing the unlocked kiosk did not leave it")
+	}
+}
+
+func TestKioskWithoutPIN(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, true)
+	kh.win.requestClose()
+	p := kh.k.pin
+	if !p.content.Visible() || !p.entry.Disabled() || !strings.Contains(p.message.Text, "facelogin admin set-pin") {
+		t.Fatalf("no PIN set: panel %v, entry disabled %v, %q", p.content.Visible(), p.entry.Disabled(), p.message.Text)
+	}
+	if kh.exits.Load() != 0 {
+		t.Fatal("left the kiosk without a PIN")
+	}
+}
+
+func TestWaitText(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{300 * time.Millisecond, "1 s"},
+		{time.Second, "1 s"},
+		{59*time.Second + time.Millisecond, "1 min"},
+		{125 * time.Second, "2 min 5 s"},
+	} {
+		t.Run(c.d.String(), func(t *testing.T) {
+			if got := waitText(c.d); got != c.want {
+				t.Errorf("waitText(%v) = %q, want %q", c.d, got, c.want)
+			}
+		})
+	}
+}
