@@ -67,6 +67,7 @@ func commands() []command {
 		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},
 		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
 		{"models", "install [--online] [--cnn-model PATH] [--dir DIR] | verify [--image PHOTO] [--dir DIR]", "install the three dlib models without dlib.net, or check them", cmdModels},
+		{"admin", "set-pin | clear-pin [--pin-file PATH]", "set the kiosk's administrator PIN (read from the terminal, or the first line of standard input)", cmdAdmin},
 		{"version", "", "print the version, the models directory and the BLAS in use", cmdVersion},
 	}
 }

@@ -34,12 +34,21 @@ func runWindow(e *env, args []string) error {
 	dbFlag := fs.String("db", "", "database DSN (default $FACELOGIN_DB, else the embedded SQLite file)")
 	station := fs.String("station", "", "station name for the audit log (default: host name)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
+	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
+	pinFlag := fs.String("pin-file", "", "administrator PIN file for --kiosk (default $XDG_CONFIG_HOME/facelogin/admin-pin; set with `facelogin admin set-pin`)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *showVersion {
 		return cmdVersion(e, nil)
+	}
+	var pinFile string
+	if *kiosk {
+		var err error
+		if pinFile, err = kioskPINFile(*pinFlag); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	slog.SetDefault(log)
@@ -86,12 +95,17 @@ func runWindow(e *env, args []string) error {
 	defer cam.Close()
 	log.Info("camera", "source", settings.CameraSource)
 
-	ui := app.New(a, app.Deps{
+	deps := app.Deps{
 		Camera: cameraSource{cam},
 		Engine: eng,
 		Users:  &appDirectory{dir: dir},
-	}, app.Options{Defaults: settings, Logger: log})
-	ui.ShowAndRun()
+	}
+	opts := app.Options{Defaults: settings, Logger: log}
+	if *kiosk {
+		runKiosk(a, deps, opts, st.Station(), pinFile)
+		return nil
+	}
+	app.New(a, deps, opts).ShowAndRun()
 	return nil
 }
 
