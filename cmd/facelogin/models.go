@@ -33,7 +33,7 @@ func cmdModelsInstall(e *env, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	d := modelsDir(*dir)
+	d := models.Dir(*dir) // the user's dir, never the package's read-only one
 	p := &progress{e: e}
 	err := models.Install(ctx, models.Options{
 		Dir: d, Online: *online, FivePoint: *fivePoint, Force: *force,
