@@ -9,8 +9,11 @@ import (
 	"context"
 	"log/slog"
 	"math"
+	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -189,6 +192,7 @@ func (u *UI) Stop() {
 // window closes, then logs how many frames and detections it showed.
 func (u *UI) ShowAndRun() {
 	u.Start()
+	defer u.stopOnSignal()()
 	u.win.ShowAndRun()
 	u.Stop()
 	s := u.Stats()
@@ -204,6 +208,30 @@ func (u *UI) ShowAndRun() {
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
+
+// stopOnSignal cancels the window's goroutines as soon as SIGINT or SIGTERM
+// arrives. Fyne quits its loop on these signals without closing the window
+// (so no OnClosed → Stop), and once the loop has ended fyne.Do runs
+// functions at once on the calling goroutine: without this, the preview and
+// detection goroutines would refresh widgets off the UI goroutine while Fyne
+// tears the window down. Cancelling first makes u.do drop that work. The
+// returned function stops listening.
+func (u *UI) stopOnSignal() (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			u.cancel()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}
 
 // Stats are counters for measuring the window.
 type Stats struct {

@@ -1,0 +1,455 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"facelogin/internal/testdata"
+)
+
+// This file drives the real binary in a real window on a private X server
+// (Xvfb): the end-to-end test and the window benchmarks share it.
+
+// requireTools skips (fails under CI=true) when a program is missing.
+func requireTools(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		_, err := exec.LookPath(tool)
+		testdata.Require(t, tool, err)
+	}
+}
+
+// repoRoot is the directory holding go.mod.
+func repoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+	}
+}
+
+// artifactsDir is where screenshots and logs are kept after the test:
+// $FACELOGIN_ARTIFACTS, else testoutput/NAME in the repository (gitignored).
+// It is emptied first.
+func artifactsDir(t testing.TB, name string) string {
+	t.Helper()
+	dir := os.Getenv("FACELOGIN_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(repoRoot(t), "testoutput", name)
+	} else {
+		dir = filepath.Join(dir, name)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("artifacts (screenshots, app logs): %s", dir)
+	return dir
+}
+
+// buildBinary builds cmd/facelogin into a temp dir; with a warm build cache
+// this is a link of a few seconds.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "facelogin")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startXvfb starts a private X server on a free display (Xvfb picks it and
+// writes it to -displayfd) and stops it when the test ends.
+func startXvfb(t testing.TB) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{w}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		w.Close()
+		testdata.Require(t, "Xvfb", err)
+	}
+	w.Close()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(r).ReadString('\n')
+		line <- strings.TrimSpace(s)
+	}()
+	select {
+	case n := <-line:
+		if _, err := strconv.Atoi(n); err != nil {
+			t.Fatalf("Xvfb did not start (display %q): %s", n, stderr.String())
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatalf("Xvfb did not report a display in 15 s: %s", stderr.String())
+	}
+	return ""
+}
+
+// appEnv is the environment of the binary: a private home (SQLite file,
+// key file, Fyne preferences), the models, the X display and a fixed scale
+// so the window layout (and the click positions below) do not depend on
+// the screen's DPI.
+func appEnv(t testing.TB, display, models string) []string {
+	t.Helper()
+	home := t.TempDir()
+	env := []string{
+		"HOME=" + home,
+		"XDG_DATA_HOME=" + filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_CACHE_HOME=" + filepath.Join(home, "cache"),
+		"FACELOGIN_MODELS=" + models,
+		"DISPLAY=" + display,
+		"LANG=en_US.UTF-8",
+		"OPENCV_LOG_LEVEL=ERROR",
+		"LIBGL_ALWAYS_SOFTWARE=1",
+		"FYNE_SCALE=1",
+		"FYNE_THEME=dark",
+	}
+	for _, k := range []string{"PATH", "TMPDIR"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// makeVideo writes a 640×480 30 fps MJPG .avi of secs seconds showing photo
+// scaled by vf (an ffmpeg filter chain ending in 640×480).
+func makeVideo(t testing.TB, dir, name, photo, vf string, secs int) string {
+	t.Helper()
+	out := filepath.Join(dir, name+".avi")
+	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-framerate", "30", "-i", photo,
+		"-vf", vf+",format=yuvj420p", "-t", strconv.Itoa(secs), "-r", "30", "-c:v", "mjpeg", "-q:v", "2", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %s: %v\n%s", name, err, b)
+	}
+	return out
+}
+
+// Filters that turn a portrait into a 640×480 camera frame: the whole
+// photo letterboxed, and the same photo zoomed and moved (a second, really
+// different camera picture of the same face).
+const (
+	vfFit  = "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2"
+	vfZoom = "scale=800:800,crop=640:480:100:60"
+)
+
+// logBuffer collects a process's stderr for polling, and copies it to a file.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	f   io.Writer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if l.f != nil {
+		l.f.Write(p)
+	}
+	return len(p), nil
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+// appRun is one start of the window.
+type appRun struct {
+	t       testing.TB
+	name    string
+	cmd     *exec.Cmd
+	log     *logBuffer
+	started time.Time
+	exited  chan struct{}
+	waitErr error
+	display string
+	art     string
+	shots   int
+}
+
+// startApp starts the binary's window on the camera source.
+func startApp(t testing.TB, bin string, env []string, art, name string, args ...string) *appRun {
+	t.Helper()
+	f, err := os.Create(filepath.Join(art, name+".log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &appRun{t: t, name: name, log: &logBuffer{f: f}, exited: make(chan struct{}), art: art}
+	for _, e := range env {
+		if d, ok := strings.CutPrefix(e, "DISPLAY="); ok {
+			a.display = d
+		}
+	}
+	a.cmd = exec.Command(bin, args...)
+	a.cmd.Env = env
+	a.cmd.Stdout = a.log
+	a.cmd.Stderr = a.log
+	a.started = time.Now()
+	if err := a.cmd.Start(); err != nil {
+		f.Close()
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	go func() {
+		a.waitErr = a.cmd.Wait()
+		f.Close()
+		close(a.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-a.exited:
+		default:
+			a.cmd.Process.Kill()
+			<-a.exited
+		}
+	})
+	return a
+}
+
+// waitLog waits for a log line matching re and returns its submatches.
+func (a *appRun) waitLog(re *regexp.Regexp, timeout time.Duration) []string {
+	a.t.Helper()
+	m, err := a.pollLog(re, 0, timeout)
+	if err != nil {
+		a.t.Fatalf("%s: %v\nlog:\n%s", a.name, err, a.log.String())
+	}
+	return m
+}
+
+// pollLog waits for the (skip+1)-th line matching re.
+func (a *appRun) pollLog(re *regexp.Regexp, skip int, timeout time.Duration) ([]string, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		ms := re.FindAllStringSubmatch(a.log.String(), -1)
+		if len(ms) > skip {
+			return ms[skip], nil
+		}
+		select {
+		case <-a.exited:
+			return nil, fmt.Errorf("exited (%v) before a log line matching %q", a.waitErr, re)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no log line matching %q in %s", re, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM (Fyne quits its loop on it, so the app closes the
+// camera and the store) and waits for a clean exit.
+func (a *appRun) stop() {
+	a.t.Helper()
+	a.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-a.exited:
+	case <-time.After(15 * time.Second):
+		a.cmd.Process.Kill()
+		<-a.exited
+		a.t.Fatalf("%s: still running 15 s after SIGTERM\nlog:\n%s", a.name, a.log.String())
+	}
+	if a.waitErr != nil {
+		a.t.Fatalf("%s: exit after SIGTERM: %v\nlog:\n%s", a.name, a.waitErr, a.log.String())
+	}
+}
+
+// xdo runs xdotool on the app's display.
+func (a *appRun) xdo(args ...string) string {
+	a.t.Helper()
+	cmd := exec.Command("xdotool", args...)
+	cmd.Env = []string{"DISPLAY=" + a.display}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		a.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// window is the app's top-level window and its geometry on the screen.
+type window struct {
+	a          *appRun
+	id         string
+	x, y, w, h int
+}
+
+// findWindow waits for the window named "Face Login" to be mapped.
+func (a *appRun) findWindow() *window {
+	a.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Face Login$")
+		cmd.Env = []string{"DISPLAY=" + a.display}
+		out, err := cmd.Output()
+		if ids := strings.Fields(string(out)); err == nil && len(ids) > 0 {
+			w := &window{a: a, id: ids[len(ids)-1]}
+			geo := a.xdo("getwindowgeometry", "--shell", w.id)
+			vals := map[string]int{}
+			for _, l := range strings.Fields(geo) {
+				if k, v, ok := strings.Cut(l, "="); ok {
+					vals[k], _ = strconv.Atoi(v)
+				}
+			}
+			w.x, w.y, w.w, w.h = vals["X"], vals["Y"], vals["WIDTH"], vals["HEIGHT"]
+			if w.w > 0 && w.h > 0 {
+				return w
+			}
+		}
+		if time.Now().After(deadline) {
+			a.t.Fatalf("%s: no \"Face Login\" window after 20 s\nlog:\n%s", a.name, a.log.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Where the controls are, for Fyne's default theme at FYNE_SCALE=1: the
+// tabs pane starts at the split (62% of the width); x offsets are from
+// there, y from the window's top. A wrong position shows up as a missing
+// log line, with the screenshots to look at.
+const (
+	splitOffset      = 0.62
+	tabLoginX        = 28 // "Login" tab label
+	tabRegisterX     = 96 // "Register" tab label
+	tabY             = 21
+	entryY           = 100 // the username field of either tab
+	primaryButtonY   = 140 // "Log in" / "Register"
+	previewBottomGap = 120 // status line, descriptor strip and caption under the preview
+)
+
+func (w *window) paneX(dx int) int { return int(float64(w.w)*splitOffset) + dx }
+
+// click clicks at window coordinates.
+func (w *window) click(x, y int) {
+	w.a.t.Helper()
+	w.a.xdo("mousemove", "--window", w.id, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+	time.Sleep(150 * time.Millisecond)
+}
+
+func (w *window) typeText(s string) {
+	w.a.t.Helper()
+	w.a.xdo("type", "--delay", "40", s)
+}
+
+// Tab clicks and field clicks of the two screens the test drives.
+func (w *window) openLogin()    { w.click(w.paneX(tabLoginX), tabY) }
+func (w *window) openRegister() { w.click(w.paneX(tabRegisterX), tabY) }
+func (w *window) clickEntry()   { w.click(w.paneX(0)+(w.w-w.paneX(0))/2, entryY) }
+func (w *window) clickPrimary() { w.click(w.paneX(0)+(w.w-w.paneX(0))/2, primaryButtonY) }
+
+// previewRect is the preview image's area on the screen.
+func (w *window) previewRect() image.Rectangle {
+	return image.Rect(w.x, w.y, w.x+int(float64(w.w)*splitOffset)-8, w.y+w.h-previewBottomGap)
+}
+
+// screenshot saves the whole screen as NAME.png in the artifacts and
+// returns it decoded.
+func (a *appRun) screenshot(name string) image.Image {
+	a.t.Helper()
+	a.shots++
+	path := filepath.Join(a.art, fmt.Sprintf("%s-%d-%s.png", a.name, a.shots, name))
+	cmd := exec.Command("import", "-window", "root", path)
+	cmd.Env = []string{"DISPLAY=" + a.display, "PATH=" + os.Getenv("PATH")}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		a.t.Fatalf("import (screenshot): %v\n%s", err, out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		a.t.Fatalf("screenshot %s: %v", path, err)
+	}
+	return img
+}
+
+// colourStats counts the distinct colours in r and the pixels of exactly
+// col (overlay colours are drawn unblended and scaled nearest-neighbour).
+func colourStats(img image.Image, r image.Rectangle, col [3]uint8) (distinct, exact int) {
+	seen := map[[3]uint8]struct{}{}
+	r = r.Intersect(img.Bounds())
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			cr, cg, cb, _ := img.At(x, y).RGBA()
+			c := [3]uint8{uint8(cr >> 8), uint8(cg >> 8), uint8(cb >> 8)}
+			seen[c] = struct{}{}
+			if c == col {
+				exact++
+			}
+		}
+	}
+	return len(seen), exact
+}
+
+// logFloat reads key=value from a slog text line.
+func logFloat(line, key string) (float64, error) {
+	m := regexp.MustCompile(`\b` + regexp.QuoteMeta(key) + `=([-+0-9.eInf]+)`).FindStringSubmatch(line)
+	if m == nil {
+		return 0, fmt.Errorf("no %s= in %q", key, line)
+	}
+	return strconv.ParseFloat(m[1], 64)
+}
+
+// cliJSON runs a command of the binary with the app's environment.
+func cliJSON(t testing.TB, bin string, env []string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = env
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("facelogin %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return out
+}

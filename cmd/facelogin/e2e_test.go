@@ -1,0 +1,191 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+)
+
+// Overlay colours of app/overlay.go: a recognised face's box and label,
+// and an unknown face's.
+var (
+	greenBox = [3]uint8{0x22, 0xc5, 0x5e}
+	redBox   = [3]uint8{0xef, 0x44, 0x44}
+)
+
+var (
+	firstFrameRe = regexp.MustCompile(`msg="first frame displayed".*`)
+	closedRe     = regexp.MustCompile(`msg="window closed".*`)
+	registeredRe = regexp.MustCompile(`msg=registered user=bona templates=(\d+)`)
+	loginRe      = regexp.MustCompile(`msg=login mode=identify success=(true|false) user=(\S*) .*`)
+)
+
+// TestWindowEndToEnd starts the real binary three times in a real window on
+// Xvfb, with the real models and a private SQLite store, and drives it with
+// xdotool: register bona from a video of one photo, log in from a video of
+// the same photo zoomed and moved (a different picture of the same face,
+// distance ~0.05), then from a video of joy (~0.57, far above the
+// threshold). One person per video keeps every frame's answer the same, so
+// the outcome does not depend on which frames the app happens to pick.
+// Screenshots and the app's logs are kept as artifacts.
+func TestWindowEndToEnd(t *testing.T) {
+	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg")
+	models := testdata.ModelsDir(t)
+	faces := filepath.Join(testdata.Dir(t), "faces")
+	art := artifactsDir(t, "e2e-window")
+	bin := buildBinary(t)
+	display := startXvfb(t)
+	env := appEnv(t, display, models)
+
+	vids := t.TempDir()
+	register := makeVideo(t, vids, "bona-register", filepath.Join(faces, "bona.jpg"), vfFit, 3)
+	bona := makeVideo(t, vids, "bona-login", filepath.Join(faces, "bona.jpg"), vfZoom, 3)
+	joy := makeVideo(t, vids, "joy-login", filepath.Join(faces, "joy.jpg"), vfFit, 3)
+
+	// Registration: nobody is enrolled, so the face is boxed red
+	// ("unknown"); once registered, the next detections label it green.
+	app := startApp(t, bin, env, art, "1-register", "--camera", register)
+	app.waitLog(firstFrameRe, 30*time.Second)
+	t.Logf("register run: first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+	w := app.findWindow()
+	waitScreen(t, app, w, "unknown-face", redBox)
+	w.openRegister()
+	w.clickEntry()
+	w.typeText("bona")
+	w.clickPrimary()
+	m := app.waitLog(registeredRe, 30*time.Second)
+	if m[1] != "5" {
+		t.Fatalf("registered with %s templates, want 5", m[1])
+	}
+	waitScreen(t, app, w, "registered", greenBox)
+	app.stop()
+	checkLog(t, app)
+
+	users := listUsers(t, bin, env)
+	if len(users) != 1 || users[0].Name != "bona" || users[0].Templates != 5 || users[0].LastLogin != nil {
+		t.Fatalf("after registration: users %+v, want bona with 5 templates, never logged in", users)
+	}
+
+	var lastLogin time.Time
+	for i, tc := range []struct {
+		name    string
+		video   string
+		success bool
+		box     [3]uint8
+	}{
+		{"bona", bona, true, greenBox},
+		{"stranger", joy, false, redBox},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			app := startApp(t, bin, env, art, fmt.Sprintf("%d-login-%s", i+2, tc.name), "--camera", tc.video)
+			app.waitLog(firstFrameRe, 30*time.Second)
+			t.Logf("first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+			w := app.findWindow()
+			waitScreen(t, app, w, "before", tc.box)
+			w.openLogin()
+			w.clickPrimary()
+			m := app.waitLog(loginRe, 30*time.Second)
+			dist, err := logFloat(m[0], "distance")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms, err := logFloat(m[0], "decision_ms")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: success=%s nearest=%s distance=%.3f decision %v ms", tc.name, m[1], m[2], dist, ms)
+			if got := m[1] == "true"; got != tc.success {
+				t.Fatalf("login success=%v, want %v: %s", got, tc.success, m[0])
+			}
+			// The nearest user is bona either way; only the distance
+			// differs.
+			if m[2] != "bona" {
+				t.Fatalf("login named %q, want bona: %s", m[2], m[0])
+			}
+			if tc.success && dist > 0.2 || !tc.success && dist <= float64(recognition.DefaultThreshold) {
+				t.Fatalf("distance %.3f is not what this video gives: %s", dist, m[0])
+			}
+			app.screenshot("decided")
+			app.stop()
+			checkLog(t, app)
+
+			users := listUsers(t, bin, env)
+			if len(users) != 1 {
+				t.Fatalf("users %+v, want only bona", users)
+			}
+			switch {
+			case tc.success && (users[0].LastLogin == nil || !users[0].LastLogin.After(app.started.Add(-time.Second))):
+				t.Fatalf("bona's last login %v, want this run's (started %v)", users[0].LastLogin, app.started)
+			case tc.success:
+				lastLogin = *users[0].LastLogin
+			case !lastLogin.IsZero() && (users[0].LastLogin == nil || !users[0].LastLogin.Equal(lastLogin)):
+				t.Fatalf("a refused login changed bona's last login: %v, was %v", users[0].LastLogin, lastLogin)
+			}
+		})
+	}
+}
+
+// checkLog looks for what must never be in a run's log: Fyne's complaint
+// that the UI was touched off its goroutine, errors, and a missing closing
+// line with the frame rates.
+func checkLog(t *testing.T, app *appRun) {
+	t.Helper()
+	log := app.log.String()
+	for _, bad := range []string{"Error in Fyne call thread", "level=ERROR", "panic:", "DATA RACE"} {
+		if strings.Contains(log, bad) {
+			t.Errorf("%s: log contains %q:\n%s", app.name, bad, log)
+		}
+	}
+	if m := closedRe.FindString(log); m == "" {
+		t.Errorf("%s: no \"window closed\" line", app.name)
+	} else {
+		t.Logf("%s: %s", app.name, m)
+	}
+}
+
+type userRow struct {
+	Name      string     `json:"name"`
+	Templates int        `json:"templates"`
+	LastLogin *time.Time `json:"last_login"`
+}
+
+func listUsers(t *testing.T, bin string, env []string) []userRow {
+	t.Helper()
+	out := cliJSON(t, bin, env, "users", "list", "--json")
+	var users []userRow
+	if err := json.Unmarshal(out, &users); err != nil {
+		t.Fatalf("users list --json: %v\n%s", err, out)
+	}
+	return users
+}
+
+// waitScreen takes screenshots until the preview shows a face box of
+// colour box (detections take a few tenths of a second), and checks the
+// screen is not blank: a live photo has thousands of colours, an empty
+// or frozen-black window a handful.
+func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		img := app.screenshot(name)
+		all, _ := colourStats(img, img.Bounds(), box)
+		preview, boxPixels := colourStats(img, w.previewRect(), box)
+		if all < 1000 || preview < 1000 {
+			t.Fatalf("%s: screenshot looks blank: %d colours on screen, %d in the preview", name, all, preview)
+		}
+		if boxPixels >= 200 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no face box of colour %v in the preview (%d pixels) after 10 s; see %s", name, box, boxPixels, app.art)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
