@@ -7,56 +7,20 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"facelogin/internal/testdata"
 )
-
-// need skips a test whose outside data is missing on a laptop and fails it
-// under CI, where a skipped test would prove nothing.
-func need(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// testdata returns ../shared/testdata next to the repository root.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata")
-	if _, err := os.Stat(td); err != nil {
-		need(t, "test data missing: %v", err)
-	}
-	return td
-}
-
-func cnnDetectorPath(t testing.TB) string {
-	return filepath.Join(testdata(t), "models", CNNDetectorFile)
-}
 
 // offlineOptions installs like `make models` does on this machine.
 func offlineOptions(t testing.TB, dir string) Options {
 	t.Helper()
 	if _, err := os.Stat(DefaultLandmarksPath); err != nil {
-		need(t, "Debian libdlib-data not installed: %v", err)
+		testdata.Require(t, "Debian libdlib-data", err)
 	}
 	return Options{
 		Dir:             dir,
 		FaceAPITarball:  os.Getenv(EnvFaceAPITarball), // else npm pack into NPMCacheDir()
-		CNNDetectorPath: cnnDetectorPath(t),
+		CNNDetectorPath: testdata.CNNDetector(t),
 	}
 }
 
@@ -81,7 +45,7 @@ func installed(t testing.TB) string {
 	})
 	if installErr != nil {
 		if os.Getenv(EnvFaceAPITarball) == "" {
-			need(t, "offline install (npm pack needs the npm registry): %v", installErr)
+			testdata.Require(t, "offline install (npm pack needs the npm registry)", installErr)
 		}
 		t.Fatal(installErr)
 	}

@@ -1,15 +1,12 @@
 package models
 
 import (
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
 	face "github.com/Kagami/go-face"
+
+	"facelogin/internal/testdata"
 )
 
 // TestGoFaceIdentity is go-face's own identity test (face_test.go TestIdols)
@@ -18,7 +15,7 @@ import (
 // computed, under go-face's vote over the 10 nearest.
 func TestGoFaceIdentity(t *testing.T) {
 	dir := installed(t)
-	faces := filepath.Join(testdata(t), "faces")
+	faces := filepath.Join(testdata.Dir(t), "faces")
 
 	rec, err := face.NewRecognizer(dir)
 	if err != nil {
@@ -26,47 +23,17 @@ func TestGoFaceIdentity(t *testing.T) {
 	}
 	defer rec.Close()
 
-	raw, err := os.ReadFile(filepath.Join(faces, "idols.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var data struct {
-		Idols []struct {
-			ID       string `json:"id"`
-			Name     string `json:"name"`
-			BandName string `json:"band_name"`
-		} `json:"idols"`
-		Faces []struct {
-			Descriptor string `json:"descriptor"`
-			IdolID     string `json:"idol_id"`
-		} `json:"faces"`
-	}
-	if err := json.Unmarshal(raw, &data); err != nil {
-		t.Fatal(err)
-	}
-	idols := map[string]string{}
-	for _, i := range data.Idols {
-		idols[i.ID] = i.Name + ", " + i.BandName
-	}
 	// Categories as go-face's test builds them: a new one whenever idol_id changes.
 	var samples []face.Descriptor
 	var cats []int32
-	var labels []string
+	var labels []string // "Name, Band" of each category
 	prev := ""
-	for _, f := range data.Faces {
-		b, err := base64.StdEncoding.DecodeString(f.Descriptor)
-		if err != nil || len(b) != 128*4 {
-			t.Fatalf("bad reference descriptor: %v (%d bytes)", err, len(b))
+	for _, idol := range testdata.Idols(t) {
+		if idol.ID != prev {
+			labels = append(labels, idol.Name+", "+idol.Band)
+			prev = idol.ID
 		}
-		var d face.Descriptor
-		for i := range d {
-			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		if f.IdolID != prev {
-			labels = append(labels, f.IdolID)
-			prev = f.IdolID
-		}
-		samples = append(samples, d)
+		samples = append(samples, face.Descriptor(idol.Descriptor))
 		cats = append(cats, int32(len(labels)-1))
 	}
 	rec.SetSamples(samples, cats)
@@ -101,7 +68,7 @@ func TestGoFaceIdentity(t *testing.T) {
 			if cat < 0 {
 				t.Fatalf("not recognised, want %s", tt.want)
 			}
-			if got := idols[labels[cat]]; got != tt.want {
+			if got := labels[cat]; got != tt.want {
 				t.Fatalf("recognised as %s, want %s", got, tt.want)
 			}
 			right++

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"facelogin/internal/testdata"
 	"facelogin/models/convert"
 )
 
@@ -48,7 +49,7 @@ func TestInstallOfflineThenVerify(t *testing.T) {
 	start := time.Now()
 	if err := Install(context.Background(), opts); err != nil {
 		if opts.FaceAPITarball == "" {
-			need(t, "offline install (npm pack needs the npm registry): %v", err)
+			testdata.Require(t, "offline install (npm pack needs the npm registry)", err)
 		}
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestInstallErrors(t *testing.T) {
 		want   error  // errors.Is target, or nil to check words only
 		words  string // must appear in the message
 	}{
-		{"landmarks path is the CNN detector", func(o *Options) { o.LandmarksPath = cnnDetectorPath(t) }, convert.ErrWrongModel, "wrong model: this is a CNN face detector"},
+		{"landmarks path is the CNN detector", func(o *Options) { o.LandmarksPath = testdata.CNNDetector(t) }, convert.ErrWrongModel, "wrong model: this is a CNN face detector"},
 		{"landmarks path missing", func(o *Options) { o.LandmarksPath = "/nonexistent/sp.dat" }, fs.ErrNotExist, "no such file"},
 		{"CNN detector path is the 68-point predictor", func(o *Options) { o.CNNDetectorPath = DefaultLandmarksPath }, convert.ErrWrongModel, "wrong model: this is a landmark shape predictor"},
 		{"no CNN detector source", func(o *Options) { o.CNNDetectorPath = ""; t.Setenv(EnvCNNDetector, "") }, nil, "no source"},
@@ -172,10 +173,10 @@ func TestInstallErrors(t *testing.T) {
 
 func TestInstallFromBzip2(t *testing.T) {
 	if _, err := exec.LookPath("bzip2"); err != nil {
-		need(t, "bzip2 not installed")
+		testdata.Require(t, "bzip2", err)
 	}
 	src := filepath.Join(t.TempDir(), CNNDetectorFile)
-	copyFile(t, cnnDetectorPath(t), src)
+	copyFile(t, testdata.CNNDetector(t), src)
 	if out, err := exec.Command("bzip2", src).CombinedOutput(); err != nil {
 		t.Fatalf("bzip2: %v: %s", err, out)
 	}

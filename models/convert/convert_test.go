@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"encoding/json"
+
+	"facelogin/internal/testdata"
 )
 
 func TestConvertReproducesProbeReference(t *testing.T) {
@@ -129,7 +131,7 @@ func TestSniff(t *testing.T) {
 	}{
 		{"68-point predictor", readFile(t, landmarks68(t))[:64], KindShapePredictor, 68},
 		{"5-point predictor header", []byte{0x01, 0x01, 0x81, 0x0a, 0x81, 0x01, 0x03}, KindShapePredictor, 5},
-		{"CNN detector", readFile(t, cnnDetector(t))[:64], KindCNNDetector, 0},
+		{"CNN detector", readFile(t, testdata.CNNDetector(t))[:64], KindCNNDetector, 0},
 		{"ResNet", readFile(t, convertedResNet(t))[:64], KindResNet, 0},
 		{"bzip2", []byte("BZh91AY&SY"), KindBzip2, 0},
 		{"gzip", []byte{0x1f, 0x8b, 8, 0}, KindGzip, 0},
@@ -165,7 +167,7 @@ func FuzzSniff(f *testing.F) {
 func TestModelChecks(t *testing.T) {
 	resnet := readFile(t, convertedResNet(t))
 	lm := readFile(t, landmarks68(t))
-	cnn := readFile(t, cnnDetector(t))
+	cnn := readFile(t, testdata.CNNDetector(t))
 	random := make([]byte, 1<<16)
 	rand.New(rand.NewSource(1)).Read(random)
 

@@ -2,60 +2,24 @@ package convert
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"facelogin/internal/testdata"
 )
-
-// need skips a test whose outside data is missing on a laptop, and fails
-// it under CI, where a skipped test would prove nothing.
-func need(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// testdata returns ../shared/testdata next to the repository root.
-func testdata(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata")
-	if _, err := os.Stat(td); err != nil {
-		need(t, "test data missing: %v", err)
-	}
-	return td
-}
 
 const debianLandmarks = "/usr/share/dlib/shape_predictor_68_face_landmarks.dat"
 
 func landmarks68(t testing.TB) string {
 	t.Helper()
 	if _, err := os.Stat(debianLandmarks); err != nil {
-		need(t, "Debian libdlib-data not installed: %v", err)
+		testdata.Require(t, "Debian libdlib-data", err)
 	}
 	return debianLandmarks
-}
-
-func cnnDetector(t testing.TB) string {
-	t.Helper()
-	return filepath.Join(testdata(t), "models", "mmod_human_face_detector.dat")
 }
 
 // faceAPITarball returns $FACELOGIN_FACEAPI_TGZ, or the tarball in the
@@ -67,7 +31,7 @@ func faceAPITarball(t testing.TB) string {
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		need(t, "no cache dir for the face-api tarball: %v", err)
+		testdata.Require(t, "cache dir for the face-api tarball", err)
 	}
 	dir := filepath.Join(cache, "facelogin", "npm")
 	tgz := filepath.Join(dir, "vladmandic-face-api-1.7.15.tgz")
@@ -75,7 +39,7 @@ func faceAPITarball(t testing.TB) string {
 		return tgz
 	}
 	if _, err := exec.LookPath("npm"); err != nil {
-		need(t, "npm not installed and FACELOGIN_FACEAPI_TGZ not set")
+		testdata.Require(t, "npm (FACELOGIN_FACEAPI_TGZ not set)", err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
@@ -84,7 +48,7 @@ func faceAPITarball(t testing.TB) string {
 	cmd := exec.Command("npm", "pack", FaceAPIPackage, "--pack-destination", dir, "--silent")
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
-		need(t, "npm pack %s: %v: %s", FaceAPIPackage, err, strings.TrimSpace(stderr.String()))
+		testdata.Require(t, "npm pack "+FaceAPIPackage, fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String())))
 	}
 	return tgz
 }
