@@ -202,7 +202,7 @@ func (u *UI) ShowAndRun() {
 		// are the cold start, measured on their own.
 		secs := time.Since(time.Unix(0, first)).Seconds()
 		args = append(args, "seconds", round1(secs), "fps", round1(float64(s.Displayed-1)/secs),
-			"detections_per_s", round1(float64(s.Detections)/secs))
+			"detections_per_s", round1(float64(s.Detections-u.preview.detectionsAtFirst.Load())/secs))
 	}
 	u.log.Info("window closed", args...)
 }

@@ -56,7 +56,8 @@ type preview struct {
 	free chan *image.RGBA
 
 	displayed, detections atomic.Uint64
-	firstShown            atomic.Int64 // UnixNano of the first frame shown
+	firstShown            atomic.Int64  // UnixNano of the first frame shown
+	detectionsAtFirst     atomic.Uint64 // detections finished by then
 
 	stripPending atomic.Bool
 	stripNext    atomic.Pointer[recognition.Descriptor]
@@ -143,6 +144,7 @@ func (p *preview) show(buf *image.RGBA) {
 		}
 	}
 	if p.displayed.Add(1) == 1 {
+		p.detectionsAtFirst.Store(p.detections.Load())
 		p.firstShown.Store(time.Now().UnixNano())
 		p.u.log.Info("first frame displayed", "since_window_ms", time.Since(p.u.created).Milliseconds())
 	}
