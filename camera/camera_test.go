@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"facelogin/internal/testdata"
 )
 
 // fastRetry makes reconnect tests quick.
@@ -511,7 +513,7 @@ func freePort(t *testing.T) int {
 // and starts it again.
 func TestStreamDiesAndRecovers(t *testing.T) {
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
-		needOrSkip(t, "ffmpeg not installed: %v", err)
+		testdata.Require(t, "ffmpeg", err)
 	}
 	video := filepath.Join(t.TempDir(), "clip.avi")
 	writeVideo(t, video, 30, 10)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -12,39 +11,17 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"facelogin/internal/testdata"
 )
 
-// needOrSkip skips a test that lacks something it needs, except in CI where
-// a skipped test would prove nothing.
-func needOrSkip(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// facePhotos returns the test photos, from ../shared/testdata next to the
-// repository root.
+// facePhotos returns the test photos, faces/*.jpg of the shared testdata.
 func facePhotos(t testing.TB) []string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	photos, _ := filepath.Glob(filepath.Join(dir, "..", "shared", "testdata", "faces", "*.jpg"))
+	faces := filepath.Join(testdata.Dir(t), "faces")
+	photos, _ := filepath.Glob(filepath.Join(faces, "*.jpg"))
 	if len(photos) < 4 {
-		needOrSkip(t, "test photos not found in %s", filepath.Join(dir, "..", "shared", "testdata", "faces"))
+		testdata.Require(t, "test photos", fmt.Errorf("%d photos in %s, want at least 4", len(photos), faces))
 	}
 	return photos
 }
