@@ -177,7 +177,9 @@ func (k *Kiosk) build() {
 	k.station = canvas.NewText(station, kioskDim)
 	k.station.TextSize = kioskSmallSize
 	k.adminButton = &widget.Button{Text: "Admin", Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
-	bottom := container.NewHBox(k.station, layout.NewSpacer(), p.status, k.adminButton)
+	// The camera status wraps, so it takes the middle of a border layout
+	// (a box would give it no width).
+	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, p.status)
 	k.scan = container.NewStack(
 		canvas.NewRectangle(kioskBack),
 		container.NewBorder(container.NewPadded(k.prompt), container.NewPadded(bottom), nil, nil, p.image),
@@ -463,7 +465,8 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
 		name := res.user
-		k.u.do(func() { k.showResult("Welcome, "+name, "", kioskWelcome) })
+		at := now.Format("15:04")
+		k.u.do(func() { k.showResult("Welcome, "+name, "Checked in at "+at, kioskWelcome) })
 		return
 	}
 	r.failures++

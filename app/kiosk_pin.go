@@ -154,6 +154,9 @@ func (k *Kiosk) updatePINWait() {
 	if left <= 0 {
 		p.entry.Enable()
 		p.ok.Enable()
+		if p.content.Visible() {
+			k.u.win.Canvas().Focus(p.entry) // disabling took the focus away
+		}
 		if k.pinFailures > 0 {
 			p.say("Wrong PIN — try again", widget.DangerImportance)
 		} else {

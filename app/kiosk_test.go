@@ -161,7 +161,8 @@ func TestKioskWelcomesSteadyFace(t *testing.T) {
 	kh.waitFor("the scanning prompt", func() bool { return kh.k.prompt.Text == promptLook })
 	kh.cam.show(elkie)
 	kh.waitFor("the welcome screen", kh.resultShown)
-	if got := kh.k.resultTitle.Text; got != "Welcome, elkie" || kh.k.resultBack.FillColor != kioskWelcome {
+	if got := kh.k.resultTitle.Text; got != "Welcome, elkie" || kh.k.resultBack.FillColor != kioskWelcome ||
+		!strings.HasPrefix(kh.k.resultDetail.Text, "Checked in at ") {
 		t.Fatalf("result %q on %v", got, kh.k.resultBack.FillColor)
 	}
 	if kh.k.resultTitle.TextSize < 60 {
@@ -337,6 +338,9 @@ func TestKioskPINBackoff(t *testing.T) {
 		kh.waitFor("the end of the back-off", func() bool { return !p.entry.Disabled() })
 		if p.message.Text != "Wrong PIN — try again" {
 			t.Errorf("after the wait: %q", p.message.Text)
+		}
+		if k.Window().Canvas().Focused() != p.entry {
+			t.Error("the PIN entry is not focused after the wait")
 		}
 	}
 	if !strings.Contains(kh.log.String(), `msg="kiosk: wrong administrator PIN"`) || !strings.Contains(kh.log.String(), "failures=3") {
