@@ -5,6 +5,8 @@ import (
 	"context"
 	"image"
 	"log/slog"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -58,12 +60,85 @@ func (l *kioskLog) String() string {
 	return l.b.String()
 }
 
-// TestKioskSharedDatabase: two stations share one database. A person the
+// TestKioskSharedSQLite: two stations on one SQLite file (see
+// kioskSharedDatabase).
+func TestKioskSharedSQLite(t *testing.T) {
+	kioskSharedDatabase(t, "sqlite:"+filepath.Join(t.TempDir(), "shared.sqlite"))
+}
+
+// TestKioskSharedMySQL: two stations on one MariaDB, a private server the
+// test starts (socket only, own datadir). Skips on a laptop without
+// mariadb-server; fails when CI=true.
+func TestKioskSharedMySQL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a MariaDB server")
+	}
+	kioskSharedDatabase(t, kioskMariaDB(t))
+}
+
+// kioskMariaDB starts a private MariaDB and returns a DSN for a fresh
+// database on it.
+func kioskMariaDB(t *testing.T) string {
+	t.Helper()
+	for _, tool := range []string{"mariadb-install-db", "mariadbd", "mariadb-admin", "mariadb"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			testdata.Require(t, "MariaDB ("+tool+")", err)
+		}
+	}
+	// Short: a unix socket path has at most 107 bytes.
+	dir, err := os.MkdirTemp("", "fl-kmaria-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "mysqld.sock")
+	if out, err := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
+		"--user=root", "--auth-root-authentication-method=normal", "--skip-test-db").CombinedOutput(); err != nil {
+		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
+	}
+	srv := exec.Command("mariadbd", "--no-defaults", "--user=root", "--datadir="+filepath.Join(dir, "data"),
+		"--socket="+sock, "--skip-networking", "--pid-file="+filepath.Join(dir, "mysqld.pid"),
+		"--log-error="+filepath.Join(dir, "mysqld.err"), "--skip-log-bin", "--innodb-buffer-pool-size=64M")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { srv.Wait(); close(done) }()
+	t.Cleanup(func() {
+		exec.Command("mariadb-admin", "--no-defaults", "-S", sock, "-uroot", "shutdown").Run()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			srv.Process.Kill()
+			<-done
+		}
+	})
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command("mariadb-admin", "--no-defaults", "-S", sock, "-uroot", "ping").Run() != nil {
+		select {
+		case <-done:
+			log, _ := os.ReadFile(filepath.Join(dir, "mysqld.err"))
+			t.Fatalf("mariadbd exited at start:\n%s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("mariadbd did not answer within 30 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out, err := exec.Command("mariadb", "--no-defaults", "-S", sock, "-uroot", "-e",
+		"CREATE DATABASE kiosk CHARACTER SET utf8mb4").CombinedOutput(); err != nil {
+		t.Fatalf("create database: %v\n%s", err, out)
+	}
+	return "root@unix(" + sock + ")/kiosk"
+}
+
+// kioskSharedDatabase: two stations share the database dsn. A person the
 // kiosk at station "hall" does not know is refused there; once enrolled at
 // station "office" they are welcomed at "hall" within the refresh
 // interval, and the audit log holds the kiosk's events with the station
 // that made them.
-func TestKioskSharedDatabase(t *testing.T) {
+func kioskSharedDatabase(t *testing.T, dsn string) {
 	idols := testdata.Idols(t)
 	var carol []recognition.Descriptor
 	for _, i := range idols {
@@ -78,11 +153,10 @@ func TestKioskSharedDatabase(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	path := filepath.Join(t.TempDir(), "shared.sqlite")
 	key := make([]byte, 32)
 	const refresh = 200 * time.Millisecond
 	open := func(station string) (*store.Store, *directory.Directory) {
-		st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + path, Key: key, Station: station})
+		st, err := store.Open(ctx, store.Config{DSN: dsn, Key: key, Station: station})
 		if err != nil {
 			t.Fatal(err)
 		}
