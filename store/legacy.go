@@ -159,15 +159,7 @@ func (s *Store) importOne(ctx context.Context, name, source string, d recognitio
 	}
 	err = s.change(ctx, "import legacy user", func(tx *sql.Tx) error {
 		t := now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, display_name, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, 0, ?, ?)`, name, usernameKey(name), name, t, t)
-		if uniqueViolation(err) {
-			return fmt.Errorf("%w: %q", ErrExists, name)
-		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
+		id, err := insertUser(ctx, tx, name, name, t)
 		if err != nil {
 			return err
 		}

@@ -66,15 +66,7 @@ func (u *Users) Enroll(ctx context.Context, e Enrollment) (User, error) {
 	var user User
 	err = s.change(ctx, "enroll", func(tx *sql.Tx) error {
 		t := now()
-		res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, display_name, disabled, created_at, updated_at)
-			VALUES (?, ?, ?, 0, ?, ?)`, name, usernameKey(name), display, t, t)
-		if uniqueViolation(err) {
-			return fmt.Errorf("%w: %q", ErrExists, name)
-		}
-		if err != nil {
-			return err
-		}
-		id, err := res.LastInsertId()
+		id, err := insertUser(ctx, tx, name, display, t)
 		if err != nil {
 			return err
 		}
@@ -171,6 +163,20 @@ func checkTemplates(modelID string, ts []NewTemplate) error {
 		return fmt.Errorf("%w: %d templates, at most %d per call", ErrBadTemplate, len(ts), MaxTemplatesPerCall)
 	}
 	return nil
+}
+
+// insertUser inserts an enabled user with no templates and returns its id;
+// ErrExists when the username is taken.
+func insertUser(ctx context.Context, tx *sql.Tx, name, display string, at int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, display_name, disabled, created_at, updated_at)
+		VALUES (?, ?, ?, 0, ?, ?)`, name, usernameKey(name), display, at, at)
+	if uniqueViolation(err) {
+		return 0, fmt.Errorf("%w: %q", ErrExists, name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 func (s *Store) insertTemplates(ctx context.Context, tx *sql.Tx, userID int64, modelID, source string, ts []NewTemplate, at int64) error {
