@@ -2,90 +2,53 @@ package store
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"facelogin/internal/testdata"
 	"facelogin/recognition"
 )
 
 var testKey = bytes.Repeat([]byte{0x5a}, KeySize)
 
-// sharedTestdata is ../shared/testdata next to the repository root.
-func sharedTestdata(t testing.TB, parts ...string) string {
+var (
+	idolsMu sync.Mutex
+	idols   []recognition.Descriptor
+)
+
+// idolDescriptors are the 1,286 real dlib descriptors of faces/idols.json,
+// read once per test binary.
+func idolDescriptors(t testing.TB) []recognition.Descriptor {
 	t.Helper()
-	dir, err := os.Getwd()
+	idolsMu.Lock()
+	defer idolsMu.Unlock()
+	if idols == nil {
+		all := testdata.Idols(t)
+		if len(all) != 1286 {
+			t.Fatalf("idols.json: %d descriptors, want 1286", len(all))
+		}
+		ds := make([]recognition.Descriptor, len(all))
+		for i, idol := range all {
+			ds[i] = idol.Descriptor
+		}
+		idols = ds
+	}
+	return idols
+}
+
+// legacySeed is the Flask demo's own encoding of its seed user 1:
+// legacy/seed-user-1-encoding.f64 of the shared testdata.
+func legacySeed(t testing.TB) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(testdata.Dir(t), "legacy", "seed-user-1-encoding.f64"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(append([]string{dir, "..", "shared", "testdata"}, parts...)...)
-	if _, err := os.Stat(p); err != nil {
-		requireInCI(t, "test data: %v", err)
-	}
-	return p
-}
-
-var (
-	idolsOnce sync.Once
-	idols     []recognition.Descriptor
-	idolsErr  error
-)
-
-// idolDescriptors are the 1,286 real dlib descriptors of faces/idols.json.
-func idolDescriptors(t testing.TB) []recognition.Descriptor {
-	t.Helper()
-	path := sharedTestdata(t, "faces", "idols.json")
-	idolsOnce.Do(func() {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			idolsErr = err
-			return
-		}
-		var doc struct {
-			Faces []struct {
-				Descriptor string `json:"descriptor"`
-			} `json:"faces"`
-		}
-		if idolsErr = json.Unmarshal(b, &doc); idolsErr != nil {
-			return
-		}
-		for _, f := range doc.Faces {
-			raw, err := base64.StdEncoding.DecodeString(f.Descriptor)
-			if err != nil || len(raw) != 512 {
-				idolsErr = err
-				return
-			}
-			var d recognition.Descriptor
-			for i := range d {
-				d[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[i*4:]))
-			}
-			idols = append(idols, d)
-		}
-	})
-	if idolsErr != nil {
-		t.Fatalf("idols.json: %v", idolsErr)
-	}
-	if len(idols) != 1286 {
-		t.Fatalf("idols.json: %d descriptors, want 1286", len(idols))
-	}
-	return idols
+	return b
 }
 
 // newTemplates takes n real descriptors starting at i.

@@ -57,10 +57,7 @@ func legacySource(t *testing.T, backend string) (dsn string, db *sql.DB) {
 }
 
 func TestImportLegacy(t *testing.T) {
-	seed, err := os.ReadFile(sharedTestdata(t, "legacy", "seed-user-1-encoding.f64"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	seed := legacySeed(t)
 	ann := idolDescriptors(t)[0]
 	nan := legacyEncoding(idolDescriptors(t)[1])
 	binary.LittleEndian.PutUint64(nan[80:], math.Float64bits(math.NaN()))

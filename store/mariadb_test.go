@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"facelogin/internal/testdata"
 )
 
 // The MySQL half of the conformance suite runs against a real MariaDB that
@@ -174,13 +176,13 @@ func mysqlDB(t testing.TB, drop bool) string {
 			db.Close()
 		})
 		if _, err := db.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
-			requireInCI(t, "FACELOGIN_TEST_MYSQL: %v", err)
+			testdata.Require(t, "FACELOGIN_TEST_MYSQL", err)
 		}
 		return env + name
 	}
 	sharedMariaOnce.Do(func() { sharedMaria, sharedMariaErr = startMariaDB() })
 	if sharedMariaErr != nil {
-		requireInCI(t, "MySQL: %v", sharedMariaErr)
+		testdata.Require(t, "MySQL", sharedMariaErr)
 	}
 	if err := sharedMaria.admin("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
 		t.Fatal(err)
@@ -196,20 +198,10 @@ func privateMariaDB(t testing.TB, extra ...string) *mariaDB {
 	t.Helper()
 	m, err := startMariaDB(extra...)
 	if err != nil {
-		requireInCI(t, "MySQL: %v", err)
+		testdata.Require(t, "MySQL", err)
 	}
 	t.Cleanup(m.stop)
 	return m
-}
-
-// requireInCI skips a test that lacks an outside resource, unless CI=true:
-// there a skipped test proves nothing, so it fails.
-func requireInCI(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
 }
 
 func TestMain(m *testing.M) {

@@ -316,10 +316,7 @@ func TestResolveDSN(t *testing.T) {
 }
 
 func TestDecodeLegacyEncoding(t *testing.T) {
-	raw, err := os.ReadFile(sharedTestdata(t, "legacy", "seed-user-1-encoding.f64"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := legacySeed(t)
 	d, err := decodeLegacyEncoding(raw)
 	if err != nil {
 		t.Fatal(err)
