@@ -3,9 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"image"
 	"image/jpeg"
 	"log/slog"
@@ -23,28 +20,15 @@ import (
 	"fyne.io/fyne/v2/widget"
 	xdraw "golang.org/x/image/draw"
 
+	sharedtd "facelogin/internal/testdata"
 	"facelogin/recognition"
 )
 
 // testdata is ../shared/testdata next to the repository root.
 func testdata(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	td, err := sharedtd.Find()
 	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	td := filepath.Join(dir, "..", "shared", "testdata")
-	if _, err := os.Stat(td); err != nil {
 		// The test data is part of the project's environment, not optional.
 		t.Fatalf("test data missing: %v", err)
 	}
@@ -75,39 +59,11 @@ func loadPhoto(t testing.TB, name string) *image.RGBA {
 // "Name (Band)".
 func loadIdols(t testing.TB) map[string][]recognition.Descriptor {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testdata(t), "faces", "idols.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Idols []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-			Band string `json:"band_name"`
-		} `json:"idols"`
-		Faces []struct {
-			Descriptor string `json:"descriptor"`
-			IdolID     string `json:"idol_id"`
-		} `json:"faces"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		t.Fatal(err)
-	}
-	name := map[string]string{}
-	for _, i := range doc.Idols {
-		name[i.ID] = i.Name + " (" + i.Band + ")"
-	}
+	testdata(t) // missing test data fails here, as everywhere in app
 	out := map[string][]recognition.Descriptor{}
-	for _, f := range doc.Faces {
-		b, err := base64.StdEncoding.DecodeString(f.Descriptor)
-		if err != nil || len(b) != 4*recognition.DescriptorLen {
-			t.Fatalf("bad descriptor of %s: %v", f.IdolID, err)
-		}
-		var d recognition.Descriptor
-		for i := range d {
-			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		out[name[f.IdolID]] = append(out[name[f.IdolID]], d)
+	for _, i := range sharedtd.Idols(t) {
+		key := i.Name + " (" + i.Band + ")"
+		out[key] = append(out[key], i.Descriptor)
 	}
 	return out
 }
