@@ -46,7 +46,9 @@ func (g *distanceGauge) Text() string {
 	if !g.has {
 		return "distance —"
 	}
-	return fmt.Sprintf("distance %.2f (threshold %.2f)", g.distance, g.threshold)
+	// Three decimals: the default threshold is 0.375, and "0.38" next to
+	// a refused 0.376 reads like a bug.
+	return fmt.Sprintf("distance %.3f (threshold %.3f)", g.distance, g.threshold)
 }
 
 func (g *distanceGauge) CreateRenderer() fyne.WidgetRenderer {

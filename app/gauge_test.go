@@ -17,8 +17,9 @@ func TestDistanceGauge(t *testing.T) {
 		fill                color.Color
 		text                string
 	}{
-		{0.30, 0.50, knownColor, "distance 0.30 (threshold 0.50)"},
-		{0.70, 0.50, unknownColor, "distance 0.70 (threshold 0.50)"},
+		{0.30, 0.50, knownColor, "distance 0.300 (threshold 0.500)"},
+		{0.70, 0.50, unknownColor, "distance 0.700 (threshold 0.500)"},
+		{0.376, 0.375, unknownColor, "distance 0.376 (threshold 0.375)"},
 	} {
 		g := newDistanceGauge()
 		r := test.TempWidgetRenderer(t, g).(*gaugeRenderer)

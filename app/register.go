@@ -107,7 +107,7 @@ func (r *registerScreen) run(name string) {
 // confirmLookalike asks whether to register a face that is within the
 // threshold of an existing user. UI goroutine.
 func (r *registerScreen) confirmLookalike(name string, m Match, ds []recognition.Descriptor, qs []float32) {
-	msg := fmt.Sprintf("This face is close to “%s” (distance %.2f, threshold %.2f):\n"+
+	msg := fmt.Sprintf("This face is close to “%s” (distance %.3f, threshold %.3f):\n"+
 		"%s may already be registered, or the two of you look alike.\n"+
 		"Logins could mix you up. Register “%s” anyway?",
 		m.User, m.Distance, r.u.currentThreshold(), m.User, name)
