@@ -73,7 +73,7 @@ func TestLoginIdentifies(t *testing.T) {
 	if d := l.gauge.distance - f.elkieDist; d < -0.05 || d > 0.05 {
 		t.Errorf("gauge distance %.3f, the probe is %.3f from elkie", l.gauge.distance, f.elkieDist)
 	}
-	if !strings.Contains(l.gauge.Text(), fmt.Sprintf("threshold %.2f", DefaultThreshold)) {
+	if !strings.Contains(l.gauge.Text(), fmt.Sprintf("threshold %.3f", DefaultThreshold)) {
 		t.Errorf("gauge text %q", l.gauge.Text())
 	}
 	logins := h.dir.loginLog()
