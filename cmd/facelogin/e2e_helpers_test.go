@@ -288,6 +288,15 @@ func (a *appRun) pollLog(re *regexp.Regexp, skip int, timeout time.Duration) ([]
 // camera and the store) and waits for a clean exit.
 func (a *appRun) stop() {
 	a.t.Helper()
+	if code := a.stopCode(); code != 0 {
+		a.t.Fatalf("%s: exit after SIGTERM: %v\nlog:\n%s", a.name, a.waitErr, a.log.String())
+	}
+}
+
+// stopCode sends SIGTERM unless the program has ended, and returns its
+// exit code.
+func (a *appRun) stopCode() int {
+	a.t.Helper()
 	a.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-a.exited:
@@ -296,9 +305,7 @@ func (a *appRun) stop() {
 		<-a.exited
 		a.t.Fatalf("%s: still running 15 s after SIGTERM\nlog:\n%s", a.name, a.log.String())
 	}
-	if a.waitErr != nil {
-		a.t.Fatalf("%s: exit after SIGTERM: %v\nlog:\n%s", a.name, a.waitErr, a.log.String())
-	}
+	return a.cmd.ProcessState.ExitCode()
 }
 
 // xdo runs xdotool on the app's display.

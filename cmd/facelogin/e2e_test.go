@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -187,5 +188,68 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 			t.Fatalf("%s: no face box of colour %v in the preview (%d pixels) after 10 s; see %s", name, box, boxPixels, app.art)
 		}
 		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+// TestWindowUnreadableModels: the window reads the models in the background
+// while it starts. Missing files still stop the program before a window
+// opens; a file dlib cannot read leaves the preview running without
+// detection and makes the program exit with the models' code and message.
+func TestWindowUnreadableModels(t *testing.T) {
+	requireTools(t, "Xvfb", "ffmpeg")
+	good := testdata.ModelsDir(t)
+	faces := filepath.Join(testdata.Dir(t), "faces")
+	art := artifactsDir(t, "e2e-window-models")
+	bin := buildBinary(t)
+	display := startXvfb(t)
+	video := makeVideo(t, t.TempDir(), "bona", filepath.Join(faces, "bona.jpg"), vfFit, 2)
+
+	resnet, err := os.ReadFile(filepath.Join(good, "dlib_face_recognition_resnet_model_v1.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		resnet []byte // nil: missing
+		window bool   // a window opens before the failure
+	}{
+		{"missing", nil, false},
+		{"truncated", resnet[:len(resnet)/3], true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range []string{"shape_predictor_5_face_landmarks.dat", "mmod_human_face_detector.dat"} {
+				if err := os.Symlink(filepath.Join(good, f), filepath.Join(dir, f)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.resnet != nil {
+				if err := os.WriteFile(filepath.Join(dir, "dlib_face_recognition_resnet_model_v1.dat"), tc.resnet, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			app := startApp(t, bin, appEnv(t, display, dir), art, tc.name, "--camera", video)
+			if tc.window {
+				app.waitLog(regexp.MustCompile(`msg="models failed"`), 30*time.Second)
+				app.waitLog(firstFrameRe, 30*time.Second)
+			} else {
+				select {
+				case <-app.exited:
+				case <-time.After(30 * time.Second):
+					t.Fatal("still running 30 s after it was started without a model file")
+				}
+			}
+			log := app.log.String()
+			if code := app.stopCode(); code != exitModels {
+				t.Fatalf("exit code %d, want %d (models)\nlog:\n%s", code, exitModels, log)
+			}
+			log = app.log.String()
+			if !strings.Contains(log, "face models in "+dir+" are not usable") {
+				t.Fatalf("no plain-words models message:\n%s", log)
+			}
+			if strings.Contains(log, "first frame displayed") != tc.window {
+				t.Fatalf("window opened: %v, want %v\nlog:\n%s", !tc.window, tc.window, log)
+			}
+		})
 	}
 }

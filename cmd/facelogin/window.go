@@ -7,6 +7,8 @@ import (
 	"image"
 	"log/slog"
 	"math"
+	"os"
+	"path/filepath"
 	"time"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -14,6 +16,7 @@ import (
 	"facelogin/app"
 	"facelogin/camera"
 	"facelogin/internal/directory"
+	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 	"facelogin/store"
@@ -62,12 +65,15 @@ func runWindow(e *env, args []string) error {
 		settings.ModelsDir = *modelsFlag
 	}
 
-	eng, err := openEngine(settings.ModelsDir, false)
-	if err != nil {
+	// dlib reads the models in ~2 s, the window needs ~1 s to show its
+	// first frame (BenchmarkWindowColdStart): read them meanwhile. Missing
+	// files still stop the program before a window opens.
+	if err := modelsPresent(settings.ModelsDir); err != nil {
+		_, err = openEngine(settings.ModelsDir, false) // explains it in plain words
 		return err
 	}
+	eng := loadEngine(settings.ModelsDir, log)
 	defer eng.Close()
-	log.Info("models loaded", "dir", settings.ModelsDir)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -103,10 +109,64 @@ func runWindow(e *env, args []string) error {
 	opts := app.Options{Defaults: settings, Logger: log}
 	if *kiosk {
 		runKiosk(a, deps, opts, st.Station(), pinFile)
-		return nil
+		return eng.Err()
 	}
 	app.New(a, deps, opts).ShowAndRun()
+	return eng.Err()
+}
+
+func modelsPresent(dir string) error {
+	for _, f := range []string{models.LandmarksFile, models.ResNetFile, models.CNNDetectorFile} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// lazyEngine is the engine while dlib reads the models in the background:
+// Recognize waits for them. If they cannot be read, every Recognize fails
+// (the window says face detection failed) and runWindow returns the reason
+// when the window closes.
+type lazyEngine struct {
+	ready chan struct{}
+	eng   *dlib.Engine
+	err   error
+}
+
+func loadEngine(dir string, log *slog.Logger) *lazyEngine {
+	l := &lazyEngine{ready: make(chan struct{})}
+	go func() {
+		defer close(l.ready)
+		if l.eng, l.err = openEngine(dir, false); l.err != nil {
+			log.Error("models failed", "dir", dir, "err", l.err)
+			return
+		}
+		log.Info("models loaded", "dir", dir)
+	}()
+	return l
+}
+
+func (l *lazyEngine) Recognize(img image.Image) ([]recognition.Face, error) {
+	<-l.ready
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.eng.Recognize(img)
+}
+
+// Err waits for the models and returns why they could not be read.
+func (l *lazyEngine) Err() error {
+	<-l.ready
+	return l.err
+}
+
+// Close waits for the models, then frees them.
+func (l *lazyEngine) Close() {
+	<-l.ready
+	if l.eng != nil {
+		l.eng.Close()
+	}
 }
 
 // cameraSource adapts camera.Camera to the window's FrameSource.
@@ -217,4 +277,7 @@ func (a *appDirectory) RecordLogin(ctx context.Context, name string, dist float3
 
 func (a *appDirectory) Backend() string { return a.dir.Store().Describe() }
 
-var _ app.Engine = (*dlib.Engine)(nil)
+var (
+	_ app.Engine = (*dlib.Engine)(nil)
+	_ app.Engine = (*lazyEngine)(nil)
+)
