@@ -68,7 +68,7 @@ vet:
 
 # test: every test, with the real models, MariaDB and Xvfb. CI=true turns
 # every would-be skip into a failure.
-test: models vet test-unit test-race fuzz
+test: models vet test-unit test-race fuzz test-package
 
 test-unit:
 	$(GO) test -count=1 -timeout 40m ./...
