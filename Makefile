@@ -88,10 +88,10 @@ clean:
 # --- packaging ---
 # package: dist/facelogin_VERSION_amd64.deb (nfpm) and Fyne's
 # dist/facelogin-VERSION-linux-amd64.tar.xz, from a binary built for any
-# x86-64-v2 CPU: packaging/portable-cc turns go-face's -march=native into
-# -march=x86-64-v2. A different CC/CXX misses every cgo entry of the Go
-# cache, so the package build keeps its own cache, outside the repository
-# and between runs (cold ~10 min on 2 cores, warm seconds).
+# x86-64-v2 CPU: packaging/portable-gcc and portable-g++ turn go-face's
+# -march=native into -march=x86-64-v2. A different CC/CXX misses every cgo
+# entry of the Go cache, so the package build keeps its own cache, outside
+# the repository and between runs (cold: minutes; warm: seconds).
 # The staged predictor is a link to libdlib-data's file, as in the .deb, so
 # `models install` keeps it instead of copying 100 MB.
 # test-package: inspect, install (root), run, purge; see packaging/deb_test.go.
@@ -102,7 +102,8 @@ PKG_MODELS := $(PKG_STAGE)/models
 PKG_DEB := dist/facelogin_$(PKG_VERSION)_amd64.deb
 PKG_TARXZ := dist/facelogin-$(PKG_VERSION)-linux-amd64.tar.xz
 PKG_GOCACHE ?= $(HOME)/.cache/facelogin-pkg-gocache
-PKG_CC := $(CURDIR)/packaging/portable-cc
+PKG_CC := $(CURDIR)/packaging/portable-gcc
+PKG_CXX := $(CURDIR)/packaging/portable-g++
 NFPM := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 
@@ -112,7 +113,7 @@ package: deps
 	@test -n "$(PKG_VERSION)" || { echo "package: no Version in FyneApp.toml"; exit 1; }
 	@test -n "$(CNN_MODEL)" || { echo "package: set CNN_MODEL=/path/to/mmod_human_face_detector.dat (shipped in the .deb)"; exit 1; }
 	mkdir -p $(PKG_MODELS) dist
-	GOCACHE="$(PKG_GOCACHE)" CC="$(PKG_CC) gcc" CXX="$(PKG_CC) g++" \
+	GOCACHE="$(PKG_GOCACHE)" CC="$(PKG_CC)" CXX="$(PKG_CXX)" \
 		$(GO) build -trimpath -ldflags "-X main.version=$(PKG_VERSION)" -o $(PKG_BIN) ./cmd/facelogin
 	ln -sfn /usr/share/dlib/shape_predictor_68_face_landmarks.dat $(PKG_MODELS)/shape_predictor_5_face_landmarks.dat
 	$(PKG_BIN) models install --dir "$(PKG_MODELS)" --cnn-model "$(CNN_MODEL)"

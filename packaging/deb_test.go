@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"debug/elf"
 	"encoding/hex"
 	"errors"
 	"image/png"
@@ -23,6 +24,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -334,7 +336,11 @@ func TestPortableBinary(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rep := scanISA(t, tt.path(t))
+			path := tt.path(t)
+			if !tt.beyond {
+				noTextRel(t, path)
+			}
+			rep := scanISA(t, path)
 			t.Log(rep)
 			if rep.DlibFuncs < 100 {
 				t.Fatalf("only %d dlib functions found: the scan missed the C++ code", rep.DlibFuncs)
@@ -343,6 +349,23 @@ func TestPortableBinary(t *testing.T) {
 				t.Errorf("instructions beyond x86-64-v2: %v, want %v\n%s", got, tt.beyond, strings.Join(rep.Samples, "\n"))
 			}
 		})
+	}
+}
+
+// noTextRel fails when the binary needs its code patched at load time
+// (DT_TEXTREL): what Go's linker produces when its probes of CC fail.
+func noTextRel(t *testing.T, path string) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if v, err := f.DynValue(elf.DT_TEXTREL); err == nil && len(v) > 0 {
+		t.Errorf("%s has DT_TEXTREL", path)
+	}
+	if v, err := f.DynValue(elf.DT_FLAGS); err == nil && len(v) > 0 && elf.DynFlag(v[0])&elf.DF_TEXTREL != 0 {
+		t.Errorf("%s has DF_TEXTREL", path)
 	}
 }
 
@@ -419,7 +442,7 @@ func TestInstallRunPurge(t *testing.T) {
 
 	home := t.TempDir()
 	env := []string{
-		"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8", "OPENCV_LOG_LEVEL=ERROR",
+		"PATH=/usr/bin:/bin", "HOME=" + home, "LANG=en_US.UTF-8", "OPENCV_LOG_LEVEL=ERROR",
 	}
 	app := func(t *testing.T, args ...string) string {
 		t.Helper()
@@ -503,32 +526,30 @@ func windowStarts(t *testing.T, env []string, home string) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "facelogin", "--camera", clip)
 	cmd.Env, cmd.Dir = append(env, "DISPLAY="+display, "FYNE_SCALE=1"), home
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	// exited is closed when the app has exited; waitErr is then its error.
+	exited := make(chan struct{})
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
-		default:
-			cmd.Process.Signal(syscall.SIGTERM)
-			select {
-			case <-exited:
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				<-exited
-			}
+		case <-time.After(5 * time.Second):
+			cmd.Process.Kill()
+			<-exited
 		}
 	}()
 
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
-		case err := <-exited:
-			t.Fatalf("facelogin exited before showing its window: %v\n%s", err, logs.String())
+		case <-exited:
+			t.Fatalf("facelogin exited before showing its window: %v\n%s", waitErr, logs.String())
 		default:
 		}
 		search := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Face Login$")
@@ -542,15 +563,33 @@ func windowStarts(t *testing.T, env []string, home string) {
 		time.Sleep(250 * time.Millisecond)
 	}
 	// Still alive a moment later, with the package's models loaded.
-	time.Sleep(2 * time.Second)
 	select {
-	case err := <-exited:
-		t.Fatalf("facelogin exited after showing its window: %v\n%s", err, logs.String())
-	default:
+	case <-exited:
+		t.Fatalf("facelogin exited after showing its window: %v\n%s", waitErr, logs.String())
+	case <-time.After(2 * time.Second):
 	}
 	if !strings.Contains(logs.String(), "dir="+modelsDir) {
 		t.Errorf("the window did not load the package's models (%s):\n%s", modelsDir, logs.String())
 	}
+}
+
+// syncBuffer is a bytes.Buffer the app's output goroutines and the test
+// can use at the same time.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startXvfb starts a private X server on a display Xvfb picks itself and

@@ -24,7 +24,7 @@ int main() {
 `
 
 // TestPortableCC builds the same program with go-face's own flags through
-// g++ and through portable-cc, and scans both with the check the package
+// g++ and through portable-g++, and scans both with the check the package
 // test applies to the shipped binary.
 func TestPortableCC(t *testing.T) {
 	if _, err := exec.LookPath("g++"); err != nil {
@@ -33,7 +33,7 @@ func TestPortableCC(t *testing.T) {
 	if _, err := exec.LookPath("objdump"); err != nil {
 		t.Fatalf("objdump: %v (binutils comes with g++)", err)
 	}
-	wrapper, err := filepath.Abs("portable-cc")
+	wrapper, err := filepath.Abs("portable-g++")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,7 @@ func TestPortableCC(t *testing.T) {
 		beyond bool // expect instructions an x86-64-v2 CPU lacks
 	}{
 		{name: "g++ -march=native", cmd: []string{"g++"}, beyond: true},
-		{name: "portable-cc g++", cmd: []string{wrapper, "g++"}, beyond: false},
+		{name: "portable-g++", cmd: []string{wrapper}, beyond: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,24 +80,46 @@ func TestPortableCC(t *testing.T) {
 	}
 }
 
-// TestPortableCCRewrites checks what the compiler is finally given, with
+// TestPortableCCRewrites checks what each compiler is finally given, with
 // gcc's own report of the target it compiles for.
 func TestPortableCCRewrites(t *testing.T) {
-	out, err := exec.Command("./portable-cc", "gcc", "-march=native", "-mtune=native", "-Q", "--help=target").Output()
-	if err != nil {
-		t.Fatalf("portable-cc gcc --help=target: %v", err)
+	for _, tt := range []struct{ wrapper, lang string }{{"portable-gcc", "c"}, {"portable-g++", "c++"}} {
+		t.Run(tt.wrapper, func(t *testing.T) {
+			out, err := exec.Command("./"+tt.wrapper, "-march=native", "-mtune=native", "-Q", "--help=target", "-v").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s --help=target: %v\n%s", tt.wrapper, err, out)
+			}
+			var march, mtune string
+			for _, l := range strings.Split(string(out), "\n") {
+				f := strings.Fields(l)
+				if len(f) == 2 && f[0] == "-march=" {
+					march = f[1]
+				}
+				if len(f) == 2 && f[0] == "-mtune=" {
+					mtune = f[1]
+				}
+			}
+			if march != "x86-64-v2" || mtune != "generic" {
+				t.Errorf("got -march=%s -mtune=%s, want x86-64-v2 and generic", march, mtune)
+			}
+		})
 	}
-	var march, mtune string
-	for _, l := range strings.Split(string(out), "\n") {
-		f := strings.Fields(l)
-		if len(f) == 2 && f[0] == "-march=" {
-			march = f[1]
-		}
-		if len(f) == 2 && f[0] == "-mtune=" {
-			mtune = f[1]
-		}
+}
+
+// TestPortableCCLinkerProbe runs the wrappers the way Go's linker probes
+// CC for -no-pie: the wrapper alone, options first. When a probe fails the
+// linker makes a PIE of non-PIC Go code (DT_TEXTREL) and leaves the debug
+// sections uncompressed.
+func TestPortableCCLinkerProbe(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "trivial.c")
+	if err := os.WriteFile(src, []byte("int main() { return 0; }"), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if march != "x86-64-v2" || mtune != "generic" {
-		t.Errorf("gcc got -march=%s -mtune=%s, want x86-64-v2 and generic", march, mtune)
+	for _, w := range []string{"portable-gcc", "portable-g++"} {
+		out, err := exec.Command("./"+w, "-m64", "-o", filepath.Join(dir, "a.out"), "-no-pie", src).CombinedOutput()
+		if err != nil || strings.Contains(string(out), "unrecognized") {
+			t.Errorf("%s -no-pie: %v\n%s", w, err, out)
+		}
 	}
 }
