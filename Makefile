@@ -26,7 +26,7 @@ export FACELOGIN_MODELS := $(MODELS_DIR)
 
 FUZZTIME ?= 20s
 
-.PHONY: all deps models build run test test-unit test-race fuzz bench vet clean
+.PHONY: all deps models build run test test-unit test-race fuzz bench bench-window test-e2e vet clean
 
 all: build
 
@@ -81,6 +81,15 @@ fuzz:
 
 bench: models
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 -timeout 60m ./...
+
+# bench-window: the window's README figures, measured on the real binary in a
+# real window on Xvfb: cold start, displayed fps, overlay Hz, login decision time.
+bench-window: models
+	$(GO) test -count=1 -run '^$$' -bench '^BenchmarkWindow' -benchtime 10x -timeout 20m ./cmd/facelogin/
+
+# test-e2e: only the real-window end-to-end tests (screenshots and logs in testoutput/).
+test-e2e: models
+	$(GO) test -count=1 -v -run '^TestWindow(EndToEnd|UnreadableModels)$$|^TestKioskEndToEnd$$' -timeout 10m ./cmd/facelogin/
 
 clean:
 	rm -rf bin

@@ -232,6 +232,7 @@ func (k *Kiosk) Stop() { k.u.Stop() }
 // an administrator leaves it.
 func (k *Kiosk) ShowAndRun() {
 	k.Start()
+	defer k.u.stopOnSignal()()
 	k.u.win.ShowAndRun()
 	k.Stop()
 }

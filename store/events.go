@@ -64,7 +64,17 @@ func (e *Events) RecordLogin(ctx context.Context, a LoginAttempt) error {
 		kind = EventLoginSuccess
 	}
 	ev := Event{Kind: kind, UserID: a.UserID, Username: a.Username, Distance: a.Distance, HasDistance: a.HasDistance, Detail: a.Detail}
-	if err := e.s.inTx(ctx, "record login", func(tx *sql.Tx) error { return e.s.recordTx(ctx, tx, ev) }); err != nil {
+	err := e.s.inTx(ctx, "record login", func(tx *sql.Tx) error {
+		// Callers that know only the name (the matcher holds names) still
+		// get the event tied to the user, so the last login shows.
+		if ev.UserID == 0 && ev.Username != "" {
+			if u, err := getUser(ctx, tx, ev.Username); err == nil {
+				ev.UserID = u.ID
+			}
+		}
+		return e.s.recordTx(ctx, tx, ev)
+	})
+	if err != nil {
 		return err
 	}
 	if e.s.maxEvents > 0 && e.s.events.Add(1)%pruneEvery == 0 {
