@@ -375,6 +375,8 @@ func TestFyneTarball(t *testing.T) {
 	need(t, "tar", "xz", "dpkg-deb")
 	dir := t.TempDir()
 	run(t, "tar", "-xJf", tarxz, "-C", dir)
+	// fyne package puts everything under a directory named after the binary.
+	dir = filepath.Join(dir, "facelogin")
 	for _, p := range []string{
 		"usr/local/bin/facelogin",
 		"usr/local/share/applications/io.facelogin.app.desktop",
@@ -382,7 +384,7 @@ func TestFyneTarball(t *testing.T) {
 		"Makefile",
 	} {
 		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
-			t.Errorf("tarball lacks %s: %v", p, err)
+			t.Errorf("tarball lacks facelogin/%s: %v", p, err)
 		}
 	}
 	e := desktopEntry(t, filepath.Join(dir, "usr/local/share/applications/io.facelogin.app.desktop"))
