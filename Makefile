@@ -101,6 +101,8 @@ clean:
 # -march=native into -march=x86-64-v2. A different CC/CXX misses every cgo
 # entry of the Go cache, so the package build keeps its own cache, outside
 # the repository and between runs (cold: minutes; warm: seconds).
+# fyne package rewrites FyneApp.toml (Build+1, comments dropped) every run:
+# the recipe puts the committed file back.
 # The staged predictor is a link to libdlib-data's file, as in the .deb, so
 # `models install` keeps it instead of copying 100 MB.
 # test-package: inspect, install (root), run, purge; see packaging/deb_test.go.
@@ -130,7 +132,9 @@ package: deps
 	rm -f dist/facelogin_*.deb dist/facelogin-*.tar.xz
 	FACELOGIN_VERSION=$(PKG_VERSION) $(NFPM) package --config packaging/nfpm.yaml --packager deb --target $(PKG_DEB)
 	rm -f "Face Login.tar.xz"
-	$(FYNE) package -os linux --exe $(PKG_BIN)
+	cp FyneApp.toml $(PKG_STAGE)/FyneApp.toml.orig
+	$(FYNE) package -os linux --exe $(PKG_BIN); rc=$$?; \
+		cp $(PKG_STAGE)/FyneApp.toml.orig FyneApp.toml; exit $$rc
 	mv "Face Login.tar.xz" $(PKG_TARXZ)
 	@ls -l $(PKG_DEB) $(PKG_TARXZ)
 
