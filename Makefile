@@ -113,8 +113,12 @@ PKG_MODELS := $(PKG_STAGE)/models
 PKG_DEB := dist/facelogin_$(PKG_VERSION)_amd64.deb
 PKG_TARXZ := dist/facelogin-$(PKG_VERSION)-linux-amd64.tar.xz
 PKG_GOCACHE ?= $(HOME)/.cache/facelogin-pkg-gocache
-PKG_CC := $(CURDIR)/packaging/portable-gcc
-PKG_CXX := $(CURDIR)/packaging/portable-g++
+# The wrappers are copied to a fixed path first: the Go cache keys cgo
+# entries on CC/CXX as written, so a path inside each fresh clone would make
+# every CI run a cold ~11-minute build.
+PKG_CCDIR ?= $(HOME)/.cache/facelogin-pkg-cc
+PKG_CC := $(PKG_CCDIR)/portable-gcc
+PKG_CXX := $(PKG_CCDIR)/portable-g++
 NFPM := $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.45.2
 FYNE := $(GO) run fyne.io/tools/cmd/fyne@v1.7.4
 
@@ -124,6 +128,9 @@ package: deps
 	@test -n "$(PKG_VERSION)" || { echo "package: no Version in FyneApp.toml"; exit 1; }
 	@test -n "$(CNN_MODEL)" || { echo "package: set CNN_MODEL=/path/to/mmod_human_face_detector.dat (shipped in the .deb)"; exit 1; }
 	mkdir -p $(PKG_MODELS) dist
+	mkdir -p $(PKG_CCDIR)
+	cmp -s packaging/portable-gcc $(PKG_CC) || install -m 755 packaging/portable-gcc $(PKG_CC)
+	ln -sfn portable-gcc $(PKG_CXX)
 	GOCACHE="$(PKG_GOCACHE)" CC="$(PKG_CC)" CXX="$(PKG_CXX)" \
 		$(GO) build -trimpath -ldflags "-X main.version=$(PKG_VERSION)" -o $(PKG_BIN) ./cmd/facelogin
 	ln -sfn /usr/share/dlib/shape_predictor_68_face_landmarks.dat $(PKG_MODELS)/shape_predictor_5_face_landmarks.dat
