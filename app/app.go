@@ -201,8 +201,13 @@ func (u *UI) ShowAndRun() {
 		// Rates from the first frame on: model loading and camera start
 		// are the cold start, measured on their own.
 		secs := time.Since(time.Unix(0, first)).Seconds()
-		args = append(args, "seconds", round1(secs), "fps", round1(float64(s.Displayed-1)/secs),
-			"detections_per_s", round1(float64(s.Detections-u.preview.detectionsAtFirst.Load())/secs))
+		args = append(args, "seconds", round1(secs), "fps", round1(float64(s.Displayed-1)/secs))
+	}
+	if first := u.preview.firstDetected.Load(); first != 0 && s.Detections > 1 {
+		// The overlay rate from the first detection on: the models may
+		// still be loading when the first frame shows.
+		secs := time.Since(time.Unix(0, first)).Seconds()
+		args = append(args, "detections_per_s", round1(float64(s.Detections-1)/secs))
 	}
 	u.log.Info("window closed", args...)
 }

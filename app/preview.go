@@ -57,7 +57,7 @@ type preview struct {
 
 	displayed, detections atomic.Uint64
 	firstShown            atomic.Int64  // UnixNano of the first frame shown
-	detectionsAtFirst     atomic.Uint64 // detections finished by then
+	firstDetected         atomic.Int64  // UnixNano of the first detection finished
 
 	stripPending atomic.Bool
 	stripNext    atomic.Pointer[recognition.Descriptor]
@@ -144,7 +144,6 @@ func (p *preview) show(buf *image.RGBA) {
 		}
 	}
 	if p.displayed.Add(1) == 1 {
-		p.detectionsAtFirst.Store(p.detections.Load())
 		p.firstShown.Store(time.Now().UnixNano())
 		p.u.log.Info("first frame displayed", "since_window_ms", time.Since(p.u.created).Milliseconds())
 	}
@@ -202,7 +201,9 @@ func (p *preview) detectLoop(ctx context.Context) {
 		}
 		done = seq
 		faces, err := p.u.deps.Engine.Recognize(img)
-		p.detections.Add(1)
+		if p.detections.Add(1) == 1 {
+			p.firstDetected.Store(time.Now().UnixNano())
+		}
 		d := detection{seq: seq, frame: img, faces: faces, at: time.Now()}
 		if err != nil {
 			d.err = fmt.Errorf("%w: %w", errEngine, err)
