@@ -56,8 +56,8 @@ type preview struct {
 	free chan *image.RGBA
 
 	displayed, detections atomic.Uint64
-	firstShown            atomic.Int64  // UnixNano of the first frame shown
-	firstDetected         atomic.Int64  // UnixNano of the first detection finished
+	firstShown            atomic.Int64 // UnixNano of the first frame shown
+	firstDetected         atomic.Int64 // UnixNano of the first detection finished
 
 	stripPending atomic.Bool
 	stripNext    atomic.Pointer[recognition.Descriptor]
