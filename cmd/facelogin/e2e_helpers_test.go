@@ -88,20 +88,26 @@ func buildBinary(t testing.TB) string {
 // writes it to -displayfd) and stops it when the test ends.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	r, w, err := os.Pipe()
+	return startXvfbSized(t, 1280, 800)
+}
+
+// startXvfbSized is startXvfb with a screen of w×h pixels.
+func startXvfbSized(t testing.TB, w, h int) string {
+	t.Helper()
+	r, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
+	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
+	cmd.ExtraFiles = []*os.File{pw}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		w.Close()
+		pw.Close()
 		testdata.Require(t, "Xvfb", err)
 	}
-	w.Close()
+	pw.Close()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
@@ -124,8 +130,8 @@ func startXvfb(t testing.TB) string {
 			t.Fatalf("Xvfb did not start (display %q): %s", n, stderr.String())
 		}
 		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatalf("Xvfb did not report a display in 15 s: %s", stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("Xvfb did not report a display in 20 s: %s", stderr.String())
 	}
 	return ""
 }

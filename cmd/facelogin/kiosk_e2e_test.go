@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"image"
@@ -58,42 +57,6 @@ func kioskRepoRoot(t *testing.T) string {
 		}
 		dir = filepath.Dir(dir)
 	}
-}
-
-// kioskXvfb starts a private X server and returns its DISPLAY.
-func kioskXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0",
-		fmt.Sprintf("%dx%dx24", kioskScreenW, kioskScreenH), "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		testdata.Require(t, "Xvfb", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	})
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if _, err := strconv.Atoi(n); err != nil {
-			t.Fatalf("Xvfb gave no display number (%q)", n)
-		}
-		return ":" + n
-	case <-time.After(20 * time.Second):
-		t.Fatal("Xvfb did not start within 20 s")
-	}
-	return ""
 }
 
 // kioskRun is the kiosk process.
@@ -202,7 +165,7 @@ func TestKioskEndToEnd(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	display := kioskXvfb(t)
+	display := startXvfbSized(t, kioskScreenW, kioskScreenH)
 	home := filepath.Join(tmp, "home")
 	env := append(os.Environ(),
 		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
