@@ -128,6 +128,64 @@ func (m *Matcher) Len() int {
 	return len(m.owner)
 }
 
+// Users is the number of users holding at least one template.
+func (m *Matcher) Users() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	seen := make([]bool, len(m.users))
+	n := 0
+	for _, o := range m.owner {
+		if !seen[o] {
+			seen[o] = true
+			n++
+		}
+	}
+	return n
+}
+
+// UserTemplates returns a copy of user's templates (none for an unknown
+// user or one whose templates were removed).
+func (m *Matcher) UserTemplates(user string) []Descriptor {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	idx, ok := m.userIdx[user]
+	if !ok {
+		return nil
+	}
+	var out []Descriptor
+	for i, o := range m.owner {
+		if o == idx {
+			out = append(out, Descriptor(m.vecs[i*DescriptorLen:(i+1)*DescriptorLen]))
+		}
+	}
+	return out
+}
+
+// UserDistance is the Euclidean distance from d to user's nearest template
+// (1:1 verification); ok is false when user holds no template.
+func (m *Matcher) UserDistance(user string, d *Descriptor) (dist float32, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	idx, ok := m.userIdx[user]
+	if !ok {
+		return 0, false
+	}
+	best := float32(math.Inf(1))
+	ok = false
+	for i, o := range m.owner {
+		if o != idx {
+			continue
+		}
+		v := (*[DescriptorLen]float32)(m.vecs[i*DescriptorLen : (i+1)*DescriptorLen])
+		var s float32
+		for c := 0; c < DescriptorLen; c += 32 {
+			s += sqdist32((*[32]float32)(d[c:c+32]), (*[32]float32)(v[c:c+32]))
+		}
+		best, ok = min(best, s), true
+	}
+	return float32(math.Sqrt(float64(best))), ok
+}
+
 // parallelMin is the template count below which one goroutine is faster
 // than fanning out.
 const parallelMin = 20000

@@ -104,6 +104,44 @@ func TestMatcherEdits(t *testing.T) {
 	}
 }
 
+// TestMatcherPerUser checks the per-user queries the decision rules use
+// against the plain definition on the real descriptors of idols.json.
+func TestMatcherPerUser(t *testing.T) {
+	ts := idolTemplates(t)
+	m := recognition.NewMatcher()
+	m.Replace(ts)
+	own := map[string][]recognition.Descriptor{}
+	for _, x := range ts {
+		own[x.User] = append(own[x.User], x.Descriptor)
+	}
+	if m.Users() != len(own) {
+		t.Fatalf("Users() = %d, want %d", m.Users(), len(own))
+	}
+	probe := &ts[0].Descriptor
+	for user, ds := range own {
+		if got := m.UserTemplates(user); len(got) != len(ds) || got[0] != ds[0] || got[len(got)-1] != ds[len(ds)-1] {
+			t.Fatalf("%s: %d templates, want %d in order", user, len(got), len(ds))
+		}
+		want := float32(math.Inf(1))
+		for i := range ds {
+			want = min(want, recognition.Distance(probe, &ds[i]))
+		}
+		if got, ok := m.UserDistance(user, probe); !ok || !near(got, want) {
+			t.Fatalf("%s: UserDistance %.5f, %v; want %.5f", user, got, ok, want)
+		}
+	}
+	m.Remove(ts[0].User)
+	if m.Users() != len(own)-1 || m.UserTemplates(ts[0].User) != nil {
+		t.Fatal("removed user still has templates")
+	}
+	if _, ok := m.UserDistance(ts[0].User, probe); ok {
+		t.Fatal("distance to a removed user")
+	}
+	if _, ok := m.UserDistance("nobody", probe); ok {
+		t.Fatal("distance to an unknown user")
+	}
+}
+
 // grow makes n templates from the real descriptors: each copy is a real
 // descriptor plus Gaussian noise of the size seen between two photos of one
 // person, owned by a fresh user, so the set has the density of a real

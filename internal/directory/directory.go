@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 	"facelogin/store"
 )
 
@@ -20,19 +21,25 @@ import (
 type Directory struct {
 	st      *store.Store
 	modelID string
-	matcher *recognition.Matcher
 
-	mu       sync.RWMutex
-	gen      int64
-	skipped  int
-	disabled map[string]bool
+	mu         sync.RWMutex
+	gen        int64
+	skipped    int
+	disabled   map[string]bool
+	templates  []recognition.Template // as last loaded, to rebuild the gallery
+	policy     decision.Policy
+	background *decision.Background
+	// gallery holds every template with the decision rules applied; it is
+	// rebuilt whenever users change (thresholds depend on every user).
+	gallery *decision.Gallery
 }
 
 // Open loads every template of modelID into a fresh matcher. With refresh
 // > 0 it keeps it current until ctx ends: at once after changes made
 // through this process, and within refresh for changes made elsewhere.
 func Open(ctx context.Context, st *store.Store, modelID string, refresh time.Duration) (*Directory, error) {
-	d := &Directory{st: st, modelID: modelID, matcher: recognition.NewMatcher()}
+	d := &Directory{st: st, modelID: modelID, policy: decision.DefaultPolicy}
+	d.gallery, _ = decision.NewGallery(nil, nil, d.policy) // DefaultPolicy is valid
 	if refresh <= 0 {
 		g, err := st.Templates.Load(ctx, modelID)
 		if err != nil {
@@ -65,8 +72,35 @@ func (d *Directory) apply(g *store.Gallery) {
 		}
 		ts = append(ts, recognition.Template{User: t.Username, Descriptor: t.Descriptor})
 	}
-	d.matcher.Replace(ts)
-	d.gen, d.skipped, d.disabled = g.Generation, len(g.Skipped), disabled
+	gal, err := decision.NewGallery(ts, d.background, d.policy)
+	if err != nil {
+		return // unreachable: the policy was validated by SetPolicy
+	}
+	d.gen, d.skipped, d.disabled, d.templates, d.gallery = g.Generation, len(g.Skipped), disabled, ts, gal
+}
+
+// SetPolicy replaces the decision rules' constants and the background set
+// of strangers' descriptors (nil for none) and recomputes every threshold.
+func (d *Directory) SetPolicy(p decision.Policy, background *decision.Background) error {
+	gal, err := decision.NewGallery(nil, background, p)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.templates) > 0 {
+		if gal, err = decision.NewGallery(d.templates, background, p); err != nil {
+			return err
+		}
+	}
+	d.policy, d.background, d.gallery = p, background, gal
+	return nil
+}
+
+func (d *Directory) current() *decision.Gallery {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.gallery
 }
 
 // reload brings the matcher up to date now, after a change through this
@@ -84,7 +118,7 @@ func (d *Directory) reload(ctx context.Context) error {
 func (d *Directory) Store() *store.Store { return d.st }
 
 // Templates is the number of templates the matcher holds.
-func (d *Directory) Templates() int { return d.matcher.Len() }
+func (d *Directory) Templates() int { return d.current().Templates() }
 
 // Skipped is the number of template rows the last load could not open.
 func (d *Directory) Skipped() int {
@@ -103,7 +137,36 @@ func (d *Directory) Disabled(user string) bool {
 
 // Identify finds the nearest user of desc, in memory.
 func (d *Directory) Identify(desc *recognition.Descriptor) recognition.Match {
-	return d.matcher.Match(desc)
+	return d.current().Match(desc)
+}
+
+// Threshold is user's acceptance distance under the decision rules.
+func (d *Directory) Threshold(user string) (decision.Threshold, bool) {
+	return d.current().Threshold(user)
+}
+
+// Decide is the login decision on the descriptors of a few frames: who is
+// this (claimed == "", 1:N) or is this claimed (1:1), under the user-specific
+// thresholds and the lookalike margin of package decision, in memory. A
+// recognised or claimed user who is disabled gets the decision with
+// ErrDisabled; an unknown claimed name gets store.ErrNotFound. Callers show
+// people dec.Reason.Message() for a refusal and never name the candidate of
+// a refused identification.
+func (d *Directory) Decide(claimed string, frames []recognition.Descriptor) (decision.Decision, error) {
+	g := d.current()
+	var dec decision.Decision
+	if claimed == "" {
+		dec = g.Identify(frames)
+	} else {
+		dec = g.Verify(claimed, frames)
+		if dec.Reason == decision.UnknownUser {
+			return dec, fmt.Errorf("%w: %s", store.ErrNotFound, claimed)
+		}
+	}
+	if dec.User != "" && d.Disabled(dec.User) {
+		return dec, fmt.Errorf("%w: %s", ErrDisabled, dec.User)
+	}
+	return dec, nil
 }
 
 // ErrDisabled: the claimed user exists but is disabled.

@@ -10,6 +10,7 @@ import (
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 	"facelogin/store"
 )
 
@@ -100,5 +101,68 @@ func TestTwoStations(t *testing.T) {
 			t.Fatal("station two never saw carol")
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestDecide: the login decision through the directory — thresholds are
+// recomputed when users change (a lookalike enrolling tightens the user it
+// resembles), disabled and unknown users are errors, and the policy and
+// background can be replaced.
+func TestDecide(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
+	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dec, err := d.Decide("", []recognition.Descriptor{idols[0].Descriptor}); err != nil || dec.Reason != decision.NobodyEnrolled {
+		t.Fatalf("empty directory: %v %v", dec.Reason, err)
+	}
+	// alice: every descriptor of the first idol; carol: the nearest other
+	// idol's descriptor to alice's first.
+	var alice []recognition.Descriptor
+	carol, carolDist := recognition.Descriptor{}, float32(10)
+	for _, id := range idols {
+		if id.ID == idols[0].ID {
+			alice = append(alice, id.Descriptor)
+		} else if dist := recognition.Distance(&idols[0].Descriptor, &id.Descriptor); dist < carolDist {
+			carol, carolDist = id.Descriptor, dist
+		}
+	}
+	if _, err := d.Enroll(ctx, "alice", alice[1:], nil); err != nil {
+		t.Fatal(err)
+	}
+	probe := []recognition.Descriptor{alice[0]}
+	before, _ := d.Threshold("alice")
+	dec, err := d.Decide("", probe)
+	if err != nil || dec.Candidate != "alice" || dec.Threshold != before {
+		t.Fatalf("alice alone: %+v %v", dec, err)
+	}
+	if _, err := d.Enroll(ctx, "carol", []recognition.Descriptor{carol}, nil); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := d.Threshold("alice")
+	if after.Cohort != 1 || after.Nearest >= before.Nearest || after.Value > before.Value {
+		t.Fatalf("carol (%.3f from alice's probe) enrolled: alice's threshold %+v, before %+v", carolDist, after, before)
+	}
+	if _, err := d.Decide("nobody", probe); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("unknown name: %v", err)
+	}
+	if err := d.SetDisabled(ctx, "alice", true); err != nil {
+		t.Fatal(err)
+	}
+	if dec, err := d.Decide("alice", probe); !errors.Is(err, directory.ErrDisabled) || dec.User != "alice" {
+		t.Fatalf("disabled alice: %+v %v", dec, err)
+	}
+	if err := d.SetPolicy(decision.Policy{Base: 0.4, Min: 0.5, Max: 0.6}, nil); err == nil {
+		t.Fatal("invalid policy accepted")
+	}
+	bg := decision.NewBackground([]recognition.Template{{User: "stranger", Descriptor: alice[1]}})
+	if err := d.SetPolicy(decision.DefaultPolicy, bg); err != nil {
+		t.Fatal(err)
+	}
+	if th, _ := d.Threshold("alice"); th.Nearest != 0 || th.Value != decision.DefaultPolicy.Min || th.Cohort != 2 {
+		t.Fatalf("a background descriptor on alice's template: %+v", th)
 	}
 }

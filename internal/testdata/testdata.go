@@ -102,6 +102,42 @@ func Photos(t testing.TB) []Photo {
 	return out
 }
 
+// LFW reads lfw/labels.csv: 4 photos each of 122 people from Labeled Faces
+// in the Wild (250×250, taken on different occasions), a population unlike
+// the lookalike portraits of faces/.
+func LFW(t testing.TB) []Photo {
+	t.Helper()
+	dir := Dir(t)
+	f, err := os.Open(filepath.Join(dir, "lfw", "labels.csv"))
+	if err != nil {
+		t.Fatalf("lfw: %v", err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatalf("lfw/labels.csv: %v", err)
+	}
+	if len(rows) < 2 {
+		t.Fatal("lfw/labels.csv: no photos")
+	}
+	out := make([]Photo, 0, len(rows)-1)
+	for _, r := range rows[1:] {
+		out = append(out, Photo{File: filepath.Join(dir, "lfw", r[0]), Person: r[1], Faces: 1})
+	}
+	return out
+}
+
+// Videos lists video/*.mp4: short videos of real people, one person each,
+// talking to the camera. A test fails when there are none.
+func Videos(t testing.TB) []string {
+	t.Helper()
+	vs, err := filepath.Glob(filepath.Join(Dir(t), "video", "*.mp4"))
+	if err != nil || len(vs) == 0 {
+		t.Fatalf("no videos in %s (%v)", filepath.Join(Dir(t), "video"), err)
+	}
+	return vs
+}
+
 // Idol is a reference descriptor made by the original dlib model.
 type Idol struct {
 	ID, Name, Band string
