@@ -278,3 +278,31 @@ func TestDailySummary(t *testing.T) {
 		}
 	})
 }
+
+// TestEventIndexMigrationRerun cuts migration 2 off after its indexes were
+// made but before it was recorded (MySQL commits DDL at once): the next
+// start must finish it, not fail on "duplicate key name".
+func TestEventIndexMigrationRerun(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		indexes := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('auth_events_station', 'auth_events_kind', 'auth_events_username')"
+		if s.Backend() == MySQL {
+			indexes = `SELECT COUNT(DISTINCT index_name) FROM information_schema.statistics WHERE table_schema = DATABASE()
+				AND table_name = 'auth_events' AND index_name IN ('auth_events_station', 'auth_events_kind', 'auth_events_username')`
+		}
+		if n := countRows(t, s, indexes); n != 3 {
+			t.Fatalf("%d of the 3 filter indexes", n)
+		}
+		if _, err := s.db.ExecContext(ctxT(t), "DELETE FROM schema_migrations WHERE version = 2"); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		s, _ = openTest(t, dsn)
+		if n := countRows(t, s, "SELECT COUNT(*) FROM schema_migrations WHERE version = 2"); n != 1 {
+			t.Fatalf("migration 2 recorded %d times after the re-run", n)
+		}
+		if n := countRows(t, s, indexes); n != 3 {
+			t.Fatalf("%d of the 3 filter indexes after the re-run", n)
+		}
+	})
+}
