@@ -268,3 +268,9 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 	}
 	return flush()
 }
+
+// EventKinds lists every kind of audit event, for filters that offer them.
+func EventKinds() []EventKind {
+	return []EventKind{EventRegister, EventTemplatesAdded, EventReRegister, EventLoginSuccess, EventLoginFailure,
+		EventRename, EventDisable, EventEnable, EventDelete, EventImport}
+}
