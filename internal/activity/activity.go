@@ -40,9 +40,11 @@ type Column struct {
 	Name  string // CSV header and JSON key
 	Title string // heading in the window
 	Width int    // text width in characters; 0 for the last column
-	text  func(row any, loc *time.Location) string // CSV, and JSON unless json is set
-	json  func(row any, loc *time.Location) any
-	show  func(row any, loc *time.Location) string // for people; nil: text
+
+	// text is the value as CSV writes it (and JSON, unless json is set),
+	// show the value for people (nil: text).
+	text, show func(row any, loc *time.Location) string
+	json       func(row any, loc *time.Location) any
 }
 
 // Value is the column's value in row as CSV writes it: times in RFC 3339.
