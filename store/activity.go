@@ -272,5 +272,17 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 // EventKinds lists every kind of audit event, for filters that offer them.
 func EventKinds() []EventKind {
 	return []EventKind{EventRegister, EventTemplatesAdded, EventReRegister, EventLoginSuccess, EventLoginFailure,
-		EventRename, EventDisable, EventEnable, EventDelete, EventImport}
+		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin}
+}
+
+// RecordOnLogin writes what the on-login action did after username's login
+// (internal/onlogin's Result.Detail: "exit 0", "exit 3: relay offline", …).
+func (e *Events) RecordOnLogin(ctx context.Context, username, detail string) error {
+	return e.s.inTx(ctx, "record on-login action", func(tx *sql.Tx) error {
+		ev := Event{Kind: EventOnLogin, Username: username, Detail: detail}
+		if u, err := getUser(ctx, tx, username); err == nil {
+			ev.UserID = u.ID
+		}
+		return e.s.recordTx(ctx, tx, ev)
+	})
 }

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // seedEvent is an audit event written with a chosen time, as another station
@@ -303,6 +305,29 @@ func TestEventIndexMigrationRerun(t *testing.T) {
 		}
 		if n := countRows(t, s, indexes); n != 3 {
 			t.Fatalf("%d of the 3 filter indexes after the re-run", n)
+		}
+	})
+}
+
+func TestRecordOnLogin(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		ctx := ctxT(t)
+		ann := mustEnroll(t, s, "Ann", newTemplates(t, 0, 1))
+		long := strings.Repeat("ü", 600)
+		if err := s.Events.RecordOnLogin(ctx, "ann", "exit 3: "+long); err != nil {
+			t.Fatal(err)
+		}
+		evs := collect(t, s, EventQuery{Kinds: []EventKind{EventOnLogin}})
+		if len(evs) != 1 {
+			t.Fatalf("%d on-login events", len(evs))
+		}
+		e := evs[0]
+		if e.UserID != ann.ID || e.Station != "test-station" || e.HasDistance || !strings.HasPrefix(e.Detail, "exit 3: üü") || utf8.RuneCountInString(e.Detail) != 500 {
+			t.Fatalf("event %+v (%d characters)", e, utf8.RuneCountInString(e.Detail))
+		}
+		if evs := collect(t, s, EventQuery{User: "ANN", Kinds: []EventKind{EventOnLogin}}); len(evs) != 1 {
+			t.Fatalf("the action's event is not among ann's: %d", len(evs))
 		}
 	})
 }

@@ -22,6 +22,7 @@ const (
 	EventEnable         EventKind = "enable"
 	EventDelete         EventKind = "delete"
 	EventImport         EventKind = "import"
+	EventOnLogin        EventKind = "on_login" // the on-login action ran (internal/onlogin)
 )
 
 // Event is one line of the audit log.
