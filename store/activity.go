@@ -100,8 +100,7 @@ func (e *Events) query(ctx context.Context, op string, q EventQuery, after Event
 	if err != nil {
 		return err
 	}
-	sqlText := "SELECT id, at, kind, user_id, username, distance, station, detail FROM auth_events" + where +
-		" ORDER BY at DESC, id DESC"
+	sqlText := "SELECT " + eventColumns + " FROM auth_events" + where + " ORDER BY at DESC, id DESC"
 	if limit > 0 {
 		sqlText += " LIMIT ?"
 		args = append(args, limit)
@@ -127,6 +126,18 @@ func (e *Events) query(ctx context.Context, op string, q EventQuery, after Event
 		return e.s.wrap(op, err)
 	}
 	return nil
+}
+
+// eventColumns are the columns scanEvent reads, in its order.
+const eventColumns = "id, at, kind, user_id, username, distance, station, detail"
+
+// kindsIn adds "kind IN (…)" for kinds to a WHERE clause being built.
+func kindsIn(where []string, args []any, kinds []EventKind) ([]string, []any) {
+	where = append(where, "kind IN (?"+strings.Repeat(", ?", len(kinds)-1)+")")
+	for _, k := range kinds {
+		args = append(args, string(k))
+	}
+	return where, args
 }
 
 func scanEvent(rows *sql.Rows) (Event, error) {
@@ -185,10 +196,7 @@ func (s *Store) eventWhere(ctx context.Context, q EventQuery, after EventCursor)
 		args = append(args, q.Station)
 	}
 	if len(q.Kinds) > 0 {
-		where = append(where, "kind IN (?"+strings.Repeat(", ?", len(q.Kinds)-1)+")")
-		for _, k := range q.Kinds {
-			args = append(args, string(k))
-		}
+		where, args = kindsIn(where, args, q.Kinds)
 	}
 	if len(where) == 0 {
 		return "", nil, nil

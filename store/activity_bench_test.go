@@ -124,10 +124,22 @@ func eventsBenchStore(b *testing.B, backend backendCase, n int) *Store {
 	return s
 }
 
+// onEventLogs runs fn as a sub-benchmark on each backend's log of
+// benchEventCount events; sub names a variant ("" for none).
+func onEventLogs(b *testing.B, sub string, fn func(b *testing.B, s *Store, n int)) {
+	n := benchEventCount()
+	for _, backend := range backendCases {
+		name := fmt.Sprintf("%s/events=%d", backend.name, n)
+		if sub != "" {
+			name += "/" + sub
+		}
+		b.Run(name, func(b *testing.B) { fn(b, eventsBenchStore(b, backend, n), n) })
+	}
+}
+
 // BenchmarkEventsFirstPage is the Activity screen opening: the first 50
 // rows of the log, newest first, under each filter the screen offers.
 func BenchmarkEventsFirstPage(b *testing.B) {
-	n := benchEventCount()
 	end := benchEventsEnd
 	day := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, time.Local).AddDate(0, 0, -30)
 	queries := []struct {
@@ -145,24 +157,20 @@ func BenchmarkEventsFirstPage(b *testing.B) {
 		{"rare-kind=delete", EventQuery{Kinds: []EventKind{EventDelete}}},
 		{"user+station+kind+30days", EventQuery{User: "user042", Station: "hall", Kinds: []EventKind{EventLoginSuccess}, From: end.AddDate(0, 0, -30)}},
 	}
-	for _, backend := range backendCases {
-		for _, qc := range queries {
-			b.Run(fmt.Sprintf("%s/events=%d/%s", backend.name, n, qc.name), func(b *testing.B) {
-				s := eventsBenchStore(b, backend, n)
-				ctx := context.Background()
-				var p EventPage
-				for b.Loop() {
-					var err error
-					if p, err = s.Events.Page(ctx, qc.q, EventCursor{}, 50); err != nil {
-						b.Fatal(err)
-					}
+	for _, qc := range queries {
+		onEventLogs(b, qc.name, func(b *testing.B, s *Store, _ int) {
+			var p EventPage
+			for b.Loop() {
+				var err error
+				if p, err = s.Events.Page(context.Background(), qc.q, EventCursor{}, 50); err != nil {
+					b.Fatal(err)
 				}
-				if len(p.Events) == 0 {
-					b.Fatalf("%s: empty first page", qc.name)
-				}
-				b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/page")
-			})
-		}
+			}
+			if len(p.Events) == 0 {
+				b.Fatalf("%s: empty first page", qc.name)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "ms/page")
+		})
 	}
 }
 
@@ -170,24 +178,19 @@ func BenchmarkEventsFirstPage(b *testing.B) {
 // does, and reports the live heap while streaming (sampled after a GC every
 // 10,000 rows, outside the timed loop).
 func BenchmarkEventsStream(b *testing.B) {
-	n := benchEventCount()
-	for _, backend := range backendCases {
-		b.Run(fmt.Sprintf("%s/events=%d", backend.name, n), func(b *testing.B) {
-			s := eventsBenchStore(b, backend, n)
-			ctx := context.Background()
-			for b.Loop() {
-				rows := 0
-				if err := s.Events.Each(ctx, EventQuery{}, func(Event) error { rows++; return nil }); err != nil {
-					b.Fatal(err)
-				}
-				if rows != n {
-					b.Fatalf("%d rows, want %d", rows, n)
-				}
+	onEventLogs(b, "", func(b *testing.B, s *Store, n int) {
+		for b.Loop() {
+			rows := 0
+			if err := s.Events.Each(context.Background(), EventQuery{}, func(Event) error { rows++; return nil }); err != nil {
+				b.Fatal(err)
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/event")
-			b.ReportMetric(float64(streamLiveHeap(b, s))/1024, "live-heap-KiB")
-		})
-	}
+			if rows != n {
+				b.Fatalf("%d rows, want %d", rows, n)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/event")
+		b.ReportMetric(float64(streamLiveHeap(b, s))/1024, "live-heap-KiB")
+	})
 }
 
 // streamLiveHeap is the largest growth of the live heap during one full
@@ -214,56 +217,41 @@ func streamLiveHeap(b *testing.B, s *Store) uint64 {
 
 // BenchmarkEventsDailySummary is the summary of the last 30 days.
 func BenchmarkEventsDailySummary(b *testing.B) {
-	n := benchEventCount()
-	for _, backend := range backendCases {
-		b.Run(fmt.Sprintf("%s/events=%d/30days", backend.name, n), func(b *testing.B) {
-			s := eventsBenchStore(b, backend, n)
-			ctx := context.Background()
-			q := EventQuery{From: benchEventsEnd.AddDate(0, 0, -30)}
-			for b.Loop() {
-				days := 0
-				if err := s.Events.DailySummary(ctx, q, time.Local, func(DaySummary) error { days++; return nil }); err != nil {
-					b.Fatal(err)
-				}
-				if days == 0 {
-					b.Fatal("empty summary")
-				}
+	onEventLogs(b, "30days", func(b *testing.B, s *Store, _ int) {
+		q := EventQuery{From: benchEventsEnd.AddDate(0, 0, -30)}
+		for b.Loop() {
+			days := 0
+			if err := s.Events.DailySummary(context.Background(), q, time.Local, func(DaySummary) error { days++; return nil }); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			if days == 0 {
+				b.Fatal("empty summary")
+			}
+		}
+	})
 }
 
 // BenchmarkEventsCount counts the whole log (the Activity screen's row
 // count without a filter).
 func BenchmarkEventsCount(b *testing.B) {
-	n := benchEventCount()
-	for _, backend := range backendCases {
-		b.Run(fmt.Sprintf("%s/events=%d", backend.name, n), func(b *testing.B) {
-			s := eventsBenchStore(b, backend, n)
-			ctx := context.Background()
-			for b.Loop() {
-				if _, err := s.Events.Count(ctx, EventQuery{}); err != nil {
-					b.Fatal(err)
-				}
+	onEventLogs(b, "", func(b *testing.B, s *Store, _ int) {
+		for b.Loop() {
+			if _, err := s.Events.Count(context.Background(), EventQuery{}); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }
 
 // BenchmarkEventsRecordLogin is the write a login adds to a full log, with
 // the filter indexes of migration 2 to keep up to date.
 func BenchmarkEventsRecordLogin(b *testing.B) {
-	n := benchEventCount()
-	for _, backend := range backendCases {
-		b.Run(fmt.Sprintf("%s/events=%d", backend.name, n), func(b *testing.B) {
-			s := eventsBenchStore(b, backend, n)
-			ctx := context.Background()
-			a := LoginAttempt{Success: true, Username: "user042", Distance: 0.3, HasDistance: true, Detail: "benchmark"}
-			for b.Loop() {
-				if err := s.Events.RecordLogin(ctx, a); err != nil {
-					b.Fatal(err)
-				}
+	onEventLogs(b, "", func(b *testing.B, s *Store, _ int) {
+		a := LoginAttempt{Success: true, Username: "user042", Distance: 0.3, HasDistance: true, Detail: "benchmark"}
+		for b.Loop() {
+			if err := s.Events.RecordLogin(context.Background(), a); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+		}
+	})
 }

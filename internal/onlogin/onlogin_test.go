@@ -408,14 +408,13 @@ func TestAppendCheckinExample(t *testing.T) {
 			t.Fatalf("%s: %+v", d.User, res)
 		}
 	}
-	f, err := os.Open(csvPath)
+	raw, err := os.ReadFile(csvPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
+	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\n%s", err, raw)
 	}
 	want := [][]string{
 		{"time", "user", "station", "distance"},
