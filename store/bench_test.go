@@ -83,14 +83,27 @@ func benchStore(b *testing.B, backend backendCase, n int) *Store {
 	if s := benchStores[backend.name]; s != nil {
 		return s
 	}
+	s := openBench(b, backend, "bench")
+	populate(b, s, n)
+	benchStores[backend.name] = s
+	return s
+}
+
+// openBench opens a fresh database that lives until the end of the test
+// binary (TestMain closes it): a SQLite file NAME.db in benchDir, or a new
+// database on the test MariaDB.
+func openBench(b *testing.B, backend backendCase, name string) *Store {
+	b.Helper()
 	var dsn string
 	if backend.name == "sqlite" {
-		dir, err := os.MkdirTemp("", "fl-bench-")
-		if err != nil {
-			b.Fatal(err)
+		if benchDir == "" {
+			dir, err := os.MkdirTemp("", "fl-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchDir = dir
 		}
-		benchDir = dir
-		dsn = "sqlite:" + dir + "/bench.db"
+		dsn = "sqlite:" + benchDir + "/" + name + ".db"
 	} else {
 		dsn = mysqlDB(b, false)
 	}
@@ -98,8 +111,6 @@ func benchStore(b *testing.B, backend backendCase, n int) *Store {
 	if err != nil {
 		b.Fatal(err)
 	}
-	populate(b, s, n)
-	benchStores[backend.name] = s
 	return s
 }
 

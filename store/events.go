@@ -22,6 +22,7 @@ const (
 	EventEnable         EventKind = "enable"
 	EventDelete         EventKind = "delete"
 	EventImport         EventKind = "import"
+	EventOnLogin        EventKind = "on_login" // the on-login action ran (internal/onlogin)
 )
 
 // Event is one line of the audit log.
@@ -116,16 +117,13 @@ func (e *Events) List(ctx context.Context, f EventFilter) ([]Event, error) {
 		args = append(args, f.UserID)
 	}
 	if len(f.Kinds) > 0 {
-		where = append(where, "kind IN (?"+strings.Repeat(", ?", len(f.Kinds)-1)+")")
-		for _, k := range f.Kinds {
-			args = append(args, string(k))
-		}
+		where, args = kindsIn(where, args, f.Kinds)
 	}
 	if !f.Since.IsZero() {
 		where = append(where, "at >= ?")
 		args = append(args, f.Since.UnixMicro())
 	}
-	q := "SELECT id, at, kind, user_id, username, distance, station, detail FROM auth_events"
+	q := "SELECT " + eventColumns + " FROM auth_events"
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -141,16 +139,10 @@ func (e *Events) List(ctx context.Context, f EventFilter) ([]Event, error) {
 	defer rows.Close()
 	var evs []Event
 	for rows.Next() {
-		var ev Event
-		var at int64
-		var kind string
-		var userID sql.NullInt64
-		var distance sql.NullFloat64
-		if err := rows.Scan(&ev.ID, &at, &kind, &userID, &ev.Username, &distance, &ev.Station, &ev.Detail); err != nil {
+		ev, err := scanEvent(rows)
+		if err != nil {
 			return nil, e.s.wrap("list events", err)
 		}
-		ev.At, ev.Kind, ev.UserID = fromMicros(at), EventKind(kind), userID.Int64
-		ev.Distance, ev.HasDistance = float32(distance.Float64), distance.Valid
 		evs = append(evs, ev)
 	}
 	if err := rows.Err(); err != nil {

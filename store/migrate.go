@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
 
 //go:embed migrations
@@ -141,7 +144,7 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 		return nil
 	}
 	for _, st := range m.stmts {
-		if _, err := tx.ExecContext(ctx, st); err != nil {
+		if _, err := tx.ExecContext(ctx, st); err != nil && !indexExists(err) {
 			return err
 		}
 	}
@@ -150,4 +153,12 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 		return err
 	}
 	return tx.Commit()
+}
+
+// indexExists reports MySQL's "duplicate key name": an ADD INDEX of a
+// migration that committed (DDL commits at once on MySQL) but was cut off
+// before it was recorded. MySQL has no ADD INDEX IF NOT EXISTS.
+func indexExists(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == 1061
 }
