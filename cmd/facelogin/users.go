@@ -132,6 +132,8 @@ func advice(err error) string {
 		return "use a photo where the face is larger"
 	case errors.Is(err, recognition.ErrFaceCut):
 		return "use a photo where the whole face is inside the picture"
+	case errors.Is(err, recognition.ErrTooDark):
+		return "too dark — add light, or use a photo where the face is well lit"
 	case errors.Is(err, recognition.ErrBlurred):
 		return "use a sharper photo"
 	}
