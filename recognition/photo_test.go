@@ -9,8 +9,8 @@ import (
 	"image/jpeg"
 	"os"
 	"os/exec"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -375,7 +375,6 @@ func TestNotRegularFiles(t *testing.T) {
 		}
 	}
 }
-
 
 type runtimeMem struct{ total uint64 }
 
