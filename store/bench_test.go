@@ -50,7 +50,7 @@ func populate(b *testing.B, s *Store, n int) {
 				uargs = append(uargs, id, name, usernameKey(name), name, t, t)
 				d := ds[i%len(ds)]
 				d[i%recognition.DescriptorLen] += float32(i/len(ds)) * 1e-3
-				sealed, err := s.seal.sealDescriptor(&d, id, recognition.ModelID)
+				sealed, err := s.seal.sealDescriptor(&d, id, usernameKey(name), recognition.ModelID)
 				if err != nil {
 					return err
 				}

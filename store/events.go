@@ -22,6 +22,10 @@ const (
 	EventEnable         EventKind = "enable"
 	EventDelete         EventKind = "delete"
 	EventImport         EventKind = "import"
+	// EventDuplicateAllowed: a face within the duplicate threshold of an
+	// existing user was enrolled under a new name because an administrator
+	// allowed it (Enrollment.Duplicates.Allow).
+	EventDuplicateAllowed EventKind = "duplicate_allowed"
 )
 
 // Event is one line of the audit log.

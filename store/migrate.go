@@ -4,13 +4,23 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/go-sql-driver/mysql"
 )
+
+// alreadyApplied reports a MySQL error that says an ALTER TABLE was done
+// before: duplicate column (1060) or duplicate key name (1061).
+func alreadyApplied(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061)
+}
 
 //go:embed migrations
 var migrationFS embed.FS
@@ -142,6 +152,9 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 	}
 	for _, st := range m.stmts {
 		if _, err := tx.ExecContext(ctx, st); err != nil {
+			if s.tgt.backend == MySQL && alreadyApplied(err) {
+				continue // MySQL commits DDL at once: a cut-off run did this
+			}
 			return err
 		}
 	}

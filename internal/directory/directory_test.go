@@ -15,7 +15,7 @@ import (
 
 func openStore(t *testing.T, path string, key []byte) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{DSN: "sqlite:" + path, Key: key, Station: "test"})
+	st, err := store.Open(context.Background(), store.Config{DSN: "sqlite:" + path, Key: key, Station: "test", Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
