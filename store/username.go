@@ -73,14 +73,15 @@ func invisible(r rune) bool {
 		unicode.Is(unicode.Variation_Selector, r)
 }
 
-// nameSkeleton is the UTS #39 confusable skeleton of a name, case-folded
-// before and after (names are case-insensitive): two names with equal
+// nameSkeleton is the UTS #39 confusable skeleton of a name, lower-cased
+// before (so "rn" and "m", "I" and "l" are compared as people see them in
+// lower case) and case-folded after (names are case-insensitive): two names with equal
 // skeletons look alike ("admin" and "аdmin" with a Cyrillic а, "paypal" and
 // "𝔭𝒶ỿ𝕡𝕒ℓ"). The mapping is Unicode's confusables.txt (17.0) as compiled
 // into go.mau.fi/util/confusable. A skeleton is for comparing, never for
 // showing.
 func nameSkeleton(name string) string {
-	return usernameKey(confusable.Skeleton(usernameKey(name)))
+	return usernameKey(confusable.Skeleton(strings.ToLower(name)))
 }
 
 // lookupKeys are the username_key values a typed name may be stored under:
