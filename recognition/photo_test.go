@@ -1,12 +1,10 @@
 package recognition_test
 
 import (
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
 	"image"
-	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,94 +31,6 @@ func upright(t testing.TB) *image.RGBA {
 	dst := image.NewRGBA(image.Rect(0, 0, 300, 200))
 	xdraw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), xdraw.Src, nil)
 	return dst
-}
-
-// The two primitives every stored orientation is built from.
-func rotCW(src *image.RGBA) *image.RGBA {
-	b := src.Bounds()
-	dst := image.NewRGBA(image.Rect(0, 0, b.Dy(), b.Dx()))
-	for y := range b.Dy() {
-		for x := range b.Dx() {
-			dst.Set(b.Dy()-1-y, x, src.At(x, y))
-		}
-	}
-	return dst
-}
-
-func flipH(src *image.RGBA) *image.RGBA {
-	b := src.Bounds()
-	dst := image.NewRGBA(b)
-	for y := range b.Dy() {
-		for x := range b.Dx() {
-			dst.Set(b.Dx()-1-x, y, src.At(x, y))
-		}
-	}
-	return dst
-}
-
-func rotCCW(src *image.RGBA) *image.RGBA { return rotCW(rotCW(rotCW(src))) }
-
-// stored is how a camera stores the upright picture u under EXIF
-// orientation o, so that a viewer applying the tag shows u: 6 is the
-// picture turned 90° counter-clockwise, 8 clockwise, 5 and 7 those mirrored.
-func stored(u *image.RGBA, o int) *image.RGBA {
-	switch o {
-	case 2:
-		return flipH(u)
-	case 3:
-		return rotCW(rotCW(u))
-	case 4:
-		return flipH(rotCW(rotCW(u)))
-	case 5:
-		return flipH(rotCW(u)) // transpose
-	case 6:
-		return rotCCW(u)
-	case 7:
-		return rotCW(flipH(u)) // transverse
-	case 8:
-		return rotCW(u)
-	}
-	return u
-}
-
-// exifTIFF is a minimal little-endian EXIF block: IFD0 with one entry,
-// Orientation (0x0112, SHORT) = o.
-func exifTIFF(o int) []byte {
-	b := []byte("II*\x00")
-	b = binary.LittleEndian.AppendUint32(b, 8)
-	b = binary.LittleEndian.AppendUint16(b, 1)     // one entry
-	b = binary.LittleEndian.AppendUint16(b, 0x112) // Orientation
-	b = binary.LittleEndian.AppendUint16(b, 3)     // SHORT
-	b = binary.LittleEndian.AppendUint32(b, 1)     // count
-	b = binary.LittleEndian.AppendUint16(b, uint16(o))
-	b = append(b, 0, 0)
-	return binary.LittleEndian.AppendUint32(b, 0) // no next IFD
-}
-
-// jpegWithOrientation encodes img as a JPEG with an APP1 Exif segment.
-func jpegWithOrientation(t testing.TB, img image.Image, o int) []byte {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-		t.Fatal(err)
-	}
-	payload := append([]byte("Exif\x00\x00"), exifTIFF(o)...)
-	seg := []byte{0xFF, 0xE1}
-	seg = binary.BigEndian.AppendUint16(seg, uint16(len(payload)+2))
-	seg = append(seg, payload...)
-	j := buf.Bytes()
-	return append(append(append([]byte{}, j[:2]...), seg...), j[2:]...)
-}
-
-// pngWithOrientation encodes img as a PNG with an eXIf chunk before IDAT.
-func pngWithOrientation(t testing.TB, img image.Image, o int) []byte {
-	p := pngOf(t, img)
-	i := bytes.Index(p, []byte("IDAT")) - 4
-	data := exifTIFF(o)
-	chunk := binary.BigEndian.AppendUint32(nil, uint32(len(data)))
-	chunk = append(chunk, "eXIf"...)
-	chunk = append(chunk, data...)
-	chunk = binary.BigEndian.AppendUint32(chunk, crc32.ChecksumIEEE(chunk[4:]))
-	return append(append(append([]byte{}, p[:i]...), chunk...), p[i:]...)
 }
 
 // webpOf encodes img as lossless WebP with ffmpeg (libwebp); with o > 0 it
@@ -164,7 +74,7 @@ func webpOf(t testing.TB, img image.Image, o int) []byte {
 	vp8x[7], vp8x[8], vp8x[9] = byte(hm), byte(hm>>8), byte(hm>>16)
 	body := append([]byte("WEBP"), chunk("VP8X", vp8x)...)
 	body = append(body, w[12:]...) // the VP8L chunk as written
-	body = append(body, chunk("EXIF", exifTIFF(o))...)
+	body = append(body, chunk("EXIF", testdata.EXIFOrientation(o))...)
 	return append(append([]byte("RIFF"), binary.LittleEndian.AppendUint32(nil, uint32(len(body)))...), body...)
 }
 
@@ -197,20 +107,20 @@ func meanAbsDiff(t testing.TB, a, b image.Image) float64 {
 // size).
 func TestDecodeImageOrientation(t *testing.T) {
 	u := upright(t)
-	uJPEG, err := recognition.DecodeImage(jpegWithOrientation(t, u, 1))
+	uJPEG, err := recognition.DecodeImage(testdata.JPEGWithOrientation(t, u, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for o := 1; o <= 8; o++ {
-		s := stored(u, o)
+		s := testdata.StoredWithOrientation(u, o)
 		for _, tc := range []struct {
 			format string
 			data   func() []byte
 			want   image.Image
 			tol    float64
 		}{
-			{"png", func() []byte { return pngWithOrientation(t, s, o) }, u, 0},
-			{"jpeg", func() []byte { return jpegWithOrientation(t, s, o) }, uJPEG, 4},
+			{"png", func() []byte { return testdata.PNGWithOrientation(t, s, o) }, u, 0},
+			{"jpeg", func() []byte { return testdata.JPEGWithOrientation(t, s, o) }, uJPEG, 4},
 			{"webp", func() []byte { return webpOf(t, s, o) }, u, 0},
 		} {
 			t.Run(tc.format+"/"+string(rune('0'+o)), func(t *testing.T) {

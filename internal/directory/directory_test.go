@@ -102,3 +102,34 @@ func TestTwoStations(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// TestEnrollUnique: the same face under a second name is refused with the
+// existing user named; with Allow it enrols and reports the match; the
+// matcher sees only what was stored.
+func TestEnrollUnique(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
+	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := idols[0].Descriptor
+	check := store.DuplicateCheck{Threshold: recognition.DefaultThreshold}
+	if _, _, err := d.EnrollUnique(ctx, "alice", []recognition.Descriptor{a}, nil, check); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
+	var de *store.DuplicateError
+	if !errors.Is(err, store.ErrDuplicateFace) || !errors.As(err, &de) || de.Username != "alice" {
+		t.Fatalf("same face, second name: %v", err)
+	}
+	if d.Templates() != 1 {
+		t.Fatalf("%d templates in the matcher after a refusal", d.Templates())
+	}
+	check.Allow = true
+	_, dups, err := d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
+	if err != nil || len(dups) != 1 || dups[0].Username != "alice" || d.Templates() != 2 {
+		t.Fatalf("allowed duplicate: %v %+v, %d templates", err, dups, d.Templates())
+	}
+}
