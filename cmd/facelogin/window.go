@@ -16,6 +16,7 @@ import (
 	"facelogin/app"
 	"facelogin/camera"
 	"facelogin/internal/directory"
+	"facelogin/internal/redact"
 	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
@@ -93,14 +94,14 @@ func runWindow(e *env, args []string) error {
 
 	src, err := camera.ParseSource(settings.CameraSource)
 	if err != nil {
-		return fail(exitUsage, err, "camera %q: %v", settings.CameraSource, err)
+		return fail(exitUsage, err, "camera %q: %v", redact.URL(settings.CameraSource), err)
 	}
 	cam, err := camera.Open(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log})
 	if err != nil {
-		return fail(exitInput, err, "camera %q: %v", settings.CameraSource, err)
+		return fail(exitInput, err, "camera %q: %v", src, err)
 	}
 	defer cam.Close()
-	log.Info("camera", "source", settings.CameraSource)
+	log.Info("camera", "source", src)
 
 	deps := app.Deps{
 		Camera: cameraSource{cam},
