@@ -145,7 +145,8 @@ func enrolHelper() int {
 func TestDuplicateFaceAcrossProcesses(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		s, _ := openTest(t, dsn) // migrated, key check written
-		a, b, _ := samePerson(t, recognition.DefaultThreshold)
+		a, b, d := samePerson(t, recognition.DefaultThreshold)
+		t.Logf("two photos of one person %.3f apart", d)
 		for round, ds := range [][]recognition.Descriptor{{a, a, a, a}, {a, b, a, b}} {
 			if round > 0 {
 				if _, err := s.db.ExecContext(ctxT(t), "DELETE FROM users"); err != nil {
