@@ -394,26 +394,8 @@ func (u *Users) Rename(ctx context.Context, oldName, newName string) (User, erro
 // newKey. A template that does not open is left as it is (it was unusable
 // already) and logged.
 func (s *Store) resealUser(ctx context.Context, tx *sql.Tx, id int64, oldKey, newKey string) error {
-	type row struct {
-		id     int64
-		model  string
-		sealed []byte
-	}
-	var rs []row
-	rows, err := tx.QueryContext(ctx, "SELECT id, model_id, sealed FROM face_templates WHERE user_id = ?", id)
+	rs, err := readSealed(ctx, tx, "t.user_id = ?", id)
 	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.id, &r.model, &r.sealed); err != nil {
-			rows.Close()
-			return err
-		}
-		rs = append(rs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, r := range rs {

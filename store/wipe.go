@@ -62,28 +62,8 @@ func (s *Store) upgradeSeals(ctx context.Context) error {
 		if v >= sealV2 {
 			return nil // another station did it first
 		}
-		type row struct {
-			id, user int64
-			name     string
-			model    string
-			sealed   []byte
-		}
-		var rs []row
-		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.user_id, u.username, t.model_id, t.sealed
-			FROM face_templates t JOIN users u ON u.id = t.user_id ORDER BY t.id`)
+		rs, err := readSealed(ctx, tx, "")
 		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var r row
-			if err := rows.Scan(&r.id, &r.user, &r.name, &r.model, &r.sealed); err != nil {
-				rows.Close()
-				return err
-			}
-			rs = append(rs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, r := range rs {
@@ -117,4 +97,36 @@ func (s *Store) upgradeSeals(ctx context.Context) error {
 	}
 	s.scrub(ctx)
 	return nil
+}
+
+// sealedRow is a template row with what its seal is bound to.
+type sealedRow struct {
+	id, user int64
+	name     string // the users row's name
+	model    string
+	sealed   []byte
+}
+
+// readSealed reads template rows (all, or those matching where, a condition
+// on t and u with args) into memory, so the caller can update them in the
+// same transaction.
+func readSealed(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]sealedRow, error) {
+	q := `SELECT t.id, t.user_id, u.username, t.model_id, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id`
+	if where != "" {
+		q += " WHERE " + where
+	}
+	rows, err := tx.QueryContext(ctx, q+" ORDER BY t.id", args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rs []sealedRow
+	for rows.Next() {
+		var r sealedRow
+		if err := rows.Scan(&r.id, &r.user, &r.name, &r.model, &r.sealed); err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	return rs, rows.Err()
 }
