@@ -221,3 +221,31 @@ func BenchmarkEnroll(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEnrollChecked: an enrolment with the duplicate-face check and the
+// confusable-name check, both inside the write transaction, at
+// FACELOGIN_BENCH_USERS users: how long other writers wait behind it.
+func BenchmarkEnrollChecked(b *testing.B) {
+	n := benchUsers()
+	for _, backend := range backendCases {
+		b.Run(fmt.Sprintf("%s/users=%d", backend.name, n), func(b *testing.B) {
+			s := benchStore(b, backend, n)
+			ctx := context.Background()
+			var far recognition.Descriptor
+			for i := range far {
+				far[i] = 0.5 // far from every real descriptor
+			}
+			for b.Loop() {
+				if _, _, err := s.Users.EnrollChecked(ctx, Enrollment{Username: "bench-new", ModelID: recognition.ModelID,
+					Templates: []NewTemplate{{Descriptor: far}}, Duplicates: DuplicateCheck{Threshold: recognition.DefaultThreshold}}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if err := s.Users.Delete(ctx, "bench-new"); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -11,12 +11,22 @@
 // # Templates are sealed
 //
 // Every descriptor is sealed with AES-256-GCM before it reaches the database.
-// The associated data binds it to its user id and model id, so a row copied
-// to another user, or relabelled with another model, does not open. The key
+// The associated data binds it to its user id, its user's name key and its
+// model id, so a row copied to another user, relabelled with another model,
+// or left in place while two users' names are swapped, does not open; a
+// rename re-seals in the same transaction. The key
 // is 32 random bytes from FACELOGIN_KEY (base64 or hex) or from the key file
 // (DefaultKeyFile, mode 0600, created on first run). The database holds a
 // sealed check value, so Open fails with ErrWrongKey or ErrKeyMissing instead
-// of loading templates nobody can match.
+// of loading templates nobody can match, and with ErrTampered when the check
+// was removed while templates exist (it is never rewritten over them).
+//
+// # Deleted means gone
+//
+// SQLite connections run with secure_delete and the WAL is checkpointed and
+// truncated after templates are deleted or re-sealed (scrub), so their bytes
+// do not stay in the database files. Only the default SQLite file is created
+// unless Config.Create says so.
 //
 // Back the key up: without it every template is unreadable and all users must
 // enrol again. Copy the key file (or the FACELOGIN_KEY value) to offline
