@@ -101,8 +101,9 @@ var (
 	ErrUnknownUser = errors.New("app: unknown user")
 )
 
-// Rejections of a frame by the quality gate. The first five are
-// recognition's, so recognition.CheckQuality's errors need no translation.
+// Rejections of a frame by the quality gate. All but ErrFaceTurned and
+// ErrDifferentFace are recognition's, so recognition.CheckQuality's errors
+// need no translation.
 var (
 	ErrNoFace       = recognition.ErrNoFace
 	ErrSeveralFaces = recognition.ErrManyFaces
@@ -110,7 +111,7 @@ var (
 	ErrFaceBlurred  = recognition.ErrBlurred
 	ErrFaceCutOff   = recognition.ErrFaceCut
 	ErrFaceTurned   = errors.New("app: face turned away")
-	ErrTooDark      = errors.New("app: image too dark")
+	ErrTooDark      = recognition.ErrTooDark
 	// ErrDifferentFace: a frame's face is far from the frames collected
 	// before it in the same registration (someone else stepped in).
 	ErrDifferentFace = errors.New("app: face differs from the previous frames")

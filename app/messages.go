@@ -22,7 +22,7 @@ func rejectionAdvice(err error) string {
 	case errors.Is(err, ErrFaceTurned):
 		return "Look straight at the camera"
 	case errors.Is(err, ErrTooDark):
-		return "More light please"
+		return "Too dark — add light"
 	case errors.Is(err, ErrDifferentFace):
 		return "Keep the same face in view"
 	case errors.Is(err, errEngine):

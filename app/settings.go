@@ -8,6 +8,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"facelogin/internal/redact"
 )
 
 // Settings are what the person may change and keep between runs.
@@ -121,7 +123,7 @@ func (st *settingsScreen) onSave() {
 	old := LoadSettings(u.app.Preferences(), u.opts.Defaults)
 	SaveSettings(u.app.Preferences(), s)
 	u.setThreshold(s.Threshold)
-	u.log.Info("settings saved", "camera", s.CameraSource, "threshold", s.Threshold, "models", s.ModelsDir)
+	u.log.Info("settings saved", "camera", redact.URL(s.CameraSource), "threshold", s.Threshold, "models", s.ModelsDir)
 	msg := "Saved."
 	if s.CameraSource != old.CameraSource || s.ModelsDir != old.ModelsDir {
 		msg = "Saved. The new camera source and models directory are used from the next start."

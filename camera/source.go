@@ -3,11 +3,14 @@ package camera
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"facelogin/internal/redact"
 )
 
 // Kind says how a Source is opened and how it behaves at its end.
@@ -53,13 +56,28 @@ type Source struct {
 	Path string
 }
 
-// String returns the source as it would be written on the command line;
-// ParseSource(s.String()) gives s back.
-func (s Source) String() string {
+// String returns the source for logs and status lines: as written on the
+// command line, with a stream URL's password and credential query
+// parameters replaced by "xxxxx" (rtsp://admin:xxxxx@cam.lan/stream). Every
+// %s, %v and slog value of a Source goes through it.
+func (s Source) String() string { return redact.URL(s.CommandLine()) }
+
+// CommandLine returns the source exactly as it would be written on the
+// command line, credentials included; ParseSource(s.CommandLine()) gives s
+// back. Never log it.
+func (s Source) CommandLine() string {
 	if s.Kind == KindDevice && s.Path == "" {
 		return strconv.Itoa(s.Index)
 	}
 	return s.Path
+}
+
+// LogValue makes slog print the redacted form.
+func (s Source) LogValue() slog.Value { return slog.StringValue(s.String()) }
+
+// GoString keeps %#v from printing the URL's password.
+func (s Source) GoString() string {
+	return fmt.Sprintf("camera.Source{Kind:%v, Index:%d, Path:%q}", s.Kind, s.Index, s.String())
 }
 
 // live reports whether the source runs at its own pace (a camera or a
@@ -92,7 +110,7 @@ var streamSchemes = map[string]bool{
 // It checks only the syntax: whether a file exists is found out by Open.
 func ParseSource(s string) (Source, error) {
 	bad := func(why string) (Source, error) {
-		return Source{}, fmt.Errorf("%w %q: %s", ErrBadSource, s, why)
+		return Source{}, fmt.Errorf("%w %q: %s", ErrBadSource, redact.URL(s), why)
 	}
 	if strings.TrimSpace(s) == "" {
 		return bad("empty")

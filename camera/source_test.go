@@ -97,9 +97,9 @@ func FuzzParseSource(f *testing.F) {
 		if (src.Kind == KindDevice) != (src.Path == "" || strings.HasPrefix(src.Path, "/dev/")) {
 			t.Fatalf("%q: kind %v with path %q", s, src.Kind, src.Path)
 		}
-		again, err := ParseSource(src.String())
+		again, err := ParseSource(src.CommandLine())
 		if err != nil || again != src {
-			t.Fatalf("%q → %+v → %q → %+v, %v", s, src, src.String(), again, err)
+			t.Fatalf("%q → %+v → %q → %+v, %v", s, src, src.CommandLine(), again, err)
 		}
 	})
 }

@@ -280,7 +280,7 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 // EventKinds lists every kind of audit event, for filters that offer them.
 func EventKinds() []EventKind {
 	return []EventKind{EventRegister, EventTemplatesAdded, EventReRegister, EventLoginSuccess, EventLoginFailure,
-		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin}
+		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin, EventDuplicateAllowed}
 }
 
 // RecordOnLogin writes what the on-login action did after username's login

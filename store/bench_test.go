@@ -50,7 +50,7 @@ func populate(b *testing.B, s *Store, n int) {
 				uargs = append(uargs, id, name, usernameKey(name), name, t, t)
 				d := ds[i%len(ds)]
 				d[i%recognition.DescriptorLen] += float32(i/len(ds)) * 1e-3
-				sealed, err := s.seal.sealDescriptor(&d, id, recognition.ModelID)
+				sealed, err := s.seal.sealDescriptor(&d, id, usernameKey(name), recognition.ModelID)
 				if err != nil {
 					return err
 				}
@@ -228,6 +228,34 @@ func BenchmarkEnroll(b *testing.B) {
 				if _, err := s.Users.Enroll(ctx, Enrollment{Username: fmt.Sprintf("u%d", i), ModelID: recognition.ModelID, Templates: ts}); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkEnrollChecked: an enrolment with the duplicate-face check and the
+// confusable-name check, both inside the write transaction, at
+// FACELOGIN_BENCH_USERS users: how long other writers wait behind it.
+func BenchmarkEnrollChecked(b *testing.B) {
+	n := benchUsers()
+	for _, backend := range backendCases {
+		b.Run(fmt.Sprintf("%s/users=%d", backend.name, n), func(b *testing.B) {
+			s := benchStore(b, backend, n)
+			ctx := context.Background()
+			var far recognition.Descriptor
+			for i := range far {
+				far[i] = 0.5 // far from every real descriptor
+			}
+			for b.Loop() {
+				if _, _, err := s.Users.EnrollChecked(ctx, Enrollment{Username: "bench-new", ModelID: recognition.ModelID,
+					Templates: []NewTemplate{{Descriptor: far}}, Duplicates: DuplicateCheck{Threshold: recognition.DefaultThreshold}}); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				if err := s.Users.Delete(ctx, "bench-new"); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
 			}
 		})
 	}

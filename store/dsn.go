@@ -84,9 +84,10 @@ func (t TLSConfig) set() bool { return t != TLSConfig{} }
 
 // target is a parsed DSN.
 type target struct {
-	backend Backend
-	path    string        // SQLite
-	mysql   *mysql.Config // MySQL
+	backend   Backend
+	path      string        // SQLite
+	isDefault bool          // SQLite at DefaultSQLitePath: created on first run
+	mysql     *mysql.Config // MySQL
 }
 
 // describe says which database is used, without the password.
@@ -116,7 +117,11 @@ func parseDSN(dsn string, tlsOpt TLSConfig) (*target, error) {
 		if err != nil {
 			return nil, err
 		}
-		return sqliteTarget(p)
+		t, err := sqliteTarget(p)
+		if t != nil {
+			t.isDefault = true
+		}
+		return t, err
 	case strings.HasPrefix(dsn, "sqlite:"):
 		return sqliteTarget(strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "//"))
 	case strings.HasPrefix(dsn, "file:"):

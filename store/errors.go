@@ -28,4 +28,21 @@ var (
 	ErrBadTemplate = errors.New("bad template")
 	// ErrSchemaTooNew: the database was migrated by a newer facelogin.
 	ErrSchemaTooNew = errors.New("database schema is newer than this program")
+	// ErrNoDatabase: a SQLite path other than the default does not exist
+	// and Config.Create was not set (a mistyped --db path must not become
+	// a new, empty database).
+	ErrNoDatabase = errors.New("database file does not exist")
+	// ErrTampered: the database was altered behind the program's back (the
+	// key check removed while templates exist, a user row whose name and
+	// key disagree). Restore it from a backup.
+	ErrTampered = errors.New("database altered")
+	// ErrConfusableName: the username looks like an existing user's (same
+	// Unicode confusable skeleton, UTS #39). It also wraps ErrExists.
+	ErrConfusableName = errors.New("username looks like an existing one")
+	// ErrDuplicateFace: a face being enrolled is within the duplicate
+	// threshold of another user's template (see DuplicateError).
+	ErrDuplicateFace = errors.New("face already enrolled under another name")
+	// ErrUnsafeFile: the database file may be read by other local users
+	// and its mode could not be fixed.
+	ErrUnsafeFile = errors.New("database file readable by others")
 )

@@ -23,6 +23,10 @@ const (
 	EventDelete         EventKind = "delete"
 	EventImport         EventKind = "import"
 	EventOnLogin        EventKind = "on_login" // the on-login action ran (internal/onlogin)
+	// EventDuplicateAllowed: a face within the duplicate threshold of an
+	// existing user was enrolled under a new name because an administrator
+	// allowed it (Enrollment.Duplicates.Allow).
+	EventDuplicateAllowed EventKind = "duplicate_allowed"
 )
 
 // Event is one line of the audit log.

@@ -99,7 +99,7 @@ func (l *logBuf) String() string {
 }
 
 func testConfig(dsn string, log *logBuf) Config {
-	return Config{DSN: dsn, Key: testKey, Station: "test-station", MaxEvents: -1,
+	return Config{DSN: dsn, Key: testKey, Station: "test-station", MaxEvents: -1, Create: true,
 		Logger: slog.New(slog.NewTextHandler(log, nil))}
 }
 

@@ -163,7 +163,7 @@ func (s *Store) importOne(ctx context.Context, name, source string, d recognitio
 		if err != nil {
 			return err
 		}
-		if err := s.insertTemplates(ctx, tx, id, recognition.ModelID, source, []NewTemplate{{Descriptor: d}}, t); err != nil {
+		if err := s.insertTemplates(ctx, tx, id, name, recognition.ModelID, source, []NewTemplate{{Descriptor: d}}, t); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventImport, UserID: id, Username: name, Detail: "from the Flask demo"})

@@ -15,6 +15,13 @@ import (
 	"github.com/go-sql-driver/mysql"
 )
 
+// alreadyApplied reports a MySQL error that says an ALTER TABLE was done
+// before: duplicate column (1060) or duplicate key name (1061).
+func alreadyApplied(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1060 || me.Number == 1061)
+}
+
 //go:embed migrations
 var migrationFS embed.FS
 
@@ -144,7 +151,10 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 		return nil
 	}
 	for _, st := range m.stmts {
-		if _, err := tx.ExecContext(ctx, st); err != nil && !indexExists(err) {
+		if _, err := tx.ExecContext(ctx, st); err != nil {
+			if s.tgt.backend == MySQL && alreadyApplied(err) {
+				continue // MySQL commits DDL at once: a cut-off run did this
+			}
 			return err
 		}
 	}
@@ -153,12 +163,4 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 		return err
 	}
 	return tx.Commit()
-}
-
-// indexExists reports MySQL's "duplicate key name": an ADD INDEX of a
-// migration that committed (DDL commits at once on MySQL) but was cut off
-// before it was recorded. MySQL has no ADD INDEX IF NOT EXISTS.
-func indexExists(err error) bool {
-	var me *mysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1061
 }

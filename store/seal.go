@@ -26,8 +26,12 @@ const KeyEnv = "FACELOGIN_KEY"
 const KeySize = 32
 
 const (
-	sealVersion = 1
-	nonceSize   = 12
+	// sealV1 templates were bound to the user id only; sealV2 binds the
+	// user's name key too. Open re-seals v1 templates once (upgradeSeals)
+	// and refuses them afterwards. The key check keeps version 1.
+	sealV1    = 1
+	sealV2    = 2
+	nonceSize = 12
 	// sealedLen is the stored size of one template: version, nonce, 128
 	// float32 and the GCM tag.
 	sealedLen = 1 + nonceSize + recognition.DescriptorLen*4 + 16
@@ -57,18 +61,30 @@ func newSealer(key []byte) (*sealer, error) {
 	return &sealer{aead: aead}, nil
 }
 
-// templateAD binds a sealed descriptor to its user and its model: a sealed
-// blob copied to another user's row, or relabelled with another model, does
-// not open. The user is bound by id, which never changes or gets reused, so
-// a rename needs no re-sealing.
-func templateAD(userID int64, modelID string) []byte {
+// templateAD binds a sealed descriptor to its user, its user's name and
+// its model: a sealed blob copied to another user's row, relabelled with
+// another model, or left in place while someone with write access swaps two
+// users' names, does not open. nameKey is usernameKey of the name in the
+// users row; a rename re-seals the user's templates in the same
+// transaction.
+func templateAD(userID int64, nameKey, modelID string) []byte {
+	ad := make([]byte, 0, 40+len(nameKey)+len(modelID))
+	ad = append(ad, "facelogin template v2\x00"...)
+	ad = binary.BigEndian.AppendUint64(ad, uint64(userID))
+	ad = binary.BigEndian.AppendUint16(ad, uint16(len(nameKey)))
+	ad = append(ad, nameKey...)
+	return append(ad, modelID...)
+}
+
+// templateADv1 is the associated data of version-1 seals: user id and model.
+func templateADv1(userID int64, modelID string) []byte {
 	ad := make([]byte, 0, 32+len(modelID))
 	ad = append(ad, "facelogin template v1\x00"...)
 	ad = binary.BigEndian.AppendUint64(ad, uint64(userID))
 	return append(ad, modelID...)
 }
 
-func (s *sealer) sealDescriptor(d *recognition.Descriptor, userID int64, modelID string) ([]byte, error) {
+func (s *sealer) sealDescriptor(d *recognition.Descriptor, userID int64, nameKey, modelID string) ([]byte, error) {
 	var plain [recognition.DescriptorLen * 4]byte
 	for i, v := range d {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -76,15 +92,25 @@ func (s *sealer) sealDescriptor(d *recognition.Descriptor, userID int64, modelID
 		}
 		binary.LittleEndian.PutUint32(plain[i*4:], math.Float32bits(v))
 	}
-	return s.seal(plain[:], templateAD(userID, modelID))
+	return s.seal(sealV2, plain[:], templateAD(userID, nameKey, modelID))
 }
 
-func (s *sealer) openDescriptor(sealed []byte, userID int64, modelID string) (recognition.Descriptor, error) {
+// openDescriptor opens a version-2 template of user userID named nameKey.
+func (s *sealer) openDescriptor(sealed []byte, userID int64, nameKey, modelID string) (recognition.Descriptor, error) {
+	return s.openTemplate(sealed, sealV2, templateAD(userID, nameKey, modelID))
+}
+
+// openDescriptorV1 opens a template sealed before names were bound.
+func (s *sealer) openDescriptorV1(sealed []byte, userID int64, modelID string) (recognition.Descriptor, error) {
+	return s.openTemplate(sealed, sealV1, templateADv1(userID, modelID))
+}
+
+func (s *sealer) openTemplate(sealed []byte, version byte, ad []byte) (recognition.Descriptor, error) {
 	var d recognition.Descriptor
 	if len(sealed) != sealedLen {
 		return d, fmt.Errorf("%w: sealed template is %d bytes, want %d", ErrBadTemplate, len(sealed), sealedLen)
 	}
-	plain, err := s.open(sealed, templateAD(userID, modelID))
+	plain, err := s.open(sealed, version, ad)
 	if err != nil {
 		return d, err
 	}
@@ -94,21 +120,21 @@ func (s *sealer) openDescriptor(sealed []byte, userID int64, modelID string) (re
 	return d, nil
 }
 
-func (s *sealer) seal(plain, ad []byte) ([]byte, error) {
+func (s *sealer) seal(version byte, plain, ad []byte) ([]byte, error) {
 	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plain)+s.aead.Overhead())
-	out[0] = sealVersion
+	out[0] = version
 	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
 		return nil, fmt.Errorf("store: nonce: %w", err)
 	}
 	return s.aead.Seal(out, out[1:1+nonceSize], plain, ad), nil
 }
 
-func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
+func (s *sealer) open(sealed []byte, version byte, ad []byte) ([]byte, error) {
 	if len(sealed) < 1+nonceSize+s.aead.Overhead() {
 		return nil, fmt.Errorf("%w: sealed value too short (%d bytes)", ErrBadTemplate, len(sealed))
 	}
-	if sealed[0] != sealVersion {
-		return nil, fmt.Errorf("%w: unknown seal version %d", ErrBadTemplate, sealed[0])
+	if sealed[0] != version {
+		return nil, fmt.Errorf("%w: seal version %d, want %d", ErrBadTemplate, sealed[0], version)
 	}
 	plain, err := s.aead.Open(nil, sealed[1:1+nonceSize], sealed[1+nonceSize:], ad)
 	if err != nil {
@@ -119,11 +145,11 @@ func (s *sealer) open(sealed, ad []byte) ([]byte, error) {
 }
 
 func (s *sealer) keyCheck() ([]byte, error) {
-	return s.seal(keyCheckPlain, []byte("facelogin key check v1"))
+	return s.seal(sealV1, keyCheckPlain, []byte("facelogin key check v1"))
 }
 
 func (s *sealer) verifyKeyCheck(stored []byte) bool {
-	p, err := s.open(stored, []byte("facelogin key check v1"))
+	p, err := s.open(stored, sealV1, []byte("facelogin key check v1"))
 	return err == nil && string(p) == string(keyCheckPlain)
 }
 

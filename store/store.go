@@ -11,12 +11,22 @@
 // # Templates are sealed
 //
 // Every descriptor is sealed with AES-256-GCM before it reaches the database.
-// The associated data binds it to its user id and model id, so a row copied
-// to another user, or relabelled with another model, does not open. The key
+// The associated data binds it to its user id, its user's name key and its
+// model id, so a row copied to another user, relabelled with another model,
+// or left in place while two users' names are swapped, does not open; a
+// rename re-seals in the same transaction. The key
 // is 32 random bytes from FACELOGIN_KEY (base64 or hex) or from the key file
 // (DefaultKeyFile, mode 0600, created on first run). The database holds a
 // sealed check value, so Open fails with ErrWrongKey or ErrKeyMissing instead
-// of loading templates nobody can match.
+// of loading templates nobody can match, and with ErrTampered when the check
+// was removed while templates exist (it is never rewritten over them).
+//
+// # Deleted means gone
+//
+// SQLite connections run with secure_delete and the WAL is checkpointed and
+// truncated after templates are deleted or re-sealed (scrub), so their bytes
+// do not stay in the database files. Only the default SQLite file is created
+// unless Config.Create says so.
 //
 // Back the key up: without it every template is unreadable and all users must
 // enrol again. Copy the key file (or the FACELOGIN_KEY value) to offline
@@ -71,6 +81,12 @@ type Config struct {
 
 	ConnectTimeout time.Duration // for the first connection; 0 is 5 s
 	MaxEvents      int           // audit log cap; 0 is DefaultMaxEvents, <0 no cap
+
+	// Create allows a SQLite file other than the default one to be
+	// created. Without it a missing file is ErrNoDatabase: a mistyped
+	// --db path must not become a new, empty database. The default file
+	// (empty DSN) is always created on first run.
+	Create bool
 }
 
 // Store is an open database. Its methods are safe for concurrent use.
@@ -87,6 +103,8 @@ type Store struct {
 	log       *slog.Logger
 	maxEvents int
 	events    atomic.Int64 // events recorded since the last prune
+
+	notices []string // said to people at Open (also logged)
 
 	mu       sync.Mutex
 	watchers []chan struct{}
@@ -125,7 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if timeout <= 0 {
 		timeout = 5 * time.Second
 	}
-	if err := s.connect(ctx, timeout); err != nil {
+	if err := s.connect(ctx, timeout, cfg.Create); err != nil {
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -133,6 +151,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, s.wrap("migrate", err)
 	}
 	if err := s.setupKey(ctx, cfg); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	if err := s.upgradeSeals(ctx); err != nil {
 		s.db.Close()
 		return nil, err
 	}
@@ -144,24 +166,20 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-func (s *Store) connect(ctx context.Context, timeout time.Duration) error {
+func (s *Store) connect(ctx context.Context, timeout time.Duration, create bool) error {
 	switch s.tgt.backend {
 	case SQLite:
-		if err := os.MkdirAll(filepath.Dir(s.tgt.path), 0o700); err != nil {
-			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		if err := s.prepareSQLiteFile(create || s.tgt.isDefault); err != nil {
+			return err
 		}
-		// Create the file ourselves so it is private; SQLite gives its
-		// -wal and -shm files the same mode.
-		f, err := os.OpenFile(s.tgt.path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
-		}
-		f.Close()
 		// WAL lets the matcher load while a registration writes;
 		// _txlock=immediate takes the write lock at BEGIN, so two writers
 		// wait for each other (busy_timeout) instead of failing at commit.
+		// secure_delete overwrites deleted rows with zeros, so a deleted
+		// template's bytes do not stay on free pages (see scrub for the
+		// WAL).
 		dsn := s.tgt.path + "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)" +
-			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+			"&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=secure_delete(1)&_txlock=immediate"
 		db, err := sql.Open("sqlite", dsn)
 		if err != nil {
 			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
@@ -209,6 +227,58 @@ func openMySQL(c *mysql.Config) (*sql.DB, error) {
 	return db, nil
 }
 
+// prepareSQLiteFile makes sure the database file exists (creating it, and
+// its directory, private, only when create is set) and that neither it nor
+// its -wal, -shm and -journal files can be read by other local users: a
+// wider mode is narrowed to 0600 and said (Notices, log), or the open is
+// refused with ErrUnsafeFile when it cannot be.
+func (s *Store) prepareSQLiteFile(create bool) error {
+	p := s.tgt.path
+	st, err := os.Stat(p)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !create:
+		return fmt.Errorf("store: open %s: %w: check the path (--db, %s), or ask for a new database (--create)", s.Describe(), ErrNoDatabase, DBEnv)
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		}
+		// Create the file ourselves so it is private; SQLite gives its
+		// -wal and -shm files the same mode.
+		f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+		}
+		return f.Close()
+	case err != nil:
+		return fmt.Errorf("store: open %s: %w: %w", s.Describe(), ErrUnavailable, err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("store: open %s: %w: not a regular file", s.Describe(), ErrUnavailable)
+	}
+	for _, f := range []string{p, p + "-wal", p + "-shm", p + "-journal"} {
+		st, err := os.Stat(f)
+		if err != nil || st.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		mode := st.Mode().Perm()
+		if err := os.Chmod(f, mode&^0o077|0o600); err != nil {
+			return fmt.Errorf("store: %w: %s has mode %04o and cannot be changed (%v); run chmod 600 %s as its owner",
+				ErrUnsafeFile, f, mode, err, f)
+		}
+		s.notice(fmt.Sprintf("%s had mode %04o (readable by other users); changed it to %04o — face templates are biometric data", f, mode, mode&^0o077|0o600))
+	}
+	return nil
+}
+
+// notice records a message for people and logs it.
+func (s *Store) notice(msg string) {
+	s.notices = append(s.notices, msg)
+	s.log.Warn("store: " + msg)
+}
+
+// Notices are the things Open fixed and wants people told (a database
+// file's mode narrowed, ...), in plain words.
+func (s *Store) Notices() []string { return append([]string(nil), s.notices...) }
+
 // Close closes the database and stops watchers.
 func (s *Store) Close() error {
 	s.closeMu.Do(func() { close(s.closed) })
@@ -246,6 +316,11 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 	if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
 		return s.wrap("read key check", err)
 	}
+	if stored == nil {
+		if err := s.refuseTemplatesWithoutKeyCheck(ctx); err != nil {
+			return err
+		}
+	}
 	key, err := s.loadKey(cfg, stored != nil)
 	if err != nil {
 		return err
@@ -259,7 +334,12 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 		if err != nil {
 			return err
 		}
-		res, err := s.db.ExecContext(ctx, "UPDATE store_state SET key_check = ? WHERE id = 1 AND key_check IS NULL", kc)
+		// The key check is written only into a database without
+		// templates: one whose key check was removed while templates
+		// exist has been altered, and writing ours would hand the
+		// database to whatever key came first.
+		res, err := s.db.ExecContext(ctx, `UPDATE store_state SET key_check = ? WHERE id = 1 AND key_check IS NULL
+			AND NOT EXISTS (SELECT 1 FROM face_templates)`, kc)
 		if err != nil {
 			return s.wrap("write key check", err)
 		}
@@ -267,9 +347,16 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 			s.seal = sl
 			return nil
 		}
-		// Another station set it first; check ours against theirs.
+		// Another station set it first (check ours against theirs), or
+		// templates exist without one.
 		if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
 			return s.wrap("read key check", err)
+		}
+		if stored == nil {
+			if err := s.refuseTemplatesWithoutKeyCheck(ctx); err != nil {
+				return err
+			}
+			return s.wrap("write key check", errors.New("key check neither written nor found"))
 		}
 	}
 	if !sl.verifyKeyCheck(stored) {
@@ -277,6 +364,20 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 			ErrWrongKey, s.keySource, KeyEnv)
 	}
 	s.seal = sl
+	return nil
+}
+
+// refuseTemplatesWithoutKeyCheck fails with ErrTampered when templates exist
+// though the key check is missing: someone removed it.
+func (s *Store) refuseTemplatesWithoutKeyCheck(ctx context.Context) error {
+	var n int
+	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM face_templates").Scan(&n); err != nil {
+		return s.wrap("count templates", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("store: %s: %w: it holds %d face templates but its key check is missing; restore the database from a backup (the key check is never rewritten over existing templates)",
+			s.Describe(), ErrTampered, n)
+	}
 	return nil
 }
 

@@ -486,7 +486,7 @@ func TestKeyHandling(t *testing.T) {
 		ctx := ctxT(t)
 		keyFile := filepath.Join(t.TempDir(), "cfg", "template.key")
 		t.Setenv(KeyEnv, "")
-		cfg := Config{DSN: dsn, KeyFile: keyFile, MaxEvents: -1}
+		cfg := Config{DSN: dsn, KeyFile: keyFile, MaxEvents: -1, Create: true}
 
 		// First run: a key file is made, 0600.
 		s, err := Open(ctx, cfg)

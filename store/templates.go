@@ -77,7 +77,7 @@ func (t *Templates) Load(ctx context.Context, modelID string) (*Gallery, error) 
 				names[tp.UserID] = name
 			}
 			tp.Username = name
-			tp.Descriptor, err = s.seal.openDescriptor(sealed, tp.UserID, modelID)
+			tp.Descriptor, err = s.seal.openDescriptor(sealed, tp.UserID, usernameKey(name), modelID)
 			if err != nil {
 				g.skip(s, tp.ID, tp.UserID, err)
 				continue
@@ -125,7 +125,7 @@ func (t *Templates) ForUser(ctx context.Context, username, modelID string) (User
 			if err := rows.Scan(&tp.ID, &tp.Quality, &sealed); err != nil {
 				return err
 			}
-			tp.Descriptor, err = s.seal.openDescriptor(sealed, user.ID, modelID)
+			tp.Descriptor, err = s.seal.openDescriptor(sealed, user.ID, usernameKey(user.Username), modelID)
 			if err != nil {
 				s.log.Warn("store: skipped face template", "template", tp.ID, "user", user.ID, "reason", err)
 				continue

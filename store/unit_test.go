@@ -123,7 +123,7 @@ func TestSeal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, err := s.sealDescriptor(&d, 7, recognition.ModelID)
+	sealed, err := s.sealDescriptor(&d, 7, "ann", recognition.ModelID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSeal(t *testing.T) {
 	if bytes.Contains(sealed, float32Bytes(d[:8])) {
 		t.Fatal("sealed blob contains the plain descriptor")
 	}
-	got, err := s.openDescriptor(sealed, 7, recognition.ModelID)
+	got, err := s.openDescriptor(sealed, 7, "ann", recognition.ModelID)
 	if err != nil || got != d {
 		t.Fatalf("round trip: %v", err)
 	}
@@ -145,18 +145,20 @@ func TestSeal(t *testing.T) {
 		s      *sealer
 		sealed []byte
 		user   int64
+		owner  string
 		model  string
 	}{
-		{"other user", s, sealed, 8, recognition.ModelID},
-		{"other model", s, sealed, 7, "other_model"},
-		{"wrong key", other, sealed, 7, recognition.ModelID},
-		{"flipped bit", s, flipped, 7, recognition.ModelID},
-		{"truncated", s, sealed[:100], 7, recognition.ModelID},
-		{"empty", s, nil, 7, recognition.ModelID},
+		{"other user", s, sealed, 8, "ann", recognition.ModelID},
+		{"other name", s, sealed, 7, "bob", recognition.ModelID},
+		{"other model", s, sealed, 7, "ann", "other_model"},
+		{"wrong key", other, sealed, 7, "ann", recognition.ModelID},
+		{"flipped bit", s, flipped, 7, "ann", recognition.ModelID},
+		{"truncated", s, sealed[:100], 7, "ann", recognition.ModelID},
+		{"empty", s, nil, 7, "ann", recognition.ModelID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := tc.s.openDescriptor(tc.sealed, tc.user, tc.model); !errors.Is(err, ErrBadTemplate) {
+			if _, err := tc.s.openDescriptor(tc.sealed, tc.user, tc.owner, tc.model); !errors.Is(err, ErrBadTemplate) {
 				t.Fatalf("open = %v, want ErrBadTemplate", err)
 			}
 		})
@@ -164,7 +166,7 @@ func TestSeal(t *testing.T) {
 	t.Run("NaN refused", func(t *testing.T) {
 		bad := d
 		bad[3] = float32(math.NaN())
-		if _, err := s.sealDescriptor(&bad, 7, recognition.ModelID); !errors.Is(err, ErrBadTemplate) {
+		if _, err := s.sealDescriptor(&bad, 7, "ann", recognition.ModelID); !errors.Is(err, ErrBadTemplate) {
 			t.Fatalf("seal NaN = %v", err)
 		}
 	})

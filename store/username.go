@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"go.mau.fi/util/confusable"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -15,12 +16,16 @@ const (
 	MaxDisplayNameLen = 200 // characters
 )
 
-// NormalizeUsername trims surrounding space, puts the name in Unicode NFC
-// (so "é" typed precomposed or with a combining accent is one name) and checks
-// it: 1–64 characters, each a letter (any script), a digit, '.', '_' or '-',
-// or a combining mark following one of those. Everything else — spaces,
-// quotes, '%', control and invisible characters — is refused, so a name
-// shown in the user list is the name that was typed.
+// NormalizeUsername trims surrounding space, puts the name in Unicode NFKC
+// (so "é" typed precomposed or with a combining accent is one name, and
+// fullwidth "ａlice" is "alice") and checks it: 1–64 characters, each a
+// letter (any script), a digit, '.', '_' or '-', or a combining mark
+// following one of those; no default-ignorable code point (Unicode's
+// invisible characters: joiners, U+034F, the Hangul fillers U+115F, U+1160,
+// U+3164, U+FFA0, variation selectors, format characters). Everything else —
+// spaces, quotes, '%', control and invisible characters — is refused, so a
+// name shown in the user list is the name that was typed. Names that merely
+// look like an existing one are refused by the store (see nameSkeleton).
 //
 // The returned name keeps the case it was typed in; two names that differ only
 // in case are the same user (see usernameKey).
@@ -36,7 +41,7 @@ func normalizeUsername(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
 	}
-	name = norm.NFC.String(strings.TrimSpace(name))
+	name = norm.NFKC.String(strings.TrimSpace(name))
 	n := utf8.RuneCountInString(name)
 	switch {
 	case n == 0:
@@ -46,6 +51,8 @@ func normalizeUsername(name string) (string, error) {
 	}
 	for i, r := range name {
 		switch {
+		case invisible(r):
+			return "", fmt.Errorf("%w: invisible character %U not allowed", ErrInvalidName, r)
 		case unicode.IsLetter(r), unicode.IsDigit(r), r == '.', r == '_', r == '-':
 		case i > 0 && unicode.In(r, unicode.Mn, unicode.Mc):
 			// Vowel signs and accents: needed for names in Devanagari,
@@ -55,6 +62,34 @@ func normalizeUsername(name string) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// invisible reports a Default_Ignorable_Code_Point (Unicode's derived
+// property: Other_Default_Ignorable_Code_Point, format characters and
+// variation selectors, from Go's unicode tables): characters that render as
+// nothing, so two names differing by one look the same.
+func invisible(r rune) bool {
+	return unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Cf, r) ||
+		unicode.Is(unicode.Variation_Selector, r)
+}
+
+// nameSkeleton is the UTS #39 confusable skeleton of a name, lower-cased
+// before (so "rn" and "m", "I" and "l" are compared as people see them in
+// lower case) and case-folded after (names are case-insensitive): two names with equal
+// skeletons look alike ("admin" and "аdmin" with a Cyrillic а, "paypal" and
+// "𝔭𝒶ỿ𝕡𝕒ℓ"). The mapping is Unicode's confusables.txt (17.0) as compiled
+// into go.mau.fi/util/confusable. A skeleton is for comparing, never for
+// showing.
+func nameSkeleton(name string) string {
+	return usernameKey(confusable.Skeleton(strings.ToLower(name)))
+}
+
+// lookupKeys are the username_key values a typed name may be stored under:
+// its key as normalised today, and the NFC form's key for names stored
+// before usernames were NFKC-normalised.
+func lookupKeys(typed string) (nfkc, nfc string) {
+	t := strings.TrimSpace(typed)
+	return usernameKey(norm.NFKC.String(t)), usernameKey(norm.NFC.String(t))
 }
 
 // usernameKey is the form the unique index holds: each rune replaced by the

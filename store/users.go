@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"facelogin/recognition"
 )
@@ -39,32 +41,57 @@ type Enrollment struct {
 	DisplayName string // "" is the username
 	ModelID     string // which model made the descriptors
 	Templates   []NewTemplate
+	// Duplicates: refuse a face already enrolled under another name,
+	// checked in the same transaction as the insert (see DuplicateCheck).
+	// The zero value checks nothing.
+	Duplicates DuplicateCheck
 }
 
 // Users manages users. Every change is one transaction and one audit event.
 type Users struct{ s *Store }
 
 // Enroll creates a user with their templates, all or nothing. It fails with
-// ErrExists when the name (compared case-insensitively) is taken and with
-// ErrInvalidName or ErrBadTemplate on bad input.
+// ErrExists when the name (compared case-insensitively) is taken, with
+// ErrConfusableName (also ErrExists) when it looks like an existing name,
+// with a *DuplicateError (ErrDuplicateFace) when e.Duplicates refuses the
+// face, and with ErrInvalidName or ErrBadTemplate on bad input.
 func (u *Users) Enroll(ctx context.Context, e Enrollment) (User, error) {
+	user, _, err := u.EnrollChecked(ctx, e)
+	return user, err
+}
+
+// EnrollChecked is Enroll that also returns the existing users the face
+// matched when e.Duplicates.Allow let the enrolment through (empty
+// otherwise): the caller warns about them.
+func (u *Users) EnrollChecked(ctx context.Context, e Enrollment) (User, []Duplicate, error) {
 	name, err := normalizeUsername(e.Username)
 	if err != nil {
-		return User{}, fmt.Errorf("store: enroll: %w", err)
+		return User{}, nil, fmt.Errorf("store: enroll: %w", err)
 	}
 	if e.DisplayName == "" {
 		e.DisplayName = name
 	}
 	display, err := normalizeDisplayName(e.DisplayName)
 	if err != nil {
-		return User{}, fmt.Errorf("store: enroll: %w", err)
+		return User{}, nil, fmt.Errorf("store: enroll: %w", err)
 	}
 	if err := checkTemplates(e.ModelID, e.Templates); err != nil {
-		return User{}, fmt.Errorf("store: enroll: %w", err)
+		return User{}, nil, fmt.Errorf("store: enroll: %w", err)
 	}
 	s := u.s
 	var user User
+	var dups []Duplicate
 	err = s.change(ctx, "enroll", func(tx *sql.Tx) error {
+		// change has taken the generation row's lock: every other
+		// enrolment, at this station or another, waits here, so the look
+		// for duplicates and the insert are one atomic step.
+		var err error
+		if dups, err = s.findDuplicates(ctx, tx, e.ModelID, e.Templates, e.Duplicates.Threshold); err != nil {
+			return err
+		}
+		if len(dups) > 0 && !e.Duplicates.Allow {
+			return &DuplicateError{Duplicate: dups[0], Threshold: e.Duplicates.Threshold}
+		}
 		t := now()
 		id, err := insertUser(ctx, tx, name, display, t)
 		if err != nil {
@@ -73,17 +100,24 @@ func (u *Users) Enroll(ctx context.Context, e Enrollment) (User, error) {
 		if s.testHookInTx != nil {
 			s.testHookInTx()
 		}
-		if err := s.insertTemplates(ctx, tx, id, e.ModelID, "", e.Templates, t); err != nil {
+		if err := s.insertTemplates(ctx, tx, id, name, e.ModelID, "", e.Templates, t); err != nil {
 			return err
 		}
 		user = User{ID: id, Username: name, DisplayName: display, Created: fromMicros(t), Updated: fromMicros(t), Templates: len(e.Templates)}
+		for _, d := range dups {
+			detail := fmt.Sprintf("enrolled although the face is %.3f from existing user %s (threshold %.3f): duplicate allowed", d.Distance, d.Username, e.Duplicates.Threshold)
+			s.log.Warn("store: "+detail, "user", name)
+			if err := s.recordTx(ctx, tx, Event{Kind: EventDuplicateAllowed, UserID: id, Username: name, Distance: d.Distance, HasDistance: true, Detail: detail}); err != nil {
+				return err
+			}
+		}
 		return s.recordTx(ctx, tx, Event{Kind: EventRegister, UserID: id, Username: name,
 			Detail: fmt.Sprintf("%d templates, model %s", len(e.Templates), e.ModelID)})
 	})
 	if err != nil {
-		return User{}, err
+		return User{}, nil, err
 	}
-	return user, nil
+	return user, dups, nil
 }
 
 // AddTemplates stores more templates for an existing user (re-registration,
@@ -98,7 +132,7 @@ func (u *Users) AddTemplates(ctx context.Context, username, modelID string, ts [
 		if err != nil {
 			return err
 		}
-		if err := s.insertTemplates(ctx, tx, user.ID, modelID, "", ts, now()); err != nil {
+		if err := s.insertTemplates(ctx, tx, user.ID, user.Username, modelID, "", ts, now()); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventTemplatesAdded, UserID: user.ID, Username: user.Username,
@@ -113,6 +147,7 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 		return fmt.Errorf("store: replace templates: %w", err)
 	}
 	s := u.s
+	defer s.scrub(ctx)
 	return s.change(ctx, "replace templates", func(tx *sql.Tx) error {
 		user, err := getUser(ctx, tx, username)
 		if err != nil {
@@ -124,7 +159,7 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 		if s.testHookInTx != nil {
 			s.testHookInTx()
 		}
-		if err := s.insertTemplates(ctx, tx, user.ID, modelID, "", ts, now()); err != nil {
+		if err := s.insertTemplates(ctx, tx, user.ID, user.Username, modelID, "", ts, now()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE users SET updated_at = ? WHERE id = ?", now(), user.ID); err != nil {
@@ -136,21 +171,45 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 }
 
 // CheckName says whether a username may be registered now: nil, or an error
-// wrapping ErrInvalidName or ErrExists. Enroll checks again; this is for
-// telling someone before the camera work starts.
+// wrapping ErrInvalidName, ErrExists or ErrConfusableName. Enroll checks
+// again; this is for telling someone before the camera work starts.
 func (u *Users) CheckName(ctx context.Context, username string) error {
 	name, err := normalizeUsername(username)
 	if err != nil {
 		return fmt.Errorf("store: check name: %w", err)
 	}
-	var n int
-	if err := u.s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM users WHERE username_key = ?", usernameKey(name)).Scan(&n); err != nil {
+	if err := checkNameFree(ctx, u.s.db, name, 0); err != nil {
 		return u.s.wrap("check name", err)
 	}
-	if n > 0 {
-		return fmt.Errorf("store: check name: %w: %q", ErrExists, name)
-	}
 	return nil
+}
+
+// checkNameFree fails with ErrExists when name is taken by a user other than
+// self (0: none), or with ErrConfusableName when its confusable skeleton is
+// another user's. Every user's name is compared: skeletons depend on
+// Unicode's data, so they are computed, not stored.
+func checkNameFree(ctx context.Context, q queryer, name string, self int64) error {
+	key, skel := usernameKey(name), nameSkeleton(name)
+	rows, err := q.QueryContext(ctx, "SELECT id, username FROM users")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var other string
+		if err := rows.Scan(&id, &other); err != nil {
+			return err
+		}
+		switch {
+		case id == self:
+		case usernameKey(other) == key:
+			return fmt.Errorf("%w: %q", ErrExists, name)
+		case nameSkeleton(other) == skel:
+			return fmt.Errorf("%w: %q looks like the existing user %q: %w", ErrConfusableName, name, other, ErrExists)
+		}
+	}
+	return rows.Err()
 }
 
 func checkTemplates(modelID string, ts []NewTemplate) error {
@@ -166,8 +225,12 @@ func checkTemplates(modelID string, ts []NewTemplate) error {
 }
 
 // insertUser inserts an enabled user with no templates and returns its id;
-// ErrExists when the username is taken.
+// ErrExists when the username is taken, ErrConfusableName when it looks like
+// a taken one.
 func insertUser(ctx context.Context, tx *sql.Tx, name, display string, at int64) (int64, error) {
+	if err := checkNameFree(ctx, tx, name, 0); err != nil {
+		return 0, err
+	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO users (username, username_key, display_name, disabled, created_at, updated_at)
 		VALUES (?, ?, ?, 0, ?, ?)`, name, usernameKey(name), display, at, at)
 	if uniqueViolation(err) {
@@ -179,9 +242,11 @@ func insertUser(ctx context.Context, tx *sql.Tx, name, display string, at int64)
 	return res.LastInsertId()
 }
 
-func (s *Store) insertTemplates(ctx context.Context, tx *sql.Tx, userID int64, modelID, source string, ts []NewTemplate, at int64) error {
+// insertTemplates seals and stores templates of user userID, named username
+// (the name in the users row).
+func (s *Store) insertTemplates(ctx context.Context, tx *sql.Tx, userID int64, username, modelID, source string, ts []NewTemplate, at int64) error {
 	for i := range ts {
-		sealed, err := s.seal.sealDescriptor(&ts[i].Descriptor, userID, modelID)
+		sealed, err := s.seal.sealDescriptor(&ts[i].Descriptor, userID, usernameKey(username), modelID)
 		if err != nil {
 			return fmt.Errorf("template %d: %w", i, err)
 		}
@@ -215,16 +280,44 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
+// getUser finds a user by a typed name: the key of its NFKC form, or of its
+// NFC form for names stored before NFKC. Names are not checked against
+// today's rules, so a user enrolled under an older rule can still be found,
+// renamed or deleted. A row whose name and key disagree was altered:
+// ErrTampered.
 func getUser(ctx context.Context, q queryer, username string) (User, error) {
-	name, err := normalizeUsername(username)
-	if err != nil {
-		return User{}, err
+	if !utf8.ValidString(username) {
+		return User{}, fmt.Errorf("%w: not valid UTF-8", ErrInvalidName)
 	}
-	u, err := scanUser(q.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.username_key = ?", usernameKey(name)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return User{}, fmt.Errorf("%w: user %q", ErrNotFound, name)
+	shown := strings.TrimSpace(username)
+	nfkc, nfc := lookupKeys(username)
+	var u User
+	var err error
+	for _, key := range []string{nfc, nfkc} {
+		var stored string
+		u, stored, err = scanUserKey(q.QueryRowContext(ctx, "SELECT "+userColumns+", u.username_key FROM users u WHERE u.username_key = ?", key))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err == nil && usernameKey(u.Username) != stored {
+			return User{}, fmt.Errorf("%w: user %d is named %q but filed under %q", ErrTampered, u.ID, u.Username, stored)
+		}
+		return u, err
 	}
-	return u, err
+	return User{}, fmt.Errorf("%w: user %q", ErrNotFound, shown)
+}
+
+func scanUserKey(sc interface{ Scan(...any) error }) (User, string, error) {
+	var key string
+	var u User
+	var created, updated int64
+	var last sql.NullInt64
+	err := sc.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Disabled, &created, &updated, &u.Templates, &last, &key)
+	u.Created, u.Updated = fromMicros(created), fromMicros(updated)
+	if last.Valid {
+		u.LastLogin = fromMicros(last.Int64)
+	}
+	return u, key, err
 }
 
 // Get finds a user by name, case-insensitively.
@@ -257,18 +350,24 @@ func (u *Users) List(ctx context.Context) ([]User, error) {
 	return users, nil
 }
 
-// Rename gives a user a new name; their templates stay valid (they are bound
-// to the user's id). Renaming to another spelling of the same name ("ann" to
-// "Ann") is allowed.
+// Rename gives a user a new name and re-seals their templates with it, in
+// one transaction (templates are bound to the name). Renaming to another
+// spelling of the same name ("ann" to "Ann") is allowed; a name taken or
+// looking like another user's is not.
 func (u *Users) Rename(ctx context.Context, oldName, newName string) (User, error) {
 	name, err := normalizeUsername(newName)
 	if err != nil {
 		return User{}, fmt.Errorf("store: rename user: %w", err)
 	}
+	s := u.s
+	defer s.scrub(ctx) // the old seals' bytes
 	var user User
-	err = u.s.change(ctx, "rename user", func(tx *sql.Tx) error {
+	err = s.change(ctx, "rename user", func(tx *sql.Tx) error {
 		old, err := getUser(ctx, tx, oldName)
 		if err != nil {
+			return err
+		}
+		if err := checkNameFree(ctx, tx, name, old.ID); err != nil {
 			return err
 		}
 		t := now()
@@ -280,12 +379,40 @@ func (u *Users) Rename(ctx context.Context, oldName, newName string) (User, erro
 		if err != nil {
 			return err
 		}
+		if err := s.resealUser(ctx, tx, old.ID, usernameKey(old.Username), usernameKey(name)); err != nil {
+			return err
+		}
 		user = old
 		user.Username, user.Updated = name, fromMicros(t)
-		return u.s.recordTx(ctx, tx, Event{Kind: EventRename, UserID: old.ID, Username: name,
+		return s.recordTx(ctx, tx, Event{Kind: EventRename, UserID: old.ID, Username: name,
 			Detail: fmt.Sprintf("renamed from %s", old.Username)})
 	})
 	return user, err
+}
+
+// resealUser re-seals every template of user id from name key oldKey to
+// newKey. A template that does not open is left as it is (it was unusable
+// already) and logged.
+func (s *Store) resealUser(ctx context.Context, tx *sql.Tx, id int64, oldKey, newKey string) error {
+	rs, err := readSealed(ctx, tx, "t.user_id = ?", id)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		d, err := s.seal.openDescriptor(r.sealed, id, oldKey, r.model)
+		if err != nil {
+			s.log.Warn("store: rename: template left as it was", "template", r.id, "user", id, "reason", err)
+			continue
+		}
+		sealed, err := s.seal.sealDescriptor(&d, id, newKey, r.model)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE face_templates SET sealed = ? WHERE id = ?", sealed, r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetDisabled disables or enables a user. A disabled user's templates stay in
@@ -309,8 +436,11 @@ func (u *Users) SetDisabled(ctx context.Context, username string, disabled bool)
 }
 
 // Delete removes a user and every template of theirs in one transaction. The
-// audit log keeps the deletion.
+// audit log keeps the deletion. On SQLite the template bytes are overwritten
+// (secure_delete) and the WAL checkpointed and truncated, so they are gone
+// from the database files (see scrub).
 func (u *Users) Delete(ctx context.Context, username string) error {
+	defer u.s.scrub(ctx)
 	return u.s.change(ctx, "delete user", func(tx *sql.Tx) error {
 		user, err := getUser(ctx, tx, username)
 		if err != nil {

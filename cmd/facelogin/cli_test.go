@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"facelogin/internal/testdata"
@@ -82,16 +83,26 @@ func TestDetectBadInput(t *testing.T) {
 		"random.jpg":    bytes.Repeat([]byte{0x13, 0x37, 0xC0, 0xDE}, 1000),
 		"truncated.jpg": photo[:len(photo)/2],
 	}
+	files["photo.heic"] = append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), make([]byte, 64)...)
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "fifo.jpg"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "folder.jpg"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	for name, want := range map[string]string{
 		"empty.jpg":     "is empty",
-		"random.jpg":    "not a JPEG, PNG or GIF",
+		"random.jpg":    "not a JPEG, PNG, GIF or WebP",
 		"truncated.jpg": "damaged or cut short",
 		"missing.jpg":   "no such file",
+		"photo.heic":    "HEIC",
+		"fifo.jpg":      "named pipe",
+		"folder.jpg":    "directory",
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, errOut := c.want(exitInput, "detect", filepath.Join(dir, name))
@@ -169,6 +180,22 @@ func TestEnrolIdentify(t *testing.T) {
 	c.want(exitNoMatch, "identify", c.photo("bona.jpg"))
 	c.want(exitInput, "users", "delete", "bona")
 	c.want(exitUsage, "users", "rename", "only-one")
+}
+
+// TestMistypedDB: a --db path that does not exist is refused, naming
+// --create, and nothing is created; with --create it is.
+func TestMistypedDB(t *testing.T) {
+	c := newCLI(t)
+	typo := filepath.Join(t.TempDir(), "facelgoin", "users.db")
+	_, errOut := c.want(exitDatabase, "users", "list", "--db", typo)
+	if !strings.Contains(errOut, "--create") {
+		t.Fatalf("mistyped --db: %s", errOut)
+	}
+	if _, err := os.Stat(filepath.Dir(typo)); !os.IsNotExist(err) {
+		t.Fatalf("a directory was created for a mistyped --db: %v", err)
+	}
+	c.want(exitOK, "users", "list", "--db", typo, "--create")
+	c.want(exitOK, "users", "list", "--db", typo)
 }
 
 func TestDatabaseDown(t *testing.T) {

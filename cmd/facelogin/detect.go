@@ -84,11 +84,12 @@ func explainImageError(path string, err error) error {
 	case errors.Is(err, recognition.ErrEmptyImage):
 		return fmt.Errorf("%s is empty: choose a JPEG or PNG photo", path)
 	case errors.Is(err, recognition.ErrUnknownFormat):
-		return fmt.Errorf("%s is not a JPEG, PNG or GIF image", path)
+		return fmt.Errorf("%s is not a JPEG, PNG, GIF or WebP image", path)
 	case errors.Is(err, recognition.ErrCorruptImage):
 		return fmt.Errorf("%s is damaged or cut short (%v): export it again", path, errors.Unwrap(err))
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
-		errors.Is(err, recognition.ErrImageFileLarge):
+		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
+		errors.Is(err, recognition.ErrNotRegularFile):
 		return err
 	}
 	return err // os errors name the file already

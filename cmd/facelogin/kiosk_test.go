@@ -156,7 +156,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	key := make([]byte, 32)
 	const refresh = 200 * time.Millisecond
 	open := func(station string) (*store.Store, *directory.Directory) {
-		st, err := store.Open(ctx, store.Config{DSN: dsn, Key: key, Station: station})
+		st, err := store.Open(ctx, store.Config{DSN: dsn, Key: key, Station: station, Create: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,6 +21,7 @@ type common struct {
 	models    *string
 	threshold *float64
 	station   *string
+	create    *bool
 }
 
 func addCommon(e *env, fs *flag.FlagSet) *common {
@@ -30,12 +31,13 @@ func addCommon(e *env, fs *flag.FlagSet) *common {
 		models:    fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)"),
 		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "largest distance accepted as the same person"),
 		station:   fs.String("station", "", "station name for the audit log (default: host name)"),
+		create:    fs.Bool("create", false, "create the SQLite file given by --db if it does not exist (the default file is always created)"),
 	}
 }
 
 func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
 	dsn, source := store.ResolveDSN(*c.db, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *c.station})
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *c.station, Create: *c.create})
 	if err != nil {
 		return nil, explainStoreError(err)
 	}
@@ -46,6 +48,16 @@ func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
 // explainStoreError writes the store's failures for people.
 func explainStoreError(err error) error {
 	switch {
+	case errors.Is(err, store.ErrNoDatabase):
+		return fail(exitDatabase, err, "%v\n  no database there: check the --db path or FACELOGIN_DB; to start a new, empty database there, add --create", err)
+	case errors.Is(err, store.ErrTampered):
+		return fail(exitDatabase, err, "the database has been altered and is not used: %v\n  restore it from a backup (see README, \"Backing up the key\")", err)
+	case errors.Is(err, store.ErrUnsafeFile):
+		return fail(exitDatabase, err, "%v", err)
+	case errors.Is(err, store.ErrDuplicateFace):
+		return fail(exitInput, err, "%v: this face is already enrolled under another name", err)
+	case errors.Is(err, store.ErrConfusableName):
+		return fail(exitInput, err, "%v: it would be mistaken for the existing name; choose another username", err)
 	case errors.Is(err, store.ErrUnavailable):
 		return fail(exitDatabase, err, "cannot reach the database: %v\n  check that the server runs and the --db / FACELOGIN_DB address is right, then try again", err)
 	case errors.Is(err, store.ErrWrongKey):
@@ -132,6 +144,8 @@ func advice(err error) string {
 		return "use a photo where the face is larger"
 	case errors.Is(err, recognition.ErrFaceCut):
 		return "use a photo where the whole face is inside the picture"
+	case errors.Is(err, recognition.ErrTooDark):
+		return "too dark — add light, or use a photo where the face is well lit"
 	case errors.Is(err, recognition.ErrBlurred):
 		return "use a sharper photo"
 	}

@@ -16,6 +16,7 @@ import (
 	"facelogin/app"
 	"facelogin/camera"
 	"facelogin/internal/directory"
+	"facelogin/internal/redact"
 	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
@@ -35,6 +36,7 @@ func runWindow(e *env, args []string) error {
 	fps := fs.Float64("fps", 0, "camera frame rate (0: the source's own)")
 	modelsFlag := fs.String("models", "", "models directory (default: saved setting, $FACELOGIN_MODELS, ~/.local/share/facelogin/models)")
 	dbFlag := fs.String("db", "", "database DSN (default $FACELOGIN_DB, else the embedded SQLite file)")
+	create := fs.Bool("create", false, "create the SQLite file given by --db if it does not exist")
 	station := fs.String("station", "", "station name for the audit log (default: host name)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
@@ -78,7 +80,7 @@ func runWindow(e *env, args []string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	dsn, source := store.ResolveDSN(*dbFlag, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *station, Logger: log})
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *station, Logger: log, Create: *create})
 	if err != nil {
 		return explainStoreError(err)
 	}
@@ -92,14 +94,14 @@ func runWindow(e *env, args []string) error {
 
 	src, err := camera.ParseSource(settings.CameraSource)
 	if err != nil {
-		return fail(exitUsage, err, "camera %q: %v", settings.CameraSource, err)
+		return fail(exitUsage, err, "camera %q: %v", redact.URL(settings.CameraSource), err)
 	}
 	cam, err := camera.Open(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log})
 	if err != nil {
-		return fail(exitInput, err, "camera %q: %v", settings.CameraSource, err)
+		return fail(exitInput, err, "camera %q: %v", src, err)
 	}
 	defer cam.Close()
-	log.Info("camera", "source", settings.CameraSource)
+	log.Info("camera", "source", src)
 
 	deps := app.Deps{
 		Camera: cameraSource{cam},

@@ -199,6 +199,24 @@ func (d *Directory) Enroll(ctx context.Context, username string, ds []recognitio
 	return u, d.reload(ctx)
 }
 
+// EnrollUnique stores a new user unless their face is already enrolled
+// under another name: any descriptor within check.Threshold of another
+// user's template (recognition.DefaultThreshold is the matcher's) fails
+// with a *store.DuplicateError (store.ErrDuplicateFace). The look and the
+// insert are one transaction, serialised with every other change to the
+// database, so the same face enrolling at two stations at once ends with
+// one account. With check.Allow (an administrator's explicit choice) the
+// user is enrolled anyway and the matches are returned, logged and written
+// to the audit log.
+func (d *Directory) EnrollUnique(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32, check store.DuplicateCheck) (store.User, []store.Duplicate, error) {
+	u, dups, err := d.st.Users.EnrollChecked(ctx, store.Enrollment{Username: username, ModelID: d.modelID,
+		Templates: newTemplates(ds, quality), Duplicates: check})
+	if err != nil {
+		return store.User{}, nil, err
+	}
+	return u, dups, d.reload(ctx)
+}
+
 // ReEnroll replaces every template of username (of this model) with ds.
 func (d *Directory) ReEnroll(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32) error {
 	if err := d.st.Users.ReplaceTemplates(ctx, username, d.modelID, newTemplates(ds, quality)); err != nil {

@@ -16,7 +16,7 @@ import (
 
 func openStore(t *testing.T, path string, key []byte) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), store.Config{DSN: "sqlite:" + path, Key: key, Station: "test"})
+	st, err := store.Open(context.Background(), store.Config{DSN: "sqlite:" + path, Key: key, Station: "test", Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,5 +164,36 @@ func TestDecide(t *testing.T) {
 	}
 	if th, _ := d.Threshold("alice"); th.Nearest != 0 || th.Value != decision.DefaultPolicy.Min || th.Cohort != 2 {
 		t.Fatalf("a background descriptor on alice's template: %+v", th)
+	}
+}
+
+// TestEnrollUnique: the same face under a second name is refused with the
+// existing user named; with Allow it enrols and reports the match; the
+// matcher sees only what was stored.
+func TestEnrollUnique(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
+	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := idols[0].Descriptor
+	check := store.DuplicateCheck{Threshold: recognition.DefaultThreshold}
+	if _, _, err := d.EnrollUnique(ctx, "alice", []recognition.Descriptor{a}, nil, check); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
+	var de *store.DuplicateError
+	if !errors.Is(err, store.ErrDuplicateFace) || !errors.As(err, &de) || de.Username != "alice" {
+		t.Fatalf("same face, second name: %v", err)
+	}
+	if d.Templates() != 1 {
+		t.Fatalf("%d templates in the matcher after a refusal", d.Templates())
+	}
+	check.Allow = true
+	_, dups, err := d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
+	if err != nil || len(dups) != 1 || dups[0].Username != "alice" || d.Templates() != 2 {
+		t.Fatalf("allowed duplicate: %v %+v, %d templates", err, dups, d.Templates())
 	}
 }
