@@ -67,7 +67,7 @@ func cmdEvents(e *env, args []string) error {
 		cols = activity.SummaryColumns()
 	}
 	ctx := context.Background()
-	st, err := openStore(ctx, e, &common{db: db, station: new(string)})
+	st, err := openStore(ctx, e, &common{db: db, station: new(string), create: new(bool)})
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ func newEventsFixture(t *testing.T) *eventsFixture {
 	t.Setenv("FACELOGIN_DB", dsn)
 	t.Setenv("FACELOGIN_KEY", strings.Repeat("ab", 32))
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: "office"})
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: "office", Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
