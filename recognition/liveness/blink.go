@@ -38,6 +38,9 @@ type blinkDetector struct {
 	jumpClose float64
 	jumpOpen  float64
 
+	opened   []sample // the open frames of the last PhotoBlinkLookback before the dip
+	evidence blinkEvidence
+
 	rejected error  // why the last dip was not a blink
 	detail   string // the accepted blink, for people reading logs
 }
@@ -73,6 +76,15 @@ func (d *blinkDetector) baselines(now time.Duration) [3]float64 {
 	return [3]float64{d.base.median(now, w), d.baseR.median(now, w), d.baseL.median(now, w)}
 }
 
+// remember keeps an open frame for the comparison after a dip.
+func (d *blinkDetector) remember(s *sample) {
+	i := 0
+	for i < len(d.opened) && s.t-d.opened[i].t > d.th.PhotoBlinkLookback {
+		i++
+	}
+	d.opened = append(d.opened[i:], *s)
+}
+
 // trackRest records how much the face outside the eyes moved since the
 // previous frame and returns it.
 func (d *blinkDetector) trackRest(s *sample) float64 {
@@ -104,6 +116,7 @@ func (d *blinkDetector) feed(s *sample) bool {
 	case blinkIdle:
 		if e >= d.th.BlinkOpen {
 			d.lastOpen = s.t
+			d.remember(s)
 			d.addBaseline(s)
 			return false
 		}
@@ -171,16 +184,36 @@ func (d *blinkDetector) deepest(s *sample, e float64) {
 	}
 }
 
+// blinkEvidence describes a dip that closed and reopened in time.
+type blinkEvidence struct {
+	between             int     // frames strictly between closed and open
+	jumpClose, jumpOpen float64 // change of the rest of the face at the closure and the reopening
+	floor               float64 // its usual change between frames over the last second
+	prePost             float64 // change from the last open frame before to the reopened one
+}
+
 // judge decides on a dip that closed and reopened in time.
 func (d *blinkDetector) judge(s *sample) bool {
+	d.evidence = blinkEvidence{between: d.between, jumpClose: d.jumpClose, jumpOpen: d.jumpOpen,
+		floor: d.restMoves.median(s.t, time.Second)}
+	d.evidence.prePost = math.Inf(1)
+	for i := range d.opened {
+		d.evidence.prePost = math.Min(d.evidence.prePost, restChange(d.opened[i].lm, s.lm))
+	}
 	d.state = blinkIdle
 	d.lastOpen = s.t
 	if d.min[1] > d.th.BlinkEachEye || d.min[2] > d.th.BlinkEachEye {
 		d.rejected = fmt.Errorf("%w: only one eye closed (right %.2f, left %.2f of open)", ErrNotBlink, d.min[1], d.min[2])
 		return false
 	}
-	if d.between < d.th.MinTransition {
-		d.rejected = fmt.Errorf("%w: closed and reopened with no frame in between", ErrPhotoBlink)
+	// Two pictures swapped (eyes open, eyes closed): the eyes jump from
+	// open to closed and back with no frame in between, and the rest of
+	// the face comes back exactly as it was — the same picture. A living
+	// face either shows the lids on their way, or has moved meanwhile.
+	ev := d.evidence
+	if ev.between == 0 && ev.prePost <= d.th.PhotoBlinkStill*ev.floor {
+		d.rejected = fmt.Errorf("%w (no frame between open and closed; the rest of the face changed %.4f face widths, %.1f times its usual change between frames)",
+			ErrPhotoBlink, ev.prePost, ev.prePost/ev.floor)
 		return false
 	}
 	d.detail = fmt.Sprintf("eye aspect ratio %.3f open, %.2f of it at the deepest, closed %v",

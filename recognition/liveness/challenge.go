@@ -46,12 +46,13 @@ type Challenge struct {
 	settle []sample
 	hint   error // why the face is not settled yet
 
-	ref    []Point
-	yaw0   float64
-	vasym0 float64
-	eyeW0  float64
-	blink  *blinkDetector
-	turn   *turnDetector
+	ref     []Point
+	yaw0    float64
+	vasym0  float64
+	narrow0 float64
+	eyeW0   float64
+	blink   *blinkDetector
+	turn    *turnDetector
 
 	step      int
 	stepStart time.Duration
@@ -331,11 +332,12 @@ func (c *Challenge) settleOn(s *sample, desc []float32) {
 	yaws := make([]float64, len(c.settle))
 	vas := make([]float64, len(c.settle))
 	eyes := make([]float64, len(c.settle))
+	nar := make([]float64, len(c.settle))
 	for i := range c.settle {
-		shapes[i], yaws[i], vas[i], eyes[i] = c.settle[i].lm, c.settle[i].yaw, c.settle[i].vasym, c.settle[i].eyeW
+		shapes[i], yaws[i], vas[i], eyes[i], nar[i] = c.settle[i].lm, c.settle[i].yaw, c.settle[i].vasym, c.settle[i].eyeW, c.settle[i].narrow
 	}
 	c.ref = medianShape(shapes)
-	c.yaw0, c.vasym0, c.eyeW0 = median(yaws), median(vas), median(eyes)
+	c.yaw0, c.vasym0, c.eyeW0, c.narrow0 = median(yaws), median(vas), median(eyes), median(nar)
 	c.blink.seed(c.settle)
 	c.phase = stepping
 	c.startStep(s.t)
@@ -344,7 +346,7 @@ func (c *Challenge) settleOn(s *sample, desc []float32) {
 func (c *Challenge) startStep(t time.Duration) {
 	c.stepStart = t
 	if st := c.steps[c.step]; st != Blink {
-		c.turn = newTurnDetector(&c.th, st, c.ref, c.yaw0, c.vasym0)
+		c.turn = newTurnDetector(&c.th, st, c.ref, c.yaw0, c.vasym0, c.narrow0)
 	}
 }
 

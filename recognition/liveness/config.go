@@ -58,21 +58,31 @@ type Thresholds struct {
 	BaselineWindow time.Duration // the open-eye baseline is the median over this much recent time
 
 	// Blink
-	BlinkOpen     float64       // EAR/baseline at or above: eyes open (a dip starts below it)
-	BlinkClosed   float64       // EAR/baseline at or below: eyes closed
-	BlinkReopen   float64       // EAR/baseline at or above after a closure: reopened
-	BlinkEachEye  float64       // both eyes' own ratio at or below this at the deepest frame (not a wink)
-	MaxClosing    time.Duration // from the last open frame to the first closed one
-	MaxClosed     time.Duration // longest closure that is a blink (longer: eyes closed, squinting)
-	MaxReopening  time.Duration // from the last closed frame to reopened
-	MinTransition int           // frames strictly between closed and open around the closure (0: off)
+	BlinkOpen    float64       // EAR/baseline at or above: eyes open (a dip starts below it)
+	BlinkClosed  float64       // EAR/baseline at or below: eyes closed
+	BlinkReopen  float64       // EAR/baseline at or above after a closure: reopened
+	BlinkEachEye float64       // both eyes' own ratio at or below this at the deepest frame (not a wink)
+	MaxClosing   time.Duration // from the last open frame to the first closed one
+	MaxClosed    time.Duration // longest closure that is a blink (longer: eyes closed, squinting)
+	MaxReopening time.Duration // from the last closed frame to reopened
+	// A dip with no frame strictly between BlinkClosed and BlinkOpen is
+	// a picture swap when the face outside the eyes (jaw, nose, mouth,
+	// aligned by a similarity) is back to its shape before the dip within
+	// this many times its median change between frames over the last second
+	// (compared with the most similar open frame of the PhotoBlinkLookback
+	// before the dip, so that a picture shaken in the hand matches itself).
+	PhotoBlinkStill    float64
+	PhotoBlinkLookback time.Duration
 
 	// Head turn
 	TurnYaw        float64 // |ΔYawRatio| a turn must reach
 	TurnReturn     float64 // |ΔYawRatio| at or below which the head is back
 	WrongWayYaw    float64 // |ΔYawRatio| the other way that fails the step
 	MinParallax    float64 // nose-tip parallax (face widths) a turn must show
-	MaxPerspective float64 // largest part of a turn explained by perspective (flat picture)
+	MaxPerspective float64 // largest ΔVerticalAsymmetry against the turn, as a fraction of it (a tilted picture's perspective)
+	MaxNarrowing   float64 // largest fall of OutlineWidth, as a fraction of the turn (a tilted picture narrows)
+	TurnHold       int     // consecutive frames the turn must qualify on
+	TurnSmooth     int     // frames of the running medians of the turn signals
 
 	// Tracking
 	MaxJump      float64 // largest move of the landmarks' centre between frames, face widths
@@ -110,19 +120,26 @@ var Default = Thresholds{
 	// The closed phase of blinks in the videos: 1–10 frames (40–400 ms,
 	// the child's slow blink in d11); squints and deliberate closures hold
 	// for a second or more.
-	MaxClosed:     500 * time.Millisecond,
-	MaxReopening:  500 * time.Millisecond,
-	MinTransition: 0,
+	MaxClosed:    500 * time.Millisecond,
+	MaxReopening: 500 * time.Millisecond,
+	// Real blinks that jump from open to closed in one frame (2 of 15 in
+	// the videos) come back with the face changed by 2.3–9 times its usual
+	// change between frames; two alternated pictures by 0.8–1.8.
+	PhotoBlinkStill:    2,
+	PhotoBlinkLookback: 1500 * time.Millisecond,
 
 	// Unprompted turns in the videos reach 0.12–0.18; a photo tilted 40°
 	// at 25 cm from a webcam reaches 0.10–0.15, all of it perspective.
-	TurnYaw:    0.11,
+	TurnYaw:    0.10,
 	TurnReturn: 0.05,
 	// People glance the other way before turning (d11: 0.08–0.12); a
 	// turn the other way of 1.5 times the threshold is no glance.
-	WrongWayYaw:    0.165,
-	MinParallax:    0.03,
+	WrongWayYaw:    0.15,
+	MinParallax:    0.025,
 	MaxPerspective: 0.45,
+	MaxNarrowing:   1.2,
+	TurnHold:       3,
+	TurnSmooth:     5,
 
 	MaxJump:      0.5,
 	MaxScaleJump: 1.4,

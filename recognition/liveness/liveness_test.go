@@ -216,7 +216,7 @@ func TestGenuineSynthetic(t *testing.T) {
 		{"right then blink, moving", []Step{TurnRight, Blink}, func(b *trackBuilder) {
 			moved := h
 			moved.X, moved.Width, moved.Roll = 360, 220, 8*deg
-			b.ramp(h, moved, 300*ms).turn(moved, -22*deg).blink(moved, 120*ms).hold(moved, 200*ms)
+			b.ramp(h, moved, 300*ms).turn(moved, -22*deg).hold(moved, 300*ms).blink(moved, 120*ms).hold(moved, 200*ms)
 		}},
 	}
 	for _, fps := range []float64{30, 15} {
@@ -287,6 +287,15 @@ func TestRefusedSynthetic(t *testing.T) {
 			w.CloseRight = 0.9
 			b.ramp(h, w, 100*ms).hold(w, 100*ms).ramp(w, h, 150*ms).hold(h, 4*time.Second)
 		}, Failed, ErrNotBlink, false},
+		{"two pictures swapped, eyes open and closed", []Step{Blink}, func(b *trackBuilder) {
+			shut := flat
+			shut.Close = 0.85
+			open := flat
+			for range 4 {
+				b.hold(open, 700*ms).hold(shut, 150*ms)
+			}
+			b.hold(open, 700*ms)
+		}, Failed, ErrPhotoBlink, true},
 		{"small turn", []Step{TurnLeft}, func(b *trackBuilder) { b.turn(h, 4*deg).hold(h, 4*time.Second) }, Failed, ErrTimeout, false},
 		{"turned left, asked right", []Step{TurnRight}, func(b *trackBuilder) { b.turn(h, 25*deg).hold(h, time.Second) }, Failed, ErrWrongWay, false},
 		{"turned and stayed", []Step{TurnLeft}, func(b *trackBuilder) {

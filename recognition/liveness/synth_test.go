@@ -185,14 +185,14 @@ func mix(a, b head, f float64) head {
 	return m
 }
 
-// blink appends a natural blink: closing in 3 frames' time (~100 ms),
-// closed for closed, opening in ~150 ms.
+// blink appends a natural blink: the lids close in ~100 ms, stay closed
+// for closed and reopen in ~200 ms (the opening is the slower half).
 func (b *trackBuilder) blink(h head, closed time.Duration) *trackBuilder {
 	shut := h
 	shut.Close = 0.85
 	b.ramp(h, shut, 100*time.Millisecond)
 	b.hold(shut, closed)
-	return b.ramp(shut, h, 150*time.Millisecond)
+	return b.ramp(shut, h, 200*time.Millisecond)
 }
 
 // turn appends a head turn to yaw (radians) and back, ~0.5 s each way,

@@ -11,18 +11,20 @@ import (
 // Parallax at least MinParallax and at most MaxPerspective of the turn
 // explained by the perspective of a tilted picture (VerticalAsymmetry) —
 // and then returns within TurnReturn of the baseline. A turn of WrongWayYaw
-// with depth the other way fails the step. All three signals are
-// medians of the last three frames, so one glitched frame neither makes
-// nor breaks a turn.
+// with depth the other way fails the step. Every signal is the
+// median of the last TurnSmooth frames, so glitched frames neither make nor
+// break a turn.
 type turnDetector struct {
 	th  *Thresholds
 	dir float64 // +1 to the person's left, −1 to their right
 
-	ref    []Point // frontal reference shape (median of the settling frames)
-	yaw0   float64 // frontal YawRatio
-	vasym0 float64 // frontal VerticalAsymmetry
+	ref     []Point // frontal reference shape (median of the settling frames)
+	yaw0    float64 // frontal YawRatio
+	vasym0  float64 // frontal VerticalAsymmetry
+	narrow0 float64 // frontal OutlineWidth
 
-	dyaw, par, persp median3
+	dyaw, par, persp, narrow runningMedian
+	held                     int // consecutive frames that qualify in the asked direction
 
 	reached  bool
 	peak     float64 // largest turn reached in the asked direction (ΔYawRatio)
@@ -33,8 +35,10 @@ type turnDetector struct {
 	detail   string
 }
 
-func newTurnDetector(th *Thresholds, step Step, ref []Point, yaw0, vasym0 float64) *turnDetector {
-	return &turnDetector{th: th, dir: step.direction(), ref: ref, yaw0: yaw0, vasym0: vasym0}
+func newTurnDetector(th *Thresholds, step Step, ref []Point, yaw0, vasym0, narrow0 float64) *turnDetector {
+	n := th.TurnSmooth
+	return &turnDetector{th: th, dir: step.direction(), ref: ref, yaw0: yaw0, vasym0: vasym0, narrow0: narrow0,
+		dyaw: newRunningMedian(n), par: newRunningMedian(n), persp: newRunningMedian(n), narrow: newRunningMedian(n)}
 }
 
 // feed takes the next sample; true when the turn is complete. A turn of
@@ -47,6 +51,7 @@ func (d *turnDetector) feed(s *sample) bool {
 	}
 	par := d.par.add(p)
 	dv := d.persp.add(s.vasym - d.vasym0)
+	dn := d.narrow.add(s.narrow - d.narrow0)
 	d.last = d.dir * dy
 
 	if d.reached {
@@ -62,6 +67,7 @@ func (d *turnDetector) feed(s *sample) bool {
 	}
 	size := math.Abs(dy)
 	if size < d.th.TurnYaw {
+		d.held = 0
 		return false
 	}
 	sign := math.Copysign(1, dy)
@@ -69,10 +75,12 @@ func (d *turnDetector) feed(s *sample) bool {
 	// A picture tilted so that the nose drifts one way grows on the other
 	// side: VerticalAsymmetry moves against the turn's sign.
 	perspective := -sign * dv / size
-	planar := perspective > d.th.MaxPerspective
-	if !deep || planar {
-		d.flat = fmt.Errorf("%w (yaw ratio %+.3f, nose parallax %+.3f face widths, perspective %.2f of the turn)",
-			ErrFlat, dy, par, perspective)
+	// And it narrows, where a head's outline keeps its width.
+	narrowing := -dn / size
+	if !deep || perspective > d.th.MaxPerspective || narrowing > d.th.MaxNarrowing {
+		d.held = 0
+		d.flat = fmt.Errorf("%w (yaw ratio %+.3f, nose parallax %+.3f face widths, perspective %.2f and narrowing %.2f of the turn)",
+			ErrFlat, dy, par, perspective, narrowing)
 		return false
 	}
 	if sign != d.dir {
@@ -81,6 +89,9 @@ func (d *turnDetector) feed(s *sample) bool {
 		if size >= d.th.WrongWayYaw {
 			d.wrongWay = fmt.Errorf("%w: asked %s, turned %s", ErrWrongWay, stepOf(d.dir), stepOf(-d.dir))
 		}
+		return false
+	}
+	if d.held++; d.held < d.th.TurnHold {
 		return false
 	}
 	d.reached, d.peak, d.peakPar = true, size, sign*par
