@@ -95,6 +95,9 @@ type Result struct {
 	// (errors.Is) with detail. Its sentinel's text is written for people.
 	Reason error
 	Steps  []StepResult
+	// Settled is true when a steady frontal face was seen and the steps
+	// were prompted.
+	Settled bool
 	// Frames is the number of frames fed; Duration the time from the first
 	// to the last.
 	Frames   int
@@ -216,7 +219,10 @@ func (c *Challenge) Feed(f Frame) Status {
 	case stepping:
 		c.stepOn(s)
 	case confirming:
-		c.confirm(f.Faces[0].Descriptor)
+		// Like the descriptor before: facing the camera, eyes open.
+		if math.Abs(s.yaw-c.yaw0) <= c.th.TurnReturn && s.ear >= c.th.BlinkReopen*c.blink.b[0] {
+			c.confirm(f.Faces[0].Descriptor)
+		}
 	}
 	return c.Status()
 }
@@ -318,15 +324,17 @@ func (c *Challenge) settleOn(s *sample, desc []float32) {
 		return
 	}
 	c.settle = append(c.settle, *s)
-	if c.cfg.MaxDescriptorDistance > 0 && c.before == nil && len(desc) > 0 {
-		c.before = append([]float32(nil), desc...)
-	}
 	span := s.t - c.settle[0].t
 	if span < c.th.SettleFor || len(c.settle) < c.th.SettleFrames {
 		return
 	}
 	if c.cfg.MaxDescriptorDistance > 0 && c.before == nil {
-		return // waiting for the caller's descriptor
+		// The descriptor before is taken now, on a steady frontal face with
+		// open eyes, as the one after will be.
+		if len(desc) == 0 {
+			return // Status.NeedDescriptor asks for it
+		}
+		c.before = append([]float32(nil), desc...)
 	}
 	shapes := make([][]Point, len(c.settle))
 	yaws := make([]float64, len(c.settle))
@@ -484,7 +492,7 @@ func (c *Challenge) End() Result {
 func (c *Challenge) Result() Result {
 	r := Result{
 		Outcome: c.outcome, Live: c.outcome == Live, Reason: c.reason,
-		Frames: c.frames, DescriptorDistance: c.distance,
+		Frames: c.frames, DescriptorDistance: c.distance, Settled: c.ref != nil,
 	}
 	if c.began {
 		r.Duration = c.lastT - c.start
@@ -508,7 +516,8 @@ func (c *Challenge) Status() Status {
 		}
 		st.Overall = st.Progress / n
 		st.Remaining = c.cfg.SettleTimeout - (c.lastT - c.start)
-		st.NeedDescriptor = c.cfg.MaxDescriptorDistance > 0 && c.before == nil
+		st.NeedDescriptor = c.cfg.MaxDescriptorDistance > 0 && c.before == nil && len(c.settle) >= c.th.SettleFrames &&
+			c.lastT-c.settle[0].t >= c.th.SettleFor
 	case stepping:
 		s := c.steps[c.step]
 		st.Step, st.Index, st.Prompt, st.Arrow = s, c.step, s.Prompt(), s.Arrow()

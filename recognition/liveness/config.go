@@ -19,10 +19,11 @@ type Config struct {
 	// measured then); 0 means 4 s.
 	SettleTimeout time.Duration
 	// MaxDescriptorDistance turns on the "same person before and after"
-	// check: the caller attaches a descriptor (Face.Descriptor) to a frame
-	// whenever Status.NeedDescriptor is set — once before the first step,
-	// once after the last — and the Euclidean distance between them must
-	// not exceed this. 0 leaves the check off (Result.DescriptorDistance
+	// check: the caller attaches a descriptor (Face.Descriptor) to the
+	// frames after Status.NeedDescriptor is set — once at the end of
+	// settling, once after the last step, each time on a frontal face with
+	// open eyes — and the Euclidean distance between the two must not
+	// exceed this. 0 leaves the check off (Result.DescriptorDistance
 	// is then −1). For dlib's ResNet descriptors SamePersonDistance is a
 	// measured choice.
 	MaxDescriptorDistance float64
@@ -100,8 +101,12 @@ var Default = Thresholds{
 	MinRate: 10,
 	// A turned head is still detected; one or two missed detections
 	// (≤ 200 ms) are tolerated, longer is a lost face.
-	MaxGap:      250 * time.Millisecond,
-	MinEyeWidth: 18, // ~100 px face box; eyes of 18 px give EAR steps of ~0.05 per pixel of lid
+	MaxGap: 250 * time.Millisecond,
+	// Eyes are ~0.14 of the face box (~130 px box at 18 px). Whole-pixel
+	// lid points move the eye aspect ratio of an 18 px eye by ±0.04 —
+	// a third of the gap between open (~0.3) and the closed threshold
+	// (0.6 of it); smaller eyes blur blinks into noise.
+	MinEyeWidth: 18,
 	FrozenFor:   time.Second,
 
 	SettleFor:      400 * time.Millisecond,
@@ -128,8 +133,13 @@ var Default = Thresholds{
 	PhotoBlinkStill:    2,
 	PhotoBlinkLookback: 1500 * time.Millisecond,
 
-	// Unprompted turns in the videos reach 0.12–0.18; a photo tilted 40°
-	// at 25 cm from a webcam reaches 0.10–0.15, all of it perspective.
+	// The turns in the videos (unprompted, small) peak at 0.10–0.18 of
+	// ΔYawRatio (medians of 5 frames) with nose parallax 0.026–0.057,
+	// perspective ≤ 0.3 and narrowing ≤ 1.0 of the turn. Pictures tilted
+	// 40° at ~25 cm from the webcam (face half the frame wide) reach
+	// 0.10–0.12 for several frames, and each then fails at least one depth
+	// cue: parallax 0.020–0.027, perspective 0.50–0.78 or narrowing
+	// 1.5–3 (TestAttacks). The margins are thin; prompted turns are larger.
 	TurnYaw:    0.10,
 	TurnReturn: 0.05,
 	// People glance the other way before turning (d11: 0.08–0.12); a

@@ -37,6 +37,8 @@ type Face struct {
 	// Descriptor is the face's identity descriptor (dlib's 128-d ResNet
 	// embedding, or any other metric embedding), when the caller computed
 	// one for this frame — only needed when Config.MaxDescriptorDistance is
-	// set, and only on the frames where Status.NeedDescriptor asks for it.
+	// set, and only on the frames after Status.NeedDescriptor asked for it
+	// (it is read from the first such frame with a steady frontal face and
+	// open eyes, once before the first step and once after the last).
 	Descriptor []float32
 }

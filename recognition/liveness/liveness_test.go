@@ -587,6 +587,9 @@ func TestEndEarly(t *testing.T) {
 	}
 	res := c.End()
 	wantReason(t, res, Failed, ErrTimeout)
+	if !res.Settled {
+		t.Error("a steady frontal face was shown: settled")
+	}
 	if len(res.Steps) != 1 || res.Steps[0].Passed || res.Steps[0].Step != TurnRight {
 		t.Errorf("steps %+v", res.Steps)
 	}
@@ -595,7 +598,11 @@ func TestEndEarly(t *testing.T) {
 	}
 	// No frames at all.
 	c2, _ := New(Config{})
-	wantReason(t, c2.End(), Failed, ErrNoFace)
+	if r := c2.End(); r.Settled {
+		t.Error("no frames: not settled")
+	} else {
+		wantReason(t, r, Failed, ErrNoFace)
+	}
 }
 
 func TestConfig(t *testing.T) {

@@ -1,6 +1,7 @@
 package livenesstest
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -160,6 +161,53 @@ func TestGenuineClips(t *testing.T) {
 	t.Logf("BPCER %.1f%% (%d of %d genuine attempts refused)", 100*bpcer, len(refused), len(results))
 	if bpcer > 0.05 {
 		t.Errorf("BPCER %.1f%% above the 5%% target; refused: %v", 100*bpcer, refused)
+	}
+}
+
+// TestSamePersonOnClips: with the "same person before and after" check on
+// (dlib descriptors from the engine, liveness.SamePersonDistance), every
+// genuine clip keeps its verdict, and the distances show the margin; a
+// clip whose closing descriptor is another person's fails.
+func TestSamePersonOnClips(t *testing.T) {
+	results := runClips(t)
+	var worst float64
+	var other []float32
+	for _, r := range results {
+		cfg := liveness.Config{Steps: []liveness.Step{r.Step}, MaxDescriptorDistance: liveness.SamePersonDistance}
+		fr := clipTrack(t, r.clip)
+		res, err := liveness.Run(cfg, fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Live != r.res.Live {
+			t.Errorf("%s: live %v without the identity check, %v with it (%v, distance %.3f)", r.clip, r.res.Live, res.Live, res.Reason, res.DescriptorDistance)
+		}
+		worst = max(worst, res.DescriptorDistance)
+		if other == nil && r.Video == "d18" {
+			other = fr[0].Faces[0].Descriptor
+		}
+	}
+	t.Logf("largest descriptor distance before/after on the genuine clips: %.3f (limit %.2f)", worst, liveness.SamePersonDistance)
+
+	// A swap: the d0 clip's closing frames carry d18's descriptor.
+	for _, r := range results {
+		if r.Video != "d0" || !r.res.Live {
+			continue
+		}
+		fr := slices.Clone(clipTrack(t, r.clip))
+		done := r.res.Steps[0].At
+		for i := range fr {
+			if fr[i].Time-fr[0].Time >= done && len(fr[i].Faces) == 1 {
+				f := fr[i].Faces[0]
+				f.Descriptor = other
+				fr[i].Faces = []liveness.Face{f}
+			}
+		}
+		res, _ := liveness.Run(liveness.Config{Steps: []liveness.Step{r.Step}, MaxDescriptorDistance: liveness.SamePersonDistance}, fr)
+		if !errors.Is(res.Reason, liveness.ErrNotSamePerson) {
+			t.Errorf("face swapped after the step: %v: %v (distance %.3f)", res.Outcome, res.Reason, res.DescriptorDistance)
+		}
+		t.Logf("swapped face after the step: %v (distance %.3f)", res.Reason, res.DescriptorDistance)
 	}
 }
 
