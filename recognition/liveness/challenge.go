@@ -220,7 +220,7 @@ func (c *Challenge) Feed(f Frame) Status {
 		c.stepOn(s)
 	case confirming:
 		// Like the descriptor before: facing the camera, eyes open.
-		if math.Abs(s.yaw-c.yaw0) <= c.th.TurnReturn && s.ear >= c.th.BlinkReopen*c.blink.b[0] {
+		if math.Abs(s.yaw-0.5) <= c.th.MaxFrontalYaw && s.ear >= c.th.MinOpenEAR {
 			c.confirm(f.Faces[0].Descriptor)
 		}
 	}
