@@ -207,7 +207,7 @@ func (c *Challenge) Feed(f Frame) Status {
 
 	s, err := c.face(f)
 	if err != nil {
-		c.trouble(f.Time, err)
+		c.trouble(err)
 		return c.Status()
 	}
 	if s == nil {
@@ -296,7 +296,7 @@ func sameShape(a, b []Point) bool {
 // trouble handles a frame that breaks the one-face rule: while settling
 // the person is told and settling starts over; during the steps it fails
 // the challenge.
-func (c *Challenge) trouble(t time.Duration, err error) {
+func (c *Challenge) trouble(err error) {
 	if c.phase == settling {
 		c.hint = err
 		c.settle = c.settle[:0]

@@ -151,29 +151,41 @@ func gaussianBlur(sigma float64) degradation {
 	}
 	return func(img *image.RGBA, _ *rand.Rand) {
 		w, h := img.Rect.Dx(), img.Rect.Dy()
-		tmp := make([]float64, w*h*3)
+		a := make([]float64, w*h*3)
 		for y := range h {
 			for x := range w {
 				for ch := range 3 {
-					var s float64
-					for i, kv := range k {
-						xx := min(max(x+i-r, 0), w-1)
-						s += kv * float64(img.Pix[y*img.Stride+4*xx+ch])
-					}
-					tmp[(y*w+x)*3+ch] = s
+					a[(y*w+x)*3+ch] = float64(img.Pix[y*img.Stride+4*x+ch])
 				}
 			}
 		}
+		b := make([]float64, len(a))
+		blur1D(a, b, w, h, k, 1, 0)
+		blur1D(b, a, w, h, k, 0, 1)
 		for y := range h {
 			for x := range w {
 				for ch := range 3 {
-					var s float64
-					for i, kv := range k {
-						yy := min(max(y+i-r, 0), h-1)
-						s += kv * tmp[(yy*w+x)*3+ch]
-					}
-					img.Pix[y*img.Stride+4*x+ch] = clamp8(s)
+					img.Pix[y*img.Stride+4*x+ch] = clamp8(a[(y*w+x)*3+ch])
 				}
+			}
+		}
+	}
+}
+
+// blur1D convolves the w×h RGB float image src with kernel k along
+// (dx, dy) into dst, repeating the edge pixels.
+func blur1D(src, dst []float64, w, h int, k []float64, dx, dy int) {
+	r := len(k) / 2
+	for y := range h {
+		for x := range w {
+			for ch := range 3 {
+				var s float64
+				for i, kv := range k {
+					xx := min(max(x+(i-r)*dx, 0), w-1)
+					yy := min(max(y+(i-r)*dy, 0), h-1)
+					s += kv * src[(yy*w+xx)*3+ch]
+				}
+				dst[(y*w+x)*3+ch] = s
 			}
 		}
 	}
