@@ -1,0 +1,303 @@
+package livenesstest
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+	"facelogin/recognition/liveness"
+)
+
+// Presentation attacks, rendered in the test: a flat picture of a face (a
+// frame of a shared video, or a shared photo) in front of a simulated
+// webcam (640×480, 60° field of view, 30 fps, sensor noise in every frame),
+// for 4.5 s — settling plus the whole 4 s a step is given.
+
+// attackFPS and attackLength: the webcam's rate and each attack's length.
+const (
+	attackFPS    = 30
+	attackLength = 4500 * time.Millisecond
+)
+
+// picture is a flat picture of a face: the image, cropped around the face,
+// and the face's width in it (pixels).
+type picture struct {
+	Name  string
+	Img   *image.RGBA
+	FaceW float64
+}
+
+// pictureOf crops img around its largest face (2.6 face widths square:
+// the face with hair, neck and background, as a print would show it).
+func pictureOf(t testing.TB, name string, img *image.RGBA) picture {
+	t.Helper()
+	faces, err := engineVal.Recognize(img)
+	if err != nil || len(faces) == 0 {
+		t.Fatalf("attack source %s: no face (%v)", name, err)
+	}
+	best := faces[0]
+	for _, f := range faces {
+		if f.Rect.Dx() > best.Rect.Dx() {
+			best = f
+		}
+	}
+	return picture{Name: name, Img: cropAround(img, best.Rect, 2.6), FaceW: float64(best.Rect.Dx())}
+}
+
+// cropAround cuts a k·side square centred on box (clipped to the image).
+func cropAround(img *image.RGBA, box image.Rectangle, k float64) *image.RGBA {
+	c := box.Min.Add(box.Max).Div(2)
+	h := int(float64(max(box.Dx(), box.Dy())) * k / 2)
+	r := image.Rect(c.X-h, c.Y-h, c.X+h, c.Y+h).Intersect(img.Bounds())
+	return toRGBA(img.SubImage(r))
+}
+
+// videoPicture is frame n of a shared video, as a picture.
+func videoPicture(t testing.TB, video string, n int) picture {
+	source(t)
+	return pictureOf(t, fmt.Sprintf("%s@%d", video, n), videoFrame(t, video, n))
+}
+
+// photoPicture is a shared photo (path under testdata), as a picture.
+func photoPicture(t testing.TB, rel string) picture {
+	source(t)
+	img, err := recognition.LoadImageFile(filepath.Join(testdata.Dir(t), rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pictureOf(t, filepath.Base(rel), toRGBA(img))
+}
+
+// motion is where the picture is at time t (seconds).
+type motion func(t float64) pose
+
+// held is the picture held still, its face faceW pixels wide in the frame.
+func held(p picture, faceW float64) motion {
+	return func(float64) pose { return pose{X: 320, Y: 240, Scale: faceW / p.FaceW} }
+}
+
+// shaking is a hand moving the picture in its plane: ±25 px, ±10° of
+// roll, ±12% of size, at 0.7–2.3 Hz.
+func shaking(p picture, faceW float64) motion {
+	return func(t float64) pose {
+		return pose{
+			X:     320 + 25*math.Sin(2*math.Pi*1.3*t) + 8*math.Sin(2*math.Pi*2.3*t+1),
+			Y:     240 + 18*math.Sin(2*math.Pi*0.9*t+2),
+			Scale: faceW / p.FaceW * (1 + 0.12*math.Sin(2*math.Pi*0.7*t+0.5)),
+			Roll:  10 * math.Pi / 180 * math.Sin(2*math.Pi*1.1*t+0.3),
+		}
+	}
+}
+
+// tilting is the picture turned about its vertical axis to +40°, back,
+// to −40° and back, every 2 s — what an attacker does to fake a head
+// turn — with a light shake.
+func tilting(p picture, faceW float64) motion {
+	return func(t float64) pose {
+		ps := shaking(p, faceW)(t)
+		ps.X = 320 + 0.3*(ps.X-320)
+		ps.Y = 240 + 0.3*(ps.Y-240)
+		ps.Roll *= 0.3
+		ps.Scale = faceW / p.FaceW
+		// Start facing the camera for the settling, then sweep.
+		ps.Yaw = 40 * math.Pi / 180 * math.Sin(2*math.Pi*math.Max(0, t-0.5)/2)
+		return ps
+	}
+}
+
+// attack is one rendered presentation attack.
+type attack struct {
+	Kind string // the attack type APCER is reported for
+	Name string
+	// frame renders the camera frame at time t (seconds); rng is the
+	// frame's noise.
+	frame func(t float64, rng *rand.Rand) *image.RGBA
+}
+
+// scene renders pictures (one, or a sequence chosen by pick) moving by m,
+// with degradations of the print/screen (before the camera) and the
+// camera's own noise.
+func scene(pics []picture, pick func(t float64) int, m motion, print []degradation) func(float64, *rand.Rand) *image.RGBA {
+	return func(t float64, rng *rand.Rand) *image.RGBA {
+		p := pics[pick(t)]
+		img := webcam.render(p.Img, m(t), nil)
+		for _, d := range print {
+			d(img, rng)
+		}
+		sensorNoise(2)(img, rng)
+		return img
+	}
+}
+
+func one(float64) int { return 0 }
+
+// frames yields an attack's frames at the webcam's rate.
+func (a attack) frames() iter.Seq2[time.Duration, *image.RGBA] {
+	return func(yield func(time.Duration, *image.RGBA) bool) {
+		rng := rand.New(rand.NewPCG(uint64(len(a.Name)), 7))
+		n := int(attackLength.Seconds() * attackFPS)
+		for i := range n {
+			t := float64(i) / attackFPS
+			if !yield(time.Duration(t*float64(time.Second)), a.frame(t, rng)) {
+				return
+			}
+		}
+	}
+}
+
+// attacks are the presentation attacks of the test, by type.
+func attacks(t testing.TB) []attack {
+	t.Helper()
+	// Pictures of nine people: frames of the videos with open eyes and a
+	// frontal face, and three frontal shared photos of people the videos
+	// lack.
+	vids := []picture{
+		videoPicture(t, "d10", 50), videoPicture(t, "d12", 10), videoPicture(t, "d18", 50),
+		videoPicture(t, "d6", 100), videoPicture(t, "d20", 50), videoPicture(t, "d0", 5),
+	}
+	photos := []picture{
+		photoPicture(t, "faces/eunwoo.jpg"), photoPicture(t, "lfw/Aaron_Peirsol/Aaron_Peirsol_0001.jpg"),
+		photoPicture(t, "lfw/Al_Sharpton/Al_Sharpton_0001.jpg"),
+	}
+	all := append(append([]picture(nil), vids...), photos...)
+
+	var out []attack
+	add := func(kind, name string, f func(float64, *rand.Rand) *image.RGBA) {
+		out = append(out, attack{Kind: kind, Name: kind + "/" + name, frame: f})
+	}
+	for _, p := range []picture{all[0], all[4], all[6]} {
+		add("still", p.Name, scene([]picture{p}, one, held(p, 200), nil))
+	}
+	for _, p := range []picture{all[1], all[3], all[7]} {
+		add("shake", p.Name, scene([]picture{p}, one, shaking(p, 200), nil))
+	}
+	// Tilted at arm's length (face 200 px) and close to the camera (320 px,
+	// ~25 cm: the strongest perspective a held picture gives).
+	for _, p := range []picture{all[0], all[3], all[5], all[8]} {
+		for _, w := range []float64{200, 320} {
+			add("tilt", fmt.Sprintf("%s/%.0fpx", p.Name, w), scene([]picture{p}, one, tilting(p, w), nil))
+		}
+	}
+	// A print or screen: blur, noise, tone curve, moiré, compression, each
+	// on a picture tilted and shaken.
+	degr := []struct {
+		name string
+		d    degradation
+	}{
+		{"blur", gaussianBlur(2)}, {"noise", sensorNoise(10)}, {"gamma", gamma(1.8)},
+		{"moire", moire(3.1, 0.25)}, {"jpeg", jpegRoundTrip(15)},
+	}
+	for i, d := range degr {
+		p := all[(i+2)%len(all)]
+		add("degraded", d.name+"/"+p.Name, scene([]picture{p}, one, tilting(p, 260), []degradation{d.d}))
+	}
+	// Two pictures of one person, eyes open and eyes closed (frames of a
+	// blink in a video), swapped in place like a phone showing one then the
+	// other: closed for 3, 5 or 8 frames (100–270 ms, a blink's length)
+	// every 0.8 s, held in a shaking hand.
+	pairs := []struct {
+		video          string
+		open, closedAt int
+	}{{"d18", 91, 96}, {"d10", 218, 223}, {"d6", 928, 931}, {"d11", 144, 150}}
+	for _, pr := range pairs {
+		src := videoFrame(t, pr.video, pr.open)
+		faces, err := engineVal.Recognize(src)
+		if err != nil || len(faces) == 0 {
+			t.Fatalf("%s@%d: no face", pr.video, pr.open)
+		}
+		box := faces[0].Rect
+		open := picture{Name: fmt.Sprintf("%s@%d", pr.video, pr.open), Img: cropAround(src, box, 2.6), FaceW: float64(box.Dx())}
+		closed := picture{Name: "closed", Img: cropAround(videoFrame(t, pr.video, pr.closedAt), box, 2.6), FaceW: open.FaceW}
+		pick := func(t float64) int {
+			i := int(t * attackFPS)
+			cycle := 24
+			k := []int{3, 5, 8}[(i/cycle)%3]
+			if i >= 18 && i%cycle >= cycle-k {
+				return 1
+			}
+			return 0
+		}
+		add("alternated", fmt.Sprintf("%s+%d", open.Name, pr.closedAt), scene([]picture{open, closed}, pick, shaking(open, 220), nil))
+	}
+	return out
+}
+
+// attackTrack is the landmark track of an attack, computed once per run.
+func attackTrack(t testing.TB, a attack) []liveness.Frame {
+	t.Helper()
+	src := source(t)
+	key := src.Name() + "/attack/" + a.Name
+	cacheMu.Lock()
+	fr, ok := trackCache[key]
+	cacheMu.Unlock()
+	if ok {
+		return fr
+	}
+	fr, err := src.Track(a.frames())
+	if err != nil {
+		t.Fatalf("%s: %v", a.Name, err)
+	}
+	cacheMu.Lock()
+	trackCache[key] = fr
+	cacheMu.Unlock()
+	return fr
+}
+
+// TestAttacks: every attack against every step. APCER (attack presentation
+// classification error rate, ISO/IEC 30107-3) = attacks accepted /
+// attacks, per attack type; it must be 0 for every type.
+func TestAttacks(t *testing.T) {
+	type tally struct{ accepted, tried int }
+	perKind := map[string]*tally{}
+	var kinds []string
+	var w strings.Builder
+	for _, a := range attacks(t) {
+		fr := attackTrack(t, a)
+		faces := 0
+		for _, f := range fr {
+			if len(f.Faces) == 1 {
+				faces++
+			}
+		}
+		if faces < len(fr)/2 {
+			t.Errorf("%s: a face in only %d of %d frames: the attack does not test the check", a.Name, faces, len(fr))
+		}
+		tl := perKind[a.Kind]
+		if tl == nil {
+			tl = &tally{}
+			perKind[a.Kind] = tl
+			kinds = append(kinds, a.Kind)
+		}
+		for _, step := range liveness.AllSteps {
+			res, err := liveness.Run(liveness.Config{Steps: []liveness.Step{step}}, fr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Settled || errors.Is(res.Reason, liveness.ErrManyFaces) {
+				t.Errorf("%s refused before the %s step was judged (%v): the attack does not test it", a.Name, step, res.Reason)
+			}
+			tl.tried++
+			verdict := "refused"
+			if res.Live {
+				tl.accepted++
+				verdict = "ACCEPTED"
+				t.Errorf("%s accepted as a %s", a.Name, step)
+			}
+			fmt.Fprintf(&w, "  %-8s %-40s %-5s %s: %v\n", verdict, a.Name, step, res.Outcome, res.Reason)
+		}
+	}
+	t.Logf("attacks (landmarks: %s):\n%s", source(t).Name(), w.String())
+	for _, k := range kinds {
+		tl := perKind[k]
+		t.Logf("APCER %-10s %.1f%% (%d of %d accepted)", k, 100*float64(tl.accepted)/float64(tl.tried), tl.accepted, tl.tried)
+	}
+}
