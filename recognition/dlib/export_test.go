@@ -19,6 +19,24 @@ func EncodeJPEGForTest(img *image.RGBA, quality int) int {
 // LiveObjects counts the C++ detectors and shape predictors not yet freed.
 func LiveObjects() int { return liveObjects() }
 
+// ShapeReference runs dlib's own shape_predictor from path on g in box r.
+var ShapeReference = shapeReference
+
+// FitInBox runs the landmarker's shape predictor on img in the box r
+// (dlib's convention, as Face.Rect).
+func (l *Landmarker) FitInBox(img image.Image, r image.Rectangle) ([]recognition.Point, error) {
+	f, err := newFrame(img, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.shape == nil {
+		return nil, ErrClosed
+	}
+	return l.fit(f, boxOf(r.Sub(f.origin)), nil)
+}
+
 // Refit fits the landmarks again in the box the detector would draw around
 // pts (one tracking step on the same frame).
 func (l *Landmarker) Refit(img image.Image, pts []recognition.Point) []recognition.Point {
@@ -34,4 +52,3 @@ func (l *Landmarker) Refit(img image.Image, pts []recognition.Point) []recogniti
 	}
 	return out
 }
-

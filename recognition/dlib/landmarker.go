@@ -300,6 +300,28 @@ func scan(hog *C.fl_hog, f frame, roi image.Rectangle, s, adjust float64, levels
 	return out, nil
 }
 
+// shapeReference runs dlib's own shape_predictor, loaded from path, on g
+// in the box r (dlib's convention): what the fit must reproduce. For tests.
+func shapeReference(path string, g *image.Gray, r image.Rectangle) ([]image.Point, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	cb := [4]C.long{C.long(r.Min.X), C.long(r.Min.Y), C.long(r.Max.X), C.long(r.Max.Y)}
+	const maxParts = 256
+	xy := make([]C.long, 2*maxParts)
+	var msg [200]C.char
+	b := g.Bounds()
+	n := C.fl_shape_fit_reference(cpath, (*C.uint8_t)(unsafe.Pointer(&g.Pix[0])), C.int(b.Dx()), C.int(b.Dy()), C.int(g.Stride),
+		&cb[0], &xy[0], maxParts, &msg[0], C.size_t(len(msg)))
+	if n < 0 {
+		return nil, fmt.Errorf("recognition: reference shape predictor: %s", C.GoString(&msg[0]))
+	}
+	out := make([]image.Point, min(int(n), maxParts))
+	for i := range out {
+		out[i] = image.Pt(int(xy[2*i]), int(xy[2*i+1]))
+	}
+	return out, nil
+}
+
 // liveObjects counts the detectors and shape predictors allocated in C++
 // and not yet freed (for the leak tests).
 func liveObjects() int { return int(C.fl_live_objects()) }

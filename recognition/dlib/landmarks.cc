@@ -299,6 +299,26 @@ void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, 
 	}
 }
 
+int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, int stride, const long box[4],
+                           long* xy, int max, char* err, size_t errlen) {
+	try {
+		dlib::shape_predictor sp;
+		dlib::deserialize(path) >> sp;
+		const gray_view img{gray, w, h, stride};
+		const dlib::full_object_detection shape = sp(img, dlib::rectangle(box[0], box[1], box[2], box[3]));
+		for (unsigned long i = 0; i < shape.num_parts() && i < (unsigned long)max; ++i) {
+			xy[2 * i] = shape.part(i).x();
+			xy[2 * i + 1] = shape.part(i).y();
+		}
+		return int(shape.num_parts());
+	} catch (std::exception& e) {
+		set_err(err, errlen, e.what());
+	} catch (...) {
+		set_err(err, errlen, "unknown error");
+	}
+	return -1;
+}
+
 long fl_live_objects(void) { return live_objects.load(); }
 
 }  // extern "C"

@@ -48,6 +48,13 @@ int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, doub
 // the nearest pixel when enlarging.
 void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, uint8_t* dst, int dw, int dh);
 
+// fl_shape_fit_reference loads the predictor at path into dlib's own
+// shape_predictor and runs it on a gray picture in a whole-pixel box,
+// writing up to max whole-pixel points: the reference fl_shape_fit must
+// reproduce (tests). Returns the number of points, or -1 with err.
+int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, int stride, const long box[4],
+                           long* xy, int max, char* err, size_t errlen);
+
 // fl_live_objects counts the fl_shape and fl_hog objects not yet freed.
 long fl_live_objects(void);
 
