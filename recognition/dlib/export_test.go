@@ -19,6 +19,9 @@ func EncodeJPEGForTest(img *image.RGBA, quality int) int {
 // LiveObjects counts the C++ detectors and shape predictors not yet freed.
 func LiveObjects() int { return liveObjects() }
 
+// HeapInUse is the C heap's allocated bytes over all malloc arenas.
+func HeapInUse() int { return heapInUse() }
+
 // ShapeReference runs dlib's own shape_predictor from path on g in box r.
 var ShapeReference = shapeReference
 

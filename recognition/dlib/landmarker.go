@@ -325,3 +325,6 @@ func shapeReference(path string, g *image.Gray, r image.Rectangle) ([]image.Poin
 // liveObjects counts the detectors and shape predictors allocated in C++
 // and not yet freed (for the leak tests).
 func liveObjects() int { return int(C.fl_live_objects()) }
+
+// heapInUse is the C heap's allocated bytes (for the leak tests).
+func heapInUse() int { return int(C.fl_heap_in_use()) }

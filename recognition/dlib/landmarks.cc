@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <malloc.h>
 #include <string>
 #include <vector>
 
@@ -320,5 +321,10 @@ int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, 
 }
 
 long fl_live_objects(void) { return live_objects.load(); }
+
+size_t fl_heap_in_use(void) {
+	const struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
 
 }  // extern "C"

@@ -58,6 +58,11 @@ int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, 
 // fl_live_objects counts the fl_shape and fl_hog objects not yet freed.
 long fl_live_objects(void);
 
+// fl_heap_in_use is the C heap's allocated bytes, over all of glibc's
+// arenas (mallinfo2): what a leak makes grow (tests). Freed memory that
+// glibc keeps for reuse does not count, unlike resident memory.
+size_t fl_heap_in_use(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -369,7 +369,14 @@ func (t *Tracker) detect(f frame) error {
 	}
 	clear(t.tracks[len(kept):])
 	t.tracks = kept
-	for di, d := range dets {
+	// New faces are numbered left to right.
+	order := make([]int, len(dets))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return dets[order[i]].Rect.Min.X < dets[order[j]].Rect.Min.X })
+	for _, di := range order {
+		d := dets[di]
 		if detUsed[di] || t.overlapsTrack(boxOf(d.Rect)) {
 			continue
 		}
