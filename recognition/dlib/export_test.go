@@ -39,19 +39,3 @@ func (l *Landmarker) FitInBox(img image.Image, r image.Rectangle) ([]recognition
 	}
 	return l.fit(f, boxOf(r.Sub(f.origin)), nil)
 }
-
-// Refit fits the landmarks again in the box the detector would draw around
-// pts (one tracking step on the same frame).
-func (l *Landmarker) Refit(img image.Image, pts []recognition.Point) []recognition.Point {
-	f, err := newFrame(img, nil)
-	if err != nil {
-		panic(err)
-	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	out, err := l.fit(f, l.boxFromLandmarks(pts), nil)
-	if err != nil {
-		panic(err)
-	}
-	return out
-}

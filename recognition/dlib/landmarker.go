@@ -233,9 +233,10 @@ func (l *Landmarker) fit(f frame, bx box, out []recognition.Point) ([]recognitio
 // maxDetections bounds the faces one scan reports.
 const maxDetections = 64
 
-// detect finds faces with hog on f scaled by s and fits their landmarks,
-// in f's coordinates, best first; gray is a reusable buffer. Callers hold
-// l.mu for reading and own hog.
+// detect finds faces with hog on f scaled by s (faces of HOGMinFaceSide/s
+// pixels and larger) and fits their landmarks, in f's coordinates, best
+// first; gray is a reusable buffer. Callers hold l.mu for reading and own
+// hog.
 func (l *Landmarker) detect(hog *C.fl_hog, f frame, s float64, gray *[]byte) ([]Detection, error) {
 	found, err := scan(hog, f, image.Rect(0, 0, f.w, f.h), s, 0, 0, gray)
 	if err != nil {

@@ -21,10 +21,11 @@ type TrackerOptions struct {
 	// more time. Default recognition.DefaultQuality.MinFaceSide, the
 	// smallest face the registration gate accepts.
 	MinFaceSide int
-	// DetectEvery is the number of frames from one full-frame detection to
-	// the next: a new face is found within that many frames. A detection
-	// also runs on the first frame and on any frame where a track was lost
-	// or its fit jumped. Default 3 (10 per second at 30 fps).
+	// DetectEvery is the number of frames from one whole-frame detection
+	// to the next: a new face is found within that many frames. A
+	// detection also runs on the first frame, on a frame where a followed
+	// face left the view or was not confirmed, and on the frame after a
+	// track ended. Default 3 (10 per second at 30 fps).
 	DetectEvery int
 }
 
@@ -33,10 +34,13 @@ var DefaultTrackerOptions = TrackerOptions{MinFaceSide: recognition.DefaultQuali
 
 // Tracker finds the faces of one video stream with their landmarks and
 // follows them from frame to frame, each under its own track ID. On most
-// frames it only runs the shape predictor in the box derived from each
-// face's previous landmarks; every DetectEvery frames, and at once when a
-// track is lost, the HOG detector scans the whole frame for new faces and
-// confirms the followed ones.
+// frames it runs the shape predictor in the box derived from each face's
+// previous landmarks, and the HOG detector only on a small region around
+// each face to confirm it is still a face there (and to catch a fit that
+// slipped); every DetectEvery frames, and at once when a face is not
+// confirmed, the detector scans the whole frame for new faces and to
+// find the lost ones. A face unconfirmed on three frames in a row, or
+// leaving the frame, ends its track; coming back, it gets a new ID.
 //
 // Results depend only on the frames given and their order, never on the
 // clock or the machine's speed: replaying a recording gives the same
@@ -49,8 +53,9 @@ type Tracker struct {
 
 	tracks      []*track
 	lastID      recognition.TrackID
-	index       int // frames seen since the start or the last Reset
-	sinceDetect int // frames since the last detection frame
+	index       int  // frames seen since the start or the last Reset
+	sinceDetect int  // frames since the last detection frame
+	lost        bool // a track ended unconfirmed: scan for all faces next
 	size        image.Point
 
 	gray []byte      // the scaled gray frame, reused
@@ -64,7 +69,7 @@ type track struct {
 	corr     boxCorrection
 	prev     box // bx one frame earlier, for the motion
 	age      int
-	missed   int  // detection frames in a row that did not confirm the face
+	missed   int  // frames in a row that did not confirm the face
 	detected bool // confirmed by the detector in the current frame
 }
 
@@ -109,6 +114,7 @@ func (t *Tracker) Reset() {
 	t.tracks = nil
 	t.sinceDetect = 0
 	t.index = 0
+	t.lost = false
 }
 
 // Track finds the faces in the next frame of the stream: each face's track
@@ -136,7 +142,9 @@ func (t *Tracker) Track(img image.Image, at time.Duration) (recognition.Landmark
 	}
 	t.size = size
 
-	detect := t.index == 0 || t.sinceDetect+1 >= t.opt.DetectEvery
+	// A track lost on the previous frame also calls for a detection.
+	detect := t.index == 0 || t.sinceDetect+1 >= t.opt.DetectEvery || t.lost
+	t.lost = false
 	kept := t.tracks[:0]
 	for _, tr := range t.tracks {
 		inView, err := t.follow(f, tr)
@@ -159,21 +167,37 @@ func (t *Tracker) Track(img image.Image, at time.Duration) (recognition.Landmark
 	} else {
 		t.sinceDetect++
 	}
-	kept = t.tracks[:0]
+	missed := false
 	for _, tr := range t.tracks {
 		if !tr.detected {
-			if err := t.confirm(f, tr); err != nil {
+			if err := t.confirm(f, tr, detect); err != nil {
 				return recognition.LandmarkFrame{}, err
 			}
+			missed = missed || !tr.detected
 		}
-		if tr.missed > maxMissed {
-			t.sinceDetect = t.opt.DetectEvery // look again on the next frame
+	}
+	if missed && !detect {
+		// A face that its region no longer shows moved fast or slipped:
+		// look for it in the whole frame while its track is still near.
+		if err := t.detect(f); err != nil {
+			return recognition.LandmarkFrame{}, err
+		}
+		detect = true
+		t.sinceDetect = 0
+	}
+	kept = t.tracks[:0]
+	for _, tr := range t.tracks {
+		if tr.detected {
+			tr.missed = 0
+		} else if tr.missed > maxMissed {
+			t.lost = true
 			continue
 		}
 		kept = append(kept, tr)
 	}
 	clear(t.tracks[len(kept):])
 	t.tracks = kept
+	t.dropDuplicates()
 
 	out := recognition.LandmarkFrame{Time: at, Index: t.index, Size: size, Detection: detect}
 	t.index++
@@ -197,31 +221,41 @@ const (
 	// minInside: a face box less than this fraction inside the frame has
 	// left the view.
 	minInside = 0.5
-	// maxShift and maxScale: a fit whose box moved further from the box it
-	// started in, or changed size by more, lost the face (fast motion, a
-	// cut, an occlusion); the frame becomes a detection frame.
+	// maxShift and maxScale: the units in which moved measures a box's
+	// change from one fit to the next (a shift of maxShift sides, a change
+	// of size by maxScale), and matchDistance (with maxMatch) a
+	// detection's distance from a followed face.
 	maxShift = 0.35
 	maxScale = 1.3
+	// maxGrowth: a followed face's box changes size by at most this factor
+	// from one frame to the next (a face coming towards the camera at a
+	// walking pace grows by ~5% per frame at 30 fps); the shape predictor
+	// is not scale-invariant, and a fit in a box a little too large makes
+	// the next box larger still.
+	maxGrowth = 1.08
 	// settled: a fit whose box moved less than this (in units of maxShift
 	// and maxScale) from the box it started in has converged; otherwise it
 	// is run again from its own box, at most maxRefits times in all.
 	settled   = 0.1
 	maxRefits = 3
-	// localMargin, localSide, localLevels, localAdjust: confirm scans the
-	// face box grown by localMargin of its side on each side (room for the
-	// fastest motion followed), scaled so the face measures localSide
-	// pixels (between the detector's two finest levels, 72 and 86 pixels),
-	// over localLevels pyramid levels, with dlib's threshold lowered by
+	// localMargin, localBelow, localLevels, localAdjust: confirm scans
+	// the face box grown by localMargin of its side on each side (room for
+	// the fastest motion followed), from localBelow pyramid levels below
+	// the face's size over localLevels levels (faces from 0.7 to 1.45
+	// times the followed size), with dlib's threshold lowered by
 	// -localAdjust.
 	localMargin = 0.4
-	localSide   = 100.0
-	localLevels = 4
+	localBelow  = 2
+	localLevels = 5
 	localAdjust = -0.5
-	// recheckDistance: a confirming hit farther than this (in units of
-	// matchDistance) from the fitted box is checked by a fit of its own.
-	recheckDistance = 0.1
+	// recheckShift, recheckScale: a confirming hit whose centre is further
+	// than recheckShift sides from the fitted box's, or whose size differs
+	// by more than a pyramid step (6/5) and a bit, is checked by a fit of
+	// its own.
+	recheckShift = 0.06
+	recheckScale = 1.25
 	// corrAlpha: the weight of a new detection in a track's box
-	// correction.
+	// correction (boxCorrection.blend).
 	corrAlpha = 0.5
 	// reseed: a detection that confirms a followed face replaces its
 	// landmarks when the two disagree by more than this fraction of the
@@ -262,12 +296,13 @@ func (t *Tracker) follow(f frame, tr *track) (inView bool, err error) {
 // fitFrom fits tr's landmarks starting in box start, refitting in the box
 // of the result while it moves (at most maxRefits fits).
 func (t *Tracker) fitFrom(f frame, tr *track, start box) error {
+	limit := tr.bx.side()
 	for range maxRefits {
 		pts, err := t.lm.fit(f, start, make([]recognition.Point, 0, t.lm.parts))
 		if err != nil {
 			return err
 		}
-		tr.pts, tr.bx = pts, tr.corr.apply(t.lm.boxFromLandmarks(pts))
+		tr.pts, tr.bx = pts, tr.corr.apply(t.lm.boxFromLandmarks(pts)).clampSide(limit/maxGrowth, limit*maxGrowth)
 		if moved(start, tr.bx) <= settled {
 			break
 		}
@@ -282,11 +317,17 @@ func (t *Tracker) fitFrom(f frame, tr *track, start box) error {
 // look like a face, not stand out from a whole frame). A hit far from the
 // fit means the fit slipped or lagged behind a fast move: the landmarks are
 // fitted again in the hit's box. No hit counts as a miss.
-func (t *Tracker) confirm(f frame, tr *track) error {
+func (t *Tracker) confirm(f frame, tr *track, detectionFrame bool) error {
 	side := tr.bx.side()
 	m := localMargin * side
 	roi := image.Rect(int(math.Floor(tr.bx.l-m)), int(math.Floor(tr.bx.t-m)), int(math.Ceil(tr.bx.r+m))+1, int(math.Ceil(tr.bx.b+m))+1)
-	hits, err := scan(t.hog, f, roi, localSide/side, localAdjust, localLevels, &t.gray)
+	// Scan on the level of the whole-frame pyramid two steps below the
+	// one where this face belongs, so that its boxes come in the sizes a
+	// whole-frame detection gives (the detector's sizes step by 6/5).
+	s := detectScale(t.opt.MinFaceSide)
+	level := math.Round(math.Log(side*s/HOGMinFaceSide) / math.Log(6.0/5))
+	s *= math.Pow(5.0/6, max(0, level-localBelow))
+	hits, err := scan(t.hog, f, roi, s, localAdjust, localLevels, &t.gray)
 	if err != nil {
 		return err
 	}
@@ -302,20 +343,32 @@ func (t *Tracker) confirm(f frame, tr *track) error {
 	}
 	tr.missed, tr.detected = 0, true
 	// The hit's box is on the detector's cell grid and pyramid steps, so
-	// only a clear offset is worth a second fit to find out whether the
-	// followed landmarks slipped.
-	if bestDist <= recheckDistance {
+	// only a clear offset, or a detection frame whose scan did not cover
+	// this face's size, is worth a fit of its own.
+	hx, hy := hits[best].box.center()
+	fx, fy := tr.bx.center()
+	ratio := hits[best].box.side() / side
+	if !detectionFrame && math.Hypot(hx-fx, hy-fy) <= recheckShift*side && ratio < recheckScale && 1/ratio < recheckScale {
 		return nil
 	}
-	hit := hits[best].box
-	pts, err := t.lm.fit(f, hit, nil)
+	pts, err := t.lm.fit(f, hits[best].box, nil)
 	if err != nil {
 		return err
 	}
-	if meanDistance(tr.pts, pts) > reseed*side {
-		t.seed(tr, hit, pts)
-	}
+	t.absorb(tr, hits[best].box, pts)
 	return nil
+}
+
+// absorb takes a detection of tr's face (the detector's box and the
+// landmarks fitted in it): when the followed landmarks disagree with it
+// the track restarts from it, otherwise it only refines the track's box
+// correction.
+func (t *Tracker) absorb(tr *track, det box, pts []recognition.Point) {
+	if meanDistance(tr.pts, pts) > reseed*tr.bx.side() {
+		t.seed(tr, det, pts)
+		return
+	}
+	tr.corr = tr.corr.blend(measureCorrection(det, t.lm.boxFromLandmarks(pts)), corrAlpha)
 }
 
 // detect scans f for faces, confirms followed ones and starts tracks for
@@ -358,13 +411,7 @@ func (t *Tracker) detect(f frame) error {
 			continue
 		}
 		tr.missed, tr.detected = 0, true
-		d := dets[di]
-		if meanDistance(tr.pts, d.Landmarks) > reseed*tr.bx.side() {
-			t.seed(tr, boxOf(d.Rect), d.Landmarks)
-		} else {
-			m := measureCorrection(boxOf(d.Rect), t.lm.boxFromLandmarks(d.Landmarks))
-			tr.corr = tr.corr.blend(m, corrAlpha)
-		}
+		t.absorb(tr, boxOf(dets[di].Rect), dets[di].Landmarks)
 		kept = append(kept, tr)
 	}
 	clear(t.tracks[len(kept):])
@@ -455,11 +502,31 @@ func meanDistance(a, b []recognition.Point) float64 {
 // second detection of one face must not start a second track.
 func (t *Tracker) overlapsTrack(b box) bool {
 	for _, tr := range t.tracks {
-		if iou(tr.bx, b) > 0.3 {
+		if iou(tr.bx, b) > 0.3 || sameFace(tr.bx, b) {
 			return true
 		}
 	}
 	return false
+}
+
+// dropDuplicates ends the younger of two tracks that followed their way
+// onto one face (one slipped onto the other's face).
+func (t *Tracker) dropDuplicates() {
+	kept := t.tracks[:0]
+	for _, tr := range t.tracks { // oldest first
+		dup := false
+		for _, k := range kept {
+			if sameFace(k.bx, tr.bx) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			kept = append(kept, tr)
+		}
+	}
+	clear(t.tracks[len(kept):])
+	t.tracks = kept
 }
 
 // boxFromLandmarks is the face box the detector would draw around pts: the
@@ -515,6 +582,18 @@ func rigidPoints(parts int) []int {
 	return out
 }
 
+// clampSide returns b with its side brought within [lo, hi], keeping its
+// centre.
+func (b box) clampSide(lo, hi float64) box {
+	s := b.side()
+	if s >= lo && s <= hi {
+		return b
+	}
+	h := math.Min(math.Max(s, lo), hi) / 2
+	x, y := b.center()
+	return box{x - h, y - h, x + h, y + h}
+}
+
 func (b box) shift(dx, dy float64) box {
 	return box{b.l + dx, b.t + dy, b.r + dx, b.b + dy}
 }
@@ -535,13 +614,27 @@ func (b box) inside(w, h int) float64 {
 
 // iou is the intersection over union of two boxes.
 func iou(a, b box) float64 {
+	in := intersection(a, b)
+	return in / ((a.r-a.l)*(a.b-a.t) + (b.r-b.l)*(b.b-b.t) - in)
+}
+
+func intersection(a, b box) float64 {
 	iw := math.Min(a.r, b.r) - math.Max(a.l, b.l)
 	ih := math.Min(a.b, b.b) - math.Max(a.t, b.t)
 	if iw <= 0 || ih <= 0 {
 		return 0
 	}
-	in := iw * ih
-	return in / ((a.r-a.l)*(a.b-a.t) + (b.r-b.l)*(b.b-b.t) - in)
+	return iw * ih
+}
+
+// sameFace reports whether two boxes overlap so much that they must be one
+// face: more than half their union in common, or most of the smaller box
+// inside the larger (as dlib's test_box_overlap, which the detector uses
+// within one scan, also tests).
+func sameFace(a, b box) bool {
+	in := intersection(a, b)
+	small := math.Min((a.r-a.l)*(a.b-a.t), (b.r-b.l)*(b.b-b.t))
+	return iou(a, b) > 0.5 || in > 0.8*small
 }
 
 // moved measures how far b is from a, in units of the largest change a
