@@ -16,16 +16,6 @@ import (
 	"facelogin/internal/testdata"
 )
 
-// sharedVideos returns the real videos of the shared testdata.
-func sharedVideos(t testing.TB) []string {
-	t.Helper()
-	videos, _ := filepath.Glob(filepath.Join(testdata.Dir(t), "video", "*.mp4"))
-	if len(videos) == 0 {
-		testdata.Require(t, "test videos", errors.New("no video/*.mp4 in the shared testdata"))
-	}
-	return videos
-}
-
 // ffprobeTimes lists the presentation times of every video frame of path as
 // FFmpeg's own ffprobe reports them: the reference VideoFile must match.
 func ffprobeTimes(t *testing.T, path string) []time.Duration {
@@ -54,7 +44,7 @@ func ffprobeTimes(t *testing.T, path string) []time.Duration {
 // order, at the file's size, with the presentation time ffprobe reports
 // (within a millisecond).
 func TestVideoFileEveryFrame(t *testing.T) {
-	for _, path := range sharedVideos(t) {
+	for _, path := range testdata.Videos(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			want := ffprobeTimes(t, path)
 			v, err := OpenVideoFile(path)
@@ -122,7 +112,7 @@ func TestVideoFileErrors(t *testing.T) {
 		t.Errorf("text file: %v, want ErrCannotOpen", err)
 	}
 
-	v, err := OpenVideoFile(sharedVideos(t)[0])
+	v, err := OpenVideoFile(testdata.Videos(t)[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +133,7 @@ func TestVideoFileErrors(t *testing.T) {
 // TestReadVideoFile: the callback sees each frame once and its error stops
 // the reading and comes back unchanged.
 func TestReadVideoFile(t *testing.T) {
-	path := sharedVideos(t)[0]
+	path := testdata.Videos(t)[0]
 	var times []time.Duration
 	if err := ReadVideoFile(path, func(f VideoFrame) error {
 		times = append(times, f.Time)

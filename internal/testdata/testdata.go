@@ -102,6 +102,20 @@ func Photos(t testing.TB) []Photo {
 	return out
 }
 
+// Videos lists the shared test videos, video/*.mp4: seven people talking
+// to the camera (480–512 px square, 25–30 fps).
+func Videos(t testing.TB) []string {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(Dir(t), "video", "*.mp4"))
+	if err == nil && len(paths) == 0 {
+		err = fmt.Errorf("no video/*.mp4 in %s", Dir(t))
+	}
+	if err != nil {
+		Require(t, "test videos", err)
+	}
+	return paths
+}
+
 // Idol is a reference descriptor made by the original dlib model.
 type Idol struct {
 	ID, Name, Band string

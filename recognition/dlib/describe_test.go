@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"facelogin/camera"
+	"facelogin/internal/testdata"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 )
@@ -22,7 +23,7 @@ import (
 func TestDescribeMatchesRecognize(t *testing.T) {
 	e := liveEngine(t)
 	var dists []float64
-	for _, path := range videos(t) {
+	for _, path := range testdata.Videos(t) {
 		tr := newTracker(t, dlib.TrackerOptions{})
 		readFrames(t, path, func(f camera.VideoFrame) {
 			frame := webcamFrame(f.Image)

@@ -28,14 +28,10 @@ var ShapeReference = shapeReference
 // FitInBox runs the landmarker's shape predictor on img in the box r
 // (dlib's convention, as Face.Rect).
 func (l *Landmarker) FitInBox(img image.Image, r image.Rectangle) ([]recognition.Point, error) {
-	f, err := newFrame(img, nil)
+	f, unlock, err := l.lockFrame(img)
 	if err != nil {
 		return nil, err
 	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.shape == nil {
-		return nil, ErrClosed
-	}
+	defer unlock()
 	return l.fit(f, boxOf(r.Sub(f.origin)), nil)
 }

@@ -125,15 +125,11 @@ type Detection struct {
 // Faces are sorted by score, best first. It is what a Tracker does on a
 // detection frame, for one-off use.
 func (l *Landmarker) Detect(img image.Image, minFaceSide int) ([]Detection, error) {
-	f, err := newFrame(img, nil)
+	f, unlock, err := l.lockFrame(img)
 	if err != nil {
 		return nil, err
 	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	if l.shape == nil {
-		return nil, ErrClosed
-	}
+	defer unlock()
 	l.hogMu.Lock()
 	defer l.hogMu.Unlock()
 	var gray []byte
@@ -149,6 +145,20 @@ func (l *Landmarker) Detect(img image.Image, minFaceSide int) ([]Detection, erro
 		}
 	}
 	return dets, nil
+}
+
+// lockFrame wraps img for the C++ side and locks the models against Close
+// until unlock is called. Errors: CheckImage's, ErrClosed.
+func (l *Landmarker) lockFrame(img image.Image) (f frame, unlock func(), err error) {
+	if f, err = newFrame(img, nil); err != nil {
+		return frame{}, nil, err
+	}
+	l.mu.RLock()
+	if l.shape == nil {
+		l.mu.RUnlock()
+		return frame{}, nil, ErrClosed
+	}
+	return f, l.mu.RUnlock, nil
 }
 
 // detectScale is the factor frames are scaled by before the HOG detector

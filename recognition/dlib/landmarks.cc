@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <malloc.h>
 #include <string>
 #include <vector>
@@ -23,6 +25,20 @@ void set_err(char* err, size_t errlen, const char* what) {
 	if (err && errlen > 0) {
 		std::snprintf(err, errlen, "%s", what);
 	}
+}
+
+// guarded runs f, turning a C++ exception into err and the result failed:
+// no exception may cross into Go.
+template <typename T, typename F>
+T guarded(char* err, size_t errlen, T failed, F&& f) {
+	try {
+		return f();
+	} catch (std::exception& e) {
+		set_err(err, errlen, e.what());
+	} catch (...) {
+		set_err(err, errlen, "unknown error");
+	}
+	return failed;
 }
 
 // gray_view is a read-only 8-bit picture in caller memory, in dlib's generic
@@ -63,69 +79,65 @@ struct fl_hog {
 	int levels = 0;  // the scanner's own maximum, restored after a bounded scan
 };
 
+// check_shape refuses a predictor whose indexes would read out of bounds
+// (a corrupt or foreign file that deserialized).
+static void check_shape(const fl_shape& s) {
+	const auto bad = [] { throw dlib::serialization_error("inconsistent shape_predictor"); };
+	const size_t cascades = s.forests.size();
+	if (s.initial_shape.size() < 2 || s.initial_shape.size() % 2 != 0 || cascades == 0 ||
+	    s.anchor_idx.size() != cascades || s.deltas.size() != cascades) {
+		bad();
+	}
+	const unsigned long parts = s.initial_shape.size() / 2;
+	for (size_t c = 0; c < cascades; ++c) {
+		if (s.anchor_idx[c].size() != s.deltas[c].size()) {
+			bad();
+		}
+		for (unsigned long a : s.anchor_idx[c]) {
+			if (a >= parts) {
+				bad();
+			}
+		}
+		for (const auto& tree : s.forests[c]) {
+			if (tree.leaf_values.size() != tree.splits.size() + 1) {
+				bad();
+			}
+			for (const auto& split : tree.splits) {
+				if (split.idx1 >= s.deltas[c].size() || split.idx2 >= s.deltas[c].size()) {
+					bad();
+				}
+			}
+			for (const auto& leaf : tree.leaf_values) {
+				if (leaf.size() != s.initial_shape.size()) {
+					bad();
+				}
+			}
+		}
+	}
+}
+
 extern "C" {
 
 fl_shape* fl_shape_load(const char* path, char* err, size_t errlen) {
-	try {
+	return guarded(err, errlen, (fl_shape*)nullptr, [&]() -> fl_shape* {
 		std::ifstream in(path, std::ios::binary);
 		if (!in) {
-			set_err(err, errlen, "cannot open the file");
-			return nullptr;
+			throw std::runtime_error("cannot open the file");
 		}
-		auto* s = new fl_shape();
-		try {
-			int version = 0;
-			dlib::deserialize(version, in);
-			if (version != 1) {
-				throw dlib::serialization_error("not a dlib shape_predictor (unexpected version)");
-			}
-			dlib::deserialize(s->initial_shape, in);
-			dlib::deserialize(s->forests, in);
-			dlib::deserialize(s->anchor_idx, in);
-			dlib::deserialize(s->deltas, in);
-			const size_t cascades = s->forests.size();
-			if (s->initial_shape.size() < 2 || s->initial_shape.size() % 2 != 0 || cascades == 0 ||
-			    s->anchor_idx.size() != cascades || s->deltas.size() != cascades) {
-				throw dlib::serialization_error("inconsistent shape_predictor");
-			}
-			const unsigned long parts = s->initial_shape.size() / 2;
-			for (size_t c = 0; c < cascades; ++c) {
-				if (s->anchor_idx[c].size() != s->deltas[c].size()) {
-					throw dlib::serialization_error("inconsistent shape_predictor");
-				}
-				for (unsigned long a : s->anchor_idx[c]) {
-					if (a >= parts) {
-						throw dlib::serialization_error("inconsistent shape_predictor");
-					}
-				}
-				for (const auto& tree : s->forests[c]) {
-					for (const auto& split : tree.splits) {
-						if (split.idx1 >= s->deltas[c].size() || split.idx2 >= s->deltas[c].size()) {
-							throw dlib::serialization_error("inconsistent shape_predictor");
-						}
-					}
-					for (const auto& leaf : tree.leaf_values) {
-						if (leaf.size() != s->initial_shape.size()) {
-							throw dlib::serialization_error("inconsistent shape_predictor");
-						}
-					}
-					if (tree.leaf_values.size() != tree.splits.size() + 1) {
-						throw dlib::serialization_error("inconsistent shape_predictor");
-					}
-				}
-			}
-		} catch (...) {
-			delete s;
-			throw;
+		std::unique_ptr<fl_shape> s(new fl_shape());
+		int version = 0;
+		dlib::deserialize(version, in);
+		if (version != 1) {
+			throw dlib::serialization_error("not a dlib shape_predictor (unexpected version)");
 		}
+		dlib::deserialize(s->initial_shape, in);
+		dlib::deserialize(s->forests, in);
+		dlib::deserialize(s->anchor_idx, in);
+		dlib::deserialize(s->deltas, in);
+		check_shape(*s);
 		++live_objects;
-		return s;
-	} catch (std::exception& e) {
-		set_err(err, errlen, e.what());
-	} catch (...) {
-		set_err(err, errlen, "unknown error");
-	}
-	return nullptr;
+		return s.release();
+	});
 }
 
 void fl_shape_free(fl_shape* s) {
@@ -145,12 +157,12 @@ void fl_shape_mean(const fl_shape* s, float* xy) {
 
 int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride, int channels,
                  const double box[4], float* xy, char* err, size_t errlen) {
-	try {
+	return guarded(err, errlen, -1, [&]() -> int {
 		using namespace dlib;
 		// unnormalizing_tform(rect) for a fractional rect: (0,0) → the
-		// top-left corner, (1,1) → the bottom-right one.
-		// Float corners as in dlib's unnormalizing_tform, so a whole-pixel
-		// box gives dlib's own landmarks exactly.
+		// top-left corner, (1,1) → the bottom-right one; float corners as
+		// in dlib's, so a whole-pixel box gives dlib's own landmarks
+		// exactly.
 		const float l = float(box[0]), t = float(box[1]), r = float(box[2]), b = float(box[3]);
 		std::vector<dlib::vector<float, 2>> from{{0, 0}, {1, 0}, {1, 1}};
 		std::vector<dlib::vector<float, 2>> to{{l, t}, {r, t}, {r, b}};
@@ -186,27 +198,17 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 			xy[2 * i + 1] = float(p.y());
 		}
 		return 0;
-	} catch (std::exception& e) {
-		set_err(err, errlen, e.what());
-	} catch (...) {
-		set_err(err, errlen, "unknown error");
-	}
-	return -1;
+	});
 }
 
 fl_hog* fl_hog_new(char* err, size_t errlen) {
-	try {
-		auto* d = new fl_hog();
+	return guarded(err, errlen, (fl_hog*)nullptr, [&]() -> fl_hog* {
+		std::unique_ptr<fl_hog> d(new fl_hog());
 		d->det = dlib::get_frontal_face_detector();
 		d->levels = int(d->det.get_scanner().get_max_pyramid_levels());
 		++live_objects;
-		return d;
-	} catch (std::exception& e) {
-		set_err(err, errlen, e.what());
-	} catch (...) {
-		set_err(err, errlen, "unknown error");
-	}
-	return nullptr;
+		return d.release();
+	});
 }
 
 void fl_hog_free(fl_hog* d) {
@@ -218,7 +220,7 @@ void fl_hog_free(fl_hog* d) {
 
 int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, double adjust, int max_levels,
                   long* rects, double* scores, int* filters, int max, char* err, size_t errlen) {
-	try {
+	return guarded(err, errlen, -1, [&]() -> int {
 		const gray_view img{gray, w, h, stride};
 		// object_detector keeps its scanner private; a copy would rebuild
 		// the filters, so the level bound goes through the const accessor.
@@ -235,12 +237,7 @@ int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, doub
 			filters[i] = int(dets[i].weight_index);
 		}
 		return int(dets.size());
-	} catch (std::exception& e) {
-		set_err(err, errlen, e.what());
-	} catch (...) {
-		set_err(err, errlen, "unknown error");
-	}
-	return -1;
+	});
 }
 
 void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, uint8_t* dst, int dw, int dh) {
@@ -302,7 +299,7 @@ void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, 
 
 int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, int stride, const long box[4],
                            long* xy, int max, char* err, size_t errlen) {
-	try {
+	return guarded(err, errlen, -1, [&]() -> int {
 		dlib::shape_predictor sp;
 		dlib::deserialize(path) >> sp;
 		const gray_view img{gray, w, h, stride};
@@ -312,12 +309,7 @@ int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, 
 			xy[2 * i + 1] = shape.part(i).y();
 		}
 		return int(shape.num_parts());
-	} catch (std::exception& e) {
-		set_err(err, errlen, e.what());
-	} catch (...) {
-		set_err(err, errlen, "unknown error");
-	}
-	return -1;
+	});
 }
 
 long fl_live_objects(void) { return live_objects.load(); }

@@ -188,7 +188,7 @@ type videoStats struct {
 // tracked and the freshly detected landmarks (for the liveness check).
 func TestTrackMatchesDetection(t *testing.T) {
 	lm := landmarker(t)
-	for _, path := range videos(t) {
+	for _, path := range testdata.Videos(t) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			tr := newTracker(t, dlib.TrackerOptions{})
 			st := videoStats{ids: map[recognition.TrackID]int{}}

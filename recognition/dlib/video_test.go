@@ -1,7 +1,6 @@
 package dlib_test
 
 import (
-	"errors"
 	"image"
 	"image/color"
 	"image/draw"
@@ -48,16 +47,6 @@ func newTracker(t testing.TB, opt dlib.TrackerOptions) *dlib.Tracker {
 	}
 	t.Cleanup(func() { tr.Close() })
 	return tr
-}
-
-// videos lists the shared test videos.
-func videos(t testing.TB) []string {
-	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(testdata.Dir(t), "video", "*.mp4"))
-	if len(paths) == 0 {
-		testdata.Require(t, "test videos", errors.New("no video/*.mp4 in the shared testdata"))
-	}
-	return paths
 }
 
 func video(t testing.TB, name string) string {
