@@ -27,6 +27,14 @@ void set_err(char* err, size_t errlen, const char* what) {
 	}
 }
 
+// prefetch asks for the n floats at p to be brought into the cache.
+inline void prefetch(const float* p, long n) {
+	const char* b = reinterpret_cast<const char*>(p);
+	for (long off = 0; off < n * long(sizeof(float)); off += 64) {
+		__builtin_prefetch(b + off);
+	}
+}
+
 // guarded runs f, turning a C++ exception into err and the result failed:
 // no exception may cross into Go.
 template <typename T, typename F>
@@ -171,6 +179,7 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 
 		matrix<float, 0, 1> current = s->initial_shape;
 		std::vector<float> values;
+		std::vector<const float*> leaves;
 		for (size_t c = 0; c < s->forests.size(); ++c) {
 			// impl::extract_feature_pixel_values, reading the pixels in place.
 			const matrix<float, 2, 2> tform =
@@ -187,9 +196,32 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 				const uint8_t* q = pix + p.y() * long(stride) + p.x() * long(channels);
 				values[i] = channels == 1 ? q[0] : float((unsigned(q[0]) + q[1] + q[2]) / 3);
 			}
+			// current += tree(values) for every tree, as dlib does, in two
+			// passes: the trees' walks first (the features are fixed within
+			// a cascade), then the sums with the leaves fetched ahead. Each
+			// leaf is a parts×2 vector picked at random from ~65 MB, so the
+			// fit waits on memory unless many leaves are in flight; the
+			// sums, in the same order, are dlib's to the bit.
+			const auto& forest = s->forests[c];
+			leaves.resize(forest.size());
 			unsigned long leaf;
-			for (const auto& tree : s->forests[c]) {
-				current += tree(values, leaf);
+			for (size_t i = 0; i < forest.size(); ++i) {
+				leaves[i] = &forest[i](values, leaf)(0);
+			}
+			const long n = current.size();
+			constexpr size_t ahead = 8;
+			for (size_t i = 0; i < ahead && i < leaves.size(); ++i) {
+				prefetch(leaves[i], n);
+			}
+			float* cur = &current(0);
+			for (size_t i = 0; i < leaves.size(); ++i) {
+				if (i + ahead < leaves.size()) {
+					prefetch(leaves[i + ahead], n);
+				}
+				const float* v = leaves[i];
+				for (long j = 0; j < n; ++j) {
+					cur[j] += v[j];
+				}
 			}
 		}
 		for (long i = 0; i < current.size() / 2; ++i) {

@@ -241,12 +241,12 @@ const (
 	// localMargin, localBelow, localLevels, localAdjust: confirm scans
 	// the face box grown by localMargin of its side on each side (room for
 	// the fastest motion followed), from localBelow pyramid levels below
-	// the face's size over localLevels levels (faces from 0.7 to 1.45
-	// times the followed size), with dlib's threshold lowered by
-	// -localAdjust.
+	// the face's size over localLevels levels (faces from 0.83 to 1.2
+	// times the followed size: more than a box may change in one frame,
+	// maxGrowth), with dlib's threshold lowered by -localAdjust.
 	localMargin = 0.4
-	localBelow  = 2
-	localLevels = 5
+	localBelow  = 1
+	localLevels = 3
 	localAdjust = -0.5
 	// recheckShift, recheckScale: a confirming hit whose centre is further
 	// than recheckShift sides from the fitted box's, or whose size differs
@@ -321,7 +321,7 @@ func (t *Tracker) confirm(f frame, tr *track, detectionFrame bool) error {
 	side := tr.bx.side()
 	m := localMargin * side
 	roi := image.Rect(int(math.Floor(tr.bx.l-m)), int(math.Floor(tr.bx.t-m)), int(math.Ceil(tr.bx.r+m))+1, int(math.Ceil(tr.bx.b+m))+1)
-	// Scan on the level of the whole-frame pyramid two steps below the
+	// Scan from the level of the whole-frame pyramid one step below the
 	// one where this face belongs, so that its boxes come in the sizes a
 	// whole-frame detection gives (the detector's sizes step by 6/5).
 	s := detectScale(t.opt.MinFaceSide)
