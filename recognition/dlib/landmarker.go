@@ -20,10 +20,11 @@ import (
 	"facelogin/recognition"
 )
 
-// HOGMinFaceSide is the side, in pixels, of the smallest face box dlib's HOG
-// frontal face detector reports (TestHOGMinFaceSide measures it): its
-// sliding window is 80×80 pixels at the finest level of its image pyramid
-// (dlib's frontal_face_detector.h). Smaller faces need an enlarged image.
+// HOGMinFaceSide is the side (Rect.Dx, in the convention of Face.Rect) of
+// the smallest face box dlib's HOG frontal face detector reports: what its
+// 80×80 sliding window finds at the finest level of its image pyramid
+// (dlib's frontal_face_detector.h). Smaller faces are not found unless the
+// image is enlarged. TestHOGMinFaceSide measures it.
 const HOGMinFaceSide = 72
 
 // Landmarker is the fast path's model: dlib's HOG frontal face detector and

@@ -3,7 +3,10 @@ package dlib_test
 import (
 	"errors"
 	"image"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -391,5 +394,51 @@ func TestCloseFreesDlibObjects(t *testing.T) {
 		if open < 50<<20 || left > 1<<20 {
 			t.Fatalf("C heap grew by %d MB while open and %d kB remain after Close", open>>20, left>>10)
 		}
+	}
+}
+
+// TestOpenLandmarkerBadModels: a missing, empty, truncated or foreign model
+// file is ErrModels with a sentence naming it, never a crash.
+func TestOpenLandmarkerBadModels(t *testing.T) {
+	good := filepath.Join(modelsDir(t), dlib.LandmarksFile)
+	data, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, err := os.ReadFile(filepath.Join(modelsDir(t), dlib.ResNetFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte // nil: no file
+		want string
+	}{
+		{"missing", nil, "is missing"},
+		{"empty", []byte{}, "is empty"},
+		{"truncated", data[:len(data)/3], "truncated or not a dlib shape predictor"},
+		{"the ResNet under its name", foreign, "truncated or not a dlib shape predictor"},
+		{"text", []byte("not a model\n"), "truncated or not a dlib shape predictor"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if c.data != nil {
+				if err := os.WriteFile(filepath.Join(dir, dlib.LandmarksFile), c.data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			objects := dlib.LiveObjects()
+			lm, err := dlib.OpenLandmarker(dir)
+			if err == nil {
+				lm.Close()
+				t.Fatal("opened")
+			}
+			if !errors.Is(err, dlib.ErrModels) || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("%v, want ErrModels saying %q", err, c.want)
+			}
+			if n := dlib.LiveObjects() - objects; n != 0 {
+				t.Errorf("%d dlib objects left behind", n)
+			}
+		})
 	}
 }
