@@ -127,15 +127,18 @@ func LFW(t testing.TB) []Photo {
 	return out
 }
 
-// Videos lists video/*.mp4: short videos of real people, one person each,
-// talking to the camera. A test fails when there are none.
+// Videos lists the shared test videos, video/*.mp4: seven people talking
+// to the camera (480–512 px square, 25–30 fps).
 func Videos(t testing.TB) []string {
 	t.Helper()
-	vs, err := filepath.Glob(filepath.Join(Dir(t), "video", "*.mp4"))
-	if err != nil || len(vs) == 0 {
-		t.Fatalf("no videos in %s (%v)", filepath.Join(Dir(t), "video"), err)
+	paths, err := filepath.Glob(filepath.Join(Dir(t), "video", "*.mp4"))
+	if err == nil && len(paths) == 0 {
+		err = fmt.Errorf("no video/*.mp4 in %s", Dir(t))
 	}
-	return vs
+	if err != nil {
+		Require(t, "test videos", err)
+	}
+	return paths
 }
 
 // Idol is a reference descriptor made by the original dlib model.

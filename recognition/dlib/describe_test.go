@@ -1,0 +1,131 @@
+package dlib_test
+
+import (
+	"errors"
+	"image"
+	"path/filepath"
+	"testing"
+
+	"facelogin/camera"
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
+)
+
+// TestDescribeMatchesRecognize: the descriptor of a tracked face, computed
+// on demand from the region around it, is the one Recognize computes for
+// that face on the whole frame, up to the small difference go-face's
+// detector makes when it scans a region instead of the frame (its box, and
+// so its landmarks and aligned chip, move by a pixel or two). Every 30th
+// frame of each shared video as a 640×480 webcam frame. Same-person
+// distances between frames of these videos are ~0.24 (median), the
+// acceptance threshold 0.375.
+func TestDescribeMatchesRecognize(t *testing.T) {
+	e := liveEngine(t)
+	var dists []float64
+	for _, path := range testdata.Videos(t) {
+		tr := newTracker(t, dlib.TrackerOptions{})
+		readFrames(t, path, func(f camera.VideoFrame) {
+			frame := webcamFrame(f.Image)
+			lf, err := tr.Track(frame, f.Time)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f.Index%30 != 7 {
+				return
+			}
+			want, err := e.Recognize(frame)
+			if err != nil || len(want) != 1 || len(lf.Faces) != 1 {
+				t.Fatalf("%s frame %d: Recognize %d faces (%v), tracker %d", filepath.Base(path), f.Index, len(want), err, len(lf.Faces))
+			}
+			got, err := e.Describe(frame, lf.Faces[0])
+			if err != nil {
+				t.Errorf("%s frame %d: %v", filepath.Base(path), f.Index, err)
+				return
+			}
+			if o := iou(got.Rect, lf.Faces[0].Rect); o < 0.5 {
+				t.Errorf("%s frame %d: described face %v, tracked %v", filepath.Base(path), f.Index, got.Rect, lf.Faces[0].Rect)
+			}
+			dists = append(dists, float64(recognition.Distance(&got.Descriptor, &want[0].Descriptor)))
+		})
+	}
+	t.Logf("%d tracked faces: distance to Recognize's descriptor median %.3f, 90th percentile %.3f, max %.3f",
+		len(dists), percentile(dists, 0.5), percentile(dists, 0.9), percentile(dists, 1))
+	if percentile(dists, 0.5) > 0.06 || percentile(dists, 1) > 0.15 {
+		t.Errorf("descriptors differ from Recognize's by %.3f (median), %.3f (max)", percentile(dists, 0.5), percentile(dists, 1))
+	}
+}
+
+// TestDescribeTwoFaces: with two people in the frame (two videos side by
+// side, faces of ~150 px), each tracked face gets its own person's
+// descriptor: close to Recognize's for that face (below 0.2; the
+// acceptance threshold is 0.375) and far from the other person's.
+func TestDescribeTwoFaces(t *testing.T) {
+	e := liveEngine(t)
+	a := loadFrames(t, video(t, "d18.mp4"), 80)
+	b := loadFrames(t, video(t, "d20.mp4"), 80)
+	tr := newTracker(t, dlib.TrackerOptions{})
+	var maxSame, minOther float64 = 0, 2
+	for i := range a {
+		frame := sideBySide(a[i].Image, b[i].Image)
+		lf, err := tr.Track(frame, a[i].Time)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i%20 != 19 {
+			continue
+		}
+		want, err := e.Recognize(frame) // left to right
+		if err != nil || len(want) != 2 || len(lf.Faces) != 2 {
+			t.Fatalf("frame %d: Recognize %d faces (%v), tracker %d", i, len(want), err, len(lf.Faces))
+		}
+		for j, face := range lf.Faces { // IDs are given left to right
+			got, err := e.Describe(frame, face)
+			if err != nil {
+				t.Fatal(err)
+			}
+			maxSame = max(maxSame, float64(recognition.Distance(&got.Descriptor, &want[j].Descriptor)))
+			minOther = min(minOther, float64(recognition.Distance(&got.Descriptor, &want[1-j].Descriptor)))
+		}
+	}
+	t.Logf("distance to Recognize's descriptor of the same face at most %.3f, of the other person at least %.3f", maxSame, minOther)
+	if maxSame > 0.2 || minOther < 0.4 {
+		t.Errorf("distance to the same face up to %.3f, to the other person down to %.3f", maxSame, minOther)
+	}
+}
+
+func TestDescribeErrors(t *testing.T) {
+	frame := webcamFrame(loadFrames(t, video(t, "d20.mp4"), 1)[0].Image)
+	tr := newTracker(t, dlib.TrackerOptions{})
+	lf, err := tr.Track(frame, 0)
+	if err != nil || len(lf.Faces) != 1 {
+		t.Fatalf("%d faces, %v", len(lf.Faces), err)
+	}
+	face := lf.Faces[0]
+	e := liveEngine(t)
+	for _, c := range []struct {
+		name string
+		img  image.Image
+		face recognition.TrackedFace
+		want error
+	}{
+		{"no frame", nil, face, recognition.ErrEmptyImage},
+		{"box on the background", frame, recognition.TrackedFace{ID: 7, Rect: image.Rect(0, 0, 70, 70)}, recognition.ErrNoFace},
+		{"box outside the frame", frame, recognition.TrackedFace{ID: 7, Rect: image.Rect(900, 100, 1100, 300)}, recognition.ErrNoFace},
+	} {
+		if _, err := e.Describe(c.img, c.face); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, err := e.Describe(frame, recognition.TrackedFace{ID: 7}); err == nil {
+		t.Error("empty box: no error")
+	}
+	closed, err := dlib.Open(modelsDir(t), dlib.DefaultOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed.Close()
+	if _, err := closed.Describe(frame, face); !errors.Is(err, dlib.ErrClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+}

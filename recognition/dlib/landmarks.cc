@@ -1,0 +1,354 @@
+// dlib's HOG face detector and shape predictor on raw pixels (no JPEG), for
+// landmarker.go. See landmarks.h.
+#include "landmarks.h"
+
+#include <dlib/image_processing/frontal_face_detector.h>
+#include <dlib/image_processing/shape_predictor.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <malloc.h>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::atomic<long> live_objects{0};
+
+void set_err(char* err, size_t errlen, const char* what) {
+	if (err && errlen > 0) {
+		std::snprintf(err, errlen, "%s", what);
+	}
+}
+
+// prefetch asks for the n floats at p to be brought into the cache.
+inline void prefetch(const float* p, long n) {
+	const char* b = reinterpret_cast<const char*>(p);
+	for (long off = 0; off < n * long(sizeof(float)); off += 64) {
+		__builtin_prefetch(b + off);
+	}
+}
+
+// guarded runs f, turning a C++ exception into err and the result failed:
+// no exception may cross into Go.
+template <typename T, typename F>
+T guarded(char* err, size_t errlen, T failed, F&& f) {
+	try {
+		return f();
+	} catch (std::exception& e) {
+		set_err(err, errlen, e.what());
+	} catch (...) {
+		set_err(err, errlen, "unknown error");
+	}
+	return failed;
+}
+
+// gray_view is a read-only 8-bit picture in caller memory, in dlib's generic
+// image interface.
+struct gray_view {
+	const uint8_t* pix;
+	long w, h, stride;
+};
+
+// Found by argument-dependent lookup from dlib's templates.
+inline long num_rows(const gray_view& img) { return img.h; }
+inline long num_columns(const gray_view& img) { return img.w; }
+inline long width_step(const gray_view& img) { return img.stride; }
+inline const void* image_data(const gray_view& img) { return img.pix; }
+
+}  // namespace
+
+namespace dlib {
+template <>
+struct image_traits<gray_view> {
+	typedef unsigned char pixel_type;
+};
+}  // namespace dlib
+
+// fl_shape holds the four members of dlib::shape_predictor, read in the
+// same order as dlib's deserialize(shape_predictor&), so that fit can run
+// dlib's algorithm (shape_predictor::operator()) with a fractional box and
+// keep the landmarks' fractions, which dlib rounds to whole pixels.
+struct fl_shape {
+	dlib::matrix<float, 0, 1> initial_shape;
+	std::vector<std::vector<dlib::impl::regression_tree>> forests;
+	std::vector<std::vector<unsigned long>> anchor_idx;
+	std::vector<std::vector<dlib::vector<float, 2>>> deltas;
+};
+
+struct fl_hog {
+	dlib::frontal_face_detector det;
+	int levels = 0;  // the scanner's own maximum, restored after a bounded scan
+};
+
+// check_shape refuses a predictor whose indexes would read out of bounds
+// (a corrupt or foreign file that deserialized).
+static void check_shape(const fl_shape& s) {
+	const auto bad = [] { throw dlib::serialization_error("inconsistent shape_predictor"); };
+	const size_t cascades = s.forests.size();
+	if (s.initial_shape.size() < 2 || s.initial_shape.size() % 2 != 0 || cascades == 0 ||
+	    s.anchor_idx.size() != cascades || s.deltas.size() != cascades) {
+		bad();
+	}
+	const unsigned long parts = s.initial_shape.size() / 2;
+	for (size_t c = 0; c < cascades; ++c) {
+		if (s.anchor_idx[c].size() != s.deltas[c].size()) {
+			bad();
+		}
+		for (unsigned long a : s.anchor_idx[c]) {
+			if (a >= parts) {
+				bad();
+			}
+		}
+		for (const auto& tree : s.forests[c]) {
+			if (tree.leaf_values.size() != tree.splits.size() + 1) {
+				bad();
+			}
+			for (const auto& split : tree.splits) {
+				if (split.idx1 >= s.deltas[c].size() || split.idx2 >= s.deltas[c].size()) {
+					bad();
+				}
+			}
+			for (const auto& leaf : tree.leaf_values) {
+				if (leaf.size() != s.initial_shape.size()) {
+					bad();
+				}
+			}
+		}
+	}
+}
+
+extern "C" {
+
+fl_shape* fl_shape_load(const char* path, char* err, size_t errlen) {
+	return guarded(err, errlen, (fl_shape*)nullptr, [&]() -> fl_shape* {
+		std::ifstream in(path, std::ios::binary);
+		if (!in) {
+			throw std::runtime_error("cannot open the file");
+		}
+		std::unique_ptr<fl_shape> s(new fl_shape());
+		int version = 0;
+		dlib::deserialize(version, in);
+		if (version != 1) {
+			throw dlib::serialization_error("not a dlib shape_predictor (unexpected version)");
+		}
+		dlib::deserialize(s->initial_shape, in);
+		dlib::deserialize(s->forests, in);
+		dlib::deserialize(s->anchor_idx, in);
+		dlib::deserialize(s->deltas, in);
+		check_shape(*s);
+		++live_objects;
+		return s.release();
+	});
+}
+
+void fl_shape_free(fl_shape* s) {
+	if (s) {
+		delete s;
+		--live_objects;
+	}
+}
+
+int fl_shape_parts(const fl_shape* s) { return int(s->initial_shape.size() / 2); }
+
+void fl_shape_mean(const fl_shape* s, float* xy) {
+	for (long i = 0; i < s->initial_shape.size(); ++i) {
+		xy[i] = s->initial_shape(i);
+	}
+}
+
+int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride, int channels,
+                 const double box[4], float* xy, char* err, size_t errlen) {
+	return guarded(err, errlen, -1, [&]() -> int {
+		using namespace dlib;
+		// unnormalizing_tform(rect) for a fractional rect: (0,0) → the
+		// top-left corner, (1,1) → the bottom-right one; float corners as
+		// in dlib's, so a whole-pixel box gives dlib's own landmarks
+		// exactly.
+		const float l = float(box[0]), t = float(box[1]), r = float(box[2]), b = float(box[3]);
+		std::vector<dlib::vector<float, 2>> from{{0, 0}, {1, 0}, {1, 1}};
+		std::vector<dlib::vector<float, 2>> to{{l, t}, {r, t}, {r, b}};
+		const point_transform_affine tform_to_img = find_affine_transform(from, to);
+		const rectangle area(0, 0, w - 1, h - 1);
+
+		matrix<float, 0, 1> current = s->initial_shape;
+		std::vector<float> values;
+		std::vector<const float*> leaves;
+		for (size_t c = 0; c < s->forests.size(); ++c) {
+			// impl::extract_feature_pixel_values, reading the pixels in place.
+			const matrix<float, 2, 2> tform =
+			    matrix_cast<float>(impl::find_tform_between_shapes(s->initial_shape, current).get_m());
+			const auto& anchors = s->anchor_idx[c];
+			const auto& deltas = s->deltas[c];
+			values.resize(deltas.size());
+			for (size_t i = 0; i < deltas.size(); ++i) {
+				const point p = tform_to_img(tform * deltas[i] + impl::location(current, anchors[i]));
+				if (!area.contains(p)) {
+					values[i] = 0;
+					continue;
+				}
+				const uint8_t* q = pix + p.y() * long(stride) + p.x() * long(channels);
+				values[i] = channels == 1 ? q[0] : float((unsigned(q[0]) + q[1] + q[2]) / 3);
+			}
+			// current += tree(values) for every tree, as dlib does, in two
+			// passes: the trees' walks first (the features are fixed within
+			// a cascade), then the sums with the leaves fetched ahead. Each
+			// leaf is a parts×2 vector picked at random from ~65 MB, so the
+			// fit waits on memory unless many leaves are in flight; the
+			// sums, in the same order, are dlib's to the bit.
+			const auto& forest = s->forests[c];
+			leaves.resize(forest.size());
+			unsigned long leaf;
+			for (size_t i = 0; i < forest.size(); ++i) {
+				leaves[i] = &forest[i](values, leaf)(0);
+			}
+			const long n = current.size();
+			constexpr size_t ahead = 8;
+			for (size_t i = 0; i < ahead && i < leaves.size(); ++i) {
+				prefetch(leaves[i], n);
+			}
+			float* cur = &current(0);
+			for (size_t i = 0; i < leaves.size(); ++i) {
+				if (i + ahead < leaves.size()) {
+					prefetch(leaves[i + ahead], n);
+				}
+				const float* v = leaves[i];
+				for (long j = 0; j < n; ++j) {
+					cur[j] += v[j];
+				}
+			}
+		}
+		for (long i = 0; i < current.size() / 2; ++i) {
+			const dlib::vector<double, 2> p = tform_to_img(impl::location(current, i));
+			xy[2 * i] = float(p.x());
+			xy[2 * i + 1] = float(p.y());
+		}
+		return 0;
+	});
+}
+
+fl_hog* fl_hog_new(char* err, size_t errlen) {
+	return guarded(err, errlen, (fl_hog*)nullptr, [&]() -> fl_hog* {
+		std::unique_ptr<fl_hog> d(new fl_hog());
+		d->det = dlib::get_frontal_face_detector();
+		d->levels = int(d->det.get_scanner().get_max_pyramid_levels());
+		++live_objects;
+		return d.release();
+	});
+}
+
+void fl_hog_free(fl_hog* d) {
+	if (d) {
+		delete d;
+		--live_objects;
+	}
+}
+
+int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, double adjust, int max_levels,
+                  long* rects, double* scores, int* filters, int max, char* err, size_t errlen) {
+	return guarded(err, errlen, -1, [&]() -> int {
+		const gray_view img{gray, w, h, stride};
+		// object_detector keeps its scanner private; a copy would rebuild
+		// the filters, so the level bound goes through the const accessor.
+		auto& scanner = const_cast<dlib::scan_fhog_pyramid<dlib::pyramid_down<6>>&>(d->det.get_scanner());
+		scanner.set_max_pyramid_levels(max_levels > 0 ? unsigned(max_levels) : unsigned(d->levels));
+		std::vector<dlib::rect_detection> dets;
+		d->det(img, dets, adjust);
+		for (int i = 0; i < int(dets.size()) && i < max; ++i) {
+			rects[4 * i] = dets[i].rect.left();
+			rects[4 * i + 1] = dets[i].rect.top();
+			rects[4 * i + 2] = dets[i].rect.right();
+			rects[4 * i + 3] = dets[i].rect.bottom();
+			scores[i] = dets[i].detection_confidence;
+			filters[i] = int(dets[i].weight_index);
+		}
+		return int(dets.size());
+	});
+}
+
+void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, uint8_t* dst, int dw, int dh) {
+	// Each destination pixel averages the source area it covers, with
+	// fractional weights at the edges: the separable box filter that
+	// OpenCV's INTER_AREA computes, so no aliasing reaches the detector.
+	struct tap {
+		int src;
+		float weight;
+	};
+	auto taps = [](int n, int dn) {
+		std::vector<std::vector<tap>> out(dn);
+		const double step = double(n) / dn;
+		for (int d = 0; d < dn; ++d) {
+			const double a = d * step, b = std::min(double(n), (d + 1) * step);
+			for (int s = int(a); s < n && s < b; ++s) {
+				const double wgt = std::min(b, s + 1.0) - std::max(a, double(s));
+				if (wgt > 1e-9) {
+					out[d].push_back({s, float(wgt / step)});
+				}
+			}
+		}
+		return out;
+	};
+	const auto xt = taps(w, dw), yt = taps(h, dh);
+	std::vector<float> rows(size_t(h) * dw);  // gray, scaled horizontally
+	std::vector<float> line(w);
+	for (int y = 0; y < h; ++y) {
+		const uint8_t* p = pix + size_t(y) * stride;
+		if (channels == 1) {
+			for (int x = 0; x < w; ++x) {
+				line[x] = p[x];
+			}
+		} else {
+			for (int x = 0; x < w; ++x) {
+				line[x] = float((unsigned(p[channels * x]) + p[channels * x + 1] + p[channels * x + 2]) / 3);
+			}
+		}
+		float* r = &rows[size_t(y) * dw];
+		for (int x = 0; x < dw; ++x) {
+			float v = 0;
+			for (const tap& t : xt[x]) {
+				v += t.weight * line[t.src];
+			}
+			r[x] = v;
+		}
+	}
+	for (int y = 0; y < dh; ++y) {
+		uint8_t* out = dst + size_t(y) * dw;
+		for (int x = 0; x < dw; ++x) {
+			float v = 0;
+			for (const tap& t : yt[y]) {
+				v += t.weight * rows[size_t(t.src) * dw + x];
+			}
+			out[x] = uint8_t(std::min(255.0f, v + 0.5f));
+		}
+	}
+}
+
+int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, int stride, const long box[4],
+                           long* xy, int max, char* err, size_t errlen) {
+	return guarded(err, errlen, -1, [&]() -> int {
+		dlib::shape_predictor sp;
+		dlib::deserialize(path) >> sp;
+		const gray_view img{gray, w, h, stride};
+		const dlib::full_object_detection shape = sp(img, dlib::rectangle(box[0], box[1], box[2], box[3]));
+		for (unsigned long i = 0; i < shape.num_parts() && i < (unsigned long)max; ++i) {
+			xy[2 * i] = shape.part(i).x();
+			xy[2 * i + 1] = shape.part(i).y();
+		}
+		return int(shape.num_parts());
+	});
+}
+
+long fl_live_objects(void) { return live_objects.load(); }
+
+size_t fl_heap_in_use(void) {
+	const struct mallinfo2 m = mallinfo2();
+	return m.uordblks + m.hblkhd;
+}
+
+}  // extern "C"

@@ -1,0 +1,109 @@
+package dlib_test
+
+import (
+	"image"
+	"syscall"
+	"testing"
+	"time"
+
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
+)
+
+// benchFrames are the first 60 frames of d18.mp4 (a person talking, moving
+// her head a little) as 640×480 frames with the picture scaled to side×side
+// pixels: side 480 gives a face box of ~240 px, 320 one of ~160 px.
+func benchFrames(b *testing.B, side int) []*image.RGBA {
+	b.Helper()
+	var out []*image.RGBA
+	for _, f := range loadFrames(b, video(b, "d18.mp4"), 60) {
+		out = append(out, placed(f.Image, side, 0))
+	}
+	return out
+}
+
+// BenchmarkTrack: the fast path's cost per 640×480 frame with one face,
+// replaying 60 real frames in a loop (ms/op):
+//   - follow: frames where the face is only followed (shape predictor in
+//     the box of the previous landmarks, refitted while it moves, and the
+//     HOG check in a small region around it). Target ≤ 5 ms.
+//   - redetect: every frame a full re-detection (HOG on the whole frame
+//     scaled by 0.9, shape predictor in each box) after following. Target
+//     ≤ 12 ms.
+//   - default: the defaults' mix, a re-detection every third frame.
+//   - redetect-min100, -min120: re-detection for a smallest face of 100
+//     or 120 px instead of the quality gate's 80 (frames scaled by 0.72
+//     or 0.6 instead of 0.9 before the detector scans them).
+//
+// go test -run '^$' -bench 'Track$' -count 5 ./recognition/dlib/
+func BenchmarkTrack(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		every int
+		min   int
+	}{{"follow", 1 << 30, 0}, {"redetect", 1, 0}, {"default", 0, 0}, {"redetect-min100", 1, 100}, {"redetect-min120", 1, 120}} {
+		b.Run(c.name, func(b *testing.B) {
+			for _, side := range []int{480, 320} {
+				frames := benchFrames(b, side)
+				b.Run(map[int]string{480: "face240", 320: "face160"}[side], func(b *testing.B) {
+					tr := newTracker(b, dlib.TrackerOptions{DetectEvery: c.every, MinFaceSide: c.min})
+					i := 0
+					defer reportCPU(b)()
+					for b.Loop() {
+						lf, err := tr.Track(frames[i%len(frames)], time.Duration(i)*time.Second/30)
+						if err != nil || len(lf.Faces) != 1 {
+							b.Fatalf("frame %d: %d faces, %v", i, len(lf.Faces), err)
+						}
+						i++
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkDescribeTracked: the descriptor of one tracked face on demand
+// (go-face on the region around it: HOG, 68 landmarks, aligned chip,
+// ResNet), for faces of ~240 and ~160 px in a 640×480 frame. Compare with
+// BenchmarkPipeline (Recognize on the whole frame).
+func BenchmarkDescribeTracked(b *testing.B) {
+	e := liveEngine(b)
+	for _, side := range []int{480, 320} {
+		frames := benchFrames(b, side)
+		b.Run(map[int]string{480: "face240", 320: "face160"}[side], func(b *testing.B) {
+			tr := newTracker(b, dlib.TrackerOptions{})
+			var lf recognition.LandmarkFrame
+			for i, f := range frames[:10] {
+				var err error
+				if lf, err = tr.Track(f, time.Duration(i)); err != nil || len(lf.Faces) != 1 {
+					b.Fatalf("%d faces, %v", len(lf.Faces), err)
+				}
+			}
+			frame := frames[9]
+			defer reportCPU(b)()
+			for b.Loop() {
+				if _, err := e.Describe(frame, lf.Faces[0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// reportCPU adds the process's CPU time per operation (cpu-ms/op) to a
+// benchmark's figures: on a machine shared with other jobs the wall time
+// per operation grows with their load, while the CPU time of this
+// single-threaded work stays close to what a quiet machine's wall time
+// would be. Call as defer reportCPU(b)() before the loop.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64((cpuTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

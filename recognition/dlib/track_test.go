@@ -1,0 +1,247 @@
+package dlib_test
+
+import (
+	"image"
+	"image/draw"
+	"path/filepath"
+	"testing"
+
+	xdraw "golang.org/x/image/draw"
+
+	"facelogin/camera"
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
+)
+
+// TestFitReproducesDlib: the landmarker's own loop over the predictor's
+// trees (kept so it can start from a box with fractions and keep the
+// landmarks' fractions) gives dlib's shape_predictor's points exactly,
+// once rounded, for whole-pixel boxes.
+func TestFitReproducesDlib(t *testing.T) {
+	lm := landmarker(t)
+	frame := frame640(t, "elkie.jpg")
+	gray := image.NewGray(frame.Bounds())
+	for i := range gray.Pix {
+		p := frame.Pix[4*i:]
+		gray.Pix[i] = uint8((uint(p[0]) + uint(p[1]) + uint(p[2])) / 3) // dlib's rgb → gray
+	}
+	dets, err := lm.Detect(frame, 0)
+	if err != nil || len(dets) != 1 {
+		t.Fatalf("%d faces, %v", len(dets), err)
+	}
+	r := dets[0].Rect
+	boxes := []image.Rectangle{r, r.Add(image.Pt(7, -5)), r.Inset(-12), r.Inset(10)}
+	path := filepath.Join(modelsDir(t), dlib.LandmarksFile)
+	for _, b := range boxes {
+		want, err := dlib.ShapeReference(path, gray, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, img := range []image.Image{frame, gray} {
+			got, err := lm.FitInBox(img, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d points, dlib %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i].Round() != want[i] {
+					t.Fatalf("box %v (%T) point %d: %v, dlib %v", b, img, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestDetectMatchesGoFace: the fast path's detector is go-face's (HOG on
+// the raw frame's gray levels instead of go-face's JPEG's colours): on the
+// portraits as 640×480 frames and on a quarter of the LFW photos it finds
+// the faces go-face finds (at least 97%), in nearly the same boxes, with
+// landmarks close to go-face's.
+func TestDetectMatchesGoFace(t *testing.T) {
+	lm := landmarker(t)
+	e := liveEngine(t)
+	var images []image.Image
+	for _, p := range testdata.Photos(t) {
+		images = append(images, frame640(t, filepath.Base(p.File)))
+	}
+	lfw, _ := filepath.Glob(filepath.Join(testdata.Dir(t), "lfw", "*", "*.jpg"))
+	for i := 0; i < len(lfw); i += 4 {
+		images = append(images, load(t, lfw[i]))
+	}
+	var errs []float64
+	goFace, found, extra := 0, 0, 0
+	for _, img := range images {
+		want, err := e.Recognize(img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := lm.Detect(img, 1) // no scaling: go-face scans full size
+		if err != nil {
+			t.Fatal(err)
+		}
+		goFace += len(want)
+		extra += max(0, len(got)-len(want))
+		for _, w := range want {
+			var best dlib.Detection
+			bestIoU := 0.0
+			for _, g := range got {
+				if o := iou(g.Rect, w.Rect); o > bestIoU {
+					best, bestIoU = g, o
+				}
+			}
+			if bestIoU < 0.5 {
+				continue
+			}
+			found++
+			pts := make([]recognition.Point, len(w.Landmarks))
+			for i, q := range w.Landmarks {
+				pts[i] = recognition.Point{X: float32(q.X), Y: float32(q.Y)}
+			}
+			errs = append(errs, meanError(best.Landmarks, pts, allPoints))
+		}
+	}
+	t.Logf("%d images: go-face finds %d faces, Detect %d of them (and %d more); landmarks differ from go-face's by %.2f px on average (95th percentile %.2f, max %.2f)",
+		len(images), goFace, found, extra, mean(errs), percentile(errs, 0.95), percentile(errs, 1))
+	if found < goFace*97/100 || extra > goFace/50 {
+		t.Errorf("Detect found %d of go-face's %d faces and %d others", found, goFace, extra)
+	}
+	if m := mean(errs); m > 1.5 {
+		t.Errorf("landmarks differ from go-face's by %.2f px on average", m)
+	}
+}
+
+// TestHOGMinFaceSide: dlib's HOG detector reports no face box smaller than
+// HOGMinFaceSide, and finds faces of that size; the tracker's default
+// detection scale therefore still finds the smallest face the quality gate
+// accepts (recognition.DefaultQuality.MinFaceSide) at every position of the
+// detector's cell grid.
+func TestHOGMinFaceSide(t *testing.T) {
+	lm := landmarker(t)
+	src := load(t, filepath.Join(testdata.Dir(t), "faces", "elkie.jpg"))
+	full, err := lm.Detect(src, 1)
+	if err != nil || len(full) != 1 {
+		t.Fatalf("%d faces, %v", len(full), err)
+	}
+	// faceFrame draws the photo into a 640×480 frame so that its face box
+	// measures side pixels with its top-left corner at (x, y).
+	faceFrame := func(side float64, x, y int) *image.RGBA {
+		s := side / float64(full[0].Rect.Dx())
+		b := src.Bounds()
+		dst := image.NewRGBA(image.Rect(0, 0, 640, 480))
+		draw.Draw(dst, dst.Bounds(), canvasGray, image.Point{}, draw.Src)
+		off := image.Pt(x-int(float64(full[0].Rect.Min.X)*s), y-int(float64(full[0].Rect.Min.Y)*s))
+		r := image.Rect(0, 0, int(float64(b.Dx())*s), int(float64(b.Dy())*s)).Add(off)
+		xdraw.CatmullRom.Scale(dst, r, src, b, xdraw.Src, nil)
+		return dst
+	}
+	smallest := 1 << 30
+	for side := 100.0; side >= 50; side -= 2 {
+		dets, err := lm.Detect(faceFrame(side, 200, 150), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range dets {
+			smallest = min(smallest, d.Rect.Dx())
+		}
+	}
+	t.Logf("smallest face box the HOG detector reported: %d px", smallest)
+	if smallest != dlib.HOGMinFaceSide {
+		t.Errorf("smallest face box %d px, HOGMinFaceSide says %d", smallest, dlib.HOGMinFaceSide)
+	}
+	minSide := recognition.DefaultQuality.MinFaceSide
+	for dx := range 8 {
+		for dy := 0; dy < 8; dy += 3 {
+			frame := faceFrame(float64(minSide), 200+dx, 150+dy)
+			tr := newTracker(t, dlib.TrackerOptions{})
+			lf, err := tr.Track(frame, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lf.Faces) != 1 {
+				t.Fatalf("face of %d px at (%d,%d): tracker found %d faces", minSide, 200+dx, 150+dy, len(lf.Faces))
+			}
+		}
+	}
+}
+
+// videoStats are the figures of one video replayed through the tracker and,
+// on every frame, through a full detection for comparison.
+type videoStats struct {
+	frames, detectionFrames, compared int
+	ids                               map[recognition.TrackID]int
+	err, eyeErr                       []float64 // mean landmark error per frame, pixels
+	earTracked, earDetected           []float64
+}
+
+// TestTrackMatchesDetection replays each shared video as 640×480 webcam
+// frames (faces of 200–290 px) through a Tracker and, on every frame,
+// through a full detection (Detect: HOG on the same frame, landmarks in the
+// detector's box). The tracked face must overlap the detected one on every
+// frame (the track never moves to the background), keep one track ID for
+// the whole video, and its landmarks must agree with the detection's:
+// mean point error at most 2 px per video.
+//
+// It also reports the eye aspect ratio's frame-to-frame roughness for the
+// tracked and the freshly detected landmarks (for the liveness check).
+func TestTrackMatchesDetection(t *testing.T) {
+	lm := landmarker(t)
+	for _, path := range testdata.Videos(t) {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			tr := newTracker(t, dlib.TrackerOptions{})
+			st := videoStats{ids: map[recognition.TrackID]int{}}
+			readFrames(t, path, func(f camera.VideoFrame) {
+				frame := webcamFrame(f.Image)
+				lf, err := tr.Track(frame, f.Time)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st.frames++
+				if lf.Detection {
+					st.detectionFrames++
+				}
+				if lf.Time != f.Time || lf.Index != f.Index || lf.Size != image.Pt(640, 480) {
+					t.Fatalf("frame %d: LandmarkFrame time %v index %d size %v", f.Index, lf.Time, lf.Index, lf.Size)
+				}
+				for _, face := range lf.Faces {
+					st.ids[face.ID]++
+				}
+				dets, err := lm.Detect(frame, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(dets) == 0 {
+					return
+				}
+				if len(lf.Faces) != 1 {
+					t.Errorf("frame %d: %d tracked faces, the detector finds one at %v", f.Index, len(lf.Faces), dets[0].Rect)
+					return
+				}
+				face, overlap := bestMatch(lf.Faces, dets[0].Rect)
+				if overlap < 0.5 {
+					t.Errorf("frame %d: tracked box %v, detected %v (overlap %.2f)", f.Index, lf.Faces[0].Rect, dets[0].Rect, overlap)
+					return
+				}
+				st.compared++
+				st.err = append(st.err, meanError(face.Landmarks, dets[0].Landmarks, allPoints))
+				st.eyeErr = append(st.eyeErr, meanError(face.Landmarks, dets[0].Landmarks, recognition.LandmarkRange{First: recognition.RightEye.First, Last: recognition.LeftEye.Last}))
+				st.earTracked = append(st.earTracked, eyeAspectRatio(face.Landmarks))
+				st.earDetected = append(st.earDetected, eyeAspectRatio(dets[0].Landmarks))
+			})
+			t.Logf("%d frames (%d detection frames), track IDs %v; compared on %d frames: mean point error %.2f px (eyes %.2f), 95th percentile %.2f, max %.2f; eye aspect ratio roughness tracked %.4f, detected %.4f",
+				st.frames, st.detectionFrames, st.ids, st.compared, mean(st.err), mean(st.eyeErr), percentile(st.err, 0.95), percentile(st.err, 1),
+				roughness(st.earTracked), roughness(st.earDetected))
+			if len(st.ids) != 1 {
+				t.Errorf("track IDs %v, want one face under one ID", st.ids)
+			}
+			if st.compared < st.frames*9/10 {
+				t.Errorf("compared on %d of %d frames", st.compared, st.frames)
+			}
+			if m := mean(st.err); m > 2 {
+				t.Errorf("mean point error %.2f px, want ≤ 2", m)
+			}
+		})
+	}
+}
