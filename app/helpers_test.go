@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/jpeg"
@@ -21,6 +20,7 @@ import (
 	xdraw "golang.org/x/image/draw"
 
 	sharedtd "facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 )
 
@@ -389,24 +389,6 @@ func (d *fakeDirectory) loginLog() []fakeLogin {
 	return append([]fakeLogin(nil), d.logins...)
 }
 
-// syncBuffer is a log sink written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is a window on Fyne's test driver with fakes behind it. UI
 // updates from goroutines queue up in q and run on the test goroutine when
 // the test waits, as they would run on Fyne's main goroutine.
@@ -417,7 +399,7 @@ type harness struct {
 	cam *fakeCamera
 	eng *fakeEngine
 	dir *fakeDirectory
-	log *syncBuffer
+	log *testkit.LockedBuffer
 	q   chan func()
 }
 
@@ -430,7 +412,7 @@ func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
 func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options) *harness {
 	t.Helper()
 	h := &harness{t: t, app: a, cam: newFakeCamera(frame), dir: dir,
-		log: &syncBuffer{}, q: make(chan func(), 64)}
+		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
 	h.eng, _ = eng.(*fakeEngine)
 	if opts.CaptureTimeout == 0 {
 		opts.CaptureTimeout = 5 * time.Second

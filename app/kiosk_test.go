@@ -1,6 +1,7 @@
 package app
 
 import (
+	"facelogin/internal/testkit"
 	"image"
 	"log/slog"
 	"strings"
@@ -69,7 +70,7 @@ func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN 
 	ia := &interceptApp{App: test.NewTempApp(t)}
 	kh := &kioskHarness{}
 	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),
-		log: &syncBuffer{}, q: make(chan func(), 64)}
+		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
 	idols := loadIdols(t)
 	h.dir.add("elkie", idol(t, idols, "Elkie (CLC)")[:3]...)
 	h.dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 )
 
@@ -81,22 +82,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 // logBuf collects log lines; tests read them, and writes after a test ends
 // do not panic as t.Log would.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuf = testkit.LockedBuffer
 
 func testConfig(dsn string, log *logBuf) Config {
 	return Config{DSN: dsn, Key: testKey, Station: "test-station", MaxEvents: -1,

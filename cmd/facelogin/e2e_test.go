@@ -53,15 +53,15 @@ func TestWindowEndToEnd(t *testing.T) {
 	// Registration: nobody is enrolled, so the face is boxed red
 	// ("unknown"); once registered, the next detections label it green.
 	app := startApp(t, bin, env, art, "1-register", "--camera", register)
-	app.waitLog(firstFrameRe, 30*time.Second)
-	t.Logf("register run: first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+	app.WaitLog(firstFrameRe, time.Minute)
+	t.Logf("register run: first frame %v after exec", time.Since(app.Started).Round(time.Millisecond))
 	w := app.findWindow()
 	waitScreen(t, app, w, "unknown-face", redBox)
 	w.openRegister()
 	w.clickEntry()
 	w.typeText("bona")
 	w.clickPrimary()
-	m := app.waitLog(registeredRe, 30*time.Second)
+	m := app.WaitLog(registeredRe, time.Minute)
 	if m[1] != "5" {
 		t.Fatalf("registered with %s templates, want 5", m[1])
 	}
@@ -86,13 +86,13 @@ func TestWindowEndToEnd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := startApp(t, bin, env, art, fmt.Sprintf("%d-login-%s", i+2, tc.name), "--camera", tc.video)
-			app.waitLog(firstFrameRe, 30*time.Second)
-			t.Logf("first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+			app.WaitLog(firstFrameRe, time.Minute)
+			t.Logf("first frame %v after exec", time.Since(app.Started).Round(time.Millisecond))
 			w := app.findWindow()
 			waitScreen(t, app, w, "before", tc.box)
 			w.openLogin()
 			w.clickPrimary()
-			m := app.waitLog(loginRe, 30*time.Second)
+			m := app.WaitLog(loginRe, time.Minute)
 			dist, err := logFloat(m[0], "distance")
 			if err != nil {
 				t.Fatal(err)
@@ -122,8 +122,8 @@ func TestWindowEndToEnd(t *testing.T) {
 				t.Fatalf("users %+v, want only bona", users)
 			}
 			switch {
-			case tc.success && (users[0].LastLogin == nil || !users[0].LastLogin.After(app.started.Add(-time.Second))):
-				t.Fatalf("bona's last login %v, want this run's (started %v)", users[0].LastLogin, app.started)
+			case tc.success && (users[0].LastLogin == nil || !users[0].LastLogin.After(app.Started.Add(-time.Second))):
+				t.Fatalf("bona's last login %v, want this run's (started %v)", users[0].LastLogin, app.Started)
 			case tc.success:
 				lastLogin = *users[0].LastLogin
 			case !lastLogin.IsZero() && (users[0].LastLogin == nil || !users[0].LastLogin.Equal(lastLogin)):
@@ -138,16 +138,16 @@ func TestWindowEndToEnd(t *testing.T) {
 // line with the frame rates.
 func checkLog(t *testing.T, app *appRun) {
 	t.Helper()
-	log := app.log.String()
+	log := app.Log.String()
 	for _, bad := range []string{"Error in Fyne call thread", "level=ERROR", "panic:", "DATA RACE"} {
 		if strings.Contains(log, bad) {
-			t.Errorf("%s: log contains %q:\n%s", app.name, bad, log)
+			t.Errorf("%s: log contains %q:\n%s", app.Name, bad, log)
 		}
 	}
 	if m := closedRe.FindString(log); m == "" {
-		t.Errorf("%s: no \"window closed\" line", app.name)
+		t.Errorf("%s: no \"window closed\" line", app.Name)
 	} else {
-		t.Logf("%s: %s", app.name, m)
+		t.Logf("%s: %s", app.Name, m)
 	}
 }
 
@@ -230,20 +230,20 @@ func TestWindowUnreadableModels(t *testing.T) {
 			}
 			app := startApp(t, bin, appEnv(t, display, dir), art, tc.name, "--camera", video)
 			if tc.window {
-				app.waitLog(regexp.MustCompile(`msg="models failed"`), 30*time.Second)
-				app.waitLog(firstFrameRe, 30*time.Second)
+				app.WaitLog(regexp.MustCompile(`msg="models failed"`), 30*time.Second)
+				app.WaitLog(firstFrameRe, time.Minute)
 			} else {
 				select {
-				case <-app.exited:
+				case <-app.Exited():
 				case <-time.After(30 * time.Second):
 					t.Fatal("still running 30 s after it was started without a model file")
 				}
 			}
-			log := app.log.String()
-			if code := app.stopCode(); code != exitModels {
+			log := app.Log.String()
+			if code := app.Stop(); code != exitModels {
 				t.Fatalf("exit code %d, want %d (models)\nlog:\n%s", code, exitModels, log)
 			}
-			log = app.log.String()
+			log = app.Log.String()
 			if !strings.Contains(log, "face models in "+dir+" are not usable") {
 				t.Fatalf("no plain-words models message:\n%s", log)
 			}

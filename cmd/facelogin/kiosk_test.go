@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +16,7 @@ import (
 	"facelogin/app"
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 	"facelogin/store"
 )
@@ -41,23 +40,6 @@ type kioskOneFace struct{ face recognition.Face }
 
 func (e kioskOneFace) Recognize(image.Image) ([]recognition.Face, error) {
 	return []recognition.Face{e.face}, nil
-}
-
-type kioskLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *kioskLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *kioskLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestKioskSharedSQLite: two stations on one SQLite file (see
@@ -171,7 +153,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	hall, hallDir := open("hall")
 
 	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
-	logs := &kioskLog{}
+	logs := &testkit.LockedBuffer{}
 	k := app.NewKiosk(test.NewTempApp(t), app.Deps{
 		Camera: kioskStill{img: frame, start: time.Now()},
 		Engine: kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
