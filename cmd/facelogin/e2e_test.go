@@ -204,7 +204,7 @@ func TestWindowUnreadableModels(t *testing.T) {
 	display := startXvfb(t)
 	video := makeVideo(t, t.TempDir(), "bona", filepath.Join(faces, "bona.jpg"), vfFit, 2)
 
-	resnet, err := os.ReadFile(filepath.Join(good, "dlib_face_recognition_resnet_model_v1.dat"))
+	resnet, err := os.ReadFile(filepath.Join(good, recognition.ResNetFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,13 +218,13 @@ func TestWindowUnreadableModels(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, f := range []string{"shape_predictor_5_face_landmarks.dat", "mmod_human_face_detector.dat"} {
+			for _, f := range []string{recognition.LandmarksFile, recognition.CNNDetectorFile} {
 				if err := os.Symlink(filepath.Join(good, f), filepath.Join(dir, f)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tc.resnet != nil {
-				if err := os.WriteFile(filepath.Join(dir, "dlib_face_recognition_resnet_model_v1.dat"), tc.resnet, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, recognition.ResNetFile), tc.resnet, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

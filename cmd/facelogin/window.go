@@ -16,7 +16,6 @@ import (
 	"facelogin/app"
 	"facelogin/camera"
 	"facelogin/internal/directory"
-	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 	"facelogin/store"
@@ -116,7 +115,7 @@ func runWindow(e *env, args []string) error {
 }
 
 func modelsPresent(dir string) error {
-	for _, f := range []string{models.LandmarksFile, models.ResNetFile, models.CNNDetectorFile} {
+	for _, f := range recognition.ModelFiles() {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			return err
 		}
