@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"facelogin/app"
+	"facelogin/internal/appdir"
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
 	"facelogin/internal/testkit"
@@ -157,7 +158,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	k := app.NewKiosk(test.NewTempApp(t), app.Deps{
 		Camera: kioskStill{img: frame, start: time.Now()},
 		Engine: kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
-		Users:  kioskDirectory{&appDirectory{dir: hallDir}},
+		Users:  appdir.New(hallDir, "kiosk"),
 	}, app.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))}, app.KioskOptions{
 		Station: hall.Station(), ResultFor: 100 * time.Millisecond, MaxFailures: 1000,
 	})
