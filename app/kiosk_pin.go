@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -19,6 +20,13 @@ const (
 	pinUnlock pinPurpose = iota // show the normal screens
 	pinExit                     // leave the kiosk
 )
+
+func (p pinPurpose) String() string {
+	if p == pinExit {
+		return "exit"
+	}
+	return "unlock"
+}
 
 // pinPanel asks for the administrator PIN over the kiosk.
 type pinPanel struct {
@@ -73,7 +81,8 @@ func (k *Kiosk) openPIN(purpose pinPurpose) {
 		return
 	}
 	k.updatePINWait()
-	k.u.win.Canvas().Focus(p.entry)
+	k.s.win.Canvas().Focus(p.entry)
+	k.s.log.Info("kiosk: PIN panel opened", "purpose", purpose)
 }
 
 // closePIN hides the PIN panel and resumes identification. UI goroutine.
@@ -105,10 +114,10 @@ func (k *Kiosk) submitPIN() {
 	p.ok.Disable()
 	p.say("Checking…", widget.MediumImportance)
 	check := k.opts.CheckPIN
-	go func() {
+	k.s.tasks.Go(func(context.Context) {
 		ok, err := check(pin)
-		k.u.do(func() { k.pinChecked(ok, err) })
-	}()
+		k.s.tasks.do(func() { k.pinChecked(ok, err) })
+	})
 }
 
 // pinChecked acts on the answer. UI goroutine.
@@ -118,7 +127,7 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 	p.entry.SetText("")
 	switch {
 	case err != nil:
-		k.u.log.Error("kiosk: check administrator PIN", "err", err)
+		k.s.log.Error("kiosk: check administrator PIN", "err", err)
 		p.entry.Enable()
 		p.ok.Enable()
 		p.say("The PIN could not be checked — see the log", widget.DangerImportance)
@@ -129,7 +138,7 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 			wait = k.opts.MaxPINBackoff
 		}
 		k.pinWaitUntil = time.Now().Add(wait)
-		k.u.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
+		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
 		k.updatePINWait()
 	default:
 		k.pinFailures = 0
@@ -155,7 +164,7 @@ func (k *Kiosk) updatePINWait() {
 		p.entry.Enable()
 		p.ok.Enable()
 		if p.content.Visible() {
-			k.u.win.Canvas().Focus(p.entry) // disabling took the focus away
+			k.s.win.Canvas().Focus(p.entry) // disabling took the focus away
 		}
 		if k.pinFailures > 0 {
 			p.say("Wrong PIN — try again", widget.DangerImportance)
@@ -175,7 +184,7 @@ func (k *Kiosk) updatePINWait() {
 	if k.pinTimer != nil {
 		k.pinTimer.Stop()
 	}
-	if k.u.ctx.Err() == nil {
-		k.pinTimer = time.AfterFunc(next, func() { k.u.do(k.updatePINWait) })
+	if k.s.tasks.ctx.Err() == nil {
+		k.pinTimer = time.AfterFunc(next, func() { k.s.tasks.do(k.updatePINWait) })
 	}
 }

@@ -82,16 +82,16 @@ func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN 
 	}
 	kopts.OnExit = func() { kh.exits.Add(1) }
 	done := make(chan struct{})
-	do := func(f func()) {
+	post := func(f func()) {
 		select {
 		case h.q <- f:
 		case <-done:
 		}
 	}
 	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
-	kh.k = newKiosk(ia, Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}, opts, kopts, do)
+	kh.k = newKiosk(ia, Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}, opts, kopts, post)
 	kh.harness, kh.win = h, ia.win
-	h.u = kh.k.u
+	h.u = kh.k.s
 	kh.k.Start()
 	t.Cleanup(func() {
 		close(done)

@@ -46,7 +46,7 @@ func TestPreviewDrawsOverlayOnLiveFrames(t *testing.T) {
 	if frame.RGBAAt(pts[8].X, pts[8].Y) == landmarkColor {
 		t.Error("the overlay was drawn into the camera's own frame")
 	}
-	if d := h.u.preview.latest(); len(d.labels) != 1 || !d.labels[0].Known || !strings.HasPrefix(d.labels[0].Text, "elkie 0.") {
+	if d := h.u.det.latest(); len(d.labels) != 1 || !d.labels[0].Known || !strings.HasPrefix(d.labels[0].Text, "elkie 0.") {
 		t.Errorf("face label %+v, want elkie with a distance", d.labels)
 	}
 
@@ -76,8 +76,8 @@ func TestPreviewUnknownFaceAndDescriptorStrip(t *testing.T) {
 	h.eng.jitter = 0
 	faces := h.eng.script(frame, d)
 
-	h.waitFor("the descriptor strip", func() bool { return h.u.strip.has })
-	if h.u.strip.d != d {
+	h.waitFor("the descriptor strip", func() bool { return h.u.preview.strip.has })
+	if h.u.preview.strip.d != d {
 		t.Fatal("strip does not show the face's descriptor")
 	}
 	for i, v := range d {
@@ -90,7 +90,7 @@ func TestPreviewUnknownFaceAndDescriptorStrip(t *testing.T) {
 		}
 	}
 	// The rendered strip: cell i spans 2 px at its minimum size.
-	px := h.u.strip.pixel(2*40, 0, 2*recognition.DescriptorLen, 18)
+	px := h.u.preview.strip.pixel(2*40, 0, 2*recognition.DescriptorLen, 18)
 	if px != cellColor(d[40]) {
 		t.Errorf("strip pixel of cell 40: %v, want %v", px, cellColor(d[40]))
 	}
@@ -100,7 +100,7 @@ func TestPreviewUnknownFaceAndDescriptorStrip(t *testing.T) {
 		r := faces[0].Rect
 		return img != nil && img.RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y) == unknownColor
 	})
-	if l := h.u.preview.latest().labels; len(l) != 1 || l[0].Known || l[0].Text != "unknown" {
+	if l := h.u.det.latest().labels; len(l) != 1 || l[0].Known || l[0].Text != "unknown" {
 		t.Errorf("labels %+v, want one unknown", l)
 	}
 }
