@@ -393,12 +393,12 @@ func (d *fakeDirectory) loginLog() []fakeLogin {
 // updates from goroutines queue up in q and run on the test goroutine when
 // the test waits, as they would run on Fyne's main goroutine.
 type harness struct {
-	t   *testing.T
-	app fyne.App
-	u   *shell
-	cam *fakeCamera
-	eng *fakeEngine
-	dir *fakeDirectory
+	t     *testing.T
+	app   fyne.App
+	u     *shell
+	cam   *fakeCamera
+	eng   *fakeEngine
+	dir   *fakeDirectory
 	log   *testkit.LockedBuffer
 	q     chan func()
 	clock testClock
