@@ -90,6 +90,9 @@ type Kiosk struct {
 	s     *shell
 	users loginDirectory
 	opts  KioskOptions
+	// now is the kiosk's clock for results, lockouts, repeats and PIN
+	// back-off: time.Now; tests move it on instead of waiting.
+	now func() time.Time
 
 	prompt      *canvas.Text
 	station     *canvas.Text
@@ -134,7 +137,7 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}
-	k := &Kiosk{s: newShell(a, deps, opts, post), users: deps.Users, opts: kopts}
+	k := &Kiosk{s: newShell(a, deps, opts, post), users: deps.Users, opts: kopts, now: time.Now}
 	k.build()
 	w := k.s.win
 	w.SetContent(k.view)
@@ -346,8 +349,8 @@ func (k *Kiosk) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
-			r.tick(now)
+		case <-tick.C:
+			r.tick(k.now())
 		case d := <-detections:
 			r.detection(ctx, d)
 		}
@@ -418,7 +421,7 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 		return
 	}
 	f := &d.faces[0].Descriptor
-	if r.welcomed != nil && !r.left && time.Since(r.welcomedAt) < k.opts.RepeatAfter &&
+	if r.welcomed != nil && !r.left && k.now().Sub(r.welcomedAt) < k.opts.RepeatAfter &&
 		recognition.Distance(f, r.welcomed) <= th {
 		// The person just welcomed is still there.
 		r.streak = r.streak[:0]
@@ -456,7 +459,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		k.s.log.Error("record login", "user", recorded, "err", err)
 	}
 	r.prompt = "" // the prompt is redrawn after the result
-	now := time.Now()
+	now := k.now()
 	if res.Accepted {
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false

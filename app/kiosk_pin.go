@@ -102,7 +102,7 @@ func (p *pinPanel) say(msg string, imp widget.Importance) {
 // submitPIN checks the typed PIN off the UI goroutine. UI goroutine.
 func (k *Kiosk) submitPIN() {
 	p := k.pin
-	if k.opts.CheckPIN == nil || k.pinChecking || time.Now().Before(k.pinWaitUntil) {
+	if k.opts.CheckPIN == nil || k.pinChecking || k.now().Before(k.pinWaitUntil) {
 		return
 	}
 	pin := p.entry.Text
@@ -137,7 +137,7 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 		if wait > k.opts.MaxPINBackoff || wait <= 0 {
 			wait = k.opts.MaxPINBackoff
 		}
-		k.pinWaitUntil = time.Now().Add(wait)
+		k.pinWaitUntil = k.now().Add(wait)
 		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
 		k.updatePINWait()
 	default:
@@ -159,7 +159,7 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 // once a second, then enables the entry again. UI goroutine.
 func (k *Kiosk) updatePINWait() {
 	p := k.pin
-	left := time.Until(k.pinWaitUntil)
+	left := k.pinWaitUntil.Sub(k.now())
 	if left <= 0 {
 		p.entry.Enable()
 		p.ok.Enable()
