@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -117,5 +116,3 @@ func countRows(t testing.TB, s *Store, query string, args ...any) int {
 	}
 	return n
 }
-
-func errContains(err error, sub string) bool { return err != nil && strings.Contains(err.Error(), sub) }
