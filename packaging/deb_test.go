@@ -511,7 +511,7 @@ func windowStarts(t *testing.T, env []string, home string) {
 	run(t, "ffmpeg", "-loglevel", "error", "-loop", "1", "-i", photo, "-t", "30", "-r", "10",
 		"-vf", "scale=640:-2", "-c:v", "mjpeg", "-q:v", "5", clip)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "facelogin", "--camera", clip)
 	cmd.Env, cmd.Dir = append(env, "DISPLAY="+display, "FYNE_SCALE=1"), home
@@ -534,7 +534,7 @@ func windowStarts(t *testing.T, env []string, home string) {
 		}
 	}()
 
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		select {
 		case <-exited:
@@ -547,7 +547,7 @@ func windowStarts(t *testing.T, env []string, home string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no visible \"Face Login\" window in 60 s\n%s", logs.String())
+			t.Fatalf("no visible \"Face Login\" window in 2 min\n%s", logs.String())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -96,7 +96,7 @@ func kioskMariaDB(t *testing.T) string {
 			<-done
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for exec.Command("mariadb-admin", "--no-defaults", "-S", sock, "-uroot", "ping").Run() != nil {
 		select {
 		case <-done:
@@ -105,7 +105,7 @@ func kioskMariaDB(t *testing.T) string {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("mariadbd did not answer within 30 s")
+			t.Fatal("mariadbd did not answer within 2 min")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
