@@ -150,27 +150,13 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 
 // fill sets the defaults of KioskOptions.
 func (o *KioskOptions) fill() {
-	if o.SteadyFrames <= 0 {
-		o.SteadyFrames = 4
-	}
-	if o.ResultFor <= 0 {
-		o.ResultFor = 4 * time.Second
-	}
-	if o.RepeatAfter <= 0 {
-		o.RepeatAfter = time.Minute
-	}
-	if o.MaxFailures <= 0 {
-		o.MaxFailures = 5
-	}
-	if o.Lockout <= 0 {
-		o.Lockout = 30 * time.Second
-	}
-	if o.PINBackoff <= 0 {
-		o.PINBackoff = time.Second
-	}
-	if o.MaxPINBackoff <= 0 {
-		o.MaxPINBackoff = 5 * time.Minute
-	}
+	orDefault(&o.SteadyFrames, 4)
+	orDefault(&o.ResultFor, 4*time.Second)
+	orDefault(&o.RepeatAfter, time.Minute)
+	orDefault(&o.MaxFailures, 5)
+	orDefault(&o.Lockout, 30*time.Second)
+	orDefault(&o.PINBackoff, time.Second)
+	orDefault(&o.MaxPINBackoff, 5*time.Minute)
 }
 
 func (k *Kiosk) build() {

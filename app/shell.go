@@ -81,23 +81,21 @@ func (o *Options) fill() {
 	if o.Title == "" {
 		o.Title = "Face Login"
 	}
-	if o.Defaults.Threshold <= 0 {
-		o.Defaults.Threshold = DefaultThreshold
-	}
-	if o.RegisterFrames <= 0 {
-		o.RegisterFrames = 5
-	}
-	if o.LoginFrames <= 0 {
-		o.LoginFrames = 3
-	}
-	if o.CaptureTimeout <= 0 {
-		o.CaptureTimeout = 15 * time.Second
-	}
-	if o.Poll <= 0 {
-		o.Poll = 4 * time.Millisecond
-	}
+	orDefault(&o.Defaults.Threshold, DefaultThreshold)
+	orDefault(&o.RegisterFrames, 5)
+	orDefault(&o.LoginFrames, 3)
+	orDefault(&o.CaptureTimeout, 15*time.Second)
+	orDefault(&o.Poll, 4*time.Millisecond)
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+}
+
+// orDefault sets *v to def unless it is positive: the zero value of an
+// option means its default.
+func orDefault[T int | float32 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
 	}
 }
 
