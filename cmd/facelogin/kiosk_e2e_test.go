@@ -116,7 +116,13 @@ func TestKioskEndToEnd(t *testing.T) {
 	k.xdo("type", "--delay", "50", kioskE2EPIN)
 	k.xdo("key", "Return")
 	k.WaitLog(regexp.MustCompile(`kiosk unlocked by administrator`), time.Minute)
-	k.screenshot("unlocked")
+	// Fyne paints the administrator screens on its next frame: wait for
+	// the PIN panel's veil over the welcome green to leave the screen.
+	veil := func(c uint8) uint8 { return uint8(int(c) * (255 - 0xd0) / 255) } // app's kioskVeil: black, alpha 0xd0
+	veiled := color.RGBA{veil(kioskWelcomeGreen.R), veil(kioskWelcomeGreen.G), veil(kioskWelcomeGreen.B), 0xff}
+	testkit.WaitFor(t, "the administrator screens on screen", time.Minute, func() bool {
+		return kioskShare(k.screenshot("unlocked"), veiled) < 0.05
+	})
 	k.xdo("mousemove", "--sync", strconv.Itoa(kioskScreenW-60), "22", "click", "1")
 	select {
 	case <-k.Exited():
