@@ -67,7 +67,6 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	caption.SizeName = theme.SizeNameCaptionText
 	bottom := container.NewVBox(p.status, p.strip, caption)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
-	det.onFace = p.showDescriptor
 	return p
 }
 

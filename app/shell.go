@@ -55,6 +55,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.win.Resize(fyne.NewSize(1100, 640))
 	s.det = &detector{camera: deps.Camera, engine: deps.Engine, users: deps.Users, th: s.th, poll: opts.Poll, log: s.log}
 	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
+	s.det.onFace = s.preview.showDescriptor // the descriptor strip
 	s.capture = newCapture(s.tasks, s.det)
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
 	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
