@@ -37,6 +37,9 @@ var (
 // the outcome does not depend on which frames the app happens to pick.
 // Screenshots and the app's logs are kept as artifacts.
 func TestWindowEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end: builds the binary and runs it under Xvfb")
+	}
 	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg")
 	models := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
@@ -168,9 +171,11 @@ func listUsers(t *testing.T, bin string, env []string) []userRow {
 }
 
 // waitScreen takes screenshots until the preview shows a face box of
-// colour box (detections take a few tenths of a second), and checks the
-// screen is not blank: a live photo has thousands of colours, an empty
-// or frozen-black window a handful.
+// colour box (detections take a few tenths of a second) on a screen that is
+// not blank: a live photo has thousands of colours, an empty or
+// frozen-black window a handful. A blank screen is only a failure if it
+// stays blank: the window paints its first frames a moment after they are
+// logged, later on a busy machine.
 func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8) {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
@@ -178,13 +183,14 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 		img := app.screenshot(name)
 		all, _ := colourStats(img, img.Bounds(), box)
 		preview, boxPixels := colourStats(img, w.previewRect(), box)
-		if all < 1000 || preview < 1000 {
-			t.Fatalf("%s: screenshot looks blank: %d colours on screen, %d in the preview", name, all, preview)
-		}
-		if boxPixels >= 200 {
+		blank := all < 1000 || preview < 1000
+		if !blank && boxPixels >= 200 {
 			return
 		}
 		if time.Now().After(deadline) {
+			if blank {
+				t.Fatalf("%s: screenshot looks blank after a minute: %d colours on screen, %d in the preview; see %s", name, all, preview, app.art)
+			}
 			t.Fatalf("%s: no face box of colour %v in the preview (%d pixels) after a minute; see %s", name, box, boxPixels, app.art)
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -196,6 +202,9 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 // opens; a file dlib cannot read leaves the preview running without
 // detection and makes the program exit with the models' code and message.
 func TestWindowUnreadableModels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end: builds the binary and runs it under Xvfb")
+	}
 	requireTools(t, "Xvfb", "ffmpeg")
 	good := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
