@@ -29,7 +29,9 @@ func TestLockedBufferConcurrentWriters(t *testing.T) {
 
 func TestProcWaitLogAndStop(t *testing.T) {
 	RequireTools(t, "sh")
-	p := Start(t, "sh", exec.Command("sh", "-c", `echo "ready port=4242"; trap 'echo bye; exit 3' TERM; while :; do sleep 0.05; done`), "")
+	// The trap is set before the line the test waits for: a TERM that
+	// came between the two would kill the shell outright.
+	p := Start(t, "sh", exec.Command("sh", "-c", `trap 'echo bye; exit 3' TERM; echo "ready port=4242"; while :; do sleep 0.05; done`), "")
 	m := p.WaitLog(regexp.MustCompile(`ready port=(\d+)`), time.Minute)
 	if m[1] != "4242" {
 		t.Fatalf("submatch %q", m[1])
