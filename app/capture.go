@@ -3,9 +3,87 @@ package app
 import (
 	"context"
 	"errors"
+	"time"
 
 	"facelogin/recognition"
 )
+
+// capture is what the screens share to use the camera: the busy flag (one
+// registration, login or re-enrolment at a time), the guarded UI call do,
+// tracked goroutines, and the detector's detections. Screens get it instead
+// of reaching into each other or into the window.
+type capture struct {
+	tasks *tasks
+	det   *detector
+	// timeout bounds one capture or database call: context.WithTimeout;
+	// tests end it themselves instead of waiting for the clock.
+	timeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+
+	// UI goroutine only.
+	busy     bool
+	watchers []func(busy bool)
+}
+
+func newCapture(t *tasks, det *detector) *capture {
+	return &capture{tasks: t, det: det, timeout: context.WithTimeout}
+}
+
+// do runs f on the UI goroutine unless the window is stopping. Any
+// goroutine.
+func (c *capture) do(f func()) { c.tasks.do(f) }
+
+// spawn runs f on a tracked goroutine: the window's Stop cancels ctx and
+// waits for it.
+func (c *capture) spawn(f func(ctx context.Context)) { c.tasks.Go(f) }
+
+// onBusy registers f, called on the UI goroutine whenever the camera is
+// claimed or released (a screen disables its own buttons).
+func (c *capture) onBusy(f func(busy bool)) { c.watchers = append(c.watchers, f) }
+
+// begin claims the camera; false if another capture holds it. UI goroutine.
+func (c *capture) begin() bool {
+	if c.busy {
+		return false
+	}
+	c.setBusy(true)
+	return true
+}
+
+// end releases the camera. UI goroutine.
+func (c *capture) end() { c.setBusy(false) }
+
+func (c *capture) setBusy(b bool) {
+	c.busy = b
+	for _, f := range c.watchers {
+		f(b)
+	}
+}
+
+// subscribe delivers every new detection (newest only: a slow reader skips
+// some) on the returned channel until cancel is called.
+func (c *capture) subscribe() (detections <-chan detection, cancel func()) {
+	s := c.det.subscribe()
+	return s.ch, func() { c.det.unsubscribe(s) }
+}
+
+// follow hands each new detection to f, on the calling goroutine, until f
+// reports done or an error, or ctx ends (its error is returned then). This
+// is the per-frame stream a screen uses for seconds at a time, a liveness
+// challenge for example; collect builds on it. Background goroutine.
+func (c *capture) follow(ctx context.Context, f func(d detection) (done bool, err error)) error {
+	ch, cancel := c.subscribe()
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case d := <-ch:
+			if done, err := f(d); done || err != nil {
+				return err
+			}
+		}
+	}
+}
 
 // sample is one accepted face of a capture.
 type sample struct {
@@ -29,56 +107,61 @@ func (e *captureError) Error() string {
 
 func (e *captureError) Unwrap() []error { return []error{e.Err, e.Last} }
 
-// collect reads detections from the preview until accept has taken n of
-// them or ctx ends. progress is called (on this goroutine) after every
-// detection with the number accepted so far and the reason the detection was
-// refused, or nil. Runs on a background goroutine.
-func (u *UI) collect(ctx context.Context, n int, accept func(d detection, got []sample) (sample, error), progress func(done int, rejected error)) ([]sample, error) {
-	sub := u.preview.subscribe()
-	defer u.preview.unsubscribe(sub)
+// acceptFunc decides whether a detection becomes the next sample, given
+// the samples taken so far.
+type acceptFunc func(d detection, got []sample) (sample, error)
+
+// collect follows detections until accept has taken n of them or ctx
+// ends. progress is called (on this goroutine) after every detection with
+// the number accepted so far and the reason the detection was refused, or
+// nil. Background goroutine.
+func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
 	var (
 		got  []sample
 		last error
 	)
-	for len(got) < n {
-		select {
-		case <-ctx.Done():
-			return got, &captureError{Last: last, Err: ctx.Err()}
-		case d := <-sub.ch:
-			var s sample
-			var err error
-			if d.err != nil {
-				err = d.err
-			} else {
-				s, err = accept(d, got)
-			}
-			if err != nil {
-				last = err
-			} else {
-				got = append(got, s)
-			}
-			progress(len(got), err)
+	err := c.follow(ctx, func(d detection) (bool, error) {
+		s, err := d.sample(accept, got)
+		if err != nil {
+			last = err
+		} else {
+			got = append(got, s)
 		}
+		progress(len(got), err)
+		return len(got) >= n, nil
+	})
+	if err != nil {
+		return got, &captureError{Last: last, Err: err}
 	}
 	return got, nil
 }
 
-// gateSample is accept for enrolment: the quality gate, then the same face
-// as the frames before.
-func (u *UI) gateSample(d detection, got []sample) (sample, error) {
-	score, err := u.deps.Quality(d.frame, d.faces)
-	if err != nil {
-		return sample{}, err
+func (d detection) sample(accept acceptFunc, got []sample) (sample, error) {
+	if d.err != nil {
+		return sample{}, d.err
 	}
-	if len(d.faces) != 1 {
-		// A gate that let several faces through: enrolment still needs one.
-		return sample{}, ErrSeveralFaces
+	return accept(d, got)
+}
+
+// enrolmentAccept is accept for registration and re-enrolment: the quality
+// gate, exactly one face, and the same face as the frames before (within
+// the threshold in force).
+func enrolmentAccept(gate QualityGate, th *threshold) acceptFunc {
+	return func(d detection, got []sample) (sample, error) {
+		score, err := gate(d.frame, d.faces)
+		if err != nil {
+			return sample{}, err
+		}
+		if len(d.faces) != 1 {
+			// A gate that let several faces through: enrolment still needs one.
+			return sample{}, ErrSeveralFaces
+		}
+		f := d.faces[0]
+		if len(got) > 0 && recognition.Distance(&f.Descriptor, &got[0].face.Descriptor) > th.get() {
+			return sample{}, ErrDifferentFace
+		}
+		return sample{face: f, quality: score}, nil
 	}
-	f := d.faces[0]
-	if len(got) > 0 && recognition.Distance(&f.Descriptor, &got[0].face.Descriptor) > u.currentThreshold() {
-		return sample{}, ErrDifferentFace
-	}
-	return sample{face: f, quality: score}, nil
 }
 
 // singleFace is accept for login: exactly one face, no other demands.
@@ -117,27 +200,9 @@ func descriptors(ss []sample) ([]recognition.Descriptor, []float32) {
 	return ds, qs
 }
 
-// nearest is the closest enrolled user to any of ds.
-func (u *UI) nearest(ds []recognition.Descriptor) Match {
-	best := Match{}
-	for i := range ds {
-		m := u.deps.Users.Identify(&ds[i])
-		if m.User != "" && (best.User == "" || m.Distance < best.Distance) {
-			best = Match{User: m.User, Distance: m.Distance}
-		}
-	}
-	return best
-}
-
-// claimedByOther finds a frame whose nearest user, within threshold th, is
-// not self: the face looks more like someone else than like self's old
-// templates.
-func (u *UI) claimedByOther(ds []recognition.Descriptor, self string, th float32) (Match, bool) {
-	for i := range ds {
-		m := u.deps.Users.Identify(&ds[i])
-		if m.User != "" && m.User != self && m.Distance <= th {
-			return m, true
-		}
-	}
-	return Match{}, false
+// captureLimits are how much a capture takes: the frames it needs and how
+// long it may try.
+type captureLimits struct {
+	frames  int
+	timeout time.Duration
 }

@@ -44,34 +44,75 @@ type Engine interface {
 // gate is recognition.CheckQuality with recognition.DefaultQuality.
 type QualityGate func(img image.Image, faces []recognition.Face) (score float32, err error)
 
-// Directory is the set of enrolled users: the store plus the in-memory
-// matcher. Methods that take a context may touch the database and are only
-// called from background goroutines. Errors the window explains to people are
-// ErrNameTaken, ErrInvalidName and ErrUnknownUser (wrapping is fine);
-// anything else is shown as a database failure and logged.
-type Directory interface {
+// The enrolled users as each screen sees them: small interfaces, each
+// screen given only the ones it uses. Methods that take a context may touch
+// the database and are only called from background goroutines. Errors the
+// window explains to people are ErrNameTaken, ErrInvalidName and
+// ErrUnknownUser (wrapping is fine); anything else is shown as a database
+// failure and logged.
+
+// Identifier finds the nearest enrolled user of a descriptor, in memory
+// and fast: the overlay labels every detected face with it.
+type Identifier interface {
+	Identify(d *recognition.Descriptor) Match
+}
+
+// Verifier compares a descriptor with one named user (1:1).
+type Verifier interface {
+	// Verify returns the distance from d to the nearest template of
+	// username, or ErrUnknownUser.
+	Verify(ctx context.Context, username string, d *recognition.Descriptor) (float32, error)
+}
+
+// LoginRecorder writes login attempts to the audit log.
+type LoginRecorder interface {
+	// RecordLogin notes a login attempt. username is "" when nobody was
+	// recognised.
+	RecordLogin(ctx context.Context, username string, distance float32, success bool) error
+}
+
+// Enroller registers new users.
+type Enroller interface {
 	// CheckName reports whether username may be registered: nil, or
 	// ErrInvalidName or ErrNameTaken. Called before the camera work starts.
 	CheckName(ctx context.Context, username string) error
 	// Enroll stores a new user with templates and their quality scores
 	// (same length).
 	Enroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
-	// ReEnroll replaces all templates of an existing user.
-	ReEnroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
-	// Identify finds the nearest enrolled user of d (in memory, fast).
-	Identify(d *recognition.Descriptor) Match
-	// Verify returns the distance from d to the nearest template of username.
-	Verify(ctx context.Context, username string, d *recognition.Descriptor) (float32, error)
+}
+
+// UserAdmin lists and changes the enrolled users.
+type UserAdmin interface {
 	// List returns every user, in the order to show them.
 	List(ctx context.Context) ([]UserInfo, error)
 	Rename(ctx context.Context, oldName, newName string) error
 	Delete(ctx context.Context, username string) error
-	// RecordLogin notes a login attempt. username is "" when nobody was
-	// recognised.
-	RecordLogin(ctx context.Context, username string, distance float32, success bool) error
-	// Backend names the database in use, for the settings screen
-	// ("SQLite /home/me/.local/share/facelogin/users.db").
+	// ReEnroll replaces all templates of an existing user.
+	ReEnroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
+}
+
+// BackendNamer names the database in use, for the settings screen
+// ("SQLite /home/me/.local/share/facelogin/users.db").
+type BackendNamer interface {
 	Backend() string
+}
+
+// Directory is everything the window and the kiosk need of the enrolled
+// users: the store plus the in-memory matcher (internal/appdir adapts
+// internal/directory to it).
+type Directory interface {
+	Identifier
+	Verifier
+	LoginRecorder
+	Enroller
+	UserAdmin
+	BackendNamer
+}
+
+// gallery is what a login decision reads: 1:N and 1:1 matching.
+type gallery interface {
+	Identifier
+	Verifier
 }
 
 // Match is the nearest user of a descriptor. It has the same fields as

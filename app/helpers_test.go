@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"image"
 	"image/jpeg"
@@ -21,6 +20,7 @@ import (
 	xdraw "golang.org/x/image/draw"
 
 	sharedtd "facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 )
 
@@ -389,36 +389,19 @@ func (d *fakeDirectory) loginLog() []fakeLogin {
 	return append([]fakeLogin(nil), d.logins...)
 }
 
-// syncBuffer is a log sink written from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // harness is a window on Fyne's test driver with fakes behind it. UI
 // updates from goroutines queue up in q and run on the test goroutine when
 // the test waits, as they would run on Fyne's main goroutine.
 type harness struct {
-	t   *testing.T
-	app fyne.App
-	u   *UI
-	cam *fakeCamera
-	eng *fakeEngine
-	dir *fakeDirectory
-	log *syncBuffer
-	q   chan func()
+	t     *testing.T
+	app   fyne.App
+	u     *shell
+	cam   *fakeCamera
+	eng   *fakeEngine
+	dir   *fakeDirectory
+	log   *testkit.LockedBuffer
+	q     chan func()
+	clock testClock
 }
 
 func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
@@ -430,24 +413,22 @@ func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
 func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options) *harness {
 	t.Helper()
 	h := &harness{t: t, app: a, cam: newFakeCamera(frame), dir: dir,
-		log: &syncBuffer{}, q: make(chan func(), 64)}
+		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
 	h.eng, _ = eng.(*fakeEngine)
-	if opts.CaptureTimeout == 0 {
-		opts.CaptureTimeout = 5 * time.Second
-	}
 	opts.Logger = slog.New(slog.NewTextHandler(h.log, nil))
 	done := make(chan struct{})
-	do := func(f func()) {
+	post := func(f func()) {
 		select {
 		case h.q <- f:
 		case <-done:
 		}
 	}
-	h.u = newUI(a, Deps{Camera: h.cam, Engine: eng, Users: dir}, opts, do)
-	h.u.Start()
+	h.u = newUI(a, Deps{Camera: h.cam, Engine: eng, Users: dir}, opts, post).shell
+	h.u.capture.timeout = h.clock.withTimeout
+	h.u.start()
 	t.Cleanup(func() {
 		close(done)
-		h.u.Stop()
+		h.u.stop()
 		if t.Failed() {
 			t.Logf("app log:\n%s", h.log.String())
 		}
@@ -455,10 +436,57 @@ func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *
 	return h
 }
 
-// waitFor runs queued UI work until cond holds.
+// testClock replaces the captures' timeouts: a capture's time is up when
+// the test says so (expire), never because the machine was slow.
+type testClock struct {
+	mu      sync.Mutex
+	expired bool
+	cancels []context.CancelFunc
+}
+
+// withTimeout is capture.timeout for tests: d is ignored.
+func (c *testClock) withTimeout(parent context.Context, _ time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.expired {
+		cancel()
+	}
+	c.cancels = append(c.cancels, cancel)
+	return &testDeadline{Context: ctx, clock: c}, cancel
+}
+
+// expire ends every capture's time, now and from now on.
+func (c *testClock) expire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.expired = true
+	for _, cancel := range c.cancels {
+		cancel()
+	}
+}
+
+// testDeadline reports context.DeadlineExceeded once its clock expired it.
+type testDeadline struct {
+	context.Context
+	clock *testClock
+}
+
+func (d *testDeadline) Err() error {
+	err := d.Context.Err()
+	d.clock.mu.Lock()
+	defer d.clock.mu.Unlock()
+	if err != nil && d.clock.expired {
+		return context.DeadlineExceeded
+	}
+	return err
+}
+
+// waitFor runs queued UI work until cond holds. The deadline is against
+// hangs only: under -race on a busy machine every wait here is far shorter.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	deadline := time.After(10 * time.Second)
+	deadline := time.After(time.Minute)
 	for !cond() {
 		select {
 		case f := <-h.q:

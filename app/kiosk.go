@@ -87,8 +87,12 @@ const (
 // overlays, continuous identification of whoever steps up, and an
 // administrator PIN that unlocks the normal screens or leaves the kiosk.
 type Kiosk struct {
-	u    *UI
-	opts KioskOptions
+	s     *shell
+	users loginDirectory
+	opts  KioskOptions
+	// now is the kiosk's clock for results, lockouts, repeats and PIN
+	// back-off: time.Now; tests move it on instead of waiting.
+	now func() time.Time
 
 	prompt      *canvas.Text
 	station     *canvas.Text
@@ -125,37 +129,17 @@ func NewKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions) *Kiosk {
 	return newKiosk(a, deps, opts, kopts, fyne.Do)
 }
 
-func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, do func(func())) *Kiosk {
+func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func(func())) *Kiosk {
 	if opts.Title == "" {
 		opts.Title = "Face Login kiosk"
 	}
-	if kopts.SteadyFrames <= 0 {
-		kopts.SteadyFrames = 4
+	kopts.fill()
+	if kopts.OnExit == nil {
+		kopts.OnExit = a.Quit
 	}
-	if kopts.ResultFor <= 0 {
-		kopts.ResultFor = 4 * time.Second
-	}
-	if kopts.RepeatAfter <= 0 {
-		kopts.RepeatAfter = time.Minute
-	}
-	if kopts.MaxFailures <= 0 {
-		kopts.MaxFailures = 5
-	}
-	if kopts.Lockout <= 0 {
-		kopts.Lockout = 30 * time.Second
-	}
-	if kopts.PINBackoff <= 0 {
-		kopts.PINBackoff = time.Second
-	}
-	if kopts.MaxPINBackoff <= 0 {
-		kopts.MaxPINBackoff = 5 * time.Minute
-	}
-	k := &Kiosk{u: newUI(a, deps, opts, do), opts: kopts}
-	if k.opts.OnExit == nil {
-		k.opts.OnExit = a.Quit
-	}
+	k := &Kiosk{s: newShell(a, deps, opts, post), users: deps.Users, opts: kopts, now: time.Now}
 	k.build()
-	w := k.u.win
+	w := k.s.win
 	w.SetContent(k.view)
 	w.SetPadded(false)
 	w.SetFullScreen(true)
@@ -164,8 +148,19 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, do func(f
 	return k
 }
 
+// fill sets the defaults of KioskOptions.
+func (o *KioskOptions) fill() {
+	orDefault(&o.SteadyFrames, 4)
+	orDefault(&o.ResultFor, 4*time.Second)
+	orDefault(&o.RepeatAfter, time.Minute)
+	orDefault(&o.MaxFailures, 5)
+	orDefault(&o.Lockout, 30*time.Second)
+	orDefault(&o.PINBackoff, time.Second)
+	orDefault(&o.MaxPINBackoff, 5*time.Minute)
+}
+
 func (k *Kiosk) build() {
-	p := k.u.preview
+	p := k.s.preview
 	k.prompt = canvas.NewText(promptLook, kioskText)
 	k.prompt.TextSize = kioskPromptSize
 	k.prompt.TextStyle.Bold = true
@@ -203,38 +198,30 @@ func (k *Kiosk) build() {
 	exit := &widget.Button{Text: "Exit kiosk", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: k.exit}
 	bar := container.NewHBox(widget.NewLabelWithStyle("Administrator mode", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		layout.NewSpacer(), back, exit)
-	split := container.NewHSplit(p.content, k.u.tabs)
+	split := container.NewHSplit(p.content, k.s.tabs)
 	split.Offset = 0.62
 	k.admin = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)
 }
 
 // Window is the kiosk window.
-func (k *Kiosk) Window() fyne.Window { return k.u.win }
+func (k *Kiosk) Window() fyne.Window { return k.s.win }
 
 // Start starts the preview and the identification goroutine. Call it once,
 // from the UI goroutine.
 func (k *Kiosk) Start() {
-	if k.u.started {
-		return
+	if k.s.start() {
+		k.s.tasks.Go(k.run)
 	}
-	k.u.Start()
-	k.u.wg.Add(1)
-	go func() {
-		defer k.u.wg.Done()
-		k.run(k.u.ctx)
-	}()
 }
 
 // Stop stops every goroutine of the kiosk and waits for them.
-func (k *Kiosk) Stop() { k.u.Stop() }
+func (k *Kiosk) Stop() { k.s.stop() }
 
 // ShowAndRun shows the kiosk fullscreen and runs the Fyne event loop until
 // an administrator leaves it.
 func (k *Kiosk) ShowAndRun() {
 	k.Start()
-	defer k.u.stopOnSignal()()
-	k.u.win.ShowAndRun()
-	k.Stop()
+	k.s.showAndRun()
 }
 
 // onCloseRequest is the window's close intercept (Alt-F4, the window
@@ -244,7 +231,7 @@ func (k *Kiosk) onCloseRequest() {
 		k.exit()
 		return
 	}
-	k.u.log.Info("kiosk: close request needs the administrator PIN")
+	k.s.log.Info("kiosk: close request needs the administrator PIN")
 	k.openPIN(pinExit)
 }
 
@@ -252,7 +239,7 @@ func (k *Kiosk) onCloseRequest() {
 // kiosk; it is only noted.
 func (k *Kiosk) onTypedKey(ev *fyne.KeyEvent) {
 	if ev.Name == fyne.KeyEscape && !k.unlocked {
-		k.u.log.Info("kiosk: Escape ignored")
+		k.s.log.Info("kiosk: Escape ignored")
 	}
 }
 
@@ -260,22 +247,22 @@ func (k *Kiosk) onTypedKey(ev *fyne.KeyEvent) {
 func (k *Kiosk) unlock() {
 	k.unlocked = true
 	k.paused.Store(true)
-	k.u.log.Info("kiosk unlocked by administrator")
-	k.u.win.SetContent(k.admin)
+	k.s.log.Info("kiosk unlocked by administrator")
+	k.s.win.SetContent(k.admin)
 	k.admin.Refresh()
 }
 
 // lock returns from the normal screens to the kiosk. UI goroutine.
 func (k *Kiosk) lock() {
 	k.unlocked = false
-	k.u.log.Info("kiosk locked")
-	k.u.win.SetContent(k.view)
+	k.s.log.Info("kiosk locked")
+	k.s.win.SetContent(k.view)
 	k.view.Refresh()
 	k.paused.Store(false)
 }
 
 func (k *Kiosk) exit() {
-	k.u.log.Info("kiosk left by administrator")
+	k.s.log.Info("kiosk left by administrator")
 	k.opts.OnExit()
 }
 
@@ -290,9 +277,9 @@ func (k *Kiosk) setPrompt(text string, col color.Color) {
 func (k *Kiosk) showResult(title, detail string, back color.Color) {
 	k.resultBack.FillColor = back
 	k.resultTitle.Text = title
-	k.resultTitle.TextSize = fitTextSize(title, k.u.win.Canvas().Size().Width, kioskTitleSize)
+	k.resultTitle.TextSize = fitTextSize(title, k.s.win.Canvas().Size().Width, kioskTitleSize)
 	k.resultDetail.Text = detail
-	k.resultDetail.TextSize = fitTextSize(detail, k.u.win.Canvas().Size().Width, kioskDetailSize)
+	k.resultDetail.TextSize = fitTextSize(detail, k.s.win.Canvas().Size().Width, kioskDetailSize)
 	k.result.Show()
 	k.result.Refresh()
 }
@@ -339,8 +326,8 @@ type kioskRun struct {
 
 // run identifies people until ctx ends. Its own goroutine.
 func (k *Kiosk) run(ctx context.Context) {
-	sub := k.u.preview.subscribe()
-	defer k.u.preview.unsubscribe(sub)
+	detections, cancel := k.s.capture.subscribe()
+	defer cancel()
 	r := &kioskRun{k: k, prompt: promptLook}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
@@ -348,9 +335,9 @@ func (k *Kiosk) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-tick.C:
-			r.tick(now)
-		case d := <-sub.ch:
+		case <-tick.C:
+			r.tick(k.now())
+		case d := <-detections:
 			r.detection(ctx, d)
 		}
 	}
@@ -361,7 +348,7 @@ func (r *kioskRun) say(text string, col color.Color) {
 		return
 	}
 	r.prompt = text
-	r.k.u.do(func() { r.k.setPrompt(text, col) })
+	r.k.s.tasks.do(func() { r.k.setPrompt(text, col) })
 }
 
 // tick ends results and lockouts and counts a lockout down.
@@ -371,19 +358,19 @@ func (r *kioskRun) tick(now time.Time) {
 	case kioskShowing:
 		if !now.Before(r.until) {
 			r.state = kioskScanning
-			k.u.do(k.hideResult)
+			k.s.tasks.do(k.hideResult)
 		}
 	case kioskLocked:
 		if !now.Before(r.until) {
 			r.state = kioskScanning
-			k.u.log.Info("kiosk lockout over")
-			k.u.do(k.hideResult)
+			k.s.log.Info("kiosk lockout over")
+			k.s.tasks.do(k.hideResult)
 			return
 		}
 		text := fmt.Sprintf("Too many failed attempts — try again in %s", waitText(r.until.Sub(now)))
 		if text != r.shown {
 			r.shown = text
-			k.u.do(func() {
+			k.s.tasks.do(func() {
 				k.resultDetail.Text = text
 				k.resultDetail.Refresh()
 			})
@@ -404,7 +391,7 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 		r.streak = r.streak[:0]
 		return
 	}
-	th := k.u.currentThreshold()
+	th := k.s.th.get()
 	switch {
 	case d.err != nil:
 		r.streak = r.streak[:0]
@@ -420,7 +407,7 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 		return
 	}
 	f := &d.faces[0].Descriptor
-	if r.welcomed != nil && !r.left && time.Since(r.welcomedAt) < k.opts.RepeatAfter &&
+	if r.welcomed != nil && !r.left && k.now().Sub(r.welcomedAt) < k.opts.RepeatAfter &&
 		recognition.Distance(f, r.welcomed) <= th {
 		// The person just welcomed is still there.
 		r.streak = r.streak[:0]
@@ -443,48 +430,46 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	k := r.k
 	ds := append([]recognition.Descriptor(nil), r.streak...)
 	r.streak = r.streak[:0]
-	res, err := k.u.login.decide(ctx, "", ds, th)
+	in := loginInput{Descriptors: ds, Threshold: th}
+	res, err := decideLogin(ctx, k.users, in)
 	if err != nil {
 		// A candidate that vanished or was disabled meanwhile, or the
 		// database: nobody is let in.
-		k.u.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
-		res.ok = false
+		k.s.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
+		res.Accepted = false
 	}
-	k.u.log.Info("kiosk identification", "station", k.opts.Station, "success", res.ok, "user", res.user,
-		"distance", res.distance, "threshold", th, "frames", res.frames)
-	recorded := res.user
-	if !res.ok {
-		recorded = ""
-	}
-	if err := k.u.deps.Users.RecordLogin(ctx, recorded, res.distance, res.ok); err != nil {
-		k.u.log.Error("record login", "user", recorded, "err", err)
+	k.s.log.Info("kiosk identification", "station", k.opts.Station, "success", res.Accepted, "user", res.User,
+		"distance", res.Distance, "threshold", th, "frames", res.Frames)
+	recorded := res.auditUser(in)
+	if err := k.users.RecordLogin(ctx, recorded, res.Distance, res.Accepted); err != nil {
+		k.s.log.Error("record login", "user", recorded, "err", err)
 	}
 	r.prompt = "" // the prompt is redrawn after the result
-	now := time.Now()
-	if res.ok {
+	now := k.now()
+	if res.Accepted {
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
-		name := res.user
+		name := res.User
 		at := now.Format("15:04")
-		k.u.do(func() { k.showResult("Welcome, "+name, "Checked in at "+at, kioskWelcome) })
+		k.s.tasks.do(func() { k.showResult("Welcome, "+name, "Checked in at "+at, kioskWelcome) })
 		return
 	}
 	r.failures++
 	if r.failures < k.opts.MaxFailures {
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
-		k.u.do(func() { k.showResult("Not recognised", "Please ask a member of staff", kioskRefused) })
+		k.s.tasks.do(func() { k.showResult("Not recognised", "Please ask a member of staff", kioskRefused) })
 		return
 	}
 	r.lockouts++
 	wait := k.opts.Lockout << min(r.lockouts-1, 4)
-	k.u.log.Warn("kiosk lockout: too many failed identifications", "station", k.opts.Station,
+	k.s.log.Warn("kiosk lockout: too many failed identifications", "station", k.opts.Station,
 		"failures", r.failures, "lockout", wait)
 	r.failures = 0
 	r.state, r.until = kioskLocked, now.Add(wait)
 	r.shown = fmt.Sprintf("Too many failed attempts — try again in %s", waitText(wait))
 	text := r.shown
-	k.u.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
+	k.s.tasks.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
 }
 
 // waitText is a countdown for people: "3 s", "2 min 5 s".

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -19,6 +20,13 @@ const (
 	pinUnlock pinPurpose = iota // show the normal screens
 	pinExit                     // leave the kiosk
 )
+
+func (p pinPurpose) String() string {
+	if p == pinExit {
+		return "exit"
+	}
+	return "unlock"
+}
 
 // pinPanel asks for the administrator PIN over the kiosk.
 type pinPanel struct {
@@ -73,7 +81,8 @@ func (k *Kiosk) openPIN(purpose pinPurpose) {
 		return
 	}
 	k.updatePINWait()
-	k.u.win.Canvas().Focus(p.entry)
+	k.s.win.Canvas().Focus(p.entry)
+	k.s.log.Info("kiosk: PIN panel opened", "purpose", purpose)
 }
 
 // closePIN hides the PIN panel and resumes identification. UI goroutine.
@@ -93,7 +102,7 @@ func (p *pinPanel) say(msg string, imp widget.Importance) {
 // submitPIN checks the typed PIN off the UI goroutine. UI goroutine.
 func (k *Kiosk) submitPIN() {
 	p := k.pin
-	if k.opts.CheckPIN == nil || k.pinChecking || time.Now().Before(k.pinWaitUntil) {
+	if k.opts.CheckPIN == nil || k.pinChecking || k.now().Before(k.pinWaitUntil) {
 		return
 	}
 	pin := p.entry.Text
@@ -105,10 +114,10 @@ func (k *Kiosk) submitPIN() {
 	p.ok.Disable()
 	p.say("Checking…", widget.MediumImportance)
 	check := k.opts.CheckPIN
-	go func() {
+	k.s.tasks.Go(func(context.Context) {
 		ok, err := check(pin)
-		k.u.do(func() { k.pinChecked(ok, err) })
-	}()
+		k.s.tasks.do(func() { k.pinChecked(ok, err) })
+	})
 }
 
 // pinChecked acts on the answer. UI goroutine.
@@ -118,7 +127,7 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 	p.entry.SetText("")
 	switch {
 	case err != nil:
-		k.u.log.Error("kiosk: check administrator PIN", "err", err)
+		k.s.log.Error("kiosk: check administrator PIN", "err", err)
 		p.entry.Enable()
 		p.ok.Enable()
 		p.say("The PIN could not be checked — see the log", widget.DangerImportance)
@@ -128,8 +137,8 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 		if wait > k.opts.MaxPINBackoff || wait <= 0 {
 			wait = k.opts.MaxPINBackoff
 		}
-		k.pinWaitUntil = time.Now().Add(wait)
-		k.u.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
+		k.pinWaitUntil = k.now().Add(wait)
+		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
 		k.updatePINWait()
 	default:
 		k.pinFailures = 0
@@ -150,12 +159,12 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 // once a second, then enables the entry again. UI goroutine.
 func (k *Kiosk) updatePINWait() {
 	p := k.pin
-	left := time.Until(k.pinWaitUntil)
+	left := k.pinWaitUntil.Sub(k.now())
 	if left <= 0 {
 		p.entry.Enable()
 		p.ok.Enable()
 		if p.content.Visible() {
-			k.u.win.Canvas().Focus(p.entry) // disabling took the focus away
+			k.s.win.Canvas().Focus(p.entry) // disabling took the focus away
 		}
 		if k.pinFailures > 0 {
 			p.say("Wrong PIN — try again", widget.DangerImportance)
@@ -175,7 +184,7 @@ func (k *Kiosk) updatePINWait() {
 	if k.pinTimer != nil {
 		k.pinTimer.Stop()
 	}
-	if k.u.ctx.Err() == nil {
-		k.pinTimer = time.AfterFunc(next, func() { k.u.do(k.updatePINWait) })
+	if k.s.tasks.ctx.Err() == nil {
+		k.pinTimer = time.AfterFunc(next, func() { k.s.tasks.do(k.updatePINWait) })
 	}
 }

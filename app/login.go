@@ -2,9 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -12,14 +11,24 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"facelogin/recognition"
 )
+
+// loginDirectory is what the login screen uses of the users.
+type loginDirectory interface {
+	gallery
+	LoginRecorder
+}
 
 // loginScreen identifies the person in front of the camera (1:N), or
 // verifies them against one named user (1:1) when a name is typed.
 type loginScreen struct {
-	u       *UI
+	cap    *capture
+	users  loginDirectory
+	th     *threshold
+	events *userEvents
+	limits captureLimits
+	log    *slog.Logger
+
 	user    *widget.Entry
 	button  *widget.Button
 	result  *widget.Label
@@ -28,8 +37,8 @@ type loginScreen struct {
 	content fyne.CanvasObject
 }
 
-func newLoginScreen(u *UI) *loginScreen {
-	l := &loginScreen{u: u}
+func newLoginScreen(c *capture, users loginDirectory, th *threshold, events *userEvents, limits captureLimits, log *slog.Logger) *loginScreen {
+	l := &loginScreen{cap: c, users: users, th: th, events: events, limits: limits, log: log}
 	l.user = widget.NewEntry()
 	l.user.SetPlaceHolder("Username (optional: check one person)")
 	l.user.OnSubmitted = func(string) { l.onLogin() }
@@ -44,60 +53,54 @@ func newLoginScreen(u *UI) *loginScreen {
 		widget.NewLabelWithStyle("Login", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		l.user, l.button, l.result, l.gauge, l.message,
 	)
+	c.onBusy(func(busy bool) { setEnabled(!busy, l.button) })
 	return l
 }
 
 func (l *loginScreen) onLogin() {
-	if !l.u.beginCapture() {
+	if !l.cap.begin() {
 		return
 	}
 	user := strings.TrimSpace(l.user.Text)
 	l.result.SetText("")
 	l.gauge.Clear()
-	l.message.Importance = widget.MediumImportance
-	l.message.SetText("Look at the camera…")
-	go l.run(user, time.Now())
+	l.say(widget.MediumImportance, "Look at the camera…")
+	clicked := time.Now()
+	l.cap.spawn(func(ctx context.Context) { l.run(ctx, user, clicked) })
 }
 
-// loginResult is a decision.
-type loginResult struct {
-	user     string // who was recognised or checked; "" when nobody
-	distance float32
-	ok       bool
-	frames   int
+func (l *loginScreen) say(imp widget.Importance, msg string) {
+	l.message.Importance = imp
+	l.message.SetText(msg)
 }
 
-// run decides from the next few frames. Background goroutine.
-func (l *loginScreen) run(user string, clicked time.Time) {
-	u := l.u
-	ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
+// run decides from the next few frames. Background goroutine; ends the
+// capture on every path.
+func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
+	ctx, cancel := l.cap.timeout(ctx, l.limits.timeout)
 	defer cancel()
-	samples, err := u.collect(ctx, u.opts.LoginFrames, singleFace, func(_ int, rejected error) {
+	samples, err := l.cap.collect(ctx, l.limits.frames, singleFace, func(_ int, rejected error) {
 		if rejected != nil {
-			u.do(func() { l.message.SetText(rejectionAdvice(rejected)) })
+			l.cap.do(func() { l.message.SetText(rejectionAdvice(rejected)) })
 		}
 	})
 	if err != nil {
-		u.log.Info("login failed", "err", err)
-		u.do(func() {
-			l.message.Importance = widget.DangerImportance
-			l.message.SetText(captureAdvice(err))
-			u.endCapture()
+		l.log.Info("login failed", "err", err)
+		l.cap.do(func() {
+			l.say(widget.DangerImportance, captureAdvice(err))
+			l.cap.end()
 		})
 		return
 	}
 	ds, _ := descriptors(samples)
-	th := u.currentThreshold()
-	res, err := l.decide(ctx, user, ds, th)
+	in := loginInput{Claimed: user, Descriptors: ds, Threshold: l.th.get()}
+	res, err := decideLogin(ctx, l.users, in)
 	elapsed := time.Since(clicked)
 	if err != nil {
-		u.log.Info("login refused", "user", user, "err", err)
-		u.do(func() {
-			l.result.Importance = widget.DangerImportance
-			l.result.SetText("Not recognised")
-			l.message.Importance = widget.DangerImportance
-			l.message.SetText(nameAdvice(user, err))
-			u.endCapture()
+		l.log.Info("login refused", "user", user, "err", err)
+		l.cap.do(func() {
+			l.showRefused(nameAdvice(user, err))
+			l.cap.end()
 		})
 		return
 	}
@@ -105,103 +108,51 @@ func (l *loginScreen) run(user string, clicked time.Time) {
 	if user != "" {
 		mode = "verify"
 	}
-	u.log.Info("login", "mode", mode, "success", res.ok, "user", res.user, "distance", res.distance,
-		"threshold", th, "frames", res.frames, "decision_ms", elapsed.Milliseconds())
-	recorded := res.user
-	if !res.ok && user == "" {
-		recorded = "" // nobody was recognised; the nearest user is not named
+	l.log.Info("login", "mode", mode, "success", res.Accepted, "user", res.User, "distance", res.Distance,
+		"threshold", in.Threshold, "frames", res.Frames, "decision_ms", elapsed.Milliseconds())
+	recorded := res.auditUser(in)
+	if err := l.users.RecordLogin(ctx, recorded, res.Distance, res.Accepted); err != nil {
+		l.log.Error("record login", "user", recorded, "err", err)
 	}
-	if err := u.deps.Users.RecordLogin(ctx, recorded, res.distance, res.ok); err != nil {
-		u.log.Error("record login", "user", recorded, "err", err)
-	}
-	u.do(func() {
-		switch {
-		case res.ok:
-			l.result.Importance = widget.SuccessImportance
-			l.result.SetText("Welcome, " + res.user)
-			l.message.Importance = widget.MediumImportance
-			l.message.SetText(fmt.Sprintf("Decided in %d ms from %d frames.", elapsed.Milliseconds(), res.frames))
-		case user != "":
-			l.result.Importance = widget.DangerImportance
-			l.result.SetText("Not recognised")
-			l.message.Importance = widget.DangerImportance
-			l.message.SetText(fmt.Sprintf("This face does not match “%s”.", user))
-		default:
-			l.result.Importance = widget.DangerImportance
-			l.result.SetText("Not recognised")
-			l.message.Importance = widget.DangerImportance
-			if res.user == "" {
-				l.message.SetText("Nobody is registered yet.")
-			} else {
-				l.message.SetText("Register first, or move into better light and try again.")
-			}
-		}
-		if res.user != "" {
-			l.gauge.Set(res.distance, th)
-		}
-		u.endCapture()
-		u.users.reload()
+	l.cap.do(func() {
+		l.show(in, res, elapsed)
+		l.cap.end()
+		l.events.publish(userEvent{kind: userLoggedIn, user: recorded})
 	})
 }
 
-// decide turns the descriptors of a few frames into a decision. The
-// candidate is the named user, or else the user nearest to most frames; the
-// decision uses the median distance to the candidate over the frames, so one
-// odd frame neither lets someone in nor keeps them out.
-func (l *loginScreen) decide(ctx context.Context, user string, ds []recognition.Descriptor, th float32) (loginResult, error) {
-	dir := l.u.deps.Users
-	res := loginResult{frames: len(ds)}
-	dists := make([]float32, len(ds))
-	if user == "" {
-		matches := make([]Match, len(ds))
-		votes := map[string]int{}
-		nearest := map[string]float32{}
-		for i := range ds {
-			m := dir.Identify(&ds[i])
-			matches[i] = m
-			if m.User == "" {
-				continue
-			}
-			votes[m.User]++
-			if d, seen := nearest[m.User]; !seen || m.Distance < d {
-				nearest[m.User] = m.Distance
-			}
-		}
-		for name, c := range votes {
-			best := votes[res.user]
-			if res.user == "" || c > best || (c == best && nearest[name] < nearest[res.user]) {
-				res.user = name
-			}
-		}
-		if res.user == "" {
-			return res, nil // nobody enrolled
-		}
-		for i, m := range matches {
-			if m.User == res.user {
-				dists[i] = m.Distance
-				continue
-			}
-			d, err := dir.Verify(ctx, res.user, &ds[i])
-			if err != nil {
-				return res, err
-			}
-			dists[i] = d
-		}
-	} else {
-		res.user = user
-		for i := range ds {
-			d, err := dir.Verify(ctx, user, &ds[i])
-			if err != nil {
-				if errors.Is(err, ErrUnknownUser) {
-					return res, err
-				}
-				return res, fmt.Errorf("verify %q: %w", user, err)
-			}
-			dists[i] = d
+// show presents a decision. UI goroutine.
+func (l *loginScreen) show(in loginInput, res loginResult, elapsed time.Duration) {
+	switch {
+	case res.Accepted:
+		l.result.Importance = widget.SuccessImportance
+		l.result.SetText("Welcome, " + res.User)
+		l.say(widget.MediumImportance, fmt.Sprintf("Decided in %d ms from %d frames.", elapsed.Milliseconds(), res.Frames))
+	case in.Claimed != "":
+		l.showRefused(fmt.Sprintf("This face does not match “%s”.", in.Claimed))
+	case res.Refusal == refusedNobodyEnrolled:
+		l.showRefused("Nobody is registered yet.")
+	default:
+		l.showRefused("Register first, or move into better light and try again.")
+	}
+	if res.User != "" {
+		l.gauge.Set(res.Distance, in.Threshold)
+	}
+}
+
+func (l *loginScreen) showRefused(msg string) {
+	l.result.Importance = widget.DangerImportance
+	l.result.SetText("Not recognised")
+	l.say(widget.DangerImportance, msg)
+}
+
+// setEnabled enables or disables buttons. UI goroutine.
+func setEnabled(on bool, buttons ...*widget.Button) {
+	for _, b := range buttons {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
 		}
 	}
-	slices.Sort(dists)
-	res.distance = dists[len(dists)/2]
-	res.ok = res.distance <= th
-	return res, nil
 }

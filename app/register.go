@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -13,9 +14,23 @@ import (
 	"facelogin/recognition"
 )
 
+// registrar is what the register screen uses of the users.
+type registrar interface {
+	Enroller
+	Identifier
+}
+
 // registerScreen enrols a new user from several good frames.
 type registerScreen struct {
-	u        *UI
+	cap    *capture
+	users  registrar
+	accept acceptFunc
+	th     *threshold
+	events *userEvents
+	limits captureLimits
+	win    fyne.Window // parent of the lookalike question
+	log    *slog.Logger
+
 	name     *widget.Entry
 	button   *widget.Button
 	progress *widget.ProgressBar
@@ -23,16 +38,16 @@ type registerScreen struct {
 	content  fyne.CanvasObject
 }
 
-func newRegisterScreen(u *UI) *registerScreen {
-	r := &registerScreen{u: u}
+func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *registerScreen {
+	r := &registerScreen{cap: c, users: users, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits, win: win, log: log}
 	r.name = widget.NewEntry()
 	r.name.SetPlaceHolder("Username")
 	r.name.OnSubmitted = func(string) { r.onRegister() }
 	r.button = &widget.Button{Text: "Register", Importance: widget.HighImportance, OnTapped: r.onRegister}
 	r.progress = widget.NewProgressBar()
-	r.progress.Max = float64(u.opts.RegisterFrames)
+	r.progress.Max = float64(limits.frames)
 	r.progress.TextFormatter = func() string {
-		return fmt.Sprintf("%d of %d good frames", int(r.progress.Value), u.opts.RegisterFrames)
+		return fmt.Sprintf("%d of %d good frames", int(r.progress.Value), limits.frames)
 	}
 	r.message = widget.NewLabel("Type a name, look at the camera and press Register.")
 	r.message.Wrapping = fyne.TextWrapWord
@@ -40,6 +55,7 @@ func newRegisterScreen(u *UI) *registerScreen {
 		widget.NewLabelWithStyle("Register", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.name, r.button, r.progress, r.message,
 	)
+	c.onBusy(func(busy bool) { setEnabled(!busy, r.button) })
 	return r
 }
 
@@ -55,33 +71,34 @@ func (r *registerScreen) onRegister() {
 		r.say("Type a username first", widget.DangerImportance)
 		return
 	}
-	if !r.u.beginCapture() {
+	if !r.cap.begin() {
 		return
 	}
 	r.progress.SetValue(0)
 	r.say("Checking the name…", widget.MediumImportance)
-	go r.run(name)
+	r.cap.spawn(func(ctx context.Context) { r.run(ctx, name) })
+}
+
+// fail ends the capture with msg. Any goroutine.
+func (r *registerScreen) fail(msg string) {
+	r.cap.do(func() {
+		r.say(msg, widget.DangerImportance)
+		r.cap.end()
+	})
 }
 
 // run registers name. Background goroutine; ends the capture on every path.
-func (r *registerScreen) run(name string) {
-	u := r.u
-	ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
+func (r *registerScreen) run(ctx context.Context, name string) {
+	ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
 	defer cancel()
-	fail := func(msg string) {
-		u.do(func() {
-			r.say(msg, widget.DangerImportance)
-			u.endCapture()
-		})
-	}
-	if err := u.deps.Users.CheckName(ctx, name); err != nil {
-		u.log.Info("register refused", "user", name, "err", err)
-		fail(nameAdvice(name, err))
+	if err := r.users.CheckName(ctx, name); err != nil {
+		r.log.Info("register refused", "user", name, "err", err)
+		r.fail(nameAdvice(name, err))
 		return
 	}
-	u.do(func() { r.say("Look at the camera…", widget.MediumImportance) })
-	samples, err := u.collect(ctx, u.opts.RegisterFrames, u.gateSample, func(done int, rejected error) {
-		u.do(func() {
+	r.cap.do(func() { r.say("Look at the camera…", widget.MediumImportance) })
+	samples, err := r.cap.collect(ctx, r.limits.frames, r.accept, func(done int, rejected error) {
+		r.cap.do(func() {
 			r.progress.SetValue(float64(done))
 			if rejected != nil {
 				r.say(rejectionAdvice(rejected), widget.WarningImportance)
@@ -91,17 +108,17 @@ func (r *registerScreen) run(name string) {
 		})
 	})
 	if err != nil {
-		u.log.Info("register failed", "user", name, "err", err)
-		fail(captureAdvice(err))
+		r.log.Info("register failed", "user", name, "err", err)
+		r.fail(captureAdvice(err))
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m := u.nearest(ds); m.User != "" && m.Distance <= u.currentThreshold() {
-		u.log.Info("register lookalike", "user", name, "near", m.User, "distance", m.Distance)
-		u.do(func() { r.confirmLookalike(name, m, ds, qs) })
+	if m := nearest(r.users, ds); m.User != "" && m.Distance <= r.th.get() {
+		r.log.Info("register lookalike", "user", name, "near", m.User, "distance", m.Distance)
+		r.cap.do(func() { r.confirmLookalike(name, m, ds, qs) })
 		return
 	}
-	r.enroll(name, ds, qs)
+	r.enroll(ctx, name, ds, qs)
 }
 
 // confirmLookalike asks whether to register a face that is within the
@@ -110,40 +127,49 @@ func (r *registerScreen) confirmLookalike(name string, m Match, ds []recognition
 	msg := fmt.Sprintf("This face is close to “%s” (distance %.3f, threshold %.3f):\n"+
 		"%s may already be registered, or the two of you look alike.\n"+
 		"Logins could mix you up. Register “%s” anyway?",
-		m.User, m.Distance, r.u.currentThreshold(), m.User, name)
+		m.User, m.Distance, r.th.get(), m.User, name)
 	d := dialog.NewConfirm("Similar face found", msg, func(ok bool) {
 		if !ok {
 			r.say("Registration cancelled", widget.MediumImportance)
-			r.u.endCapture()
+			r.cap.end()
 			return
 		}
 		r.say("Saving…", widget.MediumImportance)
-		go r.enroll(name, ds, qs)
-	}, r.u.win)
+		r.cap.spawn(func(ctx context.Context) {
+			ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
+			defer cancel()
+			r.enroll(ctx, name, ds, qs)
+		})
+	}, r.win)
 	d.SetConfirmText("Register anyway")
 	d.SetDismissText("Cancel")
 	d.Show()
 }
 
 // enroll stores the templates. Background goroutine.
-func (r *registerScreen) enroll(name string, ds []recognition.Descriptor, qs []float32) {
-	u := r.u
-	ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
-	defer cancel()
-	err := u.deps.Users.Enroll(ctx, name, ds, qs)
-	if err != nil {
-		u.log.Error("register failed", "user", name, "err", err)
-		u.do(func() {
-			r.say(nameAdvice(name, err), widget.DangerImportance)
-			u.endCapture()
-		})
+func (r *registerScreen) enroll(ctx context.Context, name string, ds []recognition.Descriptor, qs []float32) {
+	if err := r.users.Enroll(ctx, name, ds, qs); err != nil {
+		r.log.Error("register failed", "user", name, "err", err)
+		r.fail(nameAdvice(name, err))
 		return
 	}
-	u.log.Info("registered", "user", name, "templates", len(ds))
-	u.do(func() {
+	r.log.Info("registered", "user", name, "templates", len(ds))
+	r.cap.do(func() {
 		r.say(fmt.Sprintf("Registered “%s” with %d face templates. You can log in now.", name, len(ds)), widget.SuccessImportance)
 		r.name.SetText("")
-		u.endCapture()
-		u.users.reload()
+		r.cap.end()
+		r.events.publish(userEvent{kind: userRegistered, user: name})
 	})
+}
+
+// nearest is the closest enrolled user to any of ds.
+func nearest(users Identifier, ds []recognition.Descriptor) Match {
+	best := Match{}
+	for i := range ds {
+		m := users.Identify(&ds[i])
+		if m.User != "" && (best.User == "" || m.Distance < best.Distance) {
+			best = Match{User: m.User, Distance: m.Distance}
+		}
+	}
+	return best
 }

@@ -4,7 +4,6 @@ import (
 	"image"
 	"strings"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 	xdraw "golang.org/x/image/draw"
@@ -15,7 +14,7 @@ import (
 // registerDone waits until the register button is usable again.
 func (h *harness) registerDone() {
 	h.t.Helper()
-	h.waitFor("the registration to end", func() bool { return !h.u.busy })
+	h.waitFor("the registration to end", func() bool { return !h.u.capture.busy })
 }
 
 func TestRegisterWithoutName(t *testing.T) {
@@ -25,7 +24,7 @@ func TestRegisterWithoutName(t *testing.T) {
 	if got := h.u.register.message.Text; got != "Type a username first" {
 		t.Errorf("message %q", got)
 	}
-	if h.u.busy || h.u.register.button.Disabled() {
+	if h.u.capture.busy || h.u.register.button.Disabled() {
 		t.Error("the screen stayed busy after refusing an empty name")
 	}
 }
@@ -92,11 +91,12 @@ func TestRegisterRejectsBadFrames(t *testing.T) {
 			if tc.blur {
 				frame = blurred(frame)
 			}
-			h := newHarness(t, frame, Options{CaptureTimeout: 600 * time.Millisecond})
+			h := newHarness(t, frame, Options{})
 			tc.script(h, frame)
 			test.Type(h.u.register.name, "joy")
 			test.Tap(h.u.register.button)
 			h.waitFor("the rejection", func() bool { return h.u.register.message.Text == tc.advice })
+			h.clock.expire()
 			h.registerDone()
 			if got, want := h.u.register.message.Text, "Gave up: "+tc.advice; got != want {
 				t.Errorf("final message %q, want %q", got, want)
@@ -200,7 +200,7 @@ func TestRegisterRefusesSwitchedFace(t *testing.T) {
 	joy := idol(t, idols, "Joy (Red Velvet)")[0]
 	elkie := idol(t, idols, "Elkie (CLC)")[0]
 	joyFrame, elkieFrame := loadPhoto(t, "joy.jpg"), loadPhoto(t, "elkie.jpg")
-	h := newHarness(t, joyFrame, Options{CaptureTimeout: 2 * time.Second})
+	h := newHarness(t, joyFrame, Options{})
 	h.eng.script(joyFrame, joy)
 	h.eng.script(elkieFrame, elkie)
 

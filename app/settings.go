@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 
@@ -61,7 +62,12 @@ func SaveSettings(p fyne.Preferences, s Settings) {
 // settingsScreen edits Settings. The threshold applies at once; the camera
 // and models are opened at start, so their changes apply at the next start.
 type settingsScreen struct {
-	u              *UI
+	prefs    fyne.Preferences
+	defaults Settings
+	th       *threshold
+	onSaved  func(Settings) // nil: nobody to tell
+	log      *slog.Logger
+
 	camera         *widget.Entry
 	threshold      *widget.Slider
 	thresholdLabel *widget.Label
@@ -72,8 +78,10 @@ type settingsScreen struct {
 	content        fyne.CanvasObject
 }
 
-func newSettingsScreen(u *UI, s Settings) *settingsScreen {
-	st := &settingsScreen{u: u}
+// newSettingsScreen shows s, the settings in force; saving writes prefs
+// and sets th.
+func newSettingsScreen(prefs fyne.Preferences, s, defaults Settings, backend BackendNamer, th *threshold, onSaved func(Settings), log *slog.Logger) *settingsScreen {
+	st := &settingsScreen{prefs: prefs, defaults: defaults, th: th, onSaved: onSaved, log: log}
 	st.camera = widget.NewEntry()
 	st.camera.SetText(s.CameraSource)
 	st.camera.SetPlaceHolder("0, /dev/video0, video.mp4, frames/%03d.jpg or rtsp://…")
@@ -84,7 +92,7 @@ func newSettingsScreen(u *UI, s Settings) *settingsScreen {
 	st.threshold.OnChanged = func(v float64) { st.showThreshold(v) }
 	st.threshold.SetValue(float64(s.Threshold))
 	st.showThreshold(st.threshold.Value)
-	st.database = widget.NewLabel(u.deps.Users.Backend())
+	st.database = widget.NewLabel(backend.Backend())
 	st.database.Wrapping = fyne.TextWrapBreak
 	st.database.Selectable = true
 	st.models = widget.NewEntry()
@@ -118,19 +126,18 @@ func (st *settingsScreen) current() Settings {
 }
 
 func (st *settingsScreen) onSave() {
-	u := st.u
 	s := st.current()
-	old := LoadSettings(u.app.Preferences(), u.opts.Defaults)
-	SaveSettings(u.app.Preferences(), s)
-	u.setThreshold(s.Threshold)
-	u.log.Info("settings saved", "camera", redact.URL(s.CameraSource), "threshold", s.Threshold, "models", s.ModelsDir)
+	old := LoadSettings(st.prefs, st.defaults)
+	SaveSettings(st.prefs, s)
+	st.th.set(s.Threshold)
+	st.log.Info("settings saved", "camera", redact.URL(s.CameraSource), "threshold", s.Threshold, "models", s.ModelsDir)
 	msg := "Saved."
 	if s.CameraSource != old.CameraSource || s.ModelsDir != old.ModelsDir {
 		msg = "Saved. The new camera source and models directory are used from the next start."
 	}
 	st.message.Importance = widget.SuccessImportance
 	st.message.SetText(msg)
-	if u.opts.OnSettingsSaved != nil {
-		u.opts.OnSettingsSaved(s)
+	if st.onSaved != nil {
+		st.onSaved(s)
 	}
 }

@@ -40,8 +40,8 @@ func TestSettingsPersisted(t *testing.T) {
 	if len(saved) != 1 || saved[0] != want {
 		t.Errorf("OnSettingsSaved got %+v, want %+v", saved, want)
 	}
-	if h.u.currentThreshold() != 0.42 {
-		t.Errorf("threshold in force %v", h.u.currentThreshold())
+	if h.u.th.get() != 0.42 {
+		t.Errorf("threshold in force %v", h.u.th.get())
 	}
 	p := a.Preferences()
 	if p.String(PrefCameraSource) != "/dev/video2" || p.String(PrefModelsDir) != "/opt/models" || p.Float(PrefThreshold) != float64(float32(0.42)) {
@@ -49,7 +49,7 @@ func TestSettingsPersisted(t *testing.T) {
 	}
 
 	// A new window on the same app (the next start) shows the saved values.
-	h.u.Stop()
+	h.u.stop()
 	h2 := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{Defaults: defaults})
 	st2 := h2.u.settings
 	if st2.camera.Text != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.420" {
@@ -76,7 +76,7 @@ func TestSettingsSaveKeepsDefaultThreshold(t *testing.T) {
 		t.Errorf("threshold shown as %q", h.u.settings.thresholdLabel.Text)
 	}
 	test.Tap(h.u.settings.save)
-	if got := h.u.currentThreshold(); got != DefaultThreshold {
+	if got := h.u.th.get(); got != DefaultThreshold {
 		t.Errorf("saving untouched settings moved the threshold to %v", got)
 	}
 }

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"facelogin/recognition"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -11,10 +13,23 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
+// userManager is what the users screen uses of the users.
+type userManager interface {
+	UserAdmin
+	Identifier
+}
+
 // usersScreen lists the enrolled users and renames, deletes and re-enrols
-// them.
+// them. It reloads the list whenever a userEvent says the users changed.
 type usersScreen struct {
-	u *UI
+	cap    *capture
+	users  userManager
+	accept acceptFunc
+	th     *threshold
+	events *userEvents
+	limits captureLimits
+	win    fyne.Window // parent of the dialogs
+	log    *slog.Logger
 
 	rows     []UserInfo // UI goroutine only
 	selected int        // index into rows, -1 for none
@@ -29,8 +44,9 @@ type usersScreen struct {
 	content     fyne.CanvasObject
 }
 
-func newUsersScreen(u *UI) *usersScreen {
-	s := &usersScreen{u: u, selected: -1}
+func newUsersScreen(c *capture, users userManager, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
+	s := &usersScreen{cap: c, users: users, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits,
+		win: win, log: log, selected: -1}
 	s.list = widget.NewList(
 		func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
@@ -55,7 +71,7 @@ func newUsersScreen(u *UI) *usersScreen {
 	s.reenrol = &widget.Button{Text: "Re-enrol", OnTapped: s.onReEnrol}
 	s.renameEntry = widget.NewEntry()
 	s.progress = widget.NewProgressBar()
-	s.progress.Max = float64(u.opts.RegisterFrames)
+	s.progress.Max = float64(limits.frames)
 	s.progress.Hide()
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
@@ -66,6 +82,8 @@ func newUsersScreen(u *UI) *usersScreen {
 		s.progress, s.message,
 	)
 	s.content = container.NewBorder(nil, bottom, nil, nil, s.list)
+	c.onBusy(func(bool) { s.updateButtons() })
+	events.subscribe(func(userEvent) { s.reload() })
 	return s
 }
 
@@ -93,7 +111,7 @@ func (s *usersScreen) selectedUser() (UserInfo, bool) {
 func (s *usersScreen) updateButtons() {
 	_, ok := s.selectedUser()
 	for _, b := range []*widget.Button{s.rename, s.remove, s.reenrol} {
-		if ok && (b != s.reenrol || !s.u.busy) {
+		if ok && (b != s.reenrol || !s.cap.busy) {
 			b.Enable()
 		} else {
 			b.Disable()
@@ -108,30 +126,33 @@ func (s *usersScreen) say(msg string, imp widget.Importance) {
 
 // reload fetches the list. UI goroutine; the query runs in the background.
 func (s *usersScreen) reload() {
-	u := s.u
-	go func() {
-		ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
+	s.cap.spawn(func(ctx context.Context) {
+		ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
 		defer cancel()
-		rows, err := u.deps.Users.List(ctx)
-		u.do(func() {
-			if err != nil {
-				u.log.Error("list users", "err", err)
-				s.say(nameAdvice("", err), widget.DangerImportance)
-				return
-			}
-			prev, _ := s.selectedUser()
-			s.rows = rows
-			s.selected = -1
-			s.list.UnselectAll()
-			for i, r := range rows {
-				if prev.Name != "" && r.Name == prev.Name {
-					s.list.Select(i)
-				}
-			}
-			s.list.Refresh()
-			s.updateButtons()
-		})
-	}()
+		rows, err := s.users.List(ctx)
+		s.cap.do(func() { s.show(rows, err) })
+	})
+}
+
+// show puts rows on screen, keeping the selected user selected. UI
+// goroutine.
+func (s *usersScreen) show(rows []UserInfo, err error) {
+	if err != nil {
+		s.log.Error("list users", "err", err)
+		s.say(nameAdvice("", err), widget.DangerImportance)
+		return
+	}
+	prev, _ := s.selectedUser()
+	s.rows = rows
+	s.selected = -1
+	s.list.UnselectAll()
+	for i, r := range rows {
+		if prev.Name != "" && r.Name == prev.Name {
+			s.list.Select(i)
+		}
+	}
+	s.list.Refresh()
+	s.updateButtons()
 }
 
 func (s *usersScreen) onRename() {
@@ -147,10 +168,10 @@ func (s *usersScreen) onRename() {
 			if !ok || newName == "" || newName == user.Name {
 				return
 			}
-			go s.change("rename", user.Name, func(ctx context.Context) error {
-				return s.u.deps.Users.Rename(ctx, user.Name, newName)
-			}, fmt.Sprintf("Renamed “%s” to “%s”", user.Name, newName), newName)
-		}, s.u.win)
+			s.change("rename", userEvent{kind: userRenamed, user: newName}, user.Name, func(ctx context.Context) error {
+				return s.users.Rename(ctx, user.Name, newName)
+			}, fmt.Sprintf("Renamed “%s” to “%s”", user.Name, newName))
+		}, s.win)
 	d.Show()
 }
 
@@ -165,65 +186,71 @@ func (s *usersScreen) onDelete() {
 			if !ok {
 				return
 			}
-			go s.change("delete", user.Name, func(ctx context.Context) error {
-				return s.u.deps.Users.Delete(ctx, user.Name)
-			}, fmt.Sprintf("Deleted “%s”", user.Name), user.Name)
-		}, s.u.win)
+			s.change("delete", userEvent{kind: userDeleted, user: user.Name}, user.Name, func(ctx context.Context) error {
+				return s.users.Delete(ctx, user.Name)
+			}, fmt.Sprintf("Deleted “%s”", user.Name))
+		}, s.win)
 	d.SetConfirmText("Delete")
 	d.SetConfirmImportance(widget.DangerImportance)
 	d.SetDismissText("Cancel")
 	d.Show()
 }
 
-// change runs one user change and reports it. Background goroutine.
-// errName is the name an ErrNameTaken or ErrInvalidName refers to.
-func (s *usersScreen) change(what, user string, f func(ctx context.Context) error, done, errName string) {
-	u := s.u
-	ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
-	defer cancel()
-	err := f(ctx)
-	if err != nil {
-		u.log.Error(what+" failed", "user", user, "err", err)
-	} else {
-		u.log.Info(what, "user", user, "to", errName)
-	}
-	u.do(func() {
+// change runs one user change in the background, reports it and tells the
+// screens. UI goroutine. ev.user is also the name an ErrNameTaken or
+// ErrInvalidName refers to.
+func (s *usersScreen) change(what string, ev userEvent, user string, f func(ctx context.Context) error, done string) {
+	s.cap.spawn(func(ctx context.Context) {
+		ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
+		defer cancel()
+		err := f(ctx)
 		if err != nil {
-			s.say(nameAdvice(errName, err), widget.DangerImportance)
+			s.log.Error(what+" failed", "user", user, "err", err)
 		} else {
-			s.say(done, widget.SuccessImportance)
+			s.log.Info(what, "user", user, "to", ev.user)
 		}
-		s.reload()
+		s.cap.do(func() {
+			if err != nil {
+				s.say(nameAdvice(ev.user, err), widget.DangerImportance)
+				s.reload()
+				return
+			}
+			s.say(done, widget.SuccessImportance)
+			s.events.publish(ev)
+		})
 	})
 }
 
 func (s *usersScreen) onReEnrol() {
 	user, ok := s.selectedUser()
-	if !ok || !s.u.beginCapture() {
+	if !ok || !s.cap.begin() {
 		return
 	}
 	s.progress.SetValue(0)
 	s.progress.Show()
 	s.say("Re-enrolling "+user.Name+": look at the camera…", widget.MediumImportance)
-	go s.runReEnrol(user.Name)
+	s.cap.spawn(func(ctx context.Context) { s.runReEnrol(ctx, user.Name) })
 }
 
 // runReEnrol replaces the templates of name with new ones. Background
-// goroutine.
-func (s *usersScreen) runReEnrol(name string) {
-	u := s.u
-	ctx, cancel := context.WithTimeout(u.ctx, u.opts.CaptureTimeout)
+// goroutine; ends the capture on every path.
+func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
+	ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
 	defer cancel()
-	finish := func(msg string, imp widget.Importance) {
-		u.do(func() {
+	finish := func(msg string, imp widget.Importance, changed bool) {
+		s.cap.do(func() {
 			s.progress.Hide()
 			s.say(msg, imp)
-			u.endCapture()
-			s.reload()
+			s.cap.end()
+			if changed {
+				s.events.publish(userEvent{kind: userReEnrolled, user: name})
+			} else {
+				s.reload()
+			}
 		})
 	}
-	samples, err := u.collect(ctx, u.opts.RegisterFrames, u.gateSample, func(done int, rejected error) {
-		u.do(func() {
+	samples, err := s.cap.collect(ctx, s.limits.frames, s.accept, func(done int, rejected error) {
+		s.cap.do(func() {
 			s.progress.SetValue(float64(done))
 			if rejected != nil {
 				s.say(rejectionAdvice(rejected), widget.WarningImportance)
@@ -231,23 +258,36 @@ func (s *usersScreen) runReEnrol(name string) {
 		})
 	})
 	if err != nil {
-		u.log.Info("re-enrol failed", "user", name, "err", err)
-		finish(captureAdvice(err), widget.DangerImportance)
+		s.log.Info("re-enrol failed", "user", name, "err", err)
+		finish(captureAdvice(err), widget.DangerImportance, false)
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m, ok := u.claimedByOther(ds, name, u.currentThreshold()); ok {
+	if m, ok := claimedByOther(s.users, ds, name, s.th.get()); ok {
 		// Re-enrolment is for the same person in new conditions; a face
 		// nearer to someone else than to the old templates is refused.
-		u.log.Info("re-enrol refused: lookalike", "user", name, "near", m.User, "distance", m.Distance)
-		finish(fmt.Sprintf("Not saved: this face is close to “%s” (distance %.2f). Is the right person in front of the camera?", m.User, m.Distance), widget.DangerImportance)
+		s.log.Info("re-enrol refused: lookalike", "user", name, "near", m.User, "distance", m.Distance)
+		finish(fmt.Sprintf("Not saved: this face is close to “%s” (distance %.2f). Is the right person in front of the camera?", m.User, m.Distance), widget.DangerImportance, false)
 		return
 	}
-	if err := u.deps.Users.ReEnroll(ctx, name, ds, qs); err != nil {
-		u.log.Error("re-enrol failed", "user", name, "err", err)
-		finish(nameAdvice(name, err), widget.DangerImportance)
+	if err := s.users.ReEnroll(ctx, name, ds, qs); err != nil {
+		s.log.Error("re-enrol failed", "user", name, "err", err)
+		finish(nameAdvice(name, err), widget.DangerImportance, false)
 		return
 	}
-	u.log.Info("re-enrolled", "user", name, "templates", len(ds))
-	finish(fmt.Sprintf("Re-enrolled “%s” with %d new face templates", name, len(ds)), widget.SuccessImportance)
+	s.log.Info("re-enrolled", "user", name, "templates", len(ds))
+	finish(fmt.Sprintf("Re-enrolled “%s” with %d new face templates", name, len(ds)), widget.SuccessImportance, true)
+}
+
+// claimedByOther finds a frame whose nearest user, within threshold th, is
+// not self: the face looks more like someone else than like self's old
+// templates.
+func claimedByOther(users Identifier, ds []recognition.Descriptor, self string, th float32) (Match, bool) {
+	for i := range ds {
+		m := users.Identify(&ds[i])
+		if m.User != "" && m.User != self && m.Distance <= th {
+			return m, true
+		}
+	}
+	return Match{}, false
 }

@@ -123,7 +123,7 @@ func TestUsersReEnrol(t *testing.T) {
 	if !h.u.login.button.Disabled() {
 		t.Error("login possible during re-enrolment")
 	}
-	h.waitFor("the re-enrolment", func() bool { return !h.u.busy })
+	h.waitFor("the re-enrolment", func() bool { return !h.u.capture.busy })
 	if got, want := h.u.users.message.Text, "Re-enrolled “elkie” with 5 new face templates"; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}
@@ -151,7 +151,7 @@ func TestUsersReEnrolRefusesSomeoneElse(t *testing.T) {
 	h.eng.script(h.cam.frame, idol(t, idols, "Sejeong (Gugudan)")[0])
 	h.selectUser("elkie")
 	test.Tap(h.u.users.reenrol)
-	h.waitFor("the refusal", func() bool { return !h.u.busy })
+	h.waitFor("the refusal", func() bool { return !h.u.capture.busy })
 	if got := h.u.users.message.Text; !strings.HasPrefix(got, "Not saved: this face is close to “sejeong”") {
 		t.Errorf("message %q", got)
 	}

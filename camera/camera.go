@@ -14,9 +14,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"os"
-	"runtime"
-	"strconv"
 	"sync"
 	"time"
 
@@ -284,145 +281,6 @@ func (c *Camera) setStatus(s Status) {
 	}
 }
 
-// run is the capture goroutine: it alone touches the VideoCapture and Mats.
-func (c *Camera) run(ctx context.Context, vc *gocv.VideoCapture) {
-	defer close(c.done)
-	img := gocv.NewMat()
-	defer img.Close()
-	scaled := gocv.NewMat()
-	defer scaled.Close()
-	rgba := gocv.NewMat()
-	defer rgba.Close()
-	defer func() {
-		if vc != nil {
-			vc.Close()
-		}
-	}()
-
-	var (
-		retries  int   // failed attempts since the last frame
-		lastErr  error // why vc is nil; nil for a plain loop back to the start
-		running  Status
-		fps      float64
-		interval time.Duration // between frames of a paced source; 0 = live
-		due      time.Time     // when the next frame of a paced source is shown
-		read     int           // frames read since vc was opened
-		length   int           // frames in a sequence; 0 for other sources
-		bad      int           // failed reads in a row
-	)
-	opened := func() {
-		// due is kept: a loop back to the start keeps the beat.
-		read, bad, length = 0, 0, 0
-		fps, interval = c.pace(vc)
-		if c.src.Kind == KindSequence {
-			length = int(vc.Get(gocv.VideoCaptureFrameCount))
-		}
-	}
-	// fail drops the capture after an error; it reports whether to go on.
-	fail := func(err error) bool {
-		if vc != nil {
-			vc.Close()
-			vc = nil
-		}
-		if read == 0 {
-			retries++ // opened (or not) but never gave a frame: a failed attempt
-		}
-		lastErr, running = err, Status{}
-		if c.opts.MaxRetries > 0 && retries >= c.opts.MaxRetries {
-			c.stop(StateFailed, err, retries)
-			return false
-		}
-		return true
-	}
-	stopped := func() bool {
-		if ctx.Err() != nil {
-			c.stop(StateClosed, nil, 0)
-			return true
-		}
-		return false
-	}
-	if vc != nil {
-		opened()
-	}
-
-	for !stopped() {
-		if vc == nil {
-			if lastErr != nil {
-				wait := c.backoff(retries)
-				c.setStatus(Status{State: StateReconnecting, Err: lastErr, Retries: retries, RetryAt: time.Now().Add(wait)})
-				if !sleepUntil(ctx, time.Now().Add(wait)) {
-					continue
-				}
-			}
-			v, err := openCapture(c.src, c.opts)
-			read = 0
-			if err != nil {
-				if !fail(err) {
-					return
-				}
-				continue
-			}
-			vc = v
-			opened()
-		}
-
-		// OpenCV's image reader warns on stderr when it reads past the last
-		// image, so a sequence ends at the length it counted when opened.
-		atEnd := length > 0 && read >= length
-		if atEnd || !vc.Read(&img) || img.Empty() {
-			if atEnd || (!c.src.live() && read > 0) {
-				// The end of a file or sequence: open it again rather than
-				// seek, so a file that was deleted or replaced is noticed.
-				vc.Close()
-				vc = nil
-				if c.opts.NoLoop {
-					c.stop(StateEnded, nil, 0)
-					return
-				}
-				continue
-			}
-			if bad++; bad < badReadLimit {
-				continue
-			}
-			if !fail(fmt.Errorf("camera: read %s: %w", c.src, ErrNoFrame)) {
-				return
-			}
-			continue
-		}
-
-		pic, err := c.convert(img, &scaled, &rgba)
-		if err != nil {
-			// Not a transient fault, but retrying keeps the status visible.
-			read = 0
-			if !fail(err) {
-				return
-			}
-			continue
-		}
-		bad = 0
-		read++
-
-		if interval > 0 {
-			now := time.Now()
-			if due.IsZero() || now.Sub(due) > interval {
-				due = now // late by more than a frame: restart the clock, no burst
-			}
-			if !sleepUntil(ctx, due) {
-				continue
-			}
-			due = due.Add(interval)
-		}
-		c.publish(pic)
-
-		st := Status{State: StateRunning, Size: pic.Rect.Size(), FPS: fps}
-		if st != running {
-			running = st
-			retries, lastErr = 0, nil
-			c.setStatus(st)
-		}
-	}
-}
-
 // stop records why the capture goroutine is ending.
 func (c *Camera) stop(state State, err error, retries int) {
 	var waitErr error
@@ -446,16 +304,6 @@ func (c *Camera) publish(pic *image.RGBA) {
 	c.latest = Frame{Image: pic, Seq: c.latest.Seq + 1, Time: time.Now()}
 	close(c.notify)
 	c.notify = make(chan struct{})
-}
-
-// convert scales img to fit Options' box and converts it to RGBA.
-func (c *Camera) convert(img gocv.Mat, scaled, rgba *gocv.Mat) (*image.RGBA, error) {
-	sz := image.Pt(img.Cols(), img.Rows())
-	if fit := fitInside(sz, image.Pt(c.opts.Width, c.opts.Height)); fit != sz {
-		gocv.Resize(img, scaled, fit, 0, 0, gocv.InterpolationArea)
-		return toRGBA(*scaled, rgba)
-	}
-	return toRGBA(img, rgba)
 }
 
 // pace returns the nominal frame rate of an open capture and the interval
@@ -502,68 +350,4 @@ func sleepUntil(ctx context.Context, t time.Time) bool {
 	case <-ctx.Done():
 		return false
 	}
-}
-
-// openCapture opens src with the OpenCV backend that suits it. It checks
-// paths first so a missing file gives fs.ErrNotExist, not an OpenCV warning.
-func openCapture(src Source, opts Options) (*gocv.VideoCapture, error) {
-	var (
-		vc  *gocv.VideoCapture
-		err error
-	)
-	switch src.Kind {
-	case KindDevice:
-		path := src.Path
-		if path == "" {
-			path = "/dev/video" + strconv.Itoa(src.Index)
-		}
-		if runtime.GOOS == "linux" || src.Path != "" {
-			if _, err := os.Stat(path); err != nil {
-				return nil, fmt.Errorf("camera: open device %s: %w", src, err)
-			}
-		}
-		if src.Index >= 0 {
-			vc, err = gocv.VideoCaptureDevice(src.Index)
-		} else {
-			vc, err = gocv.VideoCaptureFileWithAPI(src.Path, gocv.VideoCaptureV4L2)
-		}
-	case KindFile:
-		fi, serr := os.Stat(src.Path)
-		if serr != nil {
-			return nil, fmt.Errorf("camera: open file %s: %w", src, serr)
-		}
-		if fi.IsDir() {
-			return nil, fmt.Errorf("camera: open file %s: a directory", src)
-		}
-		vc, err = gocv.VideoCaptureFileWithAPI(src.Path, gocv.VideoCaptureFFmpeg)
-	case KindSequence:
-		// OpenCV's image reader starts at number 0 or 1.
-		first := fmt.Sprintf(src.Path, 0)
-		if _, err := os.Stat(first); err != nil {
-			if _, err1 := os.Stat(fmt.Sprintf(src.Path, 1)); err1 != nil {
-				return nil, fmt.Errorf("camera: open sequence %s: %w", src, err)
-			}
-		}
-		vc, err = gocv.VideoCaptureFileWithAPI(src.Path, gocv.VideoCaptureImages)
-	case KindStream:
-		vc, err = gocv.VideoCaptureFileWithAPI(src.Path, gocv.VideoCaptureFFmpeg)
-	default:
-		return nil, fmt.Errorf("%w: %v", ErrBadSource, src.Kind)
-	}
-	if err != nil || !vc.IsOpened() {
-		if vc != nil {
-			vc.Close()
-		}
-		return nil, fmt.Errorf("camera: open %v %s: %w", src.Kind, src, ErrCannotOpen)
-	}
-	if src.Kind == KindDevice {
-		if opts.Width > 0 && opts.Height > 0 {
-			vc.Set(gocv.VideoCaptureFrameWidth, float64(opts.Width))
-			vc.Set(gocv.VideoCaptureFrameHeight, float64(opts.Height))
-		}
-		if opts.FPS > 0 {
-			vc.Set(gocv.VideoCaptureFPS, opts.FPS)
-		}
-	}
-	return vc, nil
 }

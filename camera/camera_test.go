@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 )
 
 // fastRetry makes reconnect tests quick.
@@ -28,7 +29,7 @@ func TestVideoPlaysAtItsFrameRate(t *testing.T) {
 	writeVideo(t, video, 30, 15)
 	cam, log := open(t, video, Options{})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	first, err := cam.Wait(ctx, 0)
 	if err != nil {
@@ -52,8 +53,10 @@ func TestVideoPlaysAtItsFrameRate(t *testing.T) {
 	frames := float64(last.Seq - first.Seq)
 	fps := frames / last.Time.Sub(first.Time).Seconds()
 	t.Logf("%.0f frames in %v: %.1f fps (15-frame clip, so it looped %d times)", frames, last.Time.Sub(first.Time), fps, int(frames)/15)
-	// Never faster than the source; slower only if the machine is swamped.
-	if fps > 31.5 || fps < 15 {
+	// Never faster than the source (the frame times are the capture's own
+	// publication times, so this holds however late this goroutine reads).
+	// How much slower depends on the machine's load, so it is not asserted.
+	if fps > 31.5 {
 		t.Errorf("%.1f fps from a 30 fps file", fps)
 	}
 	st := cam.Status()
@@ -73,7 +76,7 @@ func TestLatestIsNewestForSlowConsumer(t *testing.T) {
 		// Possible but unlikely so soon; not an error.
 		t.Log("a frame arrived before the first Latest")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_, err := cam.Wait(ctx, 0)
 	if err != nil {
@@ -109,17 +112,22 @@ func frameHash(img *image.RGBA) uint64 {
 	return h.Sum64()
 }
 
+// TestVideoLoops: frame s and frame s+k·n of an n-frame file show the same
+// picture, and frames from different positions in the file differ. A slow
+// consumer misses frames, so the test takes whichever frames it gets: any
+// n+1 of them hold a pair one or more loops apart (n positions), so it
+// waits for n+1 frames, not for a number of frames per second.
 func TestVideoLoops(t *testing.T) {
 	const n = 8
 	video := filepath.Join(t.TempDir(), "clip.avi")
 	writeVideo(t, video, 30, n)
 	cam, log := open(t, video, Options{FPS: 60})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	seen := map[uint64]uint64{} // seq → hash
 	var seq uint64
-	for seq < 4*n {
+	for len(seen) <= n {
 		f, err := cam.Wait(ctx, seq)
 		if err != nil {
 			t.Fatal(err)
@@ -128,19 +136,22 @@ func TestVideoLoops(t *testing.T) {
 		seen[seq] = frameHash(f.Image)
 	}
 	pairs := 0
-	for s, h := range seen {
-		if h2, ok := seen[s+n]; ok {
-			pairs++
-			if h != h2 {
-				t.Errorf("frame %d differs from frame %d one loop later", s, s+n)
+	for a, ha := range seen {
+		for b, hb := range seen {
+			if a >= b {
+				continue
+			}
+			sameSpot := (b-a)%n == 0
+			if sameSpot {
+				pairs++
+			}
+			if sameSpot != (ha == hb) {
+				t.Errorf("frames %d and %d (%d apart in a %d-frame loop): same picture %v", a, b, b-a, n, ha == hb)
 			}
 		}
-		if h2, ok := seen[s+1]; ok && h == h2 {
-			t.Errorf("frames %d and %d are the same picture", s, s+1)
-		}
 	}
-	if pairs < n {
-		t.Errorf("only %d frame pairs one loop apart seen out of %d frames", pairs, len(seen))
+	if pairs == 0 {
+		t.Fatalf("no two of %d frames one loop apart: %v", len(seen), seen)
 	}
 	if got := log.states(); len(got) != 1 {
 		t.Errorf("status changes %v", got)
@@ -161,10 +172,10 @@ func TestNoLoopEnds(t *testing.T) {
 	}{{video, 6}, {pattern, 5}} {
 		t.Run(filepath.Base(tt.src), func(t *testing.T) {
 			cam, log := open(t, tt.src, Options{NoLoop: true, FPS: -1})
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			// Unpaced and unread, frames pile up in nothing: only the last one is kept.
-			log.waitFor(t, 0, 10*time.Second, isState(StateEnded))
+			log.waitFor(t, 0, time.Minute, isState(StateEnded))
 			f, ok := cam.Latest()
 			if !ok || f.Seq != tt.frames {
 				t.Fatalf("last frame %d (%v), want %d", f.Seq, ok, tt.frames)
@@ -189,7 +200,7 @@ func TestNoLoopEnds(t *testing.T) {
 func TestImageSequence(t *testing.T) {
 	pattern := writeSequence(t, t.TempDir(), 5)
 	cam, _ := open(t, pattern, Options{Width: 320, Height: 320})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var f Frame
 	start := time.Now()
@@ -259,7 +270,7 @@ func TestMissingDeviceReconnects(t *testing.T) {
 		t.Skip("/dev/video63 exists")
 	}
 	cam, log := open(t, "/dev/video63", fastRetry)
-	st, _ := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
+	st, _ := log.waitFor(t, 0, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
 	if !errors.Is(st.Err, fs.ErrNotExist) || !strings.Contains(st.Err.Error(), "/dev/video63") {
 		t.Errorf("error %v", st.Err)
 	}
@@ -272,7 +283,7 @@ func TestMissingDeviceReconnects(t *testing.T) {
 	opts := fastRetry
 	opts.MaxRetries = 2
 	cam2, log2 := open(t, "7", opts)
-	st, _ = log2.waitFor(t, 0, 5*time.Second, isState(StateFailed))
+	st, _ = log2.waitFor(t, 0, time.Minute, isState(StateFailed))
 	if st.Retries != 2 || !errors.Is(st.Err, fs.ErrNotExist) {
 		t.Errorf("failed status %+v", st)
 	}
@@ -323,7 +334,7 @@ func TestSourceDiesAndRecovers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cam, log := open(t, tt.src, fastRetry)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			before, err := cam.Wait(ctx, 12) // running, and looped once
 			if err != nil {
@@ -331,7 +342,7 @@ func TestSourceDiesAndRecovers(t *testing.T) {
 			}
 
 			tt.kill(t)
-			st, i := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
+			st, i := log.waitFor(t, 0, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
 			if !errors.Is(st.Err, tt.is) {
 				t.Errorf("reconnecting because of %v, want %v", st.Err, tt.is)
 			}
@@ -339,7 +350,7 @@ func TestSourceDiesAndRecovers(t *testing.T) {
 			stalled, _ := cam.Latest()
 
 			tt.mend(t)
-			log.waitFor(t, i, 5*time.Second, isState(StateRunning))
+			log.waitFor(t, i, time.Minute, isState(StateRunning))
 			after, err := cam.Wait(ctx, stalled.Seq)
 			if err != nil {
 				t.Fatal(err)
@@ -404,7 +415,7 @@ func TestContextCancelStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	cancel()
-	log.waitFor(t, 0, 5*time.Second, isState(StateClosed))
+	log.waitFor(t, 0, time.Minute, isState(StateClosed))
 	if _, err := cam.Wait(context.Background(), 1<<60); !errors.Is(err, ErrClosed) {
 		t.Errorf("Wait: %v", err)
 	}
@@ -428,7 +439,10 @@ func TestConcurrentConsumers(t *testing.T) {
 	video := filepath.Join(t.TempDir(), "clip.avi")
 	writeVideo(t, video, 30, 5)
 	cam, _ := open(t, video, Options{FPS: 120})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	// Each consumer runs until all have done their share: a count of
+	// rounds, not a time window, so a busy machine only takes longer.
+	const rounds = 20
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -436,7 +450,7 @@ func TestConcurrentConsumers(t *testing.T) {
 	for _, name := range []string{"preview", "recognition", "status"} {
 		wg.Go(func() {
 			var seq uint64
-			for ctx.Err() == nil {
+			for n := 0; n < rounds && ctx.Err() == nil; n++ {
 				switch name {
 				case "preview":
 					f, err := cam.Wait(ctx, seq)
@@ -446,10 +460,11 @@ func TestConcurrentConsumers(t *testing.T) {
 					seq = f.Seq
 					_ = f.Image.Pix[len(f.Image.Pix)-1]
 				case "recognition":
-					f, ok := cam.Latest()
-					if !ok {
+					f, err := cam.Wait(ctx, seq)
+					if err != nil {
 						continue
 					}
+					seq = f.Seq
 					// Read across the image while capture goes on (a full
 					// hash is too slow under -race on a busy machine).
 					var sum byte
@@ -457,7 +472,8 @@ func TestConcurrentConsumers(t *testing.T) {
 						sum += f.Image.Pix[i]
 					}
 					_ = sum
-					time.Sleep(20 * time.Millisecond)
+					l, _ := cam.Latest()
+					_ = l.Image.Pix[0]
 				case "status":
 					_ = cam.Status().String()
 					time.Sleep(time.Millisecond)
@@ -470,8 +486,10 @@ func TestConcurrentConsumers(t *testing.T) {
 	}
 	wg.Wait()
 	t.Logf("%v", counts)
-	if counts["preview"] < 5 || counts["recognition"] < 5 {
-		t.Errorf("consumers starved: %v", counts)
+	for name, n := range counts {
+		if n != rounds {
+			t.Errorf("%s did %d of %d rounds before the deadline: %v", name, n, rounds, counts)
+		}
 	}
 }
 
@@ -518,10 +536,10 @@ func TestStreamDiesAndRecovers(t *testing.T) {
 
 	// The stream is down when the camera opens: that is not an error.
 	cam, log := open(t, url, fastRetry)
-	log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
+	log.waitFor(t, 0, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
 	stop := serveMJPEG(t, video, url)
-	_, i := log.waitFor(t, 0, 10*time.Second, isState(StateRunning))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	_, i := log.waitFor(t, 0, time.Minute, isState(StateRunning))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	before, err := cam.Wait(ctx, 15) // live frames beyond one loop of the clip
 	if err != nil {
@@ -532,16 +550,16 @@ func TestStreamDiesAndRecovers(t *testing.T) {
 	}
 
 	stop()
-	st, j := log.waitFor(t, i, 5*time.Second, isState(StateReconnecting))
+	st, j := log.waitFor(t, i, time.Minute, isState(StateReconnecting))
 	if !errors.Is(st.Err, ErrNoFrame) || st.Retries != 0 {
 		t.Errorf("first status after the stream died: %+v", st)
 	}
-	st, _ = log.waitFor(t, j, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
+	st, _ = log.waitFor(t, j, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
 	t.Logf("while down: %v", st)
 	stalled, _ := cam.Latest()
 
 	serveMJPEG(t, video, url)
-	log.waitFor(t, j, 10*time.Second, isState(StateRunning))
+	log.waitFor(t, j, time.Minute, isState(StateRunning))
 	after, err := cam.Wait(ctx, stalled.Seq)
 	if err != nil {
 		t.Fatal(err)
@@ -589,10 +607,17 @@ func TestCloseDoesNotHangOnAStalledStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // the capture goroutine is now stuck in the open
+	// Wait until FFmpeg has connected: the capture goroutine is then stuck
+	// in the open.
+	testkit.WaitFor(t, "FFmpeg to connect", time.Minute, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(conns) > 0
+	})
 	start := time.Now()
 	err = cam.Close()
-	if el := time.Since(start); !errors.Is(err, ErrCloseTimeout) || el > closeWait+time.Second {
+	// closeWait, and slack for a loaded machine: far below FFmpeg's 30 s.
+	if el := time.Since(start); !errors.Is(err, ErrCloseTimeout) || el > closeWait+10*time.Second {
 		t.Fatalf("Close after %v: %v", el, err)
 	}
 	if _, err := cam.Wait(context.Background(), 0); !errors.Is(err, ErrClosed) {
@@ -601,6 +626,6 @@ func TestCloseDoesNotHangOnAStalledStream(t *testing.T) {
 	if err2 := cam.Close(); err2 != err {
 		t.Errorf("second Close: %v", err2)
 	}
-	log.waitFor(t, 0, 40*time.Second, isState(StateClosed))
+	log.waitFor(t, 0, 2*time.Minute, isState(StateClosed))
 	waitGoroutines(t, before+1) // +1: the accept loop
 }

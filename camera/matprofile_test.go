@@ -50,7 +50,7 @@ func TestNoLeakedMats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if _, err := cam.Wait(ctx, 10); err != nil { // looped twice
 			t.Fatal(err)
 		}
@@ -59,9 +59,9 @@ func TestNoLeakedMats(t *testing.T) {
 			victim = seqDir
 		}
 		os.Rename(victim, victim+".gone")
-		_, i := log.waitFor(t, 0, 5*time.Second, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
+		_, i := log.waitFor(t, 0, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 2 })
 		os.Rename(victim+".gone", victim)
-		log.waitFor(t, i, 5*time.Second, isState(StateRunning))
+		log.waitFor(t, i, time.Minute, isState(StateRunning))
 		cancel()
 		cam.Close()
 	}

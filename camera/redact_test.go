@@ -7,9 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"facelogin/internal/testkit"
 )
 
 // TestSourceRedacted: a camera URL's credentials never reach a log line, a
@@ -66,7 +67,7 @@ func TestSourceRedacted(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	var logged syncBuffer
+	var logged testkit.LockedBuffer
 	log := newStatusLog()
 	cam, err := Open(context.Background(), mustParse(t, "rtsp://admin:hunter2@"+addr+"/stream?token=t0ken"),
 		Options{OnStatus: log.record, Logger: slog.New(slog.NewTextHandler(&logged, nil)), BackoffMin: 10 * time.Millisecond, BackoffMax: 20 * time.Millisecond})
@@ -83,22 +84,4 @@ func TestSourceRedacted(t *testing.T) {
 	if !strings.Contains(st.String(), "xxxxx") && !strings.Contains(logged.String(), "xxxxx") {
 		t.Logf("status %q, log %q: no source shown", st, logged.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer the capture goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"facelogin/internal/testdata"
+	"facelogin/recognition"
 )
 
 // offlineOptions installs like `make models` does on this machine.
@@ -64,7 +65,7 @@ func TestMain(m *testing.M) {
 func copyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	for _, name := range []string{LandmarksFile, ResNetFile, CNNDetectorFile} {
+	for _, name := range []string{recognition.LandmarksFile, recognition.ResNetFile, recognition.CNNDetectorFile} {
 		copyFile(t, filepath.Join(src, name), filepath.Join(dst, name))
 	}
 	return dst

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"facelogin/models/convert"
+	"facelogin/recognition"
 )
 
 // Options configure Install. The zero value installs offline into Dir("")
@@ -54,10 +55,10 @@ type Options struct {
 // data). dlib.net was unreachable when this was written, so the others are
 // checked by loading them with dlib (landmark count, ResNet probe) instead.
 var dlibFiles = map[string]struct{ url, sha256 string }{
-	LandmarksFile:                           {"https://dlib.net/files/shape_predictor_5_face_landmarks.dat.bz2", ""},
+	recognition.LandmarksFile:               {"https://dlib.net/files/shape_predictor_5_face_landmarks.dat.bz2", ""},
 	"shape_predictor_68_face_landmarks.dat": {"https://dlib.net/files/shape_predictor_68_face_landmarks.dat.bz2", ""},
-	ResNetFile:                              {"https://dlib.net/files/dlib_face_recognition_resnet_model_v1.dat.bz2", ""},
-	CNNDetectorFile:                         {"https://dlib.net/files/mmod_human_face_detector.dat.bz2", "4cb19393e2fbaf2b1609a9319ad5386618c886a6234ec1b971f3e87c85d87fe6"},
+	recognition.ResNetFile:                  {"https://dlib.net/files/dlib_face_recognition_resnet_model_v1.dat.bz2", ""},
+	recognition.CNNDetectorFile:             {"https://dlib.net/files/mmod_human_face_detector.dat.bz2", "4cb19393e2fbaf2b1609a9319ad5386618c886a6234ec1b971f3e87c85d87fe6"},
 }
 
 // Install puts the three model files go-face needs into the models
@@ -89,7 +90,7 @@ func Install(ctx context.Context, opts Options) error {
 type installer struct{ Options }
 
 func (in *installer) landmarks(ctx context.Context) error {
-	dst := filepath.Join(in.Dir, LandmarksFile)
+	dst := filepath.Join(in.Dir, recognition.LandmarksFile)
 	check := func(p string) error {
 		n, err := convert.Landmarks(p)
 		if err == nil && in.FivePoint && n != 5 {
@@ -103,7 +104,7 @@ func (in *installer) landmarks(ctx context.Context) error {
 	if in.Online {
 		name := "shape_predictor_68_face_landmarks.dat"
 		if in.FivePoint {
-			name = LandmarksFile
+			name = recognition.LandmarksFile
 		}
 		return in.download(ctx, name, dst, check)
 	}
@@ -118,7 +119,7 @@ func (in *installer) landmarks(ctx context.Context) error {
 }
 
 func (in *installer) resnet(ctx context.Context) error {
-	dst := filepath.Join(in.Dir, ResNetFile)
+	dst := filepath.Join(in.Dir, recognition.ResNetFile)
 	check := func(p string) error {
 		_, err := convert.Probe(p)
 		return err
@@ -127,7 +128,7 @@ func (in *installer) resnet(ctx context.Context) error {
 		return nil
 	}
 	if in.Online {
-		return in.download(ctx, ResNetFile, dst, check)
+		return in.download(ctx, recognition.ResNetFile, dst, check)
 	}
 	tgz := in.FaceAPITarball
 	if tgz == "" {
@@ -141,31 +142,31 @@ func (in *installer) resnet(ctx context.Context) error {
 	}
 	manifest, weights, err := convert.ReadTarball(tgz)
 	if err != nil {
-		return fmt.Errorf("models: install %s: %w", ResNetFile, err)
+		return fmt.Errorf("models: install %s: %w", recognition.ResNetFile, err)
 	}
-	in.Progress("convert "+ResNetFile, 0, 1)
+	in.Progress("convert "+recognition.ResNetFile, 0, 1)
 	if err := convert.Convert(manifest, weights, dst); err != nil {
-		return fmt.Errorf("models: install %s: %w", ResNetFile, err)
+		return fmt.Errorf("models: install %s: %w", recognition.ResNetFile, err)
 	}
-	in.Progress("convert "+ResNetFile, 1, 1)
+	in.Progress("convert "+recognition.ResNetFile, 1, 1)
 	return nil
 }
 
 func (in *installer) cnnDetector(ctx context.Context) error {
-	dst := filepath.Join(in.Dir, CNNDetectorFile)
+	dst := filepath.Join(in.Dir, recognition.CNNDetectorFile)
 	check := convert.CheckCNNDetector
 	if in.keep(dst, check) {
 		return nil
 	}
 	if in.Online {
-		return in.download(ctx, CNNDetectorFile, dst, check)
+		return in.download(ctx, recognition.CNNDetectorFile, dst, check)
 	}
 	src := in.CNNDetectorPath
 	if src == "" {
 		src = os.Getenv(EnvCNNDetector)
 	}
 	if src == "" {
-		return fmt.Errorf("models: install %s: no source: give its path (%s) or install online", CNNDetectorFile, EnvCNNDetector)
+		return fmt.Errorf("models: install %s: no source: give its path (%s) or install online", recognition.CNNDetectorFile, EnvCNNDetector)
 	}
 	return in.copyFile(src, dst, check)
 }

@@ -11,13 +11,6 @@ import (
 	"path/filepath"
 )
 
-// The file names go-face's NewRecognizer(dir) loads.
-const (
-	LandmarksFile   = "shape_predictor_5_face_landmarks.dat"
-	ResNetFile      = "dlib_face_recognition_resnet_model_v1.dat"
-	CNNDetectorFile = "mmod_human_face_detector.dat"
-)
-
 // Environment variables read by Dir and Install.
 const (
 	// EnvDir chooses the models directory when no flag does.

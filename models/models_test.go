@@ -13,6 +13,7 @@ import (
 
 	"facelogin/internal/testdata"
 	"facelogin/models/convert"
+	"facelogin/recognition"
 )
 
 func TestDir(t *testing.T) {
@@ -94,7 +95,7 @@ func TestInstallOfflineThenVerify(t *testing.T) {
 
 func TestInstallRepairsBadFile(t *testing.T) {
 	dir := copyDir(t, installed(t))
-	res := filepath.Join(dir, ResNetFile)
+	res := filepath.Join(dir, recognition.ResNetFile)
 	b, err := os.ReadFile(res)
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +144,7 @@ func TestInstallErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			// Files other steps need are in place, so each case fails in its own step.
-			for _, name := range []string{LandmarksFile, ResNetFile, CNNDetectorFile} {
+			for _, name := range []string{recognition.LandmarksFile, recognition.ResNetFile, recognition.CNNDetectorFile} {
 				copyFile(t, filepath.Join(good, name), filepath.Join(dir, name))
 			}
 			opts := offlineOptions(t, dir)
@@ -175,7 +176,7 @@ func TestInstallFromBzip2(t *testing.T) {
 	if _, err := exec.LookPath("bzip2"); err != nil {
 		testdata.Require(t, "bzip2", err)
 	}
-	src := filepath.Join(t.TempDir(), CNNDetectorFile)
+	src := filepath.Join(t.TempDir(), recognition.CNNDetectorFile)
 	copyFile(t, testdata.CNNDetector(t), src)
 	if out, err := exec.Command("bzip2", src).CombinedOutput(); err != nil {
 		t.Fatalf("bzip2: %v: %s", err, out)
@@ -216,17 +217,17 @@ func TestVerifyBadFiles(t *testing.T) {
 		want   error
 		words  string
 	}{
-		{"ResNet missing", func(d string) { os.Remove(filepath.Join(d, ResNetFile)) }, ResNetFile, fs.ErrNotExist, "missing"},
-		{"landmarks missing", func(d string) { os.Remove(filepath.Join(d, LandmarksFile)) }, LandmarksFile, fs.ErrNotExist, "missing"},
-		{"ResNet cut in half", cut(ResNetFile), ResNetFile, convert.ErrTruncated, "truncated or damaged"},
-		{"landmarks cut in half", cut(LandmarksFile), LandmarksFile, convert.ErrTruncated, "truncated or damaged"},
-		{"CNN detector cut in half", cut(CNNDetectorFile), CNNDetectorFile, convert.ErrTruncated, "truncated or damaged"},
-		{"landmarks where the ResNet should be", swap(LandmarksFile, ResNetFile), ResNetFile, convert.ErrWrongModel, "wrong model: this is a landmark shape predictor (68 landmarks), expected a face recognition ResNet"},
-		{"ResNet where the CNN detector should be", swap(ResNetFile, CNNDetectorFile), CNNDetectorFile, convert.ErrWrongModel, "wrong model: this is a face recognition ResNet"},
+		{"ResNet missing", func(d string) { os.Remove(filepath.Join(d, recognition.ResNetFile)) }, recognition.ResNetFile, fs.ErrNotExist, "missing"},
+		{"landmarks missing", func(d string) { os.Remove(filepath.Join(d, recognition.LandmarksFile)) }, recognition.LandmarksFile, fs.ErrNotExist, "missing"},
+		{"ResNet cut in half", cut(recognition.ResNetFile), recognition.ResNetFile, convert.ErrTruncated, "truncated or damaged"},
+		{"landmarks cut in half", cut(recognition.LandmarksFile), recognition.LandmarksFile, convert.ErrTruncated, "truncated or damaged"},
+		{"CNN detector cut in half", cut(recognition.CNNDetectorFile), recognition.CNNDetectorFile, convert.ErrTruncated, "truncated or damaged"},
+		{"landmarks where the ResNet should be", swap(recognition.LandmarksFile, recognition.ResNetFile), recognition.ResNetFile, convert.ErrWrongModel, "wrong model: this is a landmark shape predictor (68 landmarks), expected a face recognition ResNet"},
+		{"ResNet where the CNN detector should be", swap(recognition.ResNetFile, recognition.CNNDetectorFile), recognition.CNNDetectorFile, convert.ErrWrongModel, "wrong model: this is a face recognition ResNet"},
 		{"directory instead of a file", func(d string) {
-			os.Remove(filepath.Join(d, LandmarksFile))
-			os.Mkdir(filepath.Join(d, LandmarksFile), 0o755)
-		}, LandmarksFile, nil, "not a regular file"},
+			os.Remove(filepath.Join(d, recognition.LandmarksFile))
+			os.Mkdir(filepath.Join(d, recognition.LandmarksFile), 0o755)
+		}, recognition.LandmarksFile, nil, "not a regular file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

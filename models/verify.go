@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"facelogin/models/convert"
+	"facelogin/recognition"
 )
 
 // FileReport is the state of one model file.
@@ -56,9 +57,9 @@ func (r Report) String() string {
 		}
 		detail := ""
 		switch f.Name {
-		case LandmarksFile:
+		case recognition.LandmarksFile:
 			detail = fmt.Sprintf(" (%d landmarks)", r.LandmarkCount)
-		case ResNetFile:
+		case recognition.ResNetFile:
 			detail = fmt.Sprintf(" (probe distance %.4f, limit %.2f)", r.ProbeDistance, convert.ProbeTolerance)
 		}
 		fmt.Fprintf(&b, "  ok   %s%s, %d bytes\n", f.Name, detail, f.Size)
@@ -72,9 +73,9 @@ func (r Report) String() string {
 // model, wrong weights); the Report holds the details either way.
 func Verify(dir string) (Report, error) {
 	r := Report{Dir: dir, ProbeDistance: -1}
-	r.Landmarks = fileReport(dir, LandmarksFile, convert.KindShapePredictor)
-	r.ResNet = fileReport(dir, ResNetFile, convert.KindResNet)
-	r.CNNDetector = fileReport(dir, CNNDetectorFile, convert.KindCNNDetector)
+	r.Landmarks = fileReport(dir, recognition.LandmarksFile, convert.KindShapePredictor)
+	r.ResNet = fileReport(dir, recognition.ResNetFile, convert.KindResNet)
+	r.CNNDetector = fileReport(dir, recognition.CNNDetectorFile, convert.KindCNNDetector)
 
 	if r.Landmarks.Err == nil {
 		r.LandmarkCount, r.Landmarks.Err = convert.Landmarks(r.Landmarks.Path)

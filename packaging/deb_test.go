@@ -9,7 +9,6 @@
 package packaging
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -21,15 +20,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 )
 
 const (
@@ -70,24 +68,13 @@ func artefact(t *testing.T, env string) string {
 
 func need(t *testing.T, cmds ...string) {
 	t.Helper()
-	for _, c := range cmds {
-		if _, err := exec.LookPath(c); err != nil {
-			testdata.Require(t, c, err)
-		}
-	}
+	testkit.RequireTools(t, cmds...)
 }
 
 // run runs a command and returns its stdout; it fails the test on error.
 func run(t *testing.T, name string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(name, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
-	}
-	return string(out)
+	return testkit.Run(t, nil, "", name, args...)
 }
 
 // extract unpacks the .deb into a temp dir once per test.
@@ -518,17 +505,17 @@ func installed(t *testing.T) bool {
 // still-photo video as the camera, waits for its window, and stops it.
 func windowStarts(t *testing.T, env []string, home string) {
 	need(t, "Xvfb", "xdotool", "ffmpeg")
-	display := startXvfb(t)
+	display := testkit.StartXvfb(t, 1280, 800)
 	photo := filepath.Join(testdata.Dir(t), "faces", "elkie.jpg")
 	clip := filepath.Join(t.TempDir(), "clip.avi")
 	run(t, "ffmpeg", "-loglevel", "error", "-loop", "1", "-i", photo, "-t", "30", "-r", "10",
 		"-vf", "scale=640:-2", "-c:v", "mjpeg", "-q:v", "5", clip)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "facelogin", "--camera", clip)
 	cmd.Env, cmd.Dir = append(env, "DISPLAY="+display, "FYNE_SCALE=1"), home
-	var logs syncBuffer
+	var logs testkit.LockedBuffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -547,7 +534,7 @@ func windowStarts(t *testing.T, env []string, home string) {
 		}
 	}()
 
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		select {
 		case <-exited:
@@ -560,82 +547,23 @@ func windowStarts(t *testing.T, env []string, home string) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no visible \"Face Login\" window in 60 s\n%s", logs.String())
+			t.Fatalf("no visible \"Face Login\" window in 2 min\n%s", logs.String())
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	// Still alive a moment later, with the package's models loaded.
-	select {
-	case <-exited:
-		t.Fatalf("facelogin exited after showing its window: %v\n%s", waitErr, logs.String())
-	case <-time.After(2 * time.Second):
-	}
-	if !strings.Contains(logs.String(), "dir="+modelsDir) {
-		t.Errorf("the window did not load the package's models (%s):\n%s", modelsDir, logs.String())
-	}
-}
-
-// syncBuffer is a bytes.Buffer the app's output goroutines and the test
-// can use at the same time.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// startXvfb starts a private X server on a display Xvfb picks itself and
-// stops it when the test ends.
-func startXvfb(t *testing.T) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		t.Fatalf("Xvfb: %v", err)
-	}
-	w.Close()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
+	// Alive until the package's models are loaded (they load in the
+	// background while the window starts): wait for that log line, not
+	// for a fixed time, so a busy machine only makes it slower.
+	loaded := `msg="models loaded" dir=` + modelsDir
+	deadline = time.Now().Add(2 * time.Minute)
+	for !strings.Contains(logs.String(), loaded) {
 		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
+		case <-exited:
+			t.Fatalf("facelogin exited after showing its window: %v\n%s", waitErr, logs.String())
+		case <-time.After(100 * time.Millisecond):
 		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if !regexp.MustCompile(`^[0-9]+$`).MatchString(n) {
-			t.Fatalf("Xvfb did not start (display %q): %s", n, stderr.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("the window did not load the package's models (%s):\n%s", modelsDir, logs.String())
 		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatalf("Xvfb did not report a display in 15 s: %s", stderr.String())
 	}
-	return ""
 }

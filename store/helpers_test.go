@@ -5,11 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 )
 
@@ -81,22 +81,7 @@ func forEachBackend(t *testing.T, fn func(t *testing.T, dsn string)) {
 
 // logBuf collects log lines; tests read them, and writes after a test ends
 // do not panic as t.Log would.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuf = testkit.LockedBuffer
 
 func testConfig(dsn string, log *logBuf) Config {
 	return Config{DSN: dsn, Key: testKey, Station: "test-station", MaxEvents: -1, Create: true,
@@ -131,5 +116,3 @@ func countRows(t testing.TB, s *Store, query string, args ...any) int {
 	}
 	return n
 }
-
-func errContains(err error, sub string) bool { return err != nil && strings.Contains(err.Error(), sub) }

@@ -91,7 +91,7 @@ func (m *mariaDB) start() error {
 	}
 	m.done = make(chan struct{})
 	go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(m.cmd, m.done)
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		if exec.Command("mariadb-admin", "--no-defaults", "-S", m.socket(), "-uroot", "ping").Run() == nil {
 			return nil
@@ -104,7 +104,7 @@ func (m *mariaDB) start() error {
 		}
 		if time.Now().After(deadline) {
 			m.kill()
-			return fmt.Errorf("mariadbd did not answer within 30 s")
+			return fmt.Errorf("mariadbd did not answer within 2 min")
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

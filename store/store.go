@@ -199,7 +199,7 @@ func (s *Store) connect(ctx context.Context, timeout time.Duration, create bool)
 	}
 	pctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := s.db.PingContext(pctx); err != nil {
+	if err := s.ping(pctx); err != nil {
 		s.db.Close()
 		var me *mysql.MySQLError
 		if errors.As(err, &me) && me.Number == 1049 {
@@ -209,6 +209,24 @@ func (s *Store) connect(ctx context.Context, timeout time.Duration, create bool)
 		return fmt.Errorf("store: connect to %s: %w: %w", s.Describe(), ErrUnavailable, err)
 	}
 	return nil
+}
+
+// ping opens a first connection. While another process switches a new
+// SQLite file to WAL, SQLite can answer SQLITE_BUSY at once, without waiting
+// out its busy timeout (stations starting together on a busy machine hit
+// it): that is retried until ctx ends.
+func (s *Store) ping(ctx context.Context) error {
+	for {
+		err := s.db.PingContext(ctx)
+		if err == nil || !retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func openMySQL(c *mysql.Config) (*sql.DB, error) {

@@ -617,7 +617,7 @@ func TestWatch(t *testing.T) {
 		}
 		waitFor := func(what string, n int) {
 			t.Helper()
-			deadline := time.After(10 * time.Second)
+			deadline := time.After(time.Minute)
 			for {
 				select {
 				case g := <-got:
@@ -651,7 +651,9 @@ func TestDatabaseDownAtStart(t *testing.T) {
 		if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "127.0.0.1:1") || strings.Contains(err.Error(), ":pw@") {
 			t.Fatalf("Open = %v", err)
 		}
-		if d := time.Since(start); d > 5*time.Second {
+		// It gives up after the connect timeout instead of hanging; the
+		// slack is for a loaded machine, not a measurement.
+		if d := time.Since(start); d > cfg.ConnectTimeout+30*time.Second {
 			t.Fatalf("took %v to give up", d)
 		}
 		t.Log(err)

@@ -1,55 +1,28 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"facelogin/internal/testkit"
 	"fmt"
 	"image"
-	"image/png"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
-
-	"facelogin/internal/testdata"
 )
 
 // This file drives the real binary in a real window on a private X server
 // (Xvfb): the end-to-end test and the window benchmarks share it.
 
-// requireTools skips (fails under CI=true) when a program is missing.
-func requireTools(t testing.TB, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		_, err := exec.LookPath(tool)
-		testdata.Require(t, tool, err)
-	}
-}
+// requireTools and repoRoot are testkit's.
+func requireTools(t testing.TB, tools ...string) { t.Helper(); testkit.RequireTools(t, tools...) }
 
-// repoRoot is the directory holding go.mod.
-func repoRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-	}
-}
+func repoRoot(t testing.TB) string { t.Helper(); return testkit.RepoRoot(t) }
 
 // artifactsDir is where screenshots and logs are kept after the test:
 // $FACELOGIN_ARTIFACTS, else testoutput/NAME in the repository (gitignored).
@@ -84,56 +57,10 @@ func buildBinary(t testing.TB) string {
 	return bin
 }
 
-// startXvfb starts a private X server on a free display (Xvfb picks it and
-// writes it to -displayfd) and stops it when the test ends.
+// startXvfb starts a private 1280×800 X server for the window tests.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	return startXvfbSized(t, 1280, 800)
-}
-
-// startXvfbSized is startXvfb with a screen of w×h pixels.
-func startXvfbSized(t testing.TB, w, h int) string {
-	t.Helper()
-	r, pw, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{pw}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		pw.Close()
-		testdata.Require(t, "Xvfb", err)
-	}
-	pw.Close()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			cmd.Process.Kill()
-			<-done
-		}
-	})
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(r).ReadString('\n')
-		line <- strings.TrimSpace(s)
-	}()
-	select {
-	case n := <-line:
-		if _, err := strconv.Atoi(n); err != nil {
-			t.Fatalf("Xvfb did not start (display %q): %s", n, stderr.String())
-		}
-		return ":" + n
-	case <-time.After(20 * time.Second):
-		t.Fatalf("Xvfb did not report a display in 20 s: %s", stderr.String())
-	}
-	return ""
+	return testkit.StartXvfb(t, 1280, 800)
 }
 
 // appEnv is the environment of the binary: a private home (SQLite file,
@@ -185,145 +112,44 @@ const (
 	vfZoom = "scale=800:800,crop=640:480:100:60"
 )
 
-// logBuffer collects a process's stderr for polling, and copies it to a file.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	f   io.Writer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.buf.Write(p)
-	if l.f != nil {
-		l.f.Write(p)
-	}
-	return len(p), nil
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-// appRun is one start of the window.
+// appRun is one start of the binary (window or kiosk).
 type appRun struct {
+	*testkit.Proc
 	t       testing.TB
-	name    string
-	cmd     *exec.Cmd
-	log     *logBuffer
-	started time.Time
-	exited  chan struct{}
-	waitErr error
 	display string
 	art     string
 	shots   int
 }
 
-// startApp starts the binary's window on the camera source.
+// startApp starts the binary with env and args; its output goes to
+// art/NAME.log as well.
 func startApp(t testing.TB, bin string, env []string, art, name string, args ...string) *appRun {
 	t.Helper()
-	f, err := os.Create(filepath.Join(art, name+".log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a := &appRun{t: t, name: name, log: &logBuffer{f: f}, exited: make(chan struct{}), art: art}
+	a := &appRun{t: t, art: art}
 	for _, e := range env {
 		if d, ok := strings.CutPrefix(e, "DISPLAY="); ok {
 			a.display = d
 		}
 	}
-	a.cmd = exec.Command(bin, args...)
-	a.cmd.Env = env
-	a.cmd.Stdout = a.log
-	a.cmd.Stderr = a.log
-	a.started = time.Now()
-	if err := a.cmd.Start(); err != nil {
-		f.Close()
-		t.Fatalf("start %s: %v", bin, err)
-	}
-	go func() {
-		a.waitErr = a.cmd.Wait()
-		f.Close()
-		close(a.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-a.exited:
-		default:
-			a.cmd.Process.Kill()
-			<-a.exited
-		}
-	})
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	a.Proc = testkit.Start(t, name, cmd, filepath.Join(art, name+".log"))
 	return a
-}
-
-// waitLog waits for a log line matching re and returns its submatches.
-func (a *appRun) waitLog(re *regexp.Regexp, timeout time.Duration) []string {
-	a.t.Helper()
-	m, err := a.pollLog(re, 0, timeout)
-	if err != nil {
-		a.t.Fatalf("%s: %v\nlog:\n%s", a.name, err, a.log.String())
-	}
-	return m
-}
-
-// pollLog waits for the (skip+1)-th line matching re.
-func (a *appRun) pollLog(re *regexp.Regexp, skip int, timeout time.Duration) ([]string, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		ms := re.FindAllStringSubmatch(a.log.String(), -1)
-		if len(ms) > skip {
-			return ms[skip], nil
-		}
-		select {
-		case <-a.exited:
-			return nil, fmt.Errorf("exited (%v) before a log line matching %q", a.waitErr, re)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("no log line matching %q in %s", re, timeout)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // stop sends SIGTERM (Fyne quits its loop on it, so the app closes the
 // camera and the store) and waits for a clean exit.
 func (a *appRun) stop() {
 	a.t.Helper()
-	if code := a.stopCode(); code != 0 {
-		a.t.Fatalf("%s: exit after SIGTERM: %v\nlog:\n%s", a.name, a.waitErr, a.log.String())
+	if code := a.Stop(); code != 0 {
+		a.t.Fatalf("%s: exit after SIGTERM: %v\nlog:\n%s", a.Name, a.Err(), a.Log.String())
 	}
-}
-
-// stopCode sends SIGTERM unless the program has ended, and returns its
-// exit code.
-func (a *appRun) stopCode() int {
-	a.t.Helper()
-	a.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-a.exited:
-	case <-time.After(15 * time.Second):
-		a.cmd.Process.Kill()
-		<-a.exited
-		a.t.Fatalf("%s: still running 15 s after SIGTERM\nlog:\n%s", a.name, a.log.String())
-	}
-	return a.cmd.ProcessState.ExitCode()
 }
 
 // xdo runs xdotool on the app's display.
 func (a *appRun) xdo(args ...string) string {
 	a.t.Helper()
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = []string{"DISPLAY=" + a.display}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		a.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return testkit.Xdo(a.t, a.display, args...)
 }
 
 // window is the app's top-level window and its geometry on the screen.
@@ -336,30 +162,19 @@ type window struct {
 // findWindow waits for the window named "Face Login" to be mapped.
 func (a *appRun) findWindow() *window {
 	a.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Face Login$")
-		cmd.Env = []string{"DISPLAY=" + a.display}
-		out, err := cmd.Output()
-		if ids := strings.Fields(string(out)); err == nil && len(ids) > 0 {
-			w := &window{a: a, id: ids[len(ids)-1]}
-			geo := a.xdo("getwindowgeometry", "--shell", w.id)
-			vals := map[string]int{}
-			for _, l := range strings.Fields(geo) {
-				if k, v, ok := strings.Cut(l, "="); ok {
-					vals[k], _ = strconv.Atoi(v)
-				}
-			}
-			w.x, w.y, w.w, w.h = vals["X"], vals["Y"], vals["WIDTH"], vals["HEIGHT"]
-			if w.w > 0 && w.h > 0 {
-				return w
-			}
+	w := &window{a: a, id: testkit.FindWindow(a.t, a.display, "^Face Login$", time.Minute)}
+	geo := a.xdo("getwindowgeometry", "--shell", w.id)
+	vals := map[string]int{}
+	for _, l := range strings.Fields(geo) {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			vals[k], _ = strconv.Atoi(v)
 		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("%s: no \"Face Login\" window after 20 s\nlog:\n%s", a.name, a.log.String())
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
+	w.x, w.y, w.w, w.h = vals["X"], vals["Y"], vals["WIDTH"], vals["HEIGHT"]
+	if w.w <= 0 || w.h <= 0 {
+		a.t.Fatalf("%s: window geometry %q", a.Name, geo)
+	}
+	return w
 }
 
 // Where the controls are, for Fyne's default theme at FYNE_SCALE=1: the
@@ -406,22 +221,7 @@ func (w *window) previewRect() image.Rectangle {
 func (a *appRun) screenshot(name string) image.Image {
 	a.t.Helper()
 	a.shots++
-	path := filepath.Join(a.art, fmt.Sprintf("%s-%d-%s.png", a.name, a.shots, name))
-	cmd := exec.Command("import", "-window", "root", path)
-	cmd.Env = []string{"DISPLAY=" + a.display, "PATH=" + os.Getenv("PATH")}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		a.t.Fatalf("import (screenshot): %v\n%s", err, out)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		a.t.Fatalf("screenshot %s: %v", path, err)
-	}
-	return img
+	return testkit.Screenshot(a.t, a.display, "root", filepath.Join(a.art, fmt.Sprintf("%s-%d-%s.png", a.Name, a.shots, name)))
 }
 
 // colourStats counts the distinct colours in r and the pixels of exactly

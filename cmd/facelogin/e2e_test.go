@@ -37,6 +37,9 @@ var (
 // the outcome does not depend on which frames the app happens to pick.
 // Screenshots and the app's logs are kept as artifacts.
 func TestWindowEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end: builds the binary and runs it under Xvfb")
+	}
 	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg")
 	models := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
@@ -53,15 +56,15 @@ func TestWindowEndToEnd(t *testing.T) {
 	// Registration: nobody is enrolled, so the face is boxed red
 	// ("unknown"); once registered, the next detections label it green.
 	app := startApp(t, bin, env, art, "1-register", "--camera", register)
-	app.waitLog(firstFrameRe, 30*time.Second)
-	t.Logf("register run: first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+	app.WaitLog(firstFrameRe, time.Minute)
+	t.Logf("register run: first frame %v after exec", time.Since(app.Started).Round(time.Millisecond))
 	w := app.findWindow()
 	waitScreen(t, app, w, "unknown-face", redBox)
 	w.openRegister()
 	w.clickEntry()
 	w.typeText("bona")
 	w.clickPrimary()
-	m := app.waitLog(registeredRe, 30*time.Second)
+	m := app.WaitLog(registeredRe, time.Minute)
 	if m[1] != "5" {
 		t.Fatalf("registered with %s templates, want 5", m[1])
 	}
@@ -86,13 +89,13 @@ func TestWindowEndToEnd(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			app := startApp(t, bin, env, art, fmt.Sprintf("%d-login-%s", i+2, tc.name), "--camera", tc.video)
-			app.waitLog(firstFrameRe, 30*time.Second)
-			t.Logf("first frame %v after exec", time.Since(app.started).Round(time.Millisecond))
+			app.WaitLog(firstFrameRe, time.Minute)
+			t.Logf("first frame %v after exec", time.Since(app.Started).Round(time.Millisecond))
 			w := app.findWindow()
 			waitScreen(t, app, w, "before", tc.box)
 			w.openLogin()
 			w.clickPrimary()
-			m := app.waitLog(loginRe, 30*time.Second)
+			m := app.WaitLog(loginRe, time.Minute)
 			dist, err := logFloat(m[0], "distance")
 			if err != nil {
 				t.Fatal(err)
@@ -122,8 +125,8 @@ func TestWindowEndToEnd(t *testing.T) {
 				t.Fatalf("users %+v, want only bona", users)
 			}
 			switch {
-			case tc.success && (users[0].LastLogin == nil || !users[0].LastLogin.After(app.started.Add(-time.Second))):
-				t.Fatalf("bona's last login %v, want this run's (started %v)", users[0].LastLogin, app.started)
+			case tc.success && (users[0].LastLogin == nil || !users[0].LastLogin.After(app.Started.Add(-time.Second))):
+				t.Fatalf("bona's last login %v, want this run's (started %v)", users[0].LastLogin, app.Started)
 			case tc.success:
 				lastLogin = *users[0].LastLogin
 			case !lastLogin.IsZero() && (users[0].LastLogin == nil || !users[0].LastLogin.Equal(lastLogin)):
@@ -138,16 +141,16 @@ func TestWindowEndToEnd(t *testing.T) {
 // line with the frame rates.
 func checkLog(t *testing.T, app *appRun) {
 	t.Helper()
-	log := app.log.String()
+	log := app.Log.String()
 	for _, bad := range []string{"Error in Fyne call thread", "level=ERROR", "panic:", "DATA RACE"} {
 		if strings.Contains(log, bad) {
-			t.Errorf("%s: log contains %q:\n%s", app.name, bad, log)
+			t.Errorf("%s: log contains %q:\n%s", app.Name, bad, log)
 		}
 	}
 	if m := closedRe.FindString(log); m == "" {
-		t.Errorf("%s: no \"window closed\" line", app.name)
+		t.Errorf("%s: no \"window closed\" line", app.Name)
 	} else {
-		t.Logf("%s: %s", app.name, m)
+		t.Logf("%s: %s", app.Name, m)
 	}
 }
 
@@ -168,24 +171,27 @@ func listUsers(t *testing.T, bin string, env []string) []userRow {
 }
 
 // waitScreen takes screenshots until the preview shows a face box of
-// colour box (detections take a few tenths of a second), and checks the
-// screen is not blank: a live photo has thousands of colours, an empty
-// or frozen-black window a handful.
+// colour box (detections take a few tenths of a second) on a screen that is
+// not blank: a live photo has thousands of colours, an empty or
+// frozen-black window a handful. A blank screen is only a failure if it
+// stays blank: the window paints its first frames a moment after they are
+// logged, later on a busy machine.
 func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		img := app.screenshot(name)
 		all, _ := colourStats(img, img.Bounds(), box)
 		preview, boxPixels := colourStats(img, w.previewRect(), box)
-		if all < 1000 || preview < 1000 {
-			t.Fatalf("%s: screenshot looks blank: %d colours on screen, %d in the preview", name, all, preview)
-		}
-		if boxPixels >= 200 {
+		blank := all < 1000 || preview < 1000
+		if !blank && boxPixels >= 200 {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: no face box of colour %v in the preview (%d pixels) after 10 s; see %s", name, box, boxPixels, app.art)
+			if blank {
+				t.Fatalf("%s: screenshot looks blank after a minute: %d colours on screen, %d in the preview; see %s", name, all, preview, app.art)
+			}
+			t.Fatalf("%s: no face box of colour %v in the preview (%d pixels) after a minute; see %s", name, box, boxPixels, app.art)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
@@ -196,6 +202,9 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 // opens; a file dlib cannot read leaves the preview running without
 // detection and makes the program exit with the models' code and message.
 func TestWindowUnreadableModels(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end to end: builds the binary and runs it under Xvfb")
+	}
 	requireTools(t, "Xvfb", "ffmpeg")
 	good := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
@@ -204,7 +213,7 @@ func TestWindowUnreadableModels(t *testing.T) {
 	display := startXvfb(t)
 	video := makeVideo(t, t.TempDir(), "bona", filepath.Join(faces, "bona.jpg"), vfFit, 2)
 
-	resnet, err := os.ReadFile(filepath.Join(good, "dlib_face_recognition_resnet_model_v1.dat"))
+	resnet, err := os.ReadFile(filepath.Join(good, recognition.ResNetFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,32 +227,32 @@ func TestWindowUnreadableModels(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			for _, f := range []string{"shape_predictor_5_face_landmarks.dat", "mmod_human_face_detector.dat"} {
+			for _, f := range []string{recognition.LandmarksFile, recognition.CNNDetectorFile} {
 				if err := os.Symlink(filepath.Join(good, f), filepath.Join(dir, f)); err != nil {
 					t.Fatal(err)
 				}
 			}
 			if tc.resnet != nil {
-				if err := os.WriteFile(filepath.Join(dir, "dlib_face_recognition_resnet_model_v1.dat"), tc.resnet, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, recognition.ResNetFile), tc.resnet, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}
 			app := startApp(t, bin, appEnv(t, display, dir), art, tc.name, "--camera", video)
 			if tc.window {
-				app.waitLog(regexp.MustCompile(`msg="models failed"`), 30*time.Second)
-				app.waitLog(firstFrameRe, 30*time.Second)
+				app.WaitLog(regexp.MustCompile(`msg="models failed"`), time.Minute)
+				app.WaitLog(firstFrameRe, time.Minute)
 			} else {
 				select {
-				case <-app.exited:
-				case <-time.After(30 * time.Second):
-					t.Fatal("still running 30 s after it was started without a model file")
+				case <-app.Exited():
+				case <-time.After(2 * time.Minute):
+					t.Fatal("still running 2 min after it was started without a model file")
 				}
 			}
-			log := app.log.String()
-			if code := app.stopCode(); code != exitModels {
+			log := app.Log.String()
+			if code := app.Stop(); code != exitModels {
 				t.Fatalf("exit code %d, want %d (models)\nlog:\n%s", code, exitModels, log)
 			}
-			log = app.log.String()
+			log = app.Log.String()
 			if !strings.Contains(log, "face models in "+dir+" are not usable") {
 				t.Fatalf("no plain-words models message:\n%s", log)
 			}

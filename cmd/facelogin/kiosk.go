@@ -1,25 +1,23 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io/fs"
-	"math"
 
 	"fyne.io/fyne/v2"
 
 	"facelogin/app"
-	"facelogin/store"
+	"facelogin/internal/adminpin"
 )
 
 // kioskPINFile finds the administrator PIN file before anything slow is
 // opened: a kiosk without a PIN could not be left, so it does not start.
 func kioskPINFile(flagValue string) (string, error) {
-	path, err := pinFilePath(flagValue)
+	path, err := adminpin.Path(flagValue)
 	if err != nil {
 		return "", fail(exitInternal, err, "%v", err)
 	}
-	if _, err := readPINFile(path); err != nil {
+	if _, err := adminpin.ReadFile(path); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fail(exitUsage, err, "no administrator PIN is set (%s): run `facelogin admin set-pin` first — without one the kiosk could not be left", path)
 		}
@@ -31,25 +29,10 @@ func kioskPINFile(flagValue string) (string, error) {
 // runKiosk shows the fullscreen kiosk until an administrator leaves it.
 // The store writes station into the audit log with every identification.
 func runKiosk(a fyne.App, deps app.Deps, opts app.Options, station, pinFile string) {
-	if d, ok := deps.Users.(*appDirectory); ok {
-		deps.Users = kioskDirectory{d}
-	}
 	k := app.NewKiosk(a, deps, opts, app.KioskOptions{
 		Station:  station,
-		CheckPIN: checkPINFile(pinFile),
+		CheckPIN: adminpin.Checker(pinFile),
 	})
 	opts.Logger.Info("kiosk started", "station", station, "pin_file", pinFile)
 	k.ShowAndRun()
-}
-
-// kioskDirectory marks the kiosk's audit events as the kiosk's.
-type kioskDirectory struct{ *appDirectory }
-
-func (k kioskDirectory) RecordLogin(ctx context.Context, name string, dist float32, ok bool) error {
-	at := store.LoginAttempt{Success: ok, Username: name, Distance: dist,
-		HasDistance: name != "" && !math.IsInf(float64(dist), 0), Detail: "kiosk"}
-	if !ok {
-		at.Detail = "not recognised (kiosk)"
-	}
-	return k.dir.RecordLogin(ctx, at)
 }

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	_ "image/png"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 )
 
 // The kiosk end to end: the real binary on a private Xvfb screen, a user
@@ -31,96 +28,6 @@ const (
 
 // kioskWelcomeGreen is app's kioskWelcome.
 var kioskWelcomeGreen = color.RGBA{0x16, 0xa3, 0x4a, 0xff}
-
-func kioskRequireTools(t *testing.T) {
-	t.Helper()
-	for _, tool := range []string{"Xvfb", "xdotool", "import", "ffmpeg", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			testdata.Require(t, tool, err)
-		}
-	}
-}
-
-// kioskRepoRoot is the directory holding go.mod.
-func kioskRepoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = filepath.Dir(dir)
-	}
-}
-
-// kioskRun is the kiosk process.
-type kioskRun struct {
-	t   *testing.T
-	cmd *exec.Cmd
-	log string
-	env []string
-}
-
-func (k *kioskRun) logText() string {
-	b, _ := os.ReadFile(k.log)
-	return string(b)
-}
-
-// waitLog waits until the log matches re.
-func (k *kioskRun) waitLog(re *regexp.Regexp, within time.Duration) string {
-	k.t.Helper()
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) {
-		if m := re.FindString(k.logText()); m != "" {
-			return m
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	k.t.Fatalf("no %q in the kiosk log within %v:\n%s", re, within, k.logText())
-	return ""
-}
-
-func (k *kioskRun) x(args ...string) string {
-	k.t.Helper()
-	cmd := exec.Command("xdotool", args...)
-	cmd.Env = k.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		k.t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// shot captures window id ("root" for the screen) into dir/name.png.
-func (k *kioskRun) shot(id, dir, name string) image.Image {
-	k.t.Helper()
-	path := filepath.Join(dir, name+".png")
-	cmd := exec.Command("import", "-window", id, path)
-	cmd.Env = k.env
-	if out, err := cmd.CombinedOutput(); err != nil {
-		k.t.Fatalf("import: %v\n%s", err, out)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	defer f.Close()
-	img, _, err := image.Decode(f)
-	if err != nil {
-		k.t.Fatalf("decode %s: %v", path, err)
-	}
-	return img
-}
-
-func (k *kioskRun) running() bool {
-	return k.cmd.Process.Signal(syscall.Signal(0)) == nil
-}
 
 // kioskShare is the fraction of sampled pixels of img within 12 of col per
 // channel, on a 40-pixel grid.
@@ -144,90 +51,35 @@ func TestKioskEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end to end: builds the binary and runs it under Xvfb")
 	}
-	kioskRequireTools(t)
+	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg", "go")
 	models := testdata.ModelsDir(t)
 	photo := filepath.Join(testdata.Dir(t), "faces", "bona.jpg")
-	root := kioskRepoRoot(t)
-	tmp := t.TempDir()
-	shots := filepath.Join(tmp, "shots")
-	os.MkdirAll(shots, 0o755)
+	art := artifactsDir(t, "e2e-kiosk")
+	bin := buildBinary(t)
+	display := testkit.StartXvfb(t, kioskScreenW, kioskScreenH)
+	env := appEnv(t, display, models)
+	testkit.Run(t, env, "", bin, "enrol", "--user", "bona", photo)
+	testkit.Run(t, env, kioskE2EPIN+"\n", bin, "admin", "set-pin")
+	video := makeVideo(t, t.TempDir(), "bona", photo, vfFit, 10)
+
+	k := startApp(t, bin, env, art, "kiosk", "--kiosk", "--camera", video, "--station", "e2e-hall")
 	defer func() {
 		if t.Failed() {
-			keep, _ := os.MkdirTemp("", "facelogin-kiosk-e2e-")
-			os.Rename(shots, filepath.Join(keep, "shots"))
-			t.Logf("screenshots kept in %s", keep)
-		}
-	}()
-
-	bin := filepath.Join(tmp, "facelogin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/facelogin")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	display := startXvfbSized(t, kioskScreenW, kioskScreenH)
-	home := filepath.Join(tmp, "home")
-	env := append(os.Environ(),
-		"HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CACHE_HOME="+filepath.Join(home, "cache"), "FACELOGIN_MODELS="+models, "FACELOGIN_DB=", "FACELOGIN_KEY=",
-		"LANG=en_US.UTF-8", "OPENCV_LOG_LEVEL=ERROR", "DISPLAY="+display)
-	runCLI := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("facelogin %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	runCLI("", "enrol", "--user", "bona", photo)
-	runCLI(kioskE2EPIN+"\n", "admin", "set-pin")
-
-	video := filepath.Join(tmp, "bona.avi")
-	ff := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-loop", "1", "-i", photo, "-t", "10", "-r", "15",
-		"-vf", "scale=640:480:force_original_aspect_ratio=decrease,pad=640:480:(ow-iw)/2:(oh-ih)/2",
-		"-c:v", "mjpeg", "-q:v", "3", "-pix_fmt", "yuvj420p", video)
-	if out, err := ff.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, out)
-	}
-
-	k := &kioskRun{t: t, log: filepath.Join(tmp, "kiosk.log"), env: env}
-	logf, err := os.Create(k.log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logf.Close()
-	k.cmd = exec.Command(bin, "--kiosk", "--camera", video, "--station", "e2e-hall")
-	k.cmd.Env, k.cmd.Stdout, k.cmd.Stderr = env, logf, logf
-	if err := k.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- k.cmd.Wait() }()
-	defer func() {
-		if k.running() {
-			k.cmd.Process.Kill()
-			<-exited
-		}
-		if t.Failed() {
-			t.Logf("kiosk log:\n%s", k.logText())
+			t.Logf("kiosk log:\n%s", k.Log.String())
 		}
 	}()
 
 	// Identification from the video, logged with the station.
-	line := k.waitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=true user=bona distance=[0-9.]+`), 90*time.Second)
-	t.Logf("%s", line)
+	m := k.WaitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=true user=bona distance=[0-9.]+`), 2*time.Minute)
+	t.Logf("%s", m[0])
 
-	// The welcome screen: poll the screen while it lasts (4 s).
+	// The welcome screen stays 4 s: poll the screen while it lasts. On a
+	// loaded machine a screenshot can miss it; the next identification
+	// (after the person leaves, or a minute later) is not waited for, so
+	// look for the green on any shot taken until the detail line changes.
 	var welcome float64
-	deadline := time.Now().Add(6 * time.Second)
-	for i := 0; time.Now().Before(deadline); i++ {
-		welcome = kioskShare(k.shot("root", shots, fmt.Sprintf("welcome-%02d", i)), kioskWelcomeGreen)
-		if welcome > 0.6 {
-			break
-		}
+	for i := 0; i < 40 && welcome <= 0.6; i++ {
+		welcome = kioskShare(k.screenshot(fmt.Sprintf("welcome-%02d", i)), kioskWelcomeGreen)
 	}
 	if welcome <= 0.6 {
 		t.Fatalf("no welcome screen: at most %.0f%% of the screen is the welcome green", 100*welcome)
@@ -235,12 +87,9 @@ func TestKioskEndToEnd(t *testing.T) {
 	t.Logf("welcome screen: %.0f%% of the screen is the welcome green", 100*welcome)
 
 	// The kiosk window covers the whole screen.
-	id := k.x("search", "--name", "^Face Login kiosk$")
-	if strings.Contains(id, "\n") {
-		id = strings.Fields(id)[0]
-	}
-	geo := k.x("getwindowgeometry", id)
-	win := k.shot(id, shots, "window")
+	id := testkit.FindWindow(t, display, "^Face Login kiosk$", time.Minute)
+	geo := k.xdo("getwindowgeometry", id)
+	win := testkit.Screenshot(t, display, id, filepath.Join(art, "kiosk-window.png"))
 	if b := win.Bounds(); b.Dx() != kioskScreenW || b.Dy() != kioskScreenH {
 		t.Fatalf("kiosk window %dx%d on a %dx%d screen (%s)", b.Dx(), b.Dy(), kioskScreenW, kioskScreenH, geo)
 	}
@@ -248,41 +97,43 @@ func TestKioskEndToEnd(t *testing.T) {
 		t.Errorf("kiosk window not at the origin: %s", geo)
 	}
 
-	// Escape does not leave the kiosk.
-	k.x("mousemove", "--sync", strconv.Itoa(kioskScreenW/2), strconv.Itoa(kioskScreenH/3))
-	k.x("key", "Escape")
-	k.waitLog(regexp.MustCompile(`kiosk: Escape ignored`), 10*time.Second)
-	time.Sleep(time.Second)
-	if !k.running() {
-		t.Fatal("the kiosk quit on Escape")
-	}
-	if b := k.shot(id, shots, "after-escape").Bounds(); b.Dx() != kioskScreenW || b.Dy() != kioskScreenH {
-		t.Fatalf("after Escape the window is %dx%d", b.Dx(), b.Dy())
-	}
+	// Escape does not leave the kiosk: the kiosk logs that it ignored it,
+	// and a marker logged after the key (the PIN panel opening) proves the
+	// process handled later events while still running.
+	k.xdo("mousemove", "--sync", strconv.Itoa(kioskScreenW/2), strconv.Itoa(kioskScreenH/3))
+	k.xdo("key", "Escape")
+	k.WaitLog(regexp.MustCompile(`kiosk: Escape ignored`), time.Minute)
 
 	// The Admin button and the right PIN unlock; Exit kiosk leaves.
-	k.x("mousemove", "--sync", strconv.Itoa(kioskScreenW-30), strconv.Itoa(kioskScreenH-25), "click", "1")
-	time.Sleep(time.Second)
-	k.x("type", "--delay", "50", kioskE2EPIN)
-	k.x("key", "Return")
-	k.waitLog(regexp.MustCompile(`kiosk unlocked by administrator`), 30*time.Second)
-	time.Sleep(time.Second)
-	k.shot("root", shots, "unlocked")
-	k.x("mousemove", "--sync", strconv.Itoa(kioskScreenW-60), "22", "click", "1")
+	k.xdo("mousemove", "--sync", strconv.Itoa(kioskScreenW-30), strconv.Itoa(kioskScreenH-25), "click", "1")
+	k.WaitLog(regexp.MustCompile(`kiosk: PIN panel opened`), time.Minute)
+	if !k.Running() {
+		t.Fatal("the kiosk quit on Escape")
+	}
+	if b := testkit.Screenshot(t, display, id, filepath.Join(art, "kiosk-after-escape.png")).Bounds(); b.Dx() != kioskScreenW || b.Dy() != kioskScreenH {
+		t.Fatalf("after Escape the window is %dx%d", b.Dx(), b.Dy())
+	}
+	k.xdo("type", "--delay", "50", kioskE2EPIN)
+	k.xdo("key", "Return")
+	k.WaitLog(regexp.MustCompile(`kiosk unlocked by administrator`), time.Minute)
+	// Fyne paints the administrator screens on its next frame: wait for
+	// the PIN panel's veil over the welcome green to leave the screen.
+	veil := func(c uint8) uint8 { return uint8(int(c) * (255 - 0xd0) / 255) } // app's kioskVeil: black, alpha 0xd0
+	veiled := color.RGBA{veil(kioskWelcomeGreen.R), veil(kioskWelcomeGreen.G), veil(kioskWelcomeGreen.B), 0xff}
+	testkit.WaitFor(t, "the administrator screens on screen", time.Minute, func() bool {
+		return kioskShare(k.screenshot("unlocked"), veiled) < 0.05
+	})
+	k.xdo("mousemove", "--sync", strconv.Itoa(kioskScreenW-60), "22", "click", "1")
 	select {
-	case err := <-exited:
-		var ee *exec.ExitError
-		if err != nil && !errors.As(err, &ee) {
-			t.Fatal(err)
-		}
-		if err != nil {
+	case <-k.Exited():
+		if err := k.Err(); err != nil {
 			t.Fatalf("the kiosk exited with %v", err)
 		}
-	case <-time.After(20 * time.Second):
-		k.shot("root", shots, "no-exit")
+	case <-time.After(time.Minute):
+		k.screenshot("no-exit")
 		t.Fatal("Exit kiosk did not end the process")
 	}
-	if !strings.Contains(k.logText(), "kiosk left by administrator") {
+	if !strings.Contains(k.Log.String(), "kiosk left by administrator") {
 		t.Error("leaving not logged")
 	}
 }

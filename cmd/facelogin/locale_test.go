@@ -56,12 +56,12 @@ func TestWindowQuietLocale(t *testing.T) {
 	}
 	video := makeVideo(t, t.TempDir(), "bona", testdata.Dir(t)+"/faces/bona.jpg", vfFit, 1)
 	app := startApp(t, bin, env, art, "c-utf8", "--camera", video)
-	app.waitLog(firstFrameRe, 30*time.Second)
+	app.WaitLog(firstFrameRe, 30*time.Second)
 	app.stop()
 	// Only the locale is this test's business: Fyne can also log a
 	// "Preferences load error: EOF" when its file watcher reads the
 	// preferences while the app writes them (Fyne v2.7.1 app/preferences.go).
-	if log := app.log.String(); strings.Contains(log, "user locale") || strings.Contains(log, "tag is not well-formed") {
+	if log := app.Log.String(); strings.Contains(log, "user locale") || strings.Contains(log, "tag is not well-formed") {
 		t.Fatalf("the window's log mentions the locale:\n%s", log)
 	}
 }

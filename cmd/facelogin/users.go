@@ -341,37 +341,7 @@ func cmdUsers(e *env, args []string) error {
 		if err != nil {
 			return explainStoreError(err)
 		}
-		if e.json {
-			type row struct {
-				Name      string     `json:"name"`
-				Templates int        `json:"templates"`
-				Disabled  bool       `json:"disabled"`
-				Created   time.Time  `json:"created"`
-				LastLogin *time.Time `json:"last_login,omitempty"`
-			}
-			rows := []row{}
-			for _, u := range us {
-				r := row{Name: u.Username, Templates: u.Templates, Disabled: u.Disabled, Created: u.Created}
-				if !u.LastLogin.IsZero() {
-					r.LastLogin = &u.LastLogin
-				}
-				rows = append(rows, r)
-			}
-			return e.printJSON(rows)
-		}
-		for _, u := range us {
-			last := "never"
-			if !u.LastLogin.IsZero() {
-				last = u.LastLogin.Local().Format("2006-01-02 15:04")
-			}
-			state := ""
-			if u.Disabled {
-				state = " (disabled)"
-			}
-			fmt.Fprintf(e.stdout, "%-24s %2d template(s)  last login %s%s\n", u.Username, u.Templates, last, state)
-		}
-		fmt.Fprintf(e.stderr, "%d user(s)\n", len(us))
-		return nil
+		return printUsers(e, us)
 	case "rename":
 		if _, err := s.dir.Rename(ctx, rest[0], rest[1]); err != nil {
 			return explainStoreError(err)
@@ -388,6 +358,41 @@ func cmdUsers(e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "%sd %s\n", sub, rest[0])
 	}
+	return nil
+}
+
+// printUsers writes `users list`: a table, or JSON with --json.
+func printUsers(e *env, us []store.User) error {
+	if e.json {
+		type row struct {
+			Name      string     `json:"name"`
+			Templates int        `json:"templates"`
+			Disabled  bool       `json:"disabled"`
+			Created   time.Time  `json:"created"`
+			LastLogin *time.Time `json:"last_login,omitempty"`
+		}
+		rows := []row{}
+		for _, u := range us {
+			r := row{Name: u.Username, Templates: u.Templates, Disabled: u.Disabled, Created: u.Created}
+			if !u.LastLogin.IsZero() {
+				r.LastLogin = &u.LastLogin
+			}
+			rows = append(rows, r)
+		}
+		return e.printJSON(rows)
+	}
+	for _, u := range us {
+		last := "never"
+		if !u.LastLogin.IsZero() {
+			last = u.LastLogin.Local().Format("2006-01-02 15:04")
+		}
+		state := ""
+		if u.Disabled {
+			state = " (disabled)"
+		}
+		fmt.Fprintf(e.stdout, "%-24s %2d template(s)  last login %s%s\n", u.Username, u.Templates, last, state)
+	}
+	fmt.Fprintf(e.stderr, "%d user(s)\n", len(us))
 	return nil
 }
 

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"image"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -15,9 +13,9 @@ import (
 
 	"facelogin/app"
 	"facelogin/camera"
+	"facelogin/internal/appdir"
 	"facelogin/internal/directory"
 	"facelogin/internal/redact"
-	"facelogin/models"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 	"facelogin/store"
@@ -103,22 +101,20 @@ func runWindow(e *env, args []string) error {
 	defer cam.Close()
 	log.Info("camera", "source", src)
 
-	deps := app.Deps{
-		Camera: cameraSource{cam},
-		Engine: eng,
-		Users:  &appDirectory{dir: dir},
-	}
+	deps := app.Deps{Camera: cameraSource{cam}, Engine: eng}
 	opts := app.Options{Defaults: settings, Logger: log}
 	if *kiosk {
+		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)
 		return eng.Err()
 	}
+	deps.Users = appdir.New(dir, "window")
 	app.New(a, deps, opts).ShowAndRun()
 	return eng.Err()
 }
 
 func modelsPresent(dir string) error {
-	for _, f := range []string{models.LandmarksFile, models.ResNetFile, models.CNNDetectorFile} {
+	for _, f := range recognition.ModelFiles() {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			return err
 		}
@@ -193,91 +189,6 @@ func (s cameraSource) Status() app.CameraStatus {
 	}
 	return app.CameraStatus{OK: false, Message: msg}
 }
-
-// appDirectory adapts the directory to the window's Directory, turning
-// store errors into the window's.
-type appDirectory struct{ dir *directory.Directory }
-
-func appErr(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, store.ErrExists):
-		return fmt.Errorf("%w: %v", app.ErrNameTaken, err)
-	case errors.Is(err, store.ErrInvalidName):
-		return fmt.Errorf("%w: %v", app.ErrInvalidName, err)
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, directory.ErrDisabled):
-		return fmt.Errorf("%w: %v", app.ErrUnknownUser, err)
-	}
-	return err
-}
-
-func (a *appDirectory) CheckName(ctx context.Context, name string) error {
-	return appErr(a.dir.Store().Users.CheckName(ctx, name))
-}
-
-func (a *appDirectory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
-	_, err := a.dir.Enroll(ctx, name, ds, q)
-	return appErr(err)
-}
-
-func (a *appDirectory) ReEnroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
-	return appErr(a.dir.ReEnroll(ctx, name, ds, q))
-}
-
-// Identify refuses a disabled user's face instead of passing it on to the
-// next most similar person.
-func (a *appDirectory) Identify(d *recognition.Descriptor) app.Match {
-	m := a.dir.Identify(d)
-	if a.dir.Disabled(m.User) {
-		inf := float32(math.Inf(1))
-		return app.Match{Distance: inf, SecondDistance: inf}
-	}
-	return app.Match(m)
-}
-
-func (a *appDirectory) Verify(ctx context.Context, name string, d *recognition.Descriptor) (float32, error) {
-	dist, err := a.dir.Verify(ctx, name, d)
-	return dist, appErr(err)
-}
-
-func (a *appDirectory) List(ctx context.Context) ([]app.UserInfo, error) {
-	us, err := a.dir.Store().Users.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]app.UserInfo, len(us))
-	for i, u := range us {
-		out[i] = app.UserInfo{Name: u.Username, Templates: u.Templates, LastLogin: u.LastLogin}
-	}
-	return out, nil
-}
-
-func (a *appDirectory) Rename(ctx context.Context, oldName, newName string) error {
-	_, err := a.dir.Rename(ctx, oldName, newName)
-	return appErr(err)
-}
-
-func (a *appDirectory) Delete(ctx context.Context, name string) error {
-	return appErr(a.dir.Delete(ctx, name))
-}
-
-func (a *appDirectory) RecordLogin(ctx context.Context, name string, dist float32, ok bool) error {
-	at := store.LoginAttempt{Success: ok, Username: name, Distance: dist, HasDistance: name != "" && !math.IsInf(float64(dist), 0), Detail: "window"}
-	if !ok {
-		at.Detail = "not recognised (window)"
-	}
-	// The event must carry the user's ID: last login (users screen,
-	// `users list`) is read from events joined by ID, not by name.
-	if name != "" {
-		if u, err := a.dir.Store().Users.Get(ctx, name); err == nil {
-			at.UserID = u.ID
-		}
-	}
-	return a.dir.RecordLogin(ctx, at)
-}
-
-func (a *appDirectory) Backend() string { return a.dir.Store().Describe() }
 
 var (
 	_ app.Engine = (*dlib.Engine)(nil)

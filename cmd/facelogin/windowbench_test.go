@@ -33,12 +33,12 @@ func BenchmarkWindowColdStart(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		app := startApp(b, bin, env, art, fmt.Sprintf("start-%d", i), "--camera", video)
-		app.waitLog(firstFrameRe, time.Minute)
-		total = append(total, msSince(app.started))
+		app.WaitLog(firstFrameRe, time.Minute)
+		total = append(total, msSince(app.Started))
 		b.StopTimer()
-		app.waitLog(modelsLoadedRe, time.Minute)
-		if t, ok := logTime(app.log.String(), `msg="models loaded"`); ok {
-			models = append(models, float64(t.Sub(app.started).Microseconds())/1000)
+		app.WaitLog(modelsLoadedRe, time.Minute)
+		if t, ok := logTime(app.Log.String(), `msg="models loaded"`); ok {
+			models = append(models, float64(t.Sub(app.Started).Microseconds())/1000)
 		}
 		app.stop()
 		b.StartTimer()
@@ -68,16 +68,16 @@ func BenchmarkWindowLive(b *testing.B) {
 	video := makeVideo(b, dir, "bona-zoom", filepath.Join(faces, "bona.jpg"), vfZoom, 4)
 
 	app := startApp(b, bin, env, art, "live", "--camera", video)
-	app.waitLog(firstFrameRe, time.Minute)
+	app.WaitLog(firstFrameRe, time.Minute)
 	w := app.findWindow()
 	time.Sleep(2 * time.Second) // past the window's first layouts
 	var decisions []float64
 	b.ResetTimer()
 	for i := range b.N {
 		w.clickPrimary()
-		m, err := app.pollLog(loginRe, i, 30*time.Second)
+		m, err := app.PollLog(loginRe, i, 30*time.Second)
 		if err != nil {
-			b.Fatalf("login %d: %v\nlog:\n%s", i+1, err, app.log.String())
+			b.Fatalf("login %d: %v\nlog:\n%s", i+1, err, app.Log.String())
 		}
 		if m[1] != "true" {
 			b.Fatalf("login %d refused: %s", i+1, m[0])
@@ -92,7 +92,7 @@ func BenchmarkWindowLive(b *testing.B) {
 	b.StopTimer()
 	app.screenshot("end")
 	app.stop()
-	closed := closedRe.FindString(app.log.String())
+	closed := closedRe.FindString(app.Log.String())
 	fps, err := logFloat(closed, "fps")
 	if err != nil {
 		b.Fatal(err)

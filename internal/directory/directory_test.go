@@ -9,6 +9,7 @@ import (
 
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/store"
@@ -95,13 +96,7 @@ func TestTwoStations(t *testing.T) {
 	if _, err := one.Enroll(ctx, "carol", []recognition.Descriptor{desc}, nil); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for two.Identify(&desc).User != "carol" {
-		if time.Now().After(deadline) {
-			t.Fatal("station two never saw carol")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, "station two to see carol", time.Minute, func() bool { return two.Identify(&desc).User == "carol" })
 }
 
 // TestDecide: the login decision through the directory — thresholds are

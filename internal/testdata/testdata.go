@@ -196,7 +196,7 @@ func Idols(t testing.TB) []Idol {
 // when the file is missing though the testdata directory is there.
 func CNNDetector(t testing.TB) string {
 	t.Helper()
-	p := filepath.Join(Dir(t), "models", "mmod_human_face_detector.dat")
+	p := filepath.Join(Dir(t), "models", recognition.CNNDetectorFile)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("CNN detector model: %v", err)
 	}
@@ -217,7 +217,7 @@ func ModelsDir(t testing.TB) string {
 		}
 		dir = filepath.Join(data, "facelogin", "models")
 	}
-	for _, f := range []string{"shape_predictor_5_face_landmarks.dat", "dlib_face_recognition_resnet_model_v1.dat", "mmod_human_face_detector.dat"} {
+	for _, f := range recognition.ModelFiles() {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			Require(t, "models (run `make models`)", err)
 		}

@@ -122,37 +122,11 @@ func Params(manifest, weights []byte) ([]float32, error) {
 		if t.Dtype != "float32" {
 			return nil, fmt.Errorf("convert: tensor %q has dtype %q, want float32: %w", t.Name, t.Dtype, ErrWeights)
 		}
-		n := elems(t.Shape)
-		vals := make([]float32, n)
-		switch {
-		case t.Quantization == nil:
-			if len(weights)-off < 4*n {
-				return nil, fmt.Errorf("convert: weights end inside tensor %q (%d bytes, need %d more): %w", t.Name, len(weights), 4*n-(len(weights)-off), ErrWeights)
-			}
-			for i := range vals {
-				vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(weights[off+4*i:]))
-			}
-			off += 4 * n
-		case t.Quantization.Dtype == "uint8":
-			q := t.Quantization
-			if math.IsNaN(q.Scale) || math.IsInf(q.Scale, 0) || math.IsNaN(q.Min) || math.IsInf(q.Min, 0) {
-				return nil, fmt.Errorf("convert: tensor %q has a non-finite quantization scale or min: %w", t.Name, ErrWeights)
-			}
-			if len(weights)-off < n {
-				return nil, fmt.Errorf("convert: weights end inside tensor %q (%d bytes, need %d more): %w", t.Name, len(weights), n-(len(weights)-off), ErrWeights)
-			}
-			for i := range vals {
-				vals[i] = float32(float64(weights[off+i])*q.Scale + q.Min)
-			}
-			off += n
-		default:
-			return nil, fmt.Errorf("convert: tensor %q uses quantization %q, only uint8 is supported: %w", t.Name, t.Quantization.Dtype, ErrWeights)
+		vals, n, err := decodeTensor(t, weights[off:])
+		if err != nil {
+			return nil, err
 		}
-		for _, v := range vals {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				return nil, fmt.Errorf("convert: tensor %q holds a non-finite value: %w", t.Name, ErrWeights)
-			}
-		}
+		off += n
 		decoded[t.Name] = vals
 	}
 	if off != len(weights) {
@@ -171,6 +145,44 @@ func Params(manifest, weights []byte) ([]float32, error) {
 		out = append(out, vals...)
 	}
 	return out, nil
+}
+
+// decodeTensor reads tensor t from the start of weights and returns its
+// values and the bytes it took. Values must be finite.
+func decodeTensor(t manifestTensor, weights []byte) ([]float32, int, error) {
+	n := elems(t.Shape)
+	vals := make([]float32, n)
+	var size int
+	switch {
+	case t.Quantization == nil:
+		size = 4 * n
+		if len(weights) < size {
+			return nil, 0, fmt.Errorf("convert: weights end inside tensor %q (need %d more bytes): %w", t.Name, size-len(weights), ErrWeights)
+		}
+		for i := range vals {
+			vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(weights[4*i:]))
+		}
+	case t.Quantization.Dtype == "uint8":
+		q := t.Quantization
+		if math.IsNaN(q.Scale) || math.IsInf(q.Scale, 0) || math.IsNaN(q.Min) || math.IsInf(q.Min, 0) {
+			return nil, 0, fmt.Errorf("convert: tensor %q has a non-finite quantization scale or min: %w", t.Name, ErrWeights)
+		}
+		size = n
+		if len(weights) < size {
+			return nil, 0, fmt.Errorf("convert: weights end inside tensor %q (need %d more bytes): %w", t.Name, size-len(weights), ErrWeights)
+		}
+		for i := range vals {
+			vals[i] = float32(float64(weights[i])*q.Scale + q.Min)
+		}
+	default:
+		return nil, 0, fmt.Errorf("convert: tensor %q uses quantization %q, only uint8 is supported: %w", t.Name, t.Quantization.Dtype, ErrWeights)
+	}
+	for _, v := range vals {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, 0, fmt.Errorf("convert: tensor %q holds a non-finite value: %w", t.Name, ErrWeights)
+		}
+	}
+	return vals, size, nil
 }
 
 // hwioToOIHW reorders a TF.js conv filter [h][w][in][out] into dlib's

@@ -26,16 +26,6 @@ import (
 	"facelogin/recognition"
 )
 
-// Model file names go-face loads from one directory.
-const (
-	LandmarksFile   = "shape_predictor_5_face_landmarks.dat"
-	ResNetFile      = "dlib_face_recognition_resnet_model_v1.dat"
-	CNNDetectorFile = "mmod_human_face_detector.dat"
-)
-
-// ModelFiles lists the three files in the order go-face loads them.
-var ModelFiles = []string{LandmarksFile, ResNetFile, CNNDetectorFile}
-
 // ErrClosed is returned by an engine used after Close.
 var ErrClosed = errors.New("recognition engine closed")
 
@@ -109,7 +99,7 @@ func Open(dir string, opt Options) (*Engine, error) {
 	if opt.JPEGQuality == 0 {
 		opt.JPEGQuality = DefaultOptions.JPEGQuality
 	}
-	for _, name := range ModelFiles {
+	for _, name := range recognition.ModelFiles() {
 		st, err := os.Stat(filepath.Join(dir, name))
 		switch {
 		case errors.Is(err, os.ErrNotExist):

@@ -242,7 +242,7 @@ func TestModelErrors(t *testing.T) {
 	good := modelsDir(t)
 	link := func(t *testing.T, skip string) string {
 		dir := t.TempDir()
-		for _, f := range dlib.ModelFiles {
+		for _, f := range recognition.ModelFiles() {
 			if f != skip {
 				if err := os.Symlink(filepath.Join(good, f), filepath.Join(dir, f)); err != nil {
 					t.Fatal(err)
@@ -252,18 +252,18 @@ func TestModelErrors(t *testing.T) {
 		return dir
 	}
 	t.Run("missing", func(t *testing.T) {
-		_, err := dlib.Open(link(t, dlib.ResNetFile), dlib.Options{})
-		if !errors.Is(err, dlib.ErrModels) || !strings.Contains(err.Error(), dlib.ResNetFile+" is missing") {
+		_, err := dlib.Open(link(t, recognition.ResNetFile), dlib.Options{})
+		if !errors.Is(err, dlib.ErrModels) || !strings.Contains(err.Error(), recognition.ResNetFile+" is missing") {
 			t.Fatalf("got %v", err)
 		}
 	})
 	t.Run("truncated", func(t *testing.T) {
-		dir := link(t, dlib.ResNetFile)
-		raw, err := os.ReadFile(filepath.Join(good, dlib.ResNetFile))
+		dir := link(t, recognition.ResNetFile)
+		raw, err := os.ReadFile(filepath.Join(good, recognition.ResNetFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, dlib.ResNetFile), raw[:len(raw)/2], 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, recognition.ResNetFile), raw[:len(raw)/2], 0o644); err != nil {
 			t.Fatal(err)
 		}
 		_, err = dlib.Open(dir, dlib.Options{})
@@ -272,8 +272,8 @@ func TestModelErrors(t *testing.T) {
 		}
 	})
 	t.Run("empty", func(t *testing.T) {
-		dir := link(t, dlib.LandmarksFile)
-		if err := os.WriteFile(filepath.Join(dir, dlib.LandmarksFile), nil, 0o644); err != nil {
+		dir := link(t, recognition.LandmarksFile)
+		if err := os.WriteFile(filepath.Join(dir, recognition.LandmarksFile), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := dlib.Open(dir, dlib.Options{}); !errors.Is(err, dlib.ErrModels) {

@@ -42,18 +42,18 @@ type Landmarker struct {
 	hog   *C.fl_hog
 }
 
-// OpenLandmarker loads the shape predictor (LandmarksFile: the 68-point
+// OpenLandmarker loads the shape predictor (recognition.LandmarksFile: the 68-point
 // model under the 5-point name, or dlib's 5-point one) from the models
 // directory dir. Errors wrap ErrModels.
 func OpenLandmarker(dir string) (*Landmarker, error) {
-	path := filepath.Join(dir, LandmarksFile)
+	path := filepath.Join(dir, recognition.LandmarksFile)
 	if st, err := os.Stat(path); err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s is missing in %s", ErrModels, LandmarksFile, dir)
+			return nil, fmt.Errorf("%w: %s is missing in %s", ErrModels, recognition.LandmarksFile, dir)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrModels, err)
 	} else if st.IsDir() || st.Size() == 0 {
-		return nil, fmt.Errorf("%w: %s in %s is empty", ErrModels, LandmarksFile, dir)
+		return nil, fmt.Errorf("%w: %s in %s is empty", ErrModels, recognition.LandmarksFile, dir)
 	}
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

@@ -400,12 +400,12 @@ func TestCloseFreesDlibObjects(t *testing.T) {
 // TestOpenLandmarkerBadModels: a missing, empty, truncated or foreign model
 // file is ErrModels with a sentence naming it, never a crash.
 func TestOpenLandmarkerBadModels(t *testing.T) {
-	good := filepath.Join(modelsDir(t), dlib.LandmarksFile)
+	good := filepath.Join(modelsDir(t), recognition.LandmarksFile)
 	data, err := os.ReadFile(good)
 	if err != nil {
 		t.Fatal(err)
 	}
-	foreign, err := os.ReadFile(filepath.Join(modelsDir(t), dlib.ResNetFile))
+	foreign, err := os.ReadFile(filepath.Join(modelsDir(t), recognition.ResNetFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func TestOpenLandmarkerBadModels(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			if c.data != nil {
-				if err := os.WriteFile(filepath.Join(dir, dlib.LandmarksFile), c.data, 0o644); err != nil {
+				if err := os.WriteFile(filepath.Join(dir, recognition.LandmarksFile), c.data, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -32,7 +32,7 @@ func TestFitReproducesDlib(t *testing.T) {
 	}
 	r := dets[0].Rect
 	boxes := []image.Rectangle{r, r.Add(image.Pt(7, -5)), r.Inset(-12), r.Inset(10)}
-	path := filepath.Join(modelsDir(t), dlib.LandmarksFile)
+	path := filepath.Join(modelsDir(t), recognition.LandmarksFile)
 	for _, b := range boxes {
 		want, err := dlib.ShapeReference(path, gray, b)
 		if err != nil {

@@ -1,0 +1,157 @@
+package app
+
+import (
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
+
+// shell is what the window and the kiosk are both built on, by newShell
+// alone: one Fyne window, the goroutines' lifetime with its UI guard, the
+// detector and preview, the capture helper the screens share, the user
+// events, and the four screens in tabs. The window lays the preview and
+// the tabs side by side; the kiosk shows its own view and the tabs only to
+// an administrator.
+type shell struct {
+	app  fyne.App
+	win  fyne.Window
+	opts Options
+	log  *slog.Logger
+
+	tasks   *tasks
+	th      *threshold
+	events  *userEvents
+	det     *detector
+	preview *preview
+	capture *capture
+
+	login    *loginScreen
+	register *registerScreen
+	users    *usersScreen
+	settings *settingsScreen
+	tabs     *container.AppTabs
+
+	started bool // UI goroutine only
+}
+
+// newShell builds the window and its screens on a. post runs a function on
+// the UI goroutine (fyne.Do; tests queue it themselves); the shell always
+// wraps it in the guard that drops UI work once stopping began.
+func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
+	opts.fill()
+	if deps.Quality == nil {
+		deps.Quality = defaultGate
+	}
+	s := &shell{app: a, opts: opts, log: opts.Logger, tasks: newTasks(post), events: &userEvents{}}
+	saved := LoadSettings(a.Preferences(), opts.Defaults)
+	s.th = newThreshold(saved.Threshold)
+
+	s.win = a.NewWindow(opts.Title)
+	s.win.Resize(fyne.NewSize(1100, 640))
+	s.det = &detector{camera: deps.Camera, engine: deps.Engine, users: deps.Users, th: s.th, poll: opts.Poll, log: s.log}
+	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
+	s.det.onFace = s.preview.showDescriptor // the descriptor strip
+	s.capture = newCapture(s.tasks, s.det)
+	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
+	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
+	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.events, login, s.log)
+	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
+	s.users = newUsersScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
+	s.settings = newSettingsScreen(a.Preferences(), saved, opts.Defaults, deps.Users, s.th, opts.OnSettingsSaved, s.log)
+	s.tabs = container.NewAppTabs(
+		container.NewTabItem("Login", s.login.content),
+		container.NewTabItem("Register", s.register.content),
+		container.NewTabItem("Users", s.users.content),
+		container.NewTabItem("Settings", s.settings.content),
+	)
+	s.tabs.OnSelected = func(t *container.TabItem) {
+		if t.Content == s.users.content {
+			s.users.reload()
+		}
+	}
+	return s
+}
+
+// fill sets the defaults of Options.
+func (o *Options) fill() {
+	if o.Title == "" {
+		o.Title = "Face Login"
+	}
+	orDefault(&o.Defaults.Threshold, DefaultThreshold)
+	orDefault(&o.RegisterFrames, 5)
+	orDefault(&o.LoginFrames, 3)
+	orDefault(&o.CaptureTimeout, 15*time.Second)
+	orDefault(&o.Poll, 4*time.Millisecond)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// orDefault sets *v to def unless it is positive: the zero value of an
+// option means its default.
+func orDefault[T int | float32 | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// start starts the preview and detection goroutines once. UI goroutine.
+func (s *shell) start() bool {
+	if s.started {
+		return false
+	}
+	s.started = true
+	s.tasks.Go(s.preview.displayLoop)
+	s.tasks.Go(s.det.run)
+	return true
+}
+
+// stop stops every goroutine the shell or a screen started and waits for
+// them. It does not close the camera, engine or store; their owner does.
+func (s *shell) stop() { s.tasks.stop() }
+
+// showAndRun shows the window and runs Fyne's event loop until it ends,
+// then stops every goroutine.
+func (s *shell) showAndRun() {
+	defer s.stopOnSignal()()
+	s.win.ShowAndRun()
+	s.stop()
+}
+
+// stopOnSignal begins stopping as soon as SIGINT or SIGTERM arrives. Fyne
+// quits its loop on these signals without closing the window (so no
+// OnClosed → Stop), and once the loop has ended fyne.Do runs functions at
+// once on the calling goroutine: interrupting first makes the guard drop
+// that work. The returned function stops listening.
+func (s *shell) stopOnSignal() (stop func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			s.tasks.interrupt()
+		case <-done:
+		}
+	}()
+	return func() {
+		signal.Stop(sig)
+		close(done)
+	}
+}
+
+// Stats are counters for measuring the window.
+type Stats struct {
+	Displayed  uint64 // frames shown in the preview
+	Detections uint64 // engine calls finished
+}
+
+// Stats returns the counters so far. Safe from any goroutine.
+func (s *shell) Stats() Stats {
+	return Stats{Displayed: s.preview.displayed.Load(), Detections: s.det.count.Load()}
+}

@@ -1,0 +1,238 @@
+// Package adminpin keeps the kiosk's administrator PIN: one argon2id hash in
+// the PHC string format ($argon2id$v=19$m=65536,t=3,p=2$SALT$HASH) in a file
+// only its owner may read, $XDG_CONFIG_HOME/facelogin/admin-pin
+// (os.UserConfigDir, usually ~/.config) unless a path is given. Argon2id
+// with 64 MiB (RFC 9106's second recommended option) makes each guess cost
+// a few hundred milliseconds and the memory to match, so a copied file does
+// not give a short PIN away quickly; the kiosk adds its own doubling wait
+// after each wrong PIN.
+//
+// The package is pure Go (no cgo): it builds and tests with CGO_ENABLED=0.
+package adminpin
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Params are argon2id's cost parameters.
+type Params struct {
+	Memory  uint32 // KiB
+	Time    uint32 // passes
+	Threads uint8
+	KeyLen  uint32 // bytes
+}
+
+// DefaultParams: RFC 9106's second recommended option (64 MiB, 3 passes),
+// with two lanes for a two-core machine.
+var DefaultParams = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32}
+
+// Bounds a PIN file must respect: a damaged or hostile file must not make
+// the kiosk allocate gigabytes or spin for minutes.
+const (
+	MaxMemory     = 1 << 20 // KiB (1 GiB)
+	MaxTime       = 64
+	MinSalt       = 8
+	MaxSalt       = 64
+	MinKey        = 16
+	MaxKey        = 64
+	MinLength     = 4 // characters of a PIN
+	MaxLength     = 64
+	argon2Version = 19
+)
+
+// Hash is a parsed PIN hash.
+type Hash struct {
+	Params Params
+	Salt   []byte
+	Key    []byte
+}
+
+var b64 = base64.RawStdEncoding.Strict()
+
+// New hashes pin with a fresh random 16-byte salt.
+func New(pin string, p Params) (Hash, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return Hash{}, fmt.Errorf("adminpin: salt: %w", err)
+	}
+	return Hash{Params: p, Salt: salt, Key: argon2.IDKey([]byte(pin), salt, p.Time, p.Memory, p.Threads, p.KeyLen)}, nil
+}
+
+// String is the PHC string of h.
+func (h Hash) String() string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2Version,
+		h.Params.Memory, h.Params.Time, h.Params.Threads, b64.EncodeToString(h.Salt), b64.EncodeToString(h.Key))
+}
+
+// Check reports whether pin hashes to h, in constant time.
+func (h Hash) Check(pin string) bool {
+	k := argon2.IDKey([]byte(pin), h.Salt, h.Params.Time, h.Params.Memory, h.Params.Threads, uint32(len(h.Key)))
+	return subtle.ConstantTimeCompare(k, h.Key) == 1
+}
+
+// ErrBadHash is wrapped by every error of Parse.
+var ErrBadHash = errors.New("adminpin: not an argon2id PIN hash")
+
+// Parse reads a PHC argon2id string (surrounding space ignored), refusing
+// anything outside the bounds above.
+func Parse(s string) (Hash, error) {
+	parts := strings.Split(strings.TrimSpace(s), "$")
+	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
+		return Hash{}, ErrBadHash
+	}
+	if parts[2] != "v="+strconv.Itoa(argon2Version) {
+		return Hash{}, fmt.Errorf("%w: version %q", ErrBadHash, parts[2])
+	}
+	p, err := parseParams(parts[3])
+	if err != nil {
+		return Hash{}, err
+	}
+	h := Hash{Params: p}
+	if h.Salt, err = b64.DecodeString(parts[4]); err != nil || len(h.Salt) < MinSalt || len(h.Salt) > MaxSalt {
+		return Hash{}, fmt.Errorf("%w: salt", ErrBadHash)
+	}
+	if h.Key, err = b64.DecodeString(parts[5]); err != nil || len(h.Key) < MinKey || len(h.Key) > MaxKey {
+		return Hash{}, fmt.Errorf("%w: hash", ErrBadHash)
+	}
+	h.Params.KeyLen = uint32(len(h.Key))
+	return h, nil
+}
+
+// parseParams reads "m=65536,t=3,p=2", in that order, each a canonical
+// decimal within bounds.
+func parseParams(s string) (Params, error) {
+	fields := strings.Split(s, ",")
+	if len(fields) != 3 {
+		return Params{}, fmt.Errorf("%w: parameters %q", ErrBadHash, s)
+	}
+	var vals [3]uint64
+	for i, name := range []string{"m", "t", "p"} {
+		v, ok := strings.CutPrefix(fields[i], name+"=")
+		if !ok {
+			return Params{}, fmt.Errorf("%w: parameters %q", ErrBadHash, s)
+		}
+		n, err := strconv.ParseUint(v, 10, 32)
+		if err != nil || strconv.FormatUint(n, 10) != v {
+			return Params{}, fmt.Errorf("%w: parameter %s=%q", ErrBadHash, name, v)
+		}
+		vals[i] = n
+	}
+	m, t, p := vals[0], vals[1], vals[2]
+	if p == 0 || p > 255 || t == 0 || t > MaxTime || m < 8*p || m > MaxMemory {
+		return Params{}, fmt.Errorf("%w: costs m=%d t=%d p=%d out of range", ErrBadHash, m, t, p)
+	}
+	return Params{Memory: uint32(m), Time: uint32(t), Threads: uint8(p)}, nil
+}
+
+// Path is flagValue if set, else $XDG_CONFIG_HOME/facelogin/admin-pin.
+func Path(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("adminpin: config directory: %w", err)
+	}
+	return filepath.Join(dir, "facelogin", "admin-pin"), nil
+}
+
+// ReadFile loads the PIN hash. A file others may read or write is refused
+// (wrapping fs.ErrPermission): the hash is what an attacker would guess
+// against offline. A missing file wraps fs.ErrNotExist.
+func ReadFile(path string) (Hash, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Hash{}, fmt.Errorf("adminpin: read PIN file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Hash{}, fmt.Errorf("adminpin: read PIN file: %w", err)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return Hash{}, fmt.Errorf("adminpin: PIN file %s has mode %v, want 0600: %w", path, st.Mode().Perm(), fs.ErrPermission)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, 4096))
+	if err != nil {
+		return Hash{}, fmt.Errorf("adminpin: read PIN file: %w", err)
+	}
+	return Parse(string(raw))
+}
+
+// WriteFile replaces the PIN file atomically, mode 0600 in a 0700
+// directory.
+func WriteFile(path string, h Hash) error {
+	if err := writeFile(path, h); err != nil {
+		return fmt.Errorf("adminpin: write PIN file: %w", err)
+	}
+	return nil
+}
+
+func writeFile(path string, h Hash) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".admin-pin-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	err = tmp.Chmod(0o600)
+	if err == nil {
+		_, err = tmp.WriteString(h.String() + "\n")
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+// Checker is the kiosk's PIN check. It reads the file at every attempt, so
+// a PIN set while the kiosk runs applies at once.
+func Checker(path string) func(pin string) (bool, error) {
+	return func(pin string) (bool, error) {
+		h, err := ReadFile(path)
+		if err != nil {
+			return false, err
+		}
+		return h.Check(pin), nil
+	}
+}
+
+// ErrInvalid is wrapped by Validate's errors, which say what is wrong in
+// words for people.
+var ErrInvalid = errors.New("invalid PIN")
+
+// Validate explains what is wrong with a new PIN, or returns nil.
+func Validate(pin string) error {
+	n := len([]rune(pin))
+	switch {
+	case n < MinLength:
+		return fmt.Errorf("%w: the PIN must have at least %d characters", ErrInvalid, MinLength)
+	case n > MaxLength:
+		return fmt.Errorf("%w: the PIN may have at most %d characters", ErrInvalid, MaxLength)
+	case strings.IndexFunc(pin, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0:
+		return fmt.Errorf("%w: the PIN may not contain spaces or control characters", ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,117 @@
+// Package appdir adapts internal/directory (the store plus the in-memory
+// matcher) to the window's and the kiosk's app.Directory: store errors
+// become the app's errors for people, a disabled user's face is refused
+// rather than passed on to the next most similar person, and login attempts
+// go to the audit log marked with where they happened.
+package appdir
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+
+	"facelogin/app"
+	"facelogin/internal/directory"
+	"facelogin/recognition"
+	"facelogin/store"
+)
+
+// Directory is an app.Directory on a directory.Directory. Safe for
+// concurrent use.
+type Directory struct {
+	dir    *directory.Directory
+	source string
+}
+
+// New adapts dir. source names the front end in the audit log ("window",
+// "kiosk"): a login is recorded with detail "window", a refusal with
+// "not recognised (window)".
+func New(dir *directory.Directory, source string) *Directory {
+	return &Directory{dir: dir, source: source}
+}
+
+var _ app.Directory = (*Directory)(nil)
+
+// Err turns the store's and the directory's errors into the app's, keeping
+// the original text: store.ErrExists is app.ErrNameTaken,
+// store.ErrInvalidName app.ErrInvalidName, store.ErrNotFound and
+// directory.ErrDisabled app.ErrUnknownUser.
+func Err(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrExists):
+		return fmt.Errorf("%w: %v", app.ErrNameTaken, err)
+	case errors.Is(err, store.ErrInvalidName):
+		return fmt.Errorf("%w: %v", app.ErrInvalidName, err)
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, directory.ErrDisabled):
+		return fmt.Errorf("%w: %v", app.ErrUnknownUser, err)
+	}
+	return err
+}
+
+func (a *Directory) CheckName(ctx context.Context, name string) error {
+	return Err(a.dir.Store().Users.CheckName(ctx, name))
+}
+
+func (a *Directory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+	_, err := a.dir.Enroll(ctx, name, ds, q)
+	return Err(err)
+}
+
+func (a *Directory) ReEnroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+	return Err(a.dir.ReEnroll(ctx, name, ds, q))
+}
+
+// Identify refuses a disabled user's face instead of passing it on to the
+// next most similar person.
+func (a *Directory) Identify(d *recognition.Descriptor) app.Match {
+	m := a.dir.Identify(d)
+	if a.dir.Disabled(m.User) {
+		inf := float32(math.Inf(1))
+		return app.Match{Distance: inf, SecondDistance: inf}
+	}
+	return app.Match(m)
+}
+
+func (a *Directory) Verify(ctx context.Context, name string, d *recognition.Descriptor) (float32, error) {
+	dist, err := a.dir.Verify(ctx, name, d)
+	return dist, Err(err)
+}
+
+func (a *Directory) List(ctx context.Context) ([]app.UserInfo, error) {
+	us, err := a.dir.Store().Users.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]app.UserInfo, len(us))
+	for i, u := range us {
+		out[i] = app.UserInfo{Name: u.Username, Templates: u.Templates, LastLogin: u.LastLogin}
+	}
+	return out, nil
+}
+
+func (a *Directory) Rename(ctx context.Context, oldName, newName string) error {
+	_, err := a.dir.Rename(ctx, oldName, newName)
+	return Err(err)
+}
+
+func (a *Directory) Delete(ctx context.Context, name string) error {
+	return Err(a.dir.Delete(ctx, name))
+}
+
+// RecordLogin writes the attempt to the audit log. The store finds the
+// user's ID from the name, so the users list's last login (joined by ID)
+// sees it.
+func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, ok bool) error {
+	at := store.LoginAttempt{Success: ok, Username: name, Distance: dist,
+		HasDistance: name != "" && !math.IsInf(float64(dist), 0), Detail: a.source}
+	if !ok {
+		at.Detail = "not recognised (" + a.source + ")"
+	}
+	return a.dir.RecordLogin(ctx, at)
+}
+
+// Backend describes the database, for the settings screen.
+func (a *Directory) Backend() string { return a.dir.Store().Describe() }

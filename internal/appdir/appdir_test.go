@@ -1,0 +1,133 @@
+package appdir
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"facelogin/app"
+	"facelogin/internal/directory"
+	"facelogin/internal/testdata"
+	"facelogin/recognition"
+	"facelogin/store"
+)
+
+// open is a directory on a fresh SQLite store.
+func open(t *testing.T) (*store.Store, *directory.Directory) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "f.db"), Key: make([]byte, 32), Station: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, d
+}
+
+// TestErrorsForPeople: the store's errors reach the app as the errors it
+// explains to people, keeping their text.
+func TestErrorsForPeople(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	_, d := open(t)
+	a := New(d, "window")
+	ann := []recognition.Descriptor{idols[0].Descriptor}
+	if err := a.Enroll(ctx, "ann", ann, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		err  error
+		is   error
+	}{
+		{"taken", a.CheckName(ctx, "ANN"), app.ErrNameTaken},
+		{"invalid", a.CheckName(ctx, "a b"), app.ErrInvalidName},
+		{"enrol taken", a.Enroll(ctx, "ann", ann, nil), app.ErrNameTaken},
+		{"rename unknown", a.Rename(ctx, "zed", "zoe"), app.ErrUnknownUser},
+		{"delete unknown", a.Delete(ctx, "zed"), app.ErrUnknownUser},
+		{"re-enrol unknown", a.ReEnroll(ctx, "zed", ann, nil), app.ErrUnknownUser},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if !errors.Is(c.err, c.is) {
+				t.Errorf("%v, want %v", c.err, c.is)
+			}
+		})
+	}
+	if _, err := a.Verify(ctx, "zed", &ann[0]); !errors.Is(err, app.ErrUnknownUser) {
+		t.Errorf("verify unknown: %v", err)
+	}
+	if err := Err(errors.New("disk full")); errors.Is(err, app.ErrUnknownUser) || err.Error() != "disk full" {
+		t.Errorf("other error: %v", err)
+	}
+}
+
+// TestDisabledUserRefused: a disabled user's face is not recognised, and
+// not passed on to the next most similar user either.
+func TestDisabledUserRefused(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	_, d := open(t)
+	a := New(d, "window")
+	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Enroll(ctx, "bob", []recognition.Descriptor{idols[len(idols)-1].Descriptor}, nil); err != nil {
+		t.Fatal(err)
+	}
+	probe := idols[0].Descriptor
+	if m := a.Identify(&probe); m.User != "ann" || m.Distance != 0 {
+		t.Fatalf("before: %+v", m)
+	}
+	if err := d.SetDisabled(ctx, "ann", true); err != nil {
+		t.Fatal(err)
+	}
+	if m := a.Identify(&probe); m.User != "" {
+		t.Fatalf("disabled ann identified as %+v", m)
+	}
+	if _, err := a.Verify(ctx, "ann", &probe); !errors.Is(err, app.ErrUnknownUser) {
+		t.Fatalf("verify disabled: %v", err)
+	}
+}
+
+// TestRecordLogin: attempts are audited with where they happened, and a
+// success sets the user's last login.
+func TestRecordLogin(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	st, d := open(t)
+	if err := New(d, "window").Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := New(d, "window").RecordLogin(ctx, "", 0.7, false); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := st.Events.List(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventLoginSuccess, store.EventLoginFailure}, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 {
+		t.Fatalf("events %+v", evs)
+	}
+	details := map[string]store.Event{}
+	for _, ev := range evs {
+		details[ev.Detail] = ev
+	}
+	if ev, ok := details["kiosk"]; !ok || ev.Username != "ann" || ev.UserID == 0 || !ev.HasDistance {
+		t.Errorf("kiosk success recorded as %+v", evs)
+	}
+	if ev, ok := details["not recognised (window)"]; !ok || ev.Username != "" || ev.HasDistance {
+		t.Errorf("window refusal recorded as %+v", evs)
+	}
+	users, err := New(d, "window").List(ctx)
+	if err != nil || len(users) != 1 || users[0].LastLogin.IsZero() {
+		t.Fatalf("users %+v, %v: want ann with a last login", users, err)
+	}
+}

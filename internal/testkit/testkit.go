@@ -1,0 +1,102 @@
+// Package testkit holds the helpers the project's tests share: a log buffer
+// safe for concurrent writers, tool checks, the repository root, running a
+// command, waiting for a condition or a log line, and driving a real window
+// on a private X server (Xvfb, xdotool, screenshots). It is for tests only
+// and builds without cgo.
+//
+// Waiting helpers wait for an event with a generous deadline, never for a
+// fixed time: a loaded machine only makes them slower, never wrong.
+package testkit
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"facelogin/internal/testdata"
+)
+
+// LockedBuffer is a bytes.Buffer that several goroutines may write (a
+// process's stdout and stderr, a logger) while a test reads it. Writes after
+// the test ended do not panic, as t.Log would.
+type LockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+// String is everything written so far.
+func (l *LockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// RequireTools skips the test (fails it under CI=true) when a program is
+// not on the PATH.
+func RequireTools(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		_, err := exec.LookPath(tool)
+		testdata.Require(t, tool, err)
+	}
+}
+
+// RepoRoot is the directory holding go.mod, found upwards from the working
+// directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		if filepath.Dir(dir) == dir {
+			t.Fatal("testkit: no go.mod above the test directory")
+		}
+	}
+}
+
+// Run runs name with args in env (nil: this process's environment) and
+// stdin, and returns its standard output; the test fails on an error, with
+// the command's output.
+func Run(t testing.TB, env []string, stdin string, name string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s%s", name, strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// WaitFor polls cond every few milliseconds until it holds, failing the test
+// with what after timeout. The timeout is a deadline against hangs, not a
+// measurement: choose it ten times longer than the wait on a busy machine.
+func WaitFor(t testing.TB, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
