@@ -55,15 +55,21 @@ func cmdEvents(e *env, args []string) error {
 		return fail(exitUsage, nil, "events: --summary counts check-ins (login_success); --kind does not apply")
 	}
 
+	return printEvents(e, q, db, *asCSV, *summary)
+}
+
+// printEvents streams the events (or the per-day summary) matching q to
+// stdout in the chosen format, and their count to stderr.
+func printEvents(e *env, q store.EventQuery, db *string, asCSV, summary bool) error {
 	format := activity.Text
 	switch {
-	case *asCSV:
+	case asCSV:
 		format = activity.CSV
 	case e.json:
 		format = activity.JSON
 	}
 	cols := activity.EventColumns()
-	if *summary {
+	if summary {
 		cols = activity.SummaryColumns()
 	}
 	ctx := context.Background()
@@ -85,7 +91,7 @@ func cmdEvents(e *env, args []string) error {
 		}
 		return nil
 	}
-	if *summary {
+	if summary {
 		err = st.Events.DailySummary(ctx, q, time.Local, func(d store.DaySummary) error { return write(d) })
 	} else {
 		err = st.Events.Each(ctx, q, func(ev store.Event) error { return write(ev) })
@@ -100,7 +106,7 @@ func cmdEvents(e *env, args []string) error {
 		return explainStoreError(err)
 	}
 	what := "event(s)"
-	if *summary {
+	if summary {
 		what = "user-day(s)"
 	}
 	fmt.Fprintf(e.stderr, "%d %s\n", w.Rows(), what)
