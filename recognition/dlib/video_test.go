@@ -190,4 +190,3 @@ func bestMatch(faces []recognition.TrackedFace, r image.Rectangle) (recognition.
 	}
 	return best, bestIoU
 }
-
