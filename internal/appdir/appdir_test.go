@@ -17,7 +17,7 @@ import (
 func open(t *testing.T) (*store.Store, *directory.Directory) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "f.db"), Key: make([]byte, 32), Station: "test"})
+	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "f.db"), Key: make([]byte, 32), Station: "test", Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
