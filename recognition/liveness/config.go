@@ -75,15 +75,25 @@ type Thresholds struct {
 	PhotoBlinkStill    float64
 	PhotoBlinkLookback time.Duration
 
-	// Head turn
-	TurnYaw        float64 // |ΔYawRatio| a turn must reach
-	TurnReturn     float64 // |ΔYawRatio| at or below which the head is back
-	WrongWayYaw    float64 // |ΔYawRatio| the other way that fails the step
-	MinParallax    float64 // nose-tip parallax (face widths) a turn must show
-	MaxPerspective float64 // largest ΔVerticalAsymmetry against the turn, as a fraction of it (a tilted picture's perspective)
-	MaxNarrowing   float64 // largest fall of OutlineWidth, as a fraction of the turn (a tilted picture narrows)
-	TurnHold       int     // consecutive frames the turn must qualify on
-	TurnSmooth     int     // frames of the running medians of the turn signals
+	// Head turn. With pixels (Face.Patch or Frame.Image) a turn is judged
+	// by the photometric 3D check; without them by landmark depth cues
+	// only, which need a larger turn.
+	TurnYaw          float64 // |ΔYawRatio| a turn must reach, with pixels
+	Min3D            float64 // NonPlanarity (face widths) the turned face must show against the frontal one, with pixels
+	TurnYawLandmarks float64 // |ΔYawRatio| a turn must reach without pixels
+	TurnReturn       float64 // |ΔYawRatio| at or below which the head is back
+	WrongWayYaw      float64 // |ΔYawRatio| the other way that fails the step
+	MinParallax      float64 // without pixels: nose-tip parallax (face widths) a turn must show
+	MaxPerspective   float64 // without pixels: largest ΔVerticalAsymmetry against the turn, as a fraction of it (a tilted picture's perspective)
+	MaxNarrowing     float64 // without pixels: largest fall of OutlineWidth, as a fraction of the turn (a tilted picture narrows)
+	TurnHold         int     // consecutive frames the turn must qualify on
+	TurnSmooth       int     // frames of the running medians of the turn signals
+
+	// Blink, with pixels: the eyes of the deepest closed frame and of the
+	// reopened one, the faces aligned, must correlate (normalised cross-
+	// correlation) no more than this — a real lid covers the eye, a
+	// picture's eyes stay as they are while landmark noise fakes a dip.
+	MaxEyeCorrelation float64
 
 	// Tracking
 	MaxJump      float64 // largest move of the landmarks' centre between frames, face widths
@@ -133,19 +143,25 @@ var Default = Thresholds{
 	PhotoBlinkStill:    2,
 	PhotoBlinkLookback: 1500 * time.Millisecond,
 
-	// A flat picture's "turn" is perspective: ≤ ½·(face half-width /
-	// focal length)·sin θ of YawRatio, 0.06–0.09 at 40° for a face 200–320
-	// px wide in a 640 px webcam frame, and dlib's predictor, reading the
-	// narrowed picture as a turned face, adds up to as much again: held
-	// for 3 frames, the rendered attacks reach 0.120 (TestAttacks), with
-	// depth cues in the range of real turns for some (a blurry LFW photo:
-	// parallax 0.030, perspective 0.21, narrowing 0.72). The turns in the
-	// videos are small and unprompted: held peaks 0.10–0.17 (parallax
-	// 0.026–0.054, perspective ≤ 0.34, narrowing ≤ 1.0). Below 0.13
-	// landmarks cannot tell the two apart; a prompted turn of ~15–20°
-	// goes beyond it, and the progress shown tells the person how far.
-	TurnYaw:    0.13,
-	TurnReturn: 0.05,
+	// A real head turn is judged on the pixels (NonPlanarity): flat
+	// pictures however held — tilted ±40° at 25–50 cm, shaken, blurred,
+	// noisy, JPEG'd, with moiré — stay ≤ 0.0057 face widths (TestAttacks);
+	// the real turns in the videos, mirrored or not, reach 0.018–0.062
+	// (the child of d11, whose small nose and round face give the least
+	// parallax, 0.018–0.025). 0.010 leaves a factor of ~1.8 on both sides.
+	// The landmark turn that gates it can then be as small as people's
+	// real small turns: those in the videos peak at ΔYawRatio 0.13–0.23
+	// with the tracker's landmarks; 0.08 is ~8° of head turn.
+	TurnYaw: 0.08,
+	Min3D:   0.010,
+	// Without pixels a flat picture's "turn" is perspective: ≤ ½·(face
+	// half-width / focal length)·sin θ of YawRatio, 0.06–0.09 at 40° for a
+	// face 200–320 px wide in a 640 px webcam frame, and dlib's predictor,
+	// reading the narrowed picture as a turned face, adds up to as much
+	// again: the rendered attacks reach 0.12; below 0.13 the landmarks
+	// cannot tell the two apart (phase-1 measurement, engine landmarks).
+	TurnYawLandmarks: 0.13,
+	TurnReturn:       0.05,
 	// People glance the other way before turning (d11: 0.08–0.12); a
 	// full turn the other way is no glance.
 	WrongWayYaw:    0.15,
@@ -154,6 +170,8 @@ var Default = Thresholds{
 	MaxNarrowing:   1.2,
 	TurnHold:       3,
 	TurnSmooth:     5,
+
+	MaxEyeCorrelation: 0.9,
 
 	MaxJump:      0.5,
 	MaxScaleJump: 1.4,

@@ -1,0 +1,225 @@
+package liveness
+
+import (
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// A synthetic textured face for the photometric 3D check: a random
+// texture (two octaves of value noise, so Lucas–Kanade has something to
+// lock on everywhere) painted on a surface with the depth of a head — an
+// ellipsoid for the face and a bump for the nose, in frame pixels for a
+// face 200 pixels wide: as synth_test.go's head, the nose tip ~45 pixels
+// in front of the eye corners and those ~30 in front of the jaw line's
+// ends — and the synthetic head's landmarks painted on it.
+type texturedFace struct {
+	lm     []Point // the frontal landmarks
+	coarse [][]float64
+	fine   [][]float64
+}
+
+const (
+	texCoarse = 20.0 // pixels between the coarse noise's nodes
+	texFine   = 5.0  // and the fine noise's
+)
+
+func newTexturedFace() *texturedFace {
+	rng := rand.New(rand.NewPCG(3, 4))
+	grid := func(step float64) [][]float64 {
+		g := make([][]float64, int(480/step)+3)
+		for i := range g {
+			g[i] = make([]float64, int(640/step)+3)
+			for j := range g[i] {
+				g[i][j] = rng.Float64()
+			}
+		}
+		return g
+	}
+	return &texturedFace{lm: frontal().landmarks(), coarse: grid(texCoarse), fine: grid(texFine)}
+}
+
+// noise is bilinear value noise of grid g at (x, y).
+func noise(g [][]float64, step, x, y float64) float64 {
+	x, y = math.Max(0, x/step), math.Max(0, y/step)
+	i, j := min(int(y), len(g)-2), min(int(x), len(g[0])-2)
+	fy, fx := y-float64(i), x-float64(j)
+	top := g[i][j] + (g[i][j+1]-g[i][j])*fx
+	bot := g[i+1][j] + (g[i+1][j+1]-g[i+1][j])*fx
+	return top + (bot-top)*fy
+}
+
+// texture is the face's gray level at the frontal frame point (x, y).
+func (f *texturedFace) texture(x, y float64) float64 {
+	return 40 + 120*noise(f.coarse, texCoarse, x, y) + 80*noise(f.fine, texFine, x, y)
+}
+
+// depth is the surface's height towards the camera at the frontal frame
+// point (x, y), pixels.
+func (f *texturedFace) depth(x, y float64) float64 {
+	nose := 45 * math.Exp(-(sq(x-320)+sq(y-280))/(2*sq(18)))
+	e := 1 - sq((x-320)/115) - sq((y-265)/150)
+	return nose + 80*math.Sqrt(math.Max(0, e))
+}
+
+// render draws the frame whose pixel q shows the frontal point src(q).
+func render(src func(q vec) vec, tex func(x, y float64) float64) *image.Gray {
+	img := image.NewGray(image.Rect(0, 0, 640, 480))
+	for y := range 480 {
+		for x := range 640 {
+			p := src(vec{float64(x), float64(y)})
+			img.Pix[y*img.Stride+x] = uint8(math.Max(0, math.Min(255, tex(p.x, p.y))))
+		}
+	}
+	return img
+}
+
+// frontalView is the face facing the camera.
+func (f *texturedFace) frontalView() (*image.Gray, []Point) {
+	return render(func(q vec) vec { return q }, f.texture), f.lm
+}
+
+// turnedView is the head turned by yaw about a vertical axis through the
+// face's centre (orthographic: a point at depth z moves by z·sin yaw
+// across the image, the parallax a flat picture lacks).
+func (f *texturedFace) turnedView(yaw float64) (*image.Gray, []Point) {
+	c, s := math.Cos(yaw), math.Sin(yaw)
+	fwd := func(p vec) vec { return vec{320 + (p.x-320)*c + f.depth(p.x, p.y)*s, p.y} }
+	back := func(q vec) vec {
+		p := q
+		for range 20 { // fixed point of fwd(p) = q
+			p.x = 320 + (q.x-320-f.depth(p.x, p.y)*s)/c
+		}
+		return p
+	}
+	lm := make([]Point, len(f.lm))
+	for i, p := range f.lm {
+		q := fwd(pv(p))
+		lm[i] = pt(q.x, q.y)
+	}
+	return render(back, f.texture), lm
+}
+
+// pictureView is a flat print of the frontal frame seen under the
+// homography h (frontal frame → view).
+func (f *texturedFace) pictureView(h homography) (*image.Gray, []Point) {
+	inv, ok := invert3(h)
+	if !ok {
+		panic("singular homography")
+	}
+	lm := make([]Point, len(f.lm))
+	for i, p := range f.lm {
+		q := h.apply(pv(p))
+		lm[i] = pt(q.x, q.y)
+	}
+	return render(func(q vec) vec { return inv.apply(q) }, f.texture), lm
+}
+
+// tiltHomography is the picture (in the frontal frame, the face 200
+// pixels wide at 560 pixels focal length: ~40 cm away) turned by a about
+// its vertical axis through (320, 240), then shifted and rolled in the
+// image plane.
+func tiltHomography(a, roll, dx float64) homography {
+	const f, cx, cy = 560.0, 320.0, 240.0
+	c, s := math.Cos(a), math.Sin(a)
+	// A picture point (X, Y, 0) relative to the centre, at distance f:
+	// rotated to (X c, Y, −X s), projected: f·(X c)/(f − X s) …
+	h := homography{
+		c, 0, 0,
+		0, 1, 0,
+		-s / f, 0, 1,
+	}
+	toC := homography{1, 0, -cx, 0, 1, -cy, 0, 0, 1}
+	cr, sr := math.Cos(roll), math.Sin(roll)
+	fromC := homography{cr, -sr, cx + dx, sr, cr, cy, 0, 0, 1}
+	return normalize3(mul3(fromC, mul3(h, toC)))
+}
+
+// TestNonPlanarity: the measure the 3D check thresholds. A flat picture,
+// however it is tilted (up to 40°), rolled and moved, is one homography
+// of the frontal view: what is left is matching noise, well below Min3D.
+// A surface with a head's depth turned by 12–20° shows the parallax of
+// its nose and cheeks above it (this synthetic head: ~0.001 per degree,
+// so turns under ~10° stay below Min3D; real faces, with more relief than
+// an ellipsoid, give more: 0.018–0.062 on the turns of TestGenuineClips).
+func TestNonPlanarity(t *testing.T) {
+	f := newTexturedFace()
+	img0, lm0 := f.frontalView()
+	ref := newFaceRef(NewPatch(img0, lm0), lm0, false)
+	if ref == nil {
+		t.Fatal("no reference from the textured frontal face")
+	}
+	measure := func(img *image.Gray, lm []Point) float64 {
+		t.Helper()
+		np, ok := ref.nonPlanarity(NewPatch(img, lm), lm)
+		if !ok {
+			t.Fatal("the views could not be aligned")
+		}
+		return np
+	}
+	if np := measure(img0, lm0); np > 0.001 {
+		t.Errorf("the frontal view against itself: non-planarity %.4f, want ~0", np)
+	}
+	for _, tc := range []struct{ tilt, roll, dx float64 }{
+		{20 * deg, 0, 0}, {-20 * deg, 0, 0}, {40 * deg, 0, 0}, {-40 * deg, 5 * deg, 20}, {30 * deg, -8 * deg, -25},
+	} {
+		np := measure(f.pictureView(tiltHomography(tc.tilt, tc.roll, tc.dx)))
+		t.Logf("picture tilted %+.0f°, rolled %+.0f°, moved %+.0f px: non-planarity %.4f face widths", tc.tilt/deg, tc.roll/deg, tc.dx, np)
+		if np >= Default.Min3D/2 {
+			t.Errorf("picture tilted %+.0f°: non-planarity %.4f, want < %.4f (half of Min3D)", tc.tilt/deg, np, Default.Min3D/2)
+		}
+	}
+	for _, yaw := range []float64{12 * deg, -12 * deg, 20 * deg, -20 * deg} {
+		np := measure(f.turnedView(yaw))
+		t.Logf("head turned %+.0f°: non-planarity %.4f face widths", yaw/deg, np)
+		if np <= Default.Min3D {
+			t.Errorf("head turned %+.0f°: non-planarity %.4f, want > Min3D %.4f", yaw/deg, np, Default.Min3D)
+		}
+	}
+}
+
+// TestPatch: NewPatch refuses what it cannot resample, reads the common
+// image types alike, and puts the face upright at the patch's scale.
+func TestPatch(t *testing.T) {
+	f := newTexturedFace()
+	img, lm := f.frontalView()
+	if NewPatch(nil, lm) != nil || NewPatch(image.NewGray(image.Rect(0, 0, 0, 0)), lm) != nil {
+		t.Error("a patch from no pixels")
+	}
+	if NewPatch(img, lm[:5]) != nil {
+		t.Error("a patch from 5 landmarks")
+	}
+	p := NewPatch(img, lm)
+	if p == nil {
+		t.Fatal("no patch")
+	}
+	// The same pixels as RGBA and YCbCr give the same patch.
+	rgba := image.NewRGBA(img.Bounds())
+	ycc := image.NewYCbCr(img.Bounds(), image.YCbCrSubsampleRatio444)
+	for i, v := range img.Pix {
+		rgba.Pix[4*i], rgba.Pix[4*i+1], rgba.Pix[4*i+2], rgba.Pix[4*i+3] = v, v, v, 255
+		ycc.Y[i], ycc.Cb[i], ycc.Cr[i] = v, 128, 128
+	}
+	for name, q := range map[string]*Patch{"RGBA": NewPatch(rgba, lm), "YCbCr": NewPatch(ycc, lm)} {
+		var worst int
+		for i := range p.pix {
+			worst = max(worst, absInt(int(p.pix[i])-int(q.pix[i])))
+		}
+		if worst > 1 {
+			t.Errorf("%s patch differs from the Gray one by up to %d gray levels", name, worst)
+		}
+	}
+	// The jaw's ends land PatchFaceWidth apart on a horizontal line.
+	a, b := p.toPatch(pv(lm[jawRight])), p.toPatch(pv(lm[jawLeft]))
+	if w := a.distTo(b); math.Abs(w-PatchFaceWidth) > 0.01 || math.Abs(a.y-b.y) > 0.01 {
+		t.Errorf("jaw ends at %v and %v in the patch, want %d apart on one row", a, b, PatchFaceWidth)
+	}
+}
+
+func absInt(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
