@@ -613,6 +613,26 @@ func (r *faceRef) nonPlanarity(cur *Patch, curLm []Point) (float64, bool) {
 	return q * patchNorm / PatchFaceWidth, true
 }
 
+// NonPlanarity is the 3D check's measure between two views of a face
+// (see the comment at the top of planar.go): how far the face in cur
+// (its Patch and 68 landmarks, frame pixels) is from being a homography
+// of the face in ref, in face widths — the 70th percentile of the
+// distances of the windows matched on an 8-pixel grid over the face from
+// the one homography that fits them best. ok is false when ref has too
+// little texture, the views cannot be aligned or too few windows match.
+// The challenge compares each turned frame with the frontal frame that
+// began the step; this function is for measuring margins.
+func NonPlanarity(ref *Patch, refLm []Point, cur *Patch, curLm []Point) (float64, bool) {
+	if ref == nil || cur == nil || !validShape(refLm) || !validShape(curLm) {
+		return 0, false
+	}
+	r := newFaceRef(ref, refLm, false)
+	if r == nil {
+		return 0, false
+	}
+	return r.nonPlanarity(cur, curLm)
+}
+
 // robustHomographyResiduals fits one homography to the correspondences by
 // iteratively reweighted least squares with Huber weights (the threshold
 // 1.5 times the median distance, at least 0.002 normalised units) and
