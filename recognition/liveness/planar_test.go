@@ -1,10 +1,12 @@
 package liveness
 
 import (
+	"errors"
 	"image"
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // A synthetic textured face for the photometric 3D check: a random
@@ -66,8 +68,13 @@ func (f *texturedFace) depth(x, y float64) float64 {
 // render draws the frame whose pixel q shows the frontal point src(q).
 func render(src func(q vec) vec, tex func(x, y float64) float64) *image.Gray {
 	img := image.NewGray(image.Rect(0, 0, 640, 480))
-	for y := range 480 {
-		for x := range 640 {
+	for i := range img.Pix {
+		img.Pix[i] = 128
+	}
+	// Only around the face (the patch reaches 0.75 face widths, 150
+	// pixels, from its centre).
+	for y := 60; y < 460; y++ {
+		for x := 120; x < 520; x++ {
 			p := src(vec{float64(x), float64(y)})
 			img.Pix[y*img.Stride+x] = uint8(math.Max(0, math.Min(255, tex(p.x, p.y))))
 		}
@@ -88,7 +95,7 @@ func (f *texturedFace) turnedView(yaw float64) (*image.Gray, []Point) {
 	fwd := func(p vec) vec { return vec{320 + (p.x-320)*c + f.depth(p.x, p.y)*s, p.y} }
 	back := func(q vec) vec {
 		p := q
-		for range 20 { // fixed point of fwd(p) = q
+		for range 8 { // fixed point of fwd(p) = q (a contraction: |∂depth/∂x|·sin yaw < 1)
 			p.x = 320 + (q.x-320-f.depth(p.x, p.y)*s)/c
 		}
 		return p
@@ -222,4 +229,89 @@ func absInt(x int) int {
 		return -x
 	}
 	return x
+}
+
+// pixelTrack is a synthetic challenge of one turn to the person's left
+// at 30 fps with the frames' pixels (Frame.Image): 0.6 s facing the
+// camera, then view(f) for f rising from 0 to 1 over 0.5 s, held 0.3 s,
+// and back. The landmarks carry the tracker's noise (σ 0.3 pixels).
+func pixelTrack(front *image.Gray, lm0 []Point, view func(f float64) (*image.Gray, []Point)) []Frame {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var fr []Frame
+	add := func(img *image.Gray, lm []Point) {
+		noisy := make([]Point, len(lm))
+		for i, p := range lm {
+			noisy[i] = Point{X: p.X + float32(0.3*rng.NormFloat64()), Y: p.Y + float32(0.3*rng.NormFloat64())}
+		}
+		t := time.Duration(len(fr)) * time.Second / 30
+		fr = append(fr, Frame{Time: t, Faces: []Face{{Track: 1, Landmarks: noisy}}, Image: img})
+	}
+	for range 18 {
+		add(front, lm0)
+	}
+	var fs []float64
+	for i := 1; i <= 15; i++ {
+		fs = append(fs, float64(i)/15)
+	}
+	for range 9 {
+		fs = append(fs, 1)
+	}
+	for i := 14; i >= 0; i-- {
+		fs = append(fs, float64(i)/15)
+	}
+	for range 6 {
+		fs = append(fs, 0)
+	}
+	for _, f := range fs {
+		if f == 0 {
+			add(front, lm0)
+			continue
+		}
+		add(view(f))
+	}
+	return fr
+}
+
+// TestTurnOnPixels: the challenge fed frames with their pixels judges a
+// turn by the 3D check. A textured head turning 20° to the person's left
+// passes. A flat picture of it tilted 40° passes the landmark gate (its
+// landmarks are moved as the shape predictor moves a tilted picture's:
+// the nose a tenth of a face width further than the plane takes it, so
+// the yaw ratio "turns") but shows no depth: ErrFlat.
+func TestTurnOnPixels(t *testing.T) {
+	f := newTexturedFace()
+	front, lm0 := f.frontalView()
+	cfg := Config{Steps: []Step{TurnLeft}}
+
+	head := pixelTrack(front, lm0, func(x float64) (*image.Gray, []Point) { return f.turnedView(20 * deg * x) })
+	res, err := Run(cfg, head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Live {
+		t.Fatalf("a textured head turning 20° left: %v: %v", res.Outcome, res.Reason)
+	}
+	t.Logf("head: %s", res.Steps[0].Detail)
+
+	picture := pixelTrack(front, lm0, func(x float64) (*image.Gray, []Point) {
+		img, lm := f.pictureView(tiltHomography(-40*deg*x, 0, 0))
+		for i := 27; i <= 35; i++ { // the nose, "turned" by the predictor
+			lm[i].X += float32(20 * x)
+		}
+		return img, lm
+	})
+	res, err = Run(cfg, picture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Live || !errors.Is(res.Reason, ErrFlat) {
+		t.Fatalf("a flat picture tilted 40° with a turning nose: %v: %v, want ErrFlat", res.Outcome, res.Reason)
+	}
+	t.Logf("picture: %v", res.Reason)
+	// The same landmarks without pixels go by the landmark cues alone.
+	for i := range picture {
+		picture[i].Image = nil
+	}
+	res, _ = Run(cfg, picture)
+	t.Logf("picture without pixels: %v: %v", res.Outcome, res.Reason)
 }
