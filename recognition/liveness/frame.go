@@ -22,9 +22,11 @@ type Frame struct {
 	Faces []Face
 	// Image is the frame's pixels, in the coordinates of the landmarks,
 	// optional. The check reads it only on the few frames it compares
-	// pixel by pixel (the end of settling, the turned head, a blink's
-	// closed and reopened eyes: NewPatch, ~0.3 ms each) and keeps no
-	// reference to it after Feed returns. Without it (and without
+	// pixel by pixel (the start of each step, the frames of a turn past
+	// Thresholds.TurnYaw, a blink's closed and reopened eyes: NewPatch
+	// and the 3D check, a few ms each — BenchmarkNewPatch,
+	// BenchmarkNonPlanarity) and keeps no reference to it after Feed
+	// returns. Without it (and without
 	// Face.Patch) turns are judged on the landmarks alone, which needs a
 	// larger turn (Thresholds.TurnYawLandmarks) and lets more through.
 	Image image.Image

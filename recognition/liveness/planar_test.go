@@ -315,3 +315,29 @@ func TestTurnOnPixels(t *testing.T) {
 	res, _ = Run(cfg, picture)
 	t.Logf("picture without pixels: %v: %v", res.Outcome, res.Reason)
 }
+
+// BenchmarkNewPatch is the cost of resampling a face (200 pixels wide in
+// a 640×480 Gray frame) into its Patch: made once per frame the check
+// compares pixels on.
+func BenchmarkNewPatch(b *testing.B) {
+	img, lm := newTexturedFace().frontalView()
+	b.ReportAllocs()
+	for b.Loop() {
+		NewPatch(img, lm)
+	}
+}
+
+// BenchmarkNonPlanarity is the cost of the 3D check on one turned frame
+// against a prepared frontal reference (the check runs it only on frames
+// turned past TurnYaw, a few per turn).
+func BenchmarkNonPlanarity(b *testing.B) {
+	f := newTexturedFace()
+	img0, lm0 := f.frontalView()
+	ref := newFaceRef(NewPatch(img0, lm0), lm0, false)
+	img, lm := f.turnedView(15 * deg)
+	cur := NewPatch(img, lm)
+	b.ReportAllocs()
+	for b.Loop() {
+		ref.nonPlanarity(cur, lm)
+	}
+}
