@@ -41,6 +41,11 @@ type blinkDetector struct {
 	opened   []sample // the open frames of the last PhotoBlinkLookback before the dip
 	evidence blinkEvidence
 
+	// The deepest closed frame's face, when the frames have pixels: at the
+	// reopening its eyes are compared with the reopened ones.
+	closedPatch *Patch
+	closedLm    []Point
+
 	rejected error  // why the last dip was not a blink
 	detail   string // the accepted blink, for people reading logs
 }
@@ -99,8 +104,9 @@ func (d *blinkDetector) trackRest(s *sample) float64 {
 	return m
 }
 
-// feed takes the next sample; true when it completes a blink.
-func (d *blinkDetector) feed(s *sample) bool {
+// feed takes the next sample (and its frame's pixels); true when it
+// completes a blink.
+func (d *blinkDetector) feed(s *sample, px *pixels) bool {
 	move := d.trackRest(s)
 	if d.state == blinkIdle || d.state == blinkRefused {
 		d.b = d.baselines(s.t)
@@ -123,6 +129,7 @@ func (d *blinkDetector) feed(s *sample) bool {
 		d.state = blinkClosing
 		d.between = 0
 		d.min = [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}
+		d.closedPatch, d.closedLm = nil, nil
 		fallthrough
 	case blinkClosing:
 		if e <= d.th.BlinkClosed {
@@ -132,7 +139,7 @@ func (d *blinkDetector) feed(s *sample) bool {
 			d.state = blinkClosed
 			d.closedAt = s.t
 			d.jumpClose = move
-			d.deepest(s, e)
+			d.deepest(s, e, px)
 			return false
 		}
 		if e >= d.th.BlinkOpen { // a shallow dip
@@ -147,7 +154,7 @@ func (d *blinkDetector) feed(s *sample) bool {
 		return false
 	case blinkClosed:
 		if e <= d.th.BlinkClosed {
-			d.deepest(s, e)
+			d.deepest(s, e, px)
 			if s.t-d.closedAt > d.th.MaxClosed {
 				return d.reject(s, fmt.Errorf("%w: the eyes stayed closed for more than %v", ErrNotBlink, d.th.MaxClosed))
 			}
@@ -159,7 +166,7 @@ func (d *blinkDetector) feed(s *sample) bool {
 	case blinkOpening:
 		if e <= d.th.BlinkClosed { // closed again
 			d.state = blinkClosed
-			d.deepest(s, e)
+			d.deepest(s, e, px)
 			return false
 		}
 		if e < d.th.BlinkOpen {
@@ -172,15 +179,16 @@ func (d *blinkDetector) feed(s *sample) bool {
 			return false
 		}
 		d.jumpOpen = move
-		return d.judge(s)
+		return d.judge(s, px)
 	}
 	return false
 }
 
-func (d *blinkDetector) deepest(s *sample, e float64) {
+func (d *blinkDetector) deepest(s *sample, e float64, px *pixels) {
 	d.closedLast = s.t
 	if e < d.min[0] {
 		d.min = [3]float64{e, s.earR / d.b[1], s.earL / d.b[2]}
+		d.closedPatch, d.closedLm = px.patch(), s.lm
 	}
 }
 
@@ -193,7 +201,7 @@ type blinkEvidence struct {
 }
 
 // judge decides on a dip that closed and reopened in time.
-func (d *blinkDetector) judge(s *sample) bool {
+func (d *blinkDetector) judge(s *sample, px *pixels) bool {
 	d.evidence = blinkEvidence{between: d.between, jumpClose: d.jumpClose, jumpOpen: d.jumpOpen,
 		floor: d.restMoves.median(s.t, time.Second)}
 	d.evidence.prePost = math.Inf(1)
@@ -216,8 +224,28 @@ func (d *blinkDetector) judge(s *sample) bool {
 			ErrPhotoBlink, ev.prePost, ev.prePost/ev.floor)
 		return false
 	}
-	d.detail = fmt.Sprintf("eye aspect ratio %.3f open, %.2f of it at the deepest, closed %v",
-		d.b[0], d.min[0], d.closedTo-d.closedAt)
+	// With pixels: did the eyes themselves close? Landmark noise on a
+	// still picture can fake a dip; its eyes stay as they were.
+	corr := math.NaN()
+	if d.closedPatch != nil {
+		if p := px.patch(); p != nil {
+			if ref := newFaceRef(d.closedPatch, d.closedLm, false); ref != nil {
+				c, ok := ref.eyeCorrelation(p, s.lm)
+				if !ok {
+					c = 1 // not aligned: no evidence of a change
+				}
+				corr = c
+			}
+		}
+	}
+	if corr > d.th.MaxEyeCorrelation {
+		d.rejected = fmt.Errorf("%w (the eyes of the closed and the reopened frame correlate %.3f)", ErrEyesUnchanged, corr)
+		return false
+	}
+	d.detail = fmt.Sprintf("eye aspect ratio %.3f open, %.2f of it at the deepest, closed %v", d.b[0], d.min[0], d.closedTo-d.closedAt)
+	if !math.IsNaN(corr) {
+		d.detail += fmt.Sprintf(", eyes closed/reopened correlate %.3f", corr)
+	}
 	return true
 }
 
@@ -257,7 +285,7 @@ var restPoints = func() []int {
 func restChange(a, b []Point) float64 {
 	var ca, cb vec
 	for _, k := range restPoints {
-		ca, cb = ca.add(a[k].v()), cb.add(b[k].v())
+		ca, cb = ca.add(pv(a[k])), cb.add(pv(b[k]))
 	}
 	n := float64(len(restPoints))
 	ca, cb = ca.scale(1/n), cb.scale(1/n)
@@ -265,7 +293,7 @@ func restChange(a, b []Point) float64 {
 	// (s cos θ, s sin θ) = (Σ a·b, Σ a×b) / Σ |a|².
 	var sab, cab, saa float64
 	for _, k := range restPoints {
-		p, q := a[k].v().sub(ca), b[k].v().sub(cb)
+		p, q := pv(a[k]).sub(ca), pv(b[k]).sub(cb)
 		sab += p.dot(q)
 		cab += p.cross(q)
 		saa += p.dot(p)
@@ -276,7 +304,7 @@ func restChange(a, b []Point) float64 {
 	c, s := sab/saa, cab/saa
 	var sum float64
 	for _, k := range restPoints {
-		p, q := a[k].v().sub(ca), b[k].v().sub(cb)
+		p, q := pv(a[k]).sub(ca), pv(b[k]).sub(cb)
 		r := vec{c*p.x - s*p.y, s*p.x + c*p.y}
 		sum += sq(r.x-q.x) + sq(r.y-q.y)
 	}

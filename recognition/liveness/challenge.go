@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"facelogin/recognition"
 )
 
 // Challenge is one liveness check, fed frame by frame. The window, the
@@ -39,7 +41,7 @@ type Challenge struct {
 	nInt      int
 
 	last       *sample // last frame with the face
-	lastTrack  uint64
+	lastTrack  recognition.TrackID
 	frozenFrom time.Duration
 	frozenN    int
 
@@ -213,11 +215,12 @@ func (c *Challenge) Feed(f Frame) Status {
 	if s == nil {
 		return c.Status()
 	}
+	px := &pixels{img: f.Image, lm: s.lm, p: f.Faces[0].Patch}
 	switch c.phase {
 	case settling:
-		c.settleOn(s, f.Faces[0].Descriptor)
+		c.settleOn(s, f.Faces[0].Descriptor, px)
 	case stepping:
-		c.stepOn(s)
+		c.stepOn(s, px)
 	case confirming:
 		// Like the descriptor before: facing the camera, eyes open.
 		if math.Abs(s.yaw-0.5) <= c.th.MaxFrontalYaw && s.ear >= c.th.MinOpenEAR {
@@ -251,29 +254,9 @@ func (c *Challenge) face(f Frame) (*sample, error) {
 		return nil, nil // a degenerate fit: as a missed frame
 	}
 	s := measure(f.Time, face.Landmarks)
-	var err error
-	if p := c.last; p != nil {
-		switch {
-		case s.t-p.t > c.th.MaxGap:
-			err = fmt.Errorf("%w: no face for %v", ErrFaceLost, s.t-p.t)
-		case face.Track != 0 && c.lastTrack != 0 && face.Track != c.lastTrack:
-			err = fmt.Errorf("%w: the tracker lost face %d and found face %d", ErrFaceJumped, c.lastTrack, face.Track)
-		case s.center.distTo(p.center) > c.th.MaxJump*p.faceW:
-			err = fmt.Errorf("%w: moved %.0f%% of its width in one frame", ErrFaceJumped, 100*s.center.distTo(p.center)/p.faceW)
-		case s.faceW > c.th.MaxScaleJump*p.faceW || p.faceW > c.th.MaxScaleJump*s.faceW:
-			err = fmt.Errorf("%w: its size changed from %.0f to %.0f pixels in one frame", ErrFaceJumped, p.faceW, s.faceW)
-		case sameShape(p.lm, s.lm):
-			if c.frozenN == 0 {
-				c.frozenFrom = p.t
-			}
-			c.frozenN++
-			if c.frozenN >= 5 && s.t-c.frozenFrom >= c.th.FrozenFor {
-				c.finish(Refused, fmt.Errorf("%w: identical landmarks for %v", ErrNoMotion, s.t-c.frozenFrom))
-				return nil, nil
-			}
-		default:
-			c.frozenN = 0
-		}
+	stop, err := c.follows(&s, face.Track)
+	if stop {
+		return nil, nil
 	}
 	// The next frame is compared with this one even when it broke the
 	// rules: while settling, the person starts over from here.
@@ -282,6 +265,38 @@ func (c *Challenge) face(f Frame) (*sample, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// follows checks that s (of the face with tracker ID track) continues the
+// last frame's face: no gap, no jump, no change of size, no frozen
+// landmarks. stop is true when it ended the challenge (a frozen source).
+func (c *Challenge) follows(s *sample, track recognition.TrackID) (stop bool, err error) {
+	p := c.last
+	if p == nil {
+		return false, nil
+	}
+	switch {
+	case s.t-p.t > c.th.MaxGap:
+		return false, fmt.Errorf("%w: no face for %v", ErrFaceLost, s.t-p.t)
+	case track != 0 && c.lastTrack != 0 && track != c.lastTrack:
+		return false, fmt.Errorf("%w: the tracker lost face %d and found face %d", ErrFaceJumped, c.lastTrack, track)
+	case s.center.distTo(p.center) > c.th.MaxJump*p.faceW:
+		return false, fmt.Errorf("%w: moved %.0f%% of its width in one frame", ErrFaceJumped, 100*s.center.distTo(p.center)/p.faceW)
+	case s.faceW > c.th.MaxScaleJump*p.faceW || p.faceW > c.th.MaxScaleJump*s.faceW:
+		return false, fmt.Errorf("%w: its size changed from %.0f to %.0f pixels in one frame", ErrFaceJumped, p.faceW, s.faceW)
+	case sameShape(p.lm, s.lm):
+		if c.frozenN == 0 {
+			c.frozenFrom = p.t
+		}
+		c.frozenN++
+		if c.frozenN >= 5 && s.t-c.frozenFrom >= c.th.FrozenFor {
+			c.finish(Refused, fmt.Errorf("%w: identical landmarks for %v", ErrNoMotion, s.t-c.frozenFrom))
+			return true, nil
+		}
+	default:
+		c.frozenN = 0
+	}
+	return false, nil
 }
 
 func sameShape(a, b []Point) bool {
@@ -308,7 +323,7 @@ func (c *Challenge) trouble(err error) {
 	c.finish(Failed, err)
 }
 
-func (c *Challenge) settleOn(s *sample, desc []float32) {
+func (c *Challenge) settleOn(s *sample, desc []float32, px *pixels) {
 	switch {
 	case s.eyeW < c.th.MinEyeWidth:
 		c.hint = fmt.Errorf("%w: eyes %.0f pixels wide, need %.0f", ErrTooSmall, s.eyeW, c.th.MinEyeWidth)
@@ -348,28 +363,35 @@ func (c *Challenge) settleOn(s *sample, desc []float32) {
 	c.yaw0, c.vasym0, c.eyeW0, c.narrow0 = median(yaws), median(vas), median(eyes), median(nar)
 	c.blink.seed(c.settle)
 	c.phase = stepping
-	c.startStep(s.t)
+	c.startStep(s, px)
 }
 
-func (c *Challenge) startStep(t time.Duration) {
-	c.stepStart = t
+// startStep prompts the next step on the frame of sample s. A turn's 3D
+// check compares the turned face with this frame's, the person facing the
+// camera (settled, or back from the step before).
+func (c *Challenge) startStep(s *sample, px *pixels) {
+	c.stepStart = s.t
 	if st := c.steps[c.step]; st != Blink {
-		c.turn = newTurnDetector(&c.th, st, c.ref, c.yaw0, c.vasym0, c.narrow0)
+		var ref *faceRef
+		if p := px.patch(); p != nil {
+			ref = newFaceRef(p, s.lm, false)
+		}
+		c.turn = newTurnDetector(&c.th, st, c.ref, ref, c.yaw0, c.vasym0, c.narrow0)
 	}
 }
 
-func (c *Challenge) stepOn(s *sample) {
+func (c *Challenge) stepOn(s *sample, px *pixels) {
 	if s.eyeW < 0.6*c.th.MinEyeWidth {
 		c.finish(Refused, fmt.Errorf("%w: eyes %.0f pixels wide, need %.0f", ErrTooSmall, s.eyeW, c.th.MinEyeWidth))
 		return
 	}
-	blinked := c.blink.feed(s) && c.blink.closedAt > c.stepStart
+	blinked := c.blink.feed(s, px) && c.blink.closedAt > c.stepStart
 	st := c.steps[c.step]
 	done, detail := false, ""
 	if st == Blink {
 		done, detail = blinked, c.blink.detail
 	} else {
-		done, detail = c.turn.feed(s), c.turn.detail
+		done, detail = c.turn.feed(s, px), c.turn.detail
 		if c.turn.wrongWay != nil {
 			c.finish(Failed, c.turn.wrongWay)
 			return
@@ -381,7 +403,7 @@ func (c *Challenge) stepOn(s *sample) {
 	c.results = append(c.results, StepResult{Step: st, Passed: true, At: s.t - c.start, Took: s.t - c.stepStart, Detail: detail})
 	c.step++
 	if c.step < len(c.steps) {
-		c.startStep(s.t)
+		c.startStep(s, px)
 		return
 	}
 	c.stepStart = s.t
@@ -554,7 +576,7 @@ func (c *Challenge) Status() Status {
 func sentinelText(err error) string {
 	for _, s := range []error{ErrTooSlow, ErrNoMotion, ErrTooSmall, ErrNoLandmarks, ErrBadFrame, ErrNoFace,
 		ErrManyFaces, ErrFaceLost, ErrFaceJumped, ErrNotFrontal, ErrTimeout, ErrWrongWay, ErrFlat,
-		ErrNotBlink, ErrPhotoBlink, ErrNotSamePerson, ErrNoDescriptor} {
+		ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrNotSamePerson, ErrNoDescriptor} {
 		if errors.Is(err, s) {
 			return s.Error()
 		}

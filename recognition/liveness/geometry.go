@@ -3,19 +3,22 @@ package liveness
 import (
 	"image"
 	"math"
+
+	"facelogin/recognition"
 )
 
 // Point is a landmark position in pixels of the frame it was found in, with
-// its fractions: X to the right, Y down. It has the layout of the
-// sub-pixel landmark points the fast tracker produces; whole-pixel
-// landmarks (recognition.Face) convert with FromImagePoints.
-type Point struct{ X, Y float32 }
+// its fractions: X to the right, Y down — recognition.Point, what the fast
+// tracker (recognition.LandmarkFrame) produces, so its landmarks are fed
+// as they are. Whole-pixel landmarks (recognition.Face) convert with
+// FromImagePoints.
+type Point = recognition.Point
 
 // FromImagePoints converts whole-pixel landmarks (recognition.Face's).
 func FromImagePoints(pts []image.Point) []Point {
 	out := make([]Point, len(pts))
 	for i, p := range pts {
-		out[i] = Point{float32(p.X), float32(p.Y)}
+		out[i] = Point{X: float32(p.X), Y: float32(p.Y)}
 	}
 	return out
 }
@@ -38,20 +41,20 @@ const (
 // vec is a point in float64 for the arithmetic.
 type vec struct{ x, y float64 }
 
-func (p Point) v() vec             { return vec{float64(p.X), float64(p.Y)} }
+func pv(p Point) vec               { return vec{float64(p.X), float64(p.Y)} }
 func (a vec) sub(b vec) vec        { return vec{a.x - b.x, a.y - b.y} }
 func (a vec) add(b vec) vec        { return vec{a.x + b.x, a.y + b.y} }
 func (a vec) scale(s float64) vec  { return vec{a.x * s, a.y * s} }
 func (a vec) dot(b vec) float64    { return a.x*b.x + a.y*b.y }
 func (a vec) norm() float64        { return math.Hypot(a.x, a.y) }
-func dist(a, b Point) float64      { return a.v().sub(b.v()).norm() }
+func dist(a, b Point) float64      { return pv(a).sub(pv(b)).norm() }
 func finite(x float64) bool        { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 func clamp01(x float64) float64    { return math.Max(0, math.Min(1, x)) }
 func lerp(a, b, t float64) float64 { return a + (b-a)*t }
 func sq(x float64) float64         { return x * x }
 func absf(x float64) float64       { return math.Abs(x) }
-func pt(x, y float64) Point        { return Point{float32(x), float32(y)} }
-func mid(a, b Point) vec           { return a.v().add(b.v()).scale(0.5) }
+func pt(x, y float64) Point        { return Point{X: float32(x), Y: float32(y)} }
+func mid(a, b Point) vec           { return pv(a).add(pv(b)).scale(0.5) }
 func (a vec) distTo(b vec) float64 { return a.sub(b).norm() }
 func (a vec) cross(b vec) float64  { return a.x*b.y - a.y*b.x }
 func (a vec) perp() vec            { return vec{-a.y, a.x} }
@@ -98,8 +101,8 @@ func EARs(lm []Point) (right, left float64) {
 // changes only by the perspective of its width, ≤ ~0.1 at 40° with the
 // face filling a webcam's view (see Parallax).
 func YawRatio(lm []Point) float64 {
-	a := lm[jawLeft].v().sub(lm[jawRight].v())
-	n := lm[noseTip].v().sub(lm[jawRight].v())
+	a := pv(lm[jawLeft]).sub(pv(lm[jawRight]))
+	n := pv(lm[noseTip]).sub(pv(lm[jawRight]))
 	d := a.dot(a)
 	if d == 0 {
 		return 0.5
@@ -120,7 +123,7 @@ func faceWidth(lm []Point) float64 { return dist(lm[jawRight], lm[jawLeft]) }
 func centroid(lm []Point) vec {
 	var c vec
 	for _, p := range lm {
-		c = c.add(p.v())
+		c = c.add(pv(p))
 	}
 	return c.scale(1 / float64(len(lm)))
 }
@@ -132,7 +135,7 @@ func validShape(lm []Point) bool {
 		return false
 	}
 	for _, p := range lm {
-		if !p.v().isFinite() {
+		if !pv(p).isFinite() {
 			return false
 		}
 	}

@@ -44,6 +44,11 @@ func (n normalizer) to(p vec) vec { return p.sub(n.c).scale(n.s) }
 // coordinates) homography taking src[i] to dst[i], and false when the
 // points do not determine one (fewer than 4, or degenerate).
 func fitHomography(src, dst []vec) (homography, bool) {
+	return fitHomographyW(src, dst, nil)
+}
+
+// fitHomographyW is fitHomography with a weight per pair (nil: all 1).
+func fitHomographyW(src, dst []vec, wt []float64) (homography, bool) {
 	if len(src) < 4 || len(src) != len(dst) {
 		return homography{}, false
 	}
@@ -59,15 +64,19 @@ func fitHomography(src, dst []vec) (homography, bool) {
 			{0, 0, 0, s.x, s.y, 1, -s.x * d.y, -s.y * d.y},
 		}
 		rhs := [2]float64{d.x, d.y}
+		w := 1.0
+		if wt != nil {
+			w = wt[i]
+		}
 		for r := range rows {
 			for j := range 8 {
 				if rows[r][j] == 0 {
 					continue
 				}
 				for k := range 8 {
-					ata[j][k] += rows[r][j] * rows[r][k]
+					ata[j][k] += w * rows[r][j] * rows[r][k]
 				}
-				atb[j] += rows[r][j] * rhs[r]
+				atb[j] += w * rows[r][j] * rhs[r]
 			}
 		}
 	}

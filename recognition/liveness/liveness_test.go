@@ -39,7 +39,7 @@ func wantReason(t *testing.T, res Result, o Outcome, reason error) {
 
 func TestEyeAspectRatio(t *testing.T) {
 	// Soukupová & Čech's definition on a 30×9 eye: (9+9)/(2·30).
-	eye := []Point{{0, 0}, {10, -4.5}, {20, -4.5}, {30, 0}, {20, 4.5}, {10, 4.5}}
+	eye := []Point{{X: 0, Y: 0}, {X: 10, Y: -4.5}, {X: 20, Y: -4.5}, {X: 30, Y: 0}, {X: 20, Y: 4.5}, {X: 10, Y: 4.5}}
 	if got := EyeAspectRatio(eye); math.Abs(got-0.3) > 1e-9 {
 		t.Errorf("EAR %v, want 0.3", got)
 	}
@@ -620,7 +620,7 @@ func TestConfig(t *testing.T) {
 		}
 	}
 	th := Default
-	th.TurnYaw = 0.5 // unreachable
+	th.TurnYawLandmarks = 0.5 // unreachable (the synthetic track has no pixels)
 	h := frontal()
 	b := newTrack(30)
 	settle(b, h).turn(h, 20*deg).hold(h, 4*time.Second)

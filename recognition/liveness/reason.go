@@ -29,6 +29,7 @@ var (
 	ErrFlat          = errors.New("the head turn showed no depth, as a flat picture does")
 	ErrNotBlink      = errors.New("the eyes closed too long or not completely to count as a blink")
 	ErrPhotoBlink    = errors.New("the eyes changed without moving, as two alternated pictures do")
+	ErrEyesUnchanged = errors.New("no blink seen: the eyes themselves did not close")
 	ErrNotSamePerson = errors.New("a different face at the end of the check")
 	ErrNoDescriptor  = errors.New("no face descriptor to confirm the person")
 )

@@ -47,8 +47,8 @@ func VerticalAsymmetry(lm []Point) float64 {
 		return 0
 	}
 	up = up.scale(1 / n).perp()
-	hl := absf(lm[54].v().sub(lm[leftEye+3].v()).dot(up))
-	hr := absf(lm[48].v().sub(lm[rightEye].v()).dot(up))
+	hl := absf(pv(lm[54]).sub(pv(lm[leftEye+3])).dot(up))
+	hr := absf(pv(lm[48]).sub(pv(lm[rightEye])).dot(up))
 	if hl == 0 || hr == 0 {
 		return 0
 	}
@@ -65,10 +65,10 @@ func VerticalAsymmetry(lm []Point) float64 {
 func OutlineWidth(lm []Point) float64 {
 	var eyes vec
 	for i := rightEye; i < leftEye+6; i++ {
-		eyes = eyes.add(lm[i].v())
+		eyes = eyes.add(pv(lm[i]))
 	}
 	eyes = eyes.scale(1.0 / 12)
-	h := eyes.distTo(lm[33].v())
+	h := eyes.distTo(pv(lm[33]))
 	if h == 0 {
 		return 0
 	}
@@ -96,18 +96,18 @@ var planePoints = [...]int{17, 21, 22, 26, 36, 39, 42, 45, 48, 54}
 func Parallax(ref, cur []Point) (p float64, ok bool) {
 	var src, dst [10]vec // len(planePoints)
 	for i, k := range planePoints {
-		src[i], dst[i] = ref[k].v(), cur[k].v()
+		src[i], dst[i] = pv(ref[k]), pv(cur[k])
 	}
 	h, ok := fitHomography(src[:], dst[:])
 	if !ok {
 		return 0, false
 	}
-	axis := cur[jawLeft].v().sub(cur[jawRight].v())
+	axis := pv(cur[jawLeft]).sub(pv(cur[jawRight]))
 	w := axis.norm()
 	if w == 0 {
 		return 0, false
 	}
-	off := cur[noseTip].v().sub(h.apply(ref[noseTip].v()))
+	off := pv(cur[noseTip]).sub(h.apply(pv(ref[noseTip])))
 	return off.dot(axis) / (w * w), true
 }
 
@@ -174,6 +174,12 @@ type runningMedian struct {
 }
 
 func newRunningMedian(n int) runningMedian { return runningMedian{n: max(1, n)} }
+
+// median is the median of the values held (NaN when none).
+func (m *runningMedian) median() float64 {
+	m.buf = append(m.buf[:0], m.v...)
+	return median(m.buf)
+}
 
 func (m *runningMedian) add(x float64) float64 {
 	if len(m.v) < m.n {

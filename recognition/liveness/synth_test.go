@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"time"
+
+	"facelogin/recognition"
 )
 
 // A synthetic face for the unit tests: the 68 points of the iBUG layout
@@ -127,7 +129,7 @@ type trackBuilder struct {
 	frames []Frame
 	rng    *rand.Rand
 	noise  float64 // landmark noise, pixels (σ)
-	track  uint64
+	track  recognition.TrackID
 }
 
 func newTrack(fps float64) *trackBuilder {

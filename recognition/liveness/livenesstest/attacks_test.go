@@ -36,21 +36,28 @@ type picture struct {
 	FaceW float64
 }
 
+// faceBox is the box of the largest face the detector finds in img.
+func faceBox(t testing.TB, name string, img *image.RGBA) image.Rectangle {
+	t.Helper()
+	dets, err := landmarker(t).Detect(img, 60)
+	if err != nil || len(dets) == 0 {
+		t.Fatalf("attack source %s: no face (%v)", name, err)
+	}
+	best := dets[0].Rect
+	for _, d := range dets {
+		if d.Rect.Dx() > best.Dx() {
+			best = d.Rect
+		}
+	}
+	return best
+}
+
 // pictureOf crops img around its largest face (2.6 face widths square:
 // the face with hair, neck and background, as a print would show it).
 func pictureOf(t testing.TB, name string, img *image.RGBA) picture {
 	t.Helper()
-	faces, err := engineVal.Recognize(img)
-	if err != nil || len(faces) == 0 {
-		t.Fatalf("attack source %s: no face (%v)", name, err)
-	}
-	best := faces[0]
-	for _, f := range faces {
-		if f.Rect.Dx() > best.Rect.Dx() {
-			best = f
-		}
-	}
-	return picture{Name: name, Img: cropAround(img, best.Rect, 2.6), FaceW: float64(best.Rect.Dx())}
+	box := faceBox(t, name, img)
+	return picture{Name: name, Img: cropAround(img, box, 2.6), FaceW: float64(box.Dx())}
 }
 
 // cropAround cuts a k·side square centred on box (clipped to the image).
@@ -63,13 +70,11 @@ func cropAround(img *image.RGBA, box image.Rectangle, k float64) *image.RGBA {
 
 // videoPicture is frame n of a shared video, as a picture.
 func videoPicture(t testing.TB, video string, n int) picture {
-	source(t)
 	return pictureOf(t, fmt.Sprintf("%s@%d", video, n), videoFrame(t, video, n))
 }
 
 // photoPicture is a shared photo (path under testdata), as a picture.
 func photoPicture(t testing.TB, rel string) picture {
-	source(t)
 	img, err := recognition.LoadImageFile(filepath.Join(testdata.Dir(t), rel))
 	if err != nil {
 		t.Fatal(err)
@@ -210,11 +215,7 @@ func attacks(t testing.TB) []attack {
 	}{{"d18", 91, 96}, {"d10", 218, 223}, {"d6", 928, 931}, {"d11", 144, 150}}
 	for _, pr := range pairs {
 		src := videoFrame(t, pr.video, pr.open)
-		faces, err := engineVal.Recognize(src)
-		if err != nil || len(faces) == 0 {
-			t.Fatalf("%s@%d: no face", pr.video, pr.open)
-		}
-		box := faces[0].Rect
+		box := faceBox(t, fmt.Sprintf("%s@%d", pr.video, pr.open), src)
 		open := picture{Name: fmt.Sprintf("%s@%d", pr.video, pr.open), Img: cropAround(src, box, 2.6), FaceW: float64(box.Dx())}
 		closed := picture{Name: "closed", Img: cropAround(videoFrame(t, pr.video, pr.closedAt), box, 2.6), FaceW: open.FaceW}
 		pick := func(t float64) int {
@@ -234,22 +235,7 @@ func attacks(t testing.TB) []attack {
 // attackTrack is the landmark track of an attack, computed once per run.
 func attackTrack(t testing.TB, a attack) []liveness.Frame {
 	t.Helper()
-	src := source(t)
-	key := src.Name() + "/attack/" + a.Name
-	cacheMu.Lock()
-	fr, ok := trackCache[key]
-	cacheMu.Unlock()
-	if ok {
-		return fr
-	}
-	fr, err := src.Track(a.frames())
-	if err != nil {
-		t.Fatalf("%s: %v", a.Name, err)
-	}
-	cacheMu.Lock()
-	trackCache[key] = fr
-	cacheMu.Unlock()
-	return fr
+	return cachedTrack(t, "attack/"+a.Name, func() ([]liveness.Frame, error) { return trackStream(t, a.frames()) })
 }
 
 // TestAttacks: every attack against every step. APCER (attack presentation
@@ -295,7 +281,7 @@ func TestAttacks(t *testing.T) {
 			fmt.Fprintf(&w, "  %-8s %-40s %-5s %s: %v\n", verdict, a.Name, step, res.Outcome, res.Reason)
 		}
 	}
-	t.Logf("attacks (landmarks: %s):\n%s", source(t).Name(), w.String())
+	t.Logf("attacks:\n%s", w.String())
 	for _, k := range kinds {
 		tl := perKind[k]
 		t.Logf("APCER %-10s %.1f%% (%d of %d accepted)", k, 100*float64(tl.accepted)/float64(tl.tried), tl.accepted, tl.tried)

@@ -15,15 +15,15 @@ import (
 // is that homography, sampled bilinearly, with what prints, screens and
 // webcams do to the pixels on top.
 
-// camera is the simulated webcam: frame size and focal length in pixels.
+// pinhole is the simulated webcam: frame size and focal length in pixels.
 // f = 560 at 640×480 is a ~60° horizontal field of view, an ordinary
 // laptop webcam's.
-type camera struct {
+type pinhole struct {
 	W, H int
 	F    float64
 }
 
-var webcam = camera{W: 640, H: 480, F: 560}
+var webcam = pinhole{W: 640, H: 480, F: 560}
 
 // pose places the picture in front of the camera.
 type pose struct {
@@ -62,7 +62,7 @@ func (a h3) inv() h3 {
 // pixels: the picture centred on its own origin, rotated in its plane,
 // tilted in 3D, placed at the distance where it shows at Scale, and seen
 // through the pinhole camera.
-func (c camera) homography(p pose, sz image.Point) h3 {
+func (c pinhole) homography(p pose, sz image.Point) h3 {
 	center := h3{1, 0, -float64(sz.X) / 2, 0, 1, -float64(sz.Y) / 2, 0, 0, 1}
 	cr, sr := math.Cos(p.Roll), math.Sin(p.Roll)
 	roll := h3{cr, -sr, 0, sr, cr, 0, 0, 0, 1}
@@ -84,7 +84,7 @@ func (c camera) homography(p pose, sz image.Point) h3 {
 
 // render draws pic into a frame of the camera over bg (nil: a plain
 // wall) with the pose's perspective, bilinear sampling.
-func (c camera) render(pic *image.RGBA, p pose, bg *image.RGBA) *image.RGBA {
+func (c pinhole) render(pic *image.RGBA, p pose, bg *image.RGBA) *image.RGBA {
 	dst := image.NewRGBA(image.Rect(0, 0, c.W, c.H))
 	if bg != nil {
 		draw.Draw(dst, dst.Bounds(), bg, bg.Bounds().Min, draw.Src)

@@ -132,7 +132,7 @@ func TestReplay(t *testing.T) {
 		}
 	}
 	n := float64(len(videos))
-	t.Logf("replays against %d random challenges each (landmarks: %s):\n%s", draws, source(t).Name(), w.String())
+	t.Logf("replays against %d random challenges each:\n%s", draws, w.String())
 	t.Logf("mean acceptance %.1f%%, mean chance %.1f%%", 100*accSum/n, 100*chanceSum/n)
 }
 

@@ -1,73 +1,86 @@
 package livenesstest
 
 import (
+	"errors"
 	"fmt"
 	"image"
+	"io"
 	"iter"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"gocv.io/x/gocv"
-
+	"facelogin/camera"
 	"facelogin/internal/testdata"
 	"facelogin/recognition/dlib"
 	"facelogin/recognition/liveness"
 )
 
-// landmarker turns a sequence of frames, in order, into the check's input.
-// It is given the frames one by one so that a tracker, which follows a face
-// from frame to frame, can stand in for the per-frame detector: when the
-// fast tracker lands, add it here and every real-data test runs on it.
-type landmarker interface {
-	Name() string
-	Track(frames iter.Seq2[time.Duration, *image.RGBA]) ([]liveness.Frame, error)
-}
-
-// engineLandmarker runs today's engine (dlib HOG detector, 68-point shape
-// predictor, ResNet descriptor through go-face) on every frame on its own.
-// It has no tracker: Track IDs are 0.
-type engineLandmarker struct{ e *dlib.Engine }
-
-func (engineLandmarker) Name() string { return "engine" }
-
-func (l engineLandmarker) Track(frames iter.Seq2[time.Duration, *image.RGBA]) ([]liveness.Frame, error) {
-	var out []liveness.Frame
-	for t, img := range frames {
-		faces, err := l.e.Recognize(img)
-		if err != nil {
-			return nil, fmt.Errorf("frame %d: %w", len(out), err)
-		}
-		f := liveness.Frame{Time: t}
-		for _, x := range faces {
-			f.Faces = append(f.Faces, liveness.Face{
-				Box:        x.Rect,
-				Landmarks:  liveness.FromImagePoints(x.Landmarks),
-				Descriptor: append([]float32(nil), x.Descriptor[:]...),
-			})
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
+// The landmark source of every real-data test is the product's fast path:
+// a dlib Tracker (HOG detector, 68-point shape predictor with sub-pixel
+// points, track IDs) on every frame of the stream, in order, with the
+// stream's own timestamps, each frame turned into the check's input by
+// liveness.FromLandmarkFrame (landmarks and the face's Patch) — exactly
+// what the app feeds the check.
 
 var (
+	modelsOnce sync.Once
+	lmVal      *dlib.Landmarker
+	lmErr      error
 	engineOnce sync.Once
 	engineVal  *dlib.Engine
 	engineErr  error
 )
 
-// source is the landmark source of every real-data test.
-func source(t testing.TB) landmarker {
+// landmarker is the shared shape predictor and detector (one per test
+// binary; every stream gets its own Tracker).
+func landmarker(t testing.TB) *dlib.Landmarker {
+	t.Helper()
+	dir := testdata.ModelsDir(t)
+	modelsOnce.Do(func() { lmVal, lmErr = dlib.OpenLandmarker(dir) })
+	if lmErr != nil {
+		t.Fatal(lmErr)
+	}
+	return lmVal
+}
+
+// engine is the descriptor engine, for the identity check only.
+func engine(t testing.TB) *dlib.Engine {
 	t.Helper()
 	dir := testdata.ModelsDir(t)
 	engineOnce.Do(func() { engineVal, engineErr = dlib.Open(dir, dlib.DefaultOptions) })
 	if engineErr != nil {
 		t.Fatal(engineErr)
 	}
-	return engineLandmarker{engineVal}
+	return engineVal
+}
+
+// trackStream runs a new Tracker over frames, in order, and returns the
+// check's input for each. The frames are not kept (thousands of them
+// would not fit): each face carries the Patch the check would make of the
+// frame (liveness.NewPatch, as Challenge.Feed does from Frame.Image).
+func trackStream(t testing.TB, frames iter.Seq2[time.Duration, *image.RGBA]) ([]liveness.Frame, error) {
+	t.Helper()
+	tr, err := landmarker(t).NewTracker(dlib.TrackerOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	var out []liveness.Frame
+	for at, img := range frames {
+		lf, err := tr.Track(img, at)
+		if err != nil {
+			return nil, fmt.Errorf("frame %d: %w", len(out), err)
+		}
+		f := liveness.FromLandmarkFrame(lf, img)
+		for i := range f.Faces {
+			f.Faces[i].Patch = liveness.NewPatch(img, f.Faces[i].Landmarks)
+		}
+		f.Image = nil
+		out = append(out, f)
+	}
+	return out, nil
 }
 
 // videoPath is a shared video by name ("d6").
@@ -76,47 +89,37 @@ func videoPath(t testing.TB, name string) string {
 }
 
 // videoFrames yields frames [from, to) of a video file in order (to < 0:
-// to the end), flipped left to right when mirrored, with timestamps index
-// / frame rate (the shared videos have a constant rate). A decoding error
-// is reported through *err after the loop.
+// to the end), read by camera.VideoFile with the file's own timestamps,
+// flipped left to right when mirrored. A decoding error is reported
+// through *errp after the loop.
 func videoFrames(path string, from, to int, mirrored bool, errp *error) iter.Seq2[time.Duration, *image.RGBA] {
 	return func(yield func(time.Duration, *image.RGBA) bool) {
-		vc, err := gocv.VideoCaptureFile(path)
+		v, err := camera.OpenVideoFile(path)
 		if err != nil {
-			*errp = fmt.Errorf("open %s: %w", path, err)
+			*errp = err
 			return
 		}
-		defer vc.Close()
-		fps := vc.Get(gocv.VideoCaptureFPS)
-		if fps <= 0 {
-			*errp = fmt.Errorf("%s: no frame rate", path)
-			return
-		}
-		m, rgba := gocv.NewMat(), gocv.NewMat()
-		defer m.Close()
-		defer rgba.Close()
+		defer v.Close()
 		for n := 0; to < 0 || n < to; n++ {
-			if !vc.Read(&m) || m.Empty() {
-				if n < to {
+			f, err := v.Next()
+			if errors.Is(err, io.EOF) {
+				if to >= 0 {
 					*errp = fmt.Errorf("%s: ends at frame %d, before %d", path, n, to)
 				}
+				return
+			}
+			if err != nil {
+				*errp = err
 				return
 			}
 			if n < from {
 				continue
 			}
-			gocv.CvtColor(m, &rgba, gocv.ColorBGRToRGBA)
-			b, err := rgba.DataPtrUint8()
-			if err != nil {
-				*errp = err
-				return
-			}
-			img := image.NewRGBA(image.Rect(0, 0, rgba.Cols(), rgba.Rows()))
-			copy(img.Pix, b)
+			img := f.Image
 			if mirrored {
 				img = mirror(img)
 			}
-			if !yield(time.Duration(float64(n)/fps*float64(time.Second)), img) {
+			if !yield(f.Time, img) {
 				return
 			}
 		}
@@ -151,70 +154,52 @@ func mirror(img *image.RGBA) *image.RGBA {
 }
 
 // Landmark tracks are computed once per test binary run and shared by all
-// tests (the engine takes ~40 ms a frame; the seven videos have 2,333
-// frames). Nothing is cached on disk.
+// tests: each video whole, from its first frame, as a camera session
+// would see it (and mirrored, for the videos with turns); the clips are
+// cut from those tracks. Nothing is cached on disk.
 var (
 	cacheMu    sync.Mutex
 	trackCache = map[string][]liveness.Frame{}
 )
 
-// track is the landmark track of frames [from, to) of a shared video,
-// mirrored or not. Each video is tracked once per run over the stretches
-// the tests need (the genuine clips and the replay's opening seconds,
-// merged where they touch), in order, as a camera session would be, and
-// the clips are cut from those tracks.
-func track(t testing.TB, name string, from, to int, mirrored bool) []liveness.Frame {
-	t.Helper()
-	src := source(t)
-	for _, sp := range spans(name, mirrored) {
-		if from >= sp[0] && to <= sp[1] {
-			key := fmt.Sprintf("%s/%s/%d-%d/%v", src.Name(), name, sp[0], sp[1], mirrored)
-			whole := cached(t, key, src, videoPath(t, name), sp[0], sp[1], mirrored)
-			return whole[from-sp[0] : to-sp[0]]
-		}
-	}
-	t.Fatalf("%s [%d,%d) mirrored=%v: not among the stretches the tests track", name, from, to, mirrored)
-	return nil
-}
-
-// spans are the merged frame ranges of a video the tests need.
-func spans(video string, mirrored bool) [][2]int {
-	var rs [][2]int
-	for _, c := range genuineClips(frameCount) {
-		if c.Video == video && c.Mirrored == mirrored {
-			rs = append(rs, [2]int{c.From, c.To})
-		}
-	}
-	if !mirrored {
-		rs = append(rs, [2]int{0, replayFrames(video)})
-	}
-	slices.SortFunc(rs, func(a, b [2]int) int { return a[0] - b[0] })
-	var out [][2]int
-	for _, r := range rs {
-		if n := len(out); n > 0 && r[0] <= out[n-1][1] {
-			out[n-1][1] = max(out[n-1][1], r[1])
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-func cached(t testing.TB, key string, src landmarker, path string, from, to int, mirrored bool) []liveness.Frame {
+// cachedTrack returns the cached track under key, computing it with make
+// the first time.
+func cachedTrack(t testing.TB, key string, make func() ([]liveness.Frame, error)) []liveness.Frame {
 	t.Helper()
 	cacheMu.Lock()
 	defer cacheMu.Unlock()
 	if fr, ok := trackCache[key]; ok {
 		return fr
 	}
-	var err error
-	fr, terr := src.Track(videoFrames(path, from, to, mirrored, &err))
-	if terr != nil {
-		err = terr
-	}
+	fr, err := make()
 	if err != nil {
 		t.Fatalf("%s: %v", key, err)
 	}
 	trackCache[key] = fr
 	return fr
+}
+
+// videoTrack is the landmark track of a whole shared video, mirrored or
+// not.
+func videoTrack(t testing.TB, name string, mirrored bool) []liveness.Frame {
+	t.Helper()
+	path := videoPath(t, name)
+	return cachedTrack(t, fmt.Sprintf("video/%s/%v", name, mirrored), func() ([]liveness.Frame, error) {
+		var err error
+		fr, terr := trackStream(t, videoFrames(path, 0, -1, mirrored, &err))
+		if terr != nil {
+			return nil, terr
+		}
+		return fr, err
+	})
+}
+
+// track is frames [from, to) of the landmark track of a shared video.
+func track(t testing.TB, name string, from, to int, mirrored bool) []liveness.Frame {
+	t.Helper()
+	whole := videoTrack(t, name, mirrored)
+	if from < 0 || to > len(whole) || from >= to {
+		t.Fatalf("%s [%d,%d): the track has %d frames", name, from, to, len(whole))
+	}
+	return whole[from:to]
 }
