@@ -263,6 +263,26 @@ func (d *fakeDirectory) find(name string) (string, *fakeUser) {
 	return "", nil
 }
 
+// midpoint is the descriptor halfway between the closest templates of
+// users a and b (a face as near to one lookalike as to the other), and
+// the distance between those templates.
+func (d *fakeDirectory) midpoint(a, b string) (recognition.Descriptor, float32) {
+	e, s := d.user(a).templates, d.user(b).templates
+	var mid recognition.Descriptor
+	best := float32(10)
+	for i := range e {
+		for j := range s {
+			if dist := recognition.Distance(&e[i], &s[j]); dist < best {
+				best = dist
+				for k := range mid {
+					mid[k] = (e[i][k] + s[j][k]) / 2
+				}
+			}
+		}
+	}
+	return mid, best
+}
+
 func (d *fakeDirectory) user(name string) *fakeUser {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/testkit"
-	"facelogin/recognition"
 )
 
 // interceptApp is a test app whose windows remember their close intercept,
@@ -260,19 +259,7 @@ func TestKioskLockout(t *testing.T) {
 func TestKioskRefusalNamesNobody(t *testing.T) {
 	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{ResultFor: 50 * time.Millisecond}, false)
 	_, luda, _ := kh.probes()
-	e, s := kh.dir.user("elkie").templates, kh.dir.user("sejeong").templates
-	var mid recognition.Descriptor
-	best := float32(10)
-	for i := range e {
-		for j := range s {
-			if d := recognition.Distance(&e[i], &s[j]); d < best {
-				best = d
-				for k := range mid {
-					mid[k] = (e[i][k] + s[j][k]) / 2
-				}
-			}
-		}
-	}
+	mid, _ := kh.dir.midpoint("elkie", "sejeong")
 	both := loadPhoto(t, "joy.jpg")
 	kh.eng.script(both, mid)
 	for i, tc := range []struct {

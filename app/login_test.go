@@ -150,19 +150,7 @@ func checkNamesNobody(t *testing.T, h *harness, n int) {
 func TestLoginLookalikes(t *testing.T) {
 	f := newLoginFixture(t, Options{})
 	h := f.h
-	e, s := h.dir.user("elkie").templates, h.dir.user("sejeong").templates
-	var mid recognition.Descriptor
-	best := float32(10)
-	for i := range e {
-		for j := range s {
-			if d := recognition.Distance(&e[i], &s[j]); d < best {
-				best = d
-				for k := range mid {
-					mid[k] = (e[i][k] + s[j][k]) / 2
-				}
-			}
-		}
-	}
+	mid, best := h.dir.midpoint("elkie", "sejeong")
 	frame := loadPhoto(t, "joy.jpg")
 	h.eng.script(frame, mid)
 	h.cam.show(frame)
