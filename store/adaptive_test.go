@@ -6,36 +6,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 )
 
-// testClock is a store clock tests move on by days.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func openAt(t testing.TB, dsn string, c *testClock) *Store {
+func openAt(t testing.TB, dsn string, c *testkit.Clock) *Store {
 	t.Helper()
 	cfg := testConfig(dsn, &logBuf{})
-	cfg.Clock = c.now
+	cfg.Clock = c.Now
 	s, err := Open(ctxT(t), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +44,7 @@ func step(a, b recognition.Descriptor, dist float32) recognition.Descriptor {
 func TestAddAdaptive(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		ctx := ctxT(t)
-		c := &testClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+		c := testkit.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 		s := openAt(t, dsn, c)
 		ds := idolDescriptors(t)
 		enrol := ds[0]
@@ -117,7 +99,7 @@ func TestAddAdaptive(t *testing.T) {
 			if day == p.Max && (a.Replaced != ids[0] || !a.ReplacedCreated.Equal(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))) {
 				t.Fatalf("day %d: replaced %d (%v), want the oldest, %d", day, a.Replaced, a.ReplacedCreated, ids[0])
 			}
-			c.advance(24 * time.Hour)
+			c.Advance(24 * time.Hour)
 		}
 		if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
 			// Replaced means gone from the files, as for deletions; the
@@ -179,7 +161,7 @@ func TestAddAdaptive(t *testing.T) {
 func TestAdaptiveKindSealed(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, dsn string) {
 		ctx := ctxT(t)
-		c := &testClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+		c := testkit.NewClock(time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
 		s := openAt(t, dsn, c)
 		ds := idolDescriptors(t)
 		mustEnroll(t, s, "ann", []NewTemplate{{Descriptor: ds[0]}})

@@ -8,12 +8,12 @@ import (
 	"math"
 	"path/filepath"
 	"sort"
-	"sync"
 	"testing"
 	"time"
 
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/store"
@@ -21,30 +21,12 @@ import (
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// clock is a store clock the test moves on by days.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // openAt is a directory on a fresh SQLite store whose clock is c.
-func openAt(t testing.TB, c *clock) (*store.Store, *directory.Directory) {
+func openAt(t testing.TB, c *testkit.Clock) (*store.Store, *directory.Directory) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite"), Key: make([]byte, 32),
-		Station: "test", Create: true, Clock: c.now, Logger: discard})
+		Station: "test", Create: true, Clock: c.Now, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +68,7 @@ func people(t testing.TB) ([]string, map[string][]recognition.Descriptor) {
 // writing nothing.
 func TestAdapt(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC))
 	st, d := openAt(t, c)
 	ids, by := people(t)
 	alice, bob := by[ids[0]], by[ids[1]]
@@ -138,7 +120,7 @@ func TestAdapt(t *testing.T) {
 		t.Fatalf("the matcher holds %d templates, want 3", d.Templates())
 	}
 	_, ts, err := st.Templates.ForUser(ctx, "alice", recognition.ModelID)
-	if err != nil || len(ts) != 2 || ts[1].Kind != store.KindAdaptive || ts[1].Descriptor != fs[1] || !ts[1].Created.Equal(c.now()) {
+	if err != nil || len(ts) != 2 || ts[1].Kind != store.KindAdaptive || ts[1].Descriptor != fs[1] || !ts[1].Created.Equal(c.Now()) {
 		t.Fatalf("alice's templates %+v %v", ts, err)
 	}
 	evs, err := st.Events.List(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventTemplateAdapted}})
@@ -155,7 +137,7 @@ func TestAdapt(t *testing.T) {
 	if err := d.SetDisabled(ctx, "alice", true); err != nil {
 		t.Fatal(err)
 	}
-	c.advance(25 * time.Hour)
+	c.Advance(25 * time.Hour)
 	if dec, err := d.Decide("", fs); !errors.Is(err, directory.ErrDisabled) {
 		t.Fatalf("disabled alice: %v %v", dec.Reason, err)
 	}
@@ -185,7 +167,7 @@ type walkResult struct {
 func walk(t *testing.T, p decision.AdaptPolicy, own []recognition.Descriptor, others map[string][]recognition.Descriptor, target recognition.Descriptor, photos []recognition.Descriptor, days int) walkResult {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC))
 	_, d := openAt(t, c)
 	if err := d.SetAdaptPolicy(p); err != nil {
 		t.Fatal(err)
@@ -236,7 +218,7 @@ func walk(t *testing.T, p decision.AdaptPolicy, own []recognition.Descriptor, ot
 		}
 		if !dec.OK() || dec.User != "user" {
 			stuck++
-			c.advance(24 * time.Hour)
+			c.Advance(24 * time.Hour)
 			continue
 		}
 		stuck, pos = 0, next
@@ -247,7 +229,7 @@ func walk(t *testing.T, p decision.AdaptPolicy, own []recognition.Descriptor, ot
 		} else if !errors.Is(err, decision.ErrNotAdapted) {
 			t.Fatal(err)
 		}
-		c.advance(24 * time.Hour)
+		c.Advance(24 * time.Hour)
 	}
 	res.targetIn = accepted([]recognition.Descriptor{target}) == 1
 	res.after = accepted(photos)
@@ -399,7 +381,7 @@ func slicesMax(xs []float32) float32 {
 // nothing.
 func TestAddTemplates(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Now()}
+	c := testkit.NewClock(time.Now())
 	st, d := openAt(t, c)
 	ids, by := people(t)
 	ann, bob := by[ids[0]], by[ids[1]]
