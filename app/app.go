@@ -54,6 +54,9 @@ type Options struct {
 	// OnSettingsSaved, if set, is called on the UI goroutine after the
 	// person saves settings.
 	OnSettingsSaved func(Settings)
+	// NoAdaptive turns adaptive templates off for this run, whatever the
+	// setting says (--adaptive=false).
+	NoAdaptive bool
 }
 
 // DefaultThreshold is the matching threshold when none is configured:

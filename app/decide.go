@@ -3,14 +3,14 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
+	"log/slog"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 )
 
 // loginInput is what a login decision is made from. It is a struct so the
-// decision can take more evidence (a liveness result, a landmark track)
+// decision can take more evidence (a landmark track, a liveness score)
 // without changing its callers.
 type loginInput struct {
 	// Claimed is the name typed for a 1:1 verification; "" identifies
@@ -18,131 +18,110 @@ type loginInput struct {
 	Claimed string
 	// Descriptors are one per frame, of the same single face.
 	Descriptors []recognition.Descriptor
-	// Threshold is the largest median distance accepted.
-	Threshold float32
+	// Base is the decision policy's Base threshold: the settings' slider
+	// (decision.Policy.WithBase). Each user's own threshold follows from
+	// it and from who else is enrolled.
+	Base float32
+	// Live says the frames passed a liveness check. Liveness is not in
+	// the login yet, so the window and the kiosk pass false.
+	Live bool
+	// Adapt lets an accepted login that is also live store an adaptive
+	// template (the setting, and --adaptive).
+	Adapt bool
 }
 
-// refusal says why a login was refused.
-type refusal int
+// loginDirectory is what a login uses of the users: the decision, the
+// audit log and adaptive templates.
+type loginDirectory interface {
+	Decider
+	Adapter
+	LoginRecorder
+}
 
-const (
-	refusedNone           refusal = iota // accepted
-	refusedNobodyEnrolled                // 1:N with nobody enrolled
-	refusedTooFar                        // the candidate's median distance is above the threshold
-)
-
-// loginResult is a decision. More reasons to refuse (liveness, a margin
-// between the two nearest users) grow it; callers show Refusal.
+// loginResult is a login decision as the window and the kiosk use it.
 type loginResult struct {
-	// User is who was recognised or checked: the claimed user, or the
-	// candidate of a 1:N identification; "" when nobody is enrolled.
-	User     string
-	Distance float32 // median distance of the frames to User
-	Accepted bool
-	Refusal  refusal
-	Frames   int
+	decision.Decision
+	// Disabled: the face of a 1:N identification is a disabled user's;
+	// refused, and nobody named.
+	Disabled bool
+	// Live is the input's: whether the frames passed liveness.
+	Live bool
 }
 
-// auditUser is the name the audit log records: the user let in or the one
-// claimed; never the nearest user of a refused identification, which would
-// name a stranger's lookalike.
+// Accepted reports whether the person is let in.
+func (r loginResult) Accepted() bool { return r.OK() && !r.Disabled }
+
+// auditUser is the name the audit log and the log record: the user let in
+// or the one claimed; never the candidate of a refused identification,
+// which would name someone a stranger resembles.
 func (r loginResult) auditUser(in loginInput) string {
-	if r.Accepted {
+	if r.Accepted() {
 		return r.User
 	}
 	return in.Claimed
 }
 
-// decideLogin turns the descriptors of a few frames into a decision; the
-// window's login (1:N and 1:1) and the kiosk (1:N) both call it. The
-// candidate is the claimed user, or else the user nearest to most frames
-// (ties to the nearer one); the decision uses the median distance to the
-// candidate over the frames, so one odd frame neither lets someone in nor
-// keeps them out. An unknown claimed user is ErrUnknownUser; a database
-// failure during 1:1 comparisons is returned as is (nobody is let in).
-func decideLogin(ctx context.Context, g gallery, in loginInput) (loginResult, error) {
-	res := loginResult{Frames: len(in.Descriptors), User: in.Claimed}
+// decideLogin decides a login through the directory's decision rules
+// (recognition/decision: per-user thresholds, the lookalike margin, the
+// median over frames); the window's login (1:N and 1:1) and the kiosk
+// (1:N) both call it. An unknown or disabled claimed user is
+// ErrUnknownUser; a disabled user recognised by 1:N is a refusal that
+// names nobody (Disabled).
+func decideLogin(g Decider, in loginInput) (loginResult, error) {
 	if len(in.Descriptors) == 0 {
-		return res, errors.New("app: login decision without frames")
+		return loginResult{}, errors.New("app: login decision without frames")
 	}
-	var dists []float32
-	var err error
-	if in.Claimed == "" {
-		res.User, dists, err = identifyCandidate(ctx, g, in.Descriptors)
-		if res.User == "" && err == nil {
-			res.Refusal = refusedNobodyEnrolled
-			return res, nil
-		}
-	} else {
-		dists, err = verifyAll(ctx, g, in.Claimed, in.Descriptors)
-	}
+	dec, err := g.Decide(in.Claimed, in.Descriptors, in.Base)
+	res := loginResult{Decision: dec, Live: in.Live}
 	if err != nil {
-		res.Refusal = refusedTooFar
-		return res, err
-	}
-	slices.Sort(dists)
-	res.Distance = dists[len(dists)/2]
-	res.Accepted = res.Distance <= in.Threshold
-	if !res.Accepted {
-		res.Refusal = refusedTooFar
+		if in.Claimed != "" || !errors.Is(err, ErrUnknownUser) {
+			return res, err
+		}
+		res.Disabled = true
 	}
 	return res, nil
 }
 
-// identifyCandidate votes for the user nearest to most frames and returns
-// the distance of every frame to that user ("" when nobody is enrolled).
-func identifyCandidate(ctx context.Context, g gallery, ds []recognition.Descriptor) (string, []float32, error) {
-	matches := make([]Match, len(ds))
-	votes := map[string]int{}
-	nearest := map[string]float32{}
-	for i := range ds {
-		m := g.Identify(&ds[i])
-		matches[i] = m
-		if m.User == "" {
-			continue
-		}
-		votes[m.User]++
-		if d, seen := nearest[m.User]; !seen || m.Distance < d {
-			nearest[m.User] = m.Distance
-		}
-	}
-	user := ""
-	for name, c := range votes {
-		best := votes[user]
-		if user == "" || c > best || (c == best && nearest[name] < nearest[user]) {
-			user = name
-		}
-	}
-	if user == "" {
-		return "", nil, nil
-	}
-	dists := make([]float32, len(ds))
-	for i, m := range matches {
-		if m.User == user {
-			dists[i] = m.Distance
-			continue
-		}
-		d, err := g.Verify(ctx, user, &ds[i])
-		if err != nil {
-			return user, nil, err
-		}
-		dists[i] = d
-	}
-	return user, dists, nil
+// logArgs are the decision's fields for the log at the default level:
+// nothing that names the candidate of a refused identification.
+func (r loginResult) logArgs(in loginInput) []any {
+	return []any{"success", r.Accepted(), "user", r.auditUser(in), "distance", r.Distance,
+		"threshold", r.Threshold.Value, "frames", r.Frames, "reason", r.reason()}
 }
 
-// verifyAll is the distance of every frame to user.
-func verifyAll(ctx context.Context, g gallery, user string, ds []recognition.Descriptor) ([]float32, error) {
-	dists := make([]float32, len(ds))
-	for i := range ds {
-		d, err := g.Verify(ctx, user, &ds[i])
-		if err != nil {
-			if errors.Is(err, ErrUnknownUser) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("verify %q: %w", user, err)
-		}
-		dists[i] = d
+// reason names the decision for logs: decision.Reason's name, or
+// "disabled".
+func (r loginResult) reason() string {
+	if r.Disabled {
+		return "disabled"
 	}
-	return dists, nil
+	return r.Reason.String()
+}
+
+// concludeLogin does what follows a decision, for the window's login and
+// the kiosk alike: the audit log (through the directory, which marks where
+// it happened), an adaptive template when the login was accepted, live and
+// adapting is on, and the log lines. Only a Debug line names the candidate
+// of a refused identification. The Info line is msg with head, the
+// decision's fields, then tail. It returns the name the audit log
+// recorded. Background goroutine.
+func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res loginResult, log *slog.Logger, msg string, head []any, tail ...any) string {
+	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
+	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)
+	recorded := res.auditUser(in)
+	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted()); err != nil {
+		log.Error("record login", "user", recorded, "err", err)
+	}
+	if !res.Accepted() || !in.Adapt {
+		return recorded
+	}
+	switch err := users.Adapt(ctx, res.Decision, in.Descriptors, in.Live); {
+	case err == nil:
+		log.Info("adaptive template stored", "user", res.User, "distance", res.Distance)
+	case errors.Is(err, decision.ErrNotAdapted):
+		log.Debug("no adaptive template", "user", res.User, "why", err)
+	default:
+		log.Error("adaptive template", "user", res.User, "err", err)
+	}
+	return recorded
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 )
 
 // FrameSource is the camera as the window sees it: the newest frame and a
@@ -52,16 +53,33 @@ type QualityGate func(img image.Image, faces []recognition.Face) (score float32,
 // failure and logged.
 
 // Identifier finds the nearest enrolled user of a descriptor, in memory
-// and fast: the overlay labels every detected face with it.
+// and fast: registration looks for the face among the users with it.
 type Identifier interface {
 	Identify(d *recognition.Descriptor) Match
 }
 
-// Verifier compares a descriptor with one named user (1:1).
-type Verifier interface {
-	// Verify returns the distance from d to the nearest template of
-	// username, or ErrUnknownUser.
-	Verify(ctx context.Context, username string, d *recognition.Descriptor) (float32, error)
+// Decider makes the login decision on the descriptors of a few frames of
+// one face, in memory and fast: who is this (claimed == "", 1:N), or is
+// this the user claimed (1:1), under the per-user thresholds and the
+// lookalike margin of recognition/decision, with base as the policy's Base
+// threshold (the settings' slider; decision.Policy.WithBase). An unknown
+// claimed name, and a recognised or claimed user who is disabled, give the
+// decision with an error wrapping ErrUnknownUser. The overlay labels every
+// detected face with a one-frame decision.
+type Decider interface {
+	Decide(claimed string, frames []recognition.Descriptor, base float32) (decision.Decision, error)
+}
+
+// Adapter keeps a user recognisable while their face slowly changes.
+type Adapter interface {
+	// Adapt stores the frame of an accepted login as an adaptive
+	// template when the rules allow (decision.AdaptPolicy: a live login
+	// only, distance and margin, drift from the enrolment templates, a
+	// daily limit). frames are those dec was decided from; live says they
+	// passed liveness. nil: stored. A rule's refusal wraps
+	// decision.ErrNotAdapted and is no failure; anything else is the
+	// database's.
+	Adapt(ctx context.Context, dec decision.Decision, frames []recognition.Descriptor, live bool) error
 }
 
 // LoginRecorder writes login attempts to the audit log.
@@ -102,17 +120,12 @@ type BackendNamer interface {
 // internal/directory to it).
 type Directory interface {
 	Identifier
-	Verifier
+	Decider
+	Adapter
 	LoginRecorder
 	Enroller
 	UserAdmin
 	BackendNamer
-}
-
-// gallery is what a login decision reads: 1:N and 1:1 matching.
-type gallery interface {
-	Identifier
-	Verifier
 }
 
 // Match is the nearest user of a descriptor. It has the same fields as

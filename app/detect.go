@@ -31,7 +31,7 @@ type detection struct {
 type detector struct {
 	camera FrameSource
 	engine Engine
-	users  Identifier
+	users  Decider
 	th     *threshold
 	poll   time.Duration
 	log    *slog.Logger
@@ -97,18 +97,19 @@ func (d *detector) publish(det detection) {
 	}
 }
 
-// label names each face for the overlay: the nearest user and distance when
-// within the threshold, else "unknown".
+// label names each face for the overlay by the login's decision rule on
+// that one frame: the user and distance when it would be accepted, else
+// "unknown" — never the nearest user of a face it would refuse.
 func (d *detector) label(faces []recognition.Face) []faceLabel {
 	if len(faces) == 0 {
 		return nil
 	}
-	th := d.th.get()
+	base := d.th.get()
 	labels := make([]faceLabel, len(faces))
 	for i := range faces {
-		m := d.users.Identify(&faces[i].Descriptor)
-		if m.User != "" && m.Distance <= th {
-			labels[i] = faceLabel{Text: fmt.Sprintf("%s %.2f", m.User, m.Distance), Known: true}
+		dec, err := d.users.Decide("", []recognition.Descriptor{faces[i].Descriptor}, base)
+		if err == nil && dec.OK() {
+			labels[i] = faceLabel{Text: fmt.Sprintf("%s %.2f", dec.User, dec.Distance), Known: true}
 		} else {
 			labels[i] = faceLabel{Text: "unknown"}
 		}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,7 @@ import (
 	sharedtd "facelogin/internal/testdata"
 	"facelogin/internal/testkit"
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 )
 
 // testdata is ../shared/testdata next to the repository root.
@@ -218,15 +220,23 @@ func (e *fakeEngine) Recognize(img image.Image) ([]recognition.Face, error) {
 
 // fakeDirectory is an in-memory user directory with exhaustive matching.
 type fakeDirectory struct {
-	mu     sync.Mutex
-	users  map[string]*fakeUser
-	logins []fakeLogin
+	mu      sync.Mutex
+	users   map[string]*fakeUser
+	logins  []fakeLogin
+	adapted []string  // users who gained an adaptive template
+	now     time.Time // the adaptive templates' clock
 }
 
 type fakeUser struct {
-	templates []recognition.Descriptor
+	templates []recognition.Descriptor // enrolment templates first
+	created   []time.Time
+	enrolled  int // how many of templates are enrolment templates
 	quality   []float32
 	lastLogin time.Time
+}
+
+func newFakeUser(ds []recognition.Descriptor, q []float32) *fakeUser {
+	return &fakeUser{templates: ds, created: make([]time.Time, len(ds)), enrolled: len(ds), quality: q}
 }
 
 type fakeLogin struct {
@@ -240,7 +250,7 @@ func newFakeDirectory() *fakeDirectory { return &fakeDirectory{users: map[string
 func (d *fakeDirectory) add(name string, ds ...recognition.Descriptor) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.users[name] = &fakeUser{templates: ds, quality: make([]float32, len(ds))}
+	d.users[name] = newFakeUser(ds, make([]float32, len(ds)))
 }
 
 // find returns the stored name equal to name ignoring case.
@@ -251,6 +261,26 @@ func (d *fakeDirectory) find(name string) (string, *fakeUser) {
 		}
 	}
 	return "", nil
+}
+
+// midpoint is the descriptor halfway between the closest templates of
+// users a and b (a face as near to one lookalike as to the other), and
+// the distance between those templates.
+func (d *fakeDirectory) midpoint(a, b string) (recognition.Descriptor, float32) {
+	e, s := d.user(a).templates, d.user(b).templates
+	var mid recognition.Descriptor
+	best := float32(10)
+	for i := range e {
+		for j := range s {
+			if dist := recognition.Distance(&e[i], &s[j]); dist < best {
+				best = dist
+				for k := range mid {
+					mid[k] = (e[i][k] + s[j][k]) / 2
+				}
+			}
+		}
+	}
+	return mid, best
 }
 
 func (d *fakeDirectory) user(name string) *fakeUser {
@@ -278,7 +308,7 @@ func (d *fakeDirectory) Enroll(ctx context.Context, name string, ds []recognitio
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.users[name] = &fakeUser{templates: ds, quality: q}
+	d.users[name] = newFakeUser(ds, q)
 	return nil
 }
 
@@ -289,7 +319,9 @@ func (d *fakeDirectory) ReEnroll(_ context.Context, name string, ds []recognitio
 	if u == nil {
 		return ErrUnknownUser
 	}
-	u.templates, u.quality = ds, q
+	last := u.lastLogin
+	*u = *newFakeUser(ds, q)
+	u.lastLogin = last
 	return nil
 }
 
@@ -320,18 +352,65 @@ func (d *fakeDirectory) Identify(p *recognition.Descriptor) Match {
 	return m
 }
 
-func (d *fakeDirectory) Verify(_ context.Context, name string, p *recognition.Descriptor) (float32, error) {
+// gallery is the fake's users under the real decision rules with base as
+// the policy's Base. Caller holds d.mu.
+func (d *fakeDirectory) gallery(base float32) *decision.Gallery {
+	var ts []recognition.Template
+	for name, u := range d.users {
+		for _, t := range u.templates {
+			ts = append(ts, recognition.Template{User: name, Descriptor: t})
+		}
+	}
+	g, err := decision.NewGallery(ts, nil, decision.DefaultPolicy.WithBase(base))
+	if err != nil {
+		panic(err)
+	}
+	return g
+}
+
+// Decide is the real decision (recognition/decision) over the fake's
+// users: names compare ignoring case, as in the store.
+func (d *fakeDirectory) Decide(claimed string, frames []recognition.Descriptor, base float32) (decision.Decision, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, u := d.find(name)
+	g := d.gallery(base)
+	if claimed == "" {
+		return g.Identify(frames), nil
+	}
+	name, u := d.find(claimed)
 	if u == nil {
-		return 0, ErrUnknownUser
+		return decision.Decision{User: claimed, Reason: decision.UnknownUser, Frames: len(frames)}, ErrUnknownUser
 	}
-	best := float32(math.Inf(1))
-	for i := range u.templates {
-		best = min(best, recognition.Distance(p, &u.templates[i]))
+	return g.Verify(name, frames), nil
+}
+
+// Adapt applies the real adaptive-template rules (decision.AdaptPolicy)
+// at the fake's clock, d.now, and keeps what they admit as a template.
+func (d *fakeDirectory) Adapt(_ context.Context, dec decision.Decision, frames []recognition.Descriptor, live bool) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p := decision.DefaultAdaptPolicy
+	i, err := d.gallery(DefaultThreshold).AdaptFrame(dec, frames, live, p)
+	if err != nil {
+		return err
 	}
-	return best, nil
+	_, u := d.find(dec.User)
+	stored := make([]decision.StoredTemplate, len(u.templates))
+	for k := range u.templates {
+		stored[k] = decision.StoredTemplate{Descriptor: u.templates[k], Adaptive: k >= u.enrolled, Created: u.created[k]}
+	}
+	a, err := p.Admit(&frames[i], stored, d.now)
+	if err != nil {
+		return err
+	}
+	if a.Replace >= 0 {
+		u.templates = slices.Delete(u.templates, a.Replace, a.Replace+1)
+		u.created = slices.Delete(u.created, a.Replace, a.Replace+1)
+	}
+	u.templates = append(u.templates, frames[i])
+	u.created = append(u.created, d.now)
+	d.adapted = append(d.adapted, dec.User)
+	return nil
 }
 
 func (d *fakeDirectory) List(context.Context) ([]UserInfo, error) {

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 )
 
 // KioskOptions tune the kiosk. Zero values take the defaults noted.
@@ -430,23 +431,17 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	k := r.k
 	ds := append([]recognition.Descriptor(nil), r.streak...)
 	r.streak = r.streak[:0]
-	in := loginInput{Descriptors: ds, Threshold: th}
-	res, err := decideLogin(ctx, k.users, in)
+	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}
+	res, err := decideLogin(k.users, in)
 	if err != nil {
-		// A candidate that vanished or was disabled meanwhile, or the
-		// database: nobody is let in.
+		// Not a refusal the decision explains: nobody is let in.
 		k.s.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
-		res.Accepted = false
+		res = loginResult{Decision: decision.Decision{Reason: decision.TooFar, Frames: len(ds)}}
 	}
-	k.s.log.Info("kiosk identification", "station", k.opts.Station, "success", res.Accepted, "user", res.User,
-		"distance", res.Distance, "threshold", th, "frames", res.Frames)
-	recorded := res.auditUser(in)
-	if err := k.users.RecordLogin(ctx, recorded, res.Distance, res.Accepted); err != nil {
-		k.s.log.Error("record login", "user", recorded, "err", err)
-	}
+	concludeLogin(ctx, k.users, in, res, k.s.log, "kiosk identification", []any{"station", k.opts.Station})
 	r.prompt = "" // the prompt is redrawn after the result
 	now := k.now()
-	if res.Accepted {
+	if res.Accepted() {
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
@@ -458,7 +453,8 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	r.failures++
 	if r.failures < k.opts.MaxFailures {
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
-		k.s.tasks.do(func() { k.showResult("Not recognised", "Please ask a member of staff", kioskRefused) })
+		detail := refusalAdvice(res, "", true)
+		k.s.tasks.do(func() { k.showResult("Not recognised", detail, kioskRefused) })
 		return
 	}
 	r.lockouts++

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"facelogin/internal/testkit"
 	"image"
 	"log/slog"
 	"strings"
@@ -12,6 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+
+	"facelogin/internal/testkit"
 )
 
 // interceptApp is a test app whose windows remember their close intercept,
@@ -250,6 +251,45 @@ func TestKioskLockout(t *testing.T) {
 	}
 	kh.clock.advance(time.Hour)
 	kh.waitFor("identification after the lockout", func() bool { return len(kh.logins()) == 4 })
+}
+
+// TestKioskRefusalNamesNobody: a stranger and a face halfway between two
+// lookalike users are refused with a sentence for people that names
+// nobody — on the screen, on the overlay, in the log and in the audit log.
+func TestKioskRefusalNamesNobody(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{ResultFor: 50 * time.Millisecond}, false)
+	_, luda, _ := kh.probes()
+	mid, _ := kh.dir.midpoint("elkie", "sejeong")
+	both := loadPhoto(t, "joy.jpg")
+	kh.eng.script(both, mid)
+	for i, tc := range []struct {
+		frame  image.Image
+		detail string
+	}{
+		{luda, "Please ask a member of staff"},
+		{both, "You look like more than one registered person — please ask a member of staff"},
+	} {
+		kh.cam.show(tc.frame)
+		kh.waitFor("a refusal", func() bool {
+			return len(kh.logins()) == i+1 && kh.resultShown() && kh.k.resultTitle.Text == "Not recognised"
+		})
+		shown := []string{kh.k.resultTitle.Text, kh.k.resultDetail.Text, kh.k.prompt.Text, kh.log.String()}
+		for _, lab := range kh.u.det.latest().labels {
+			shown = append(shown, lab.Text)
+		}
+		for _, text := range shown {
+			if strings.Contains(text, "elkie") || strings.Contains(text, "sejeong") {
+				t.Errorf("%q names a user", text)
+			}
+		}
+		if kh.k.resultDetail.Text != tc.detail {
+			t.Errorf("detail %q, want %q", kh.k.resultDetail.Text, tc.detail)
+		}
+		if l := kh.logins()[i]; l.user != "" || l.success {
+			t.Errorf("recorded %+v", l)
+		}
+		kh.waitFor("the end of the refusal", func() bool { return !kh.resultShown() })
+	}
 }
 
 // TestKioskWelcomeEndsFailures: a success in between resets the count.

@@ -5,19 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-)
 
-// loginDirectory is what the login screen uses of the users.
-type loginDirectory interface {
-	gallery
-	LoginRecorder
-}
+	"facelogin/recognition/decision"
+)
 
 // loginScreen identifies the person in front of the camera (1:N), or
 // verifies them against one named user (1:1) when a name is typed.
@@ -25,6 +22,7 @@ type loginScreen struct {
 	cap    *capture
 	users  loginDirectory
 	th     *threshold
+	adapt  *atomic.Bool // adaptive templates are on
 	events *userEvents
 	limits captureLimits
 	log    *slog.Logger
@@ -37,8 +35,8 @@ type loginScreen struct {
 	content fyne.CanvasObject
 }
 
-func newLoginScreen(c *capture, users loginDirectory, th *threshold, events *userEvents, limits captureLimits, log *slog.Logger) *loginScreen {
-	l := &loginScreen{cap: c, users: users, th: th, events: events, limits: limits, log: log}
+func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atomic.Bool, events *userEvents, limits captureLimits, log *slog.Logger) *loginScreen {
+	l := &loginScreen{cap: c, users: users, th: th, adapt: adapt, events: events, limits: limits, log: log}
 	l.user = widget.NewEntry()
 	l.user.SetPlaceHolder("Username (optional: check one person)")
 	l.user.OnSubmitted = func(string) { l.onLogin() }
@@ -93,8 +91,8 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		return
 	}
 	ds, _ := descriptors(samples)
-	in := loginInput{Claimed: user, Descriptors: ds, Threshold: l.th.get()}
-	res, err := decideLogin(ctx, l.users, in)
+	in := loginInput{Claimed: user, Descriptors: ds, Base: l.th.get(), Adapt: l.adapt.Load()}
+	res, err := decideLogin(l.users, in)
 	elapsed := time.Since(clicked)
 	if err != nil {
 		l.log.Info("login refused", "user", user, "err", err)
@@ -108,12 +106,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 	if user != "" {
 		mode = "verify"
 	}
-	l.log.Info("login", "mode", mode, "success", res.Accepted, "user", res.User, "distance", res.Distance,
-		"threshold", in.Threshold, "frames", res.Frames, "decision_ms", elapsed.Milliseconds())
-	recorded := res.auditUser(in)
-	if err := l.users.RecordLogin(ctx, recorded, res.Distance, res.Accepted); err != nil {
-		l.log.Error("record login", "user", recorded, "err", err)
-	}
+	recorded := concludeLogin(ctx, l.users, in, res, l.log, "login", []any{"mode", mode}, "decision_ms", elapsed.Milliseconds())
 	l.cap.do(func() {
 		l.show(in, res, elapsed)
 		l.cap.end()
@@ -121,22 +114,20 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 	})
 }
 
-// show presents a decision. UI goroutine.
+// show presents a decision. The gauge shows the distance and the user's
+// threshold when someone is named — the user let in, or the one typed —
+// and stays empty for a refused identification: a stranger learns neither
+// who they resemble nor how close they came. UI goroutine.
 func (l *loginScreen) show(in loginInput, res loginResult, elapsed time.Duration) {
-	switch {
-	case res.Accepted:
+	if res.Accepted() {
 		l.result.Importance = widget.SuccessImportance
 		l.result.SetText("Welcome, " + res.User)
 		l.say(widget.MediumImportance, fmt.Sprintf("Decided in %d ms from %d frames.", elapsed.Milliseconds(), res.Frames))
-	case in.Claimed != "":
-		l.showRefused(fmt.Sprintf("This face does not match “%s”.", in.Claimed))
-	case res.Refusal == refusedNobodyEnrolled:
-		l.showRefused("Nobody is registered yet.")
-	default:
-		l.showRefused("Register first, or move into better light and try again.")
+	} else {
+		l.showRefused(refusalAdvice(res, in.Claimed, false))
 	}
-	if res.User != "" {
-		l.gauge.Set(res.Distance, in.Threshold)
+	if res.Accepted() || in.Claimed != "" && res.Reason != decision.NoFrames {
+		l.gauge.Set(res.Distance, res.Threshold.Value)
 	}
 }
 

@@ -3,6 +3,8 @@ package app
 import (
 	"errors"
 	"fmt"
+
+	"facelogin/recognition/decision"
 )
 
 // rejectionAdvice tells a person what to do about a frame the quality gate
@@ -49,3 +51,23 @@ func nameAdvice(name string, err error) string {
 // errEngine wraps a failure of the engine inside a detection, so it reaches
 // people as "detection failed" rather than as a bad frame.
 var errEngine = errors.New("app: engine")
+
+// refusalAdvice tells a person why a login was refused and what to do,
+// naming nobody but the user they typed. The kiosk has no name box, so
+// where the window says "type your name" it sends them to a member of
+// staff.
+func refusalAdvice(res loginResult, claimed string, kiosk bool) string {
+	switch {
+	case res.Disabled:
+		return "This face belongs to a disabled account — ask an administrator."
+	case res.Reason == decision.Ambiguous && kiosk:
+		return "You look like more than one registered person — please ask a member of staff"
+	case res.Reason == decision.TooFar && claimed != "":
+		return fmt.Sprintf("This face does not match “%s”.", claimed)
+	case res.Reason == decision.TooFar && kiosk:
+		return "Please ask a member of staff"
+	case res.Reason == decision.TooFar:
+		return "Register first, or move into better light and try again."
+	}
+	return res.Reason.Message()
+}

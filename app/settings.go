@@ -18,8 +18,9 @@ type Settings struct {
 	// CameraSource is what --camera takes: a device index, a /dev/videoN
 	// path, a video file, an image-sequence pattern or a stream URL.
 	CameraSource string
-	// Threshold is the largest descriptor distance accepted as the same
-	// person.
+	// Threshold is the decision policy's base threshold: the largest
+	// descriptor distance accepted as the same person while no lookalike
+	// tightens a user's own threshold (decision.Policy.WithBase).
 	Threshold float32
 	// ModelsDir holds the dlib model files.
 	ModelsDir string
@@ -102,11 +103,12 @@ func newSettingsScreen(prefs fyne.Preferences, s, defaults Settings, backend Bac
 	st.message.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
 		widget.NewFormItem("Camera source", st.camera),
-		widget.NewFormItem("Threshold", container.NewBorder(nil, nil, nil, st.thresholdLabel, st.threshold)),
+		widget.NewFormItem("Base threshold", container.NewBorder(nil, nil, nil, st.thresholdLabel, st.threshold)),
 		widget.NewFormItem("Database", st.database),
 		widget.NewFormItem("Models directory", st.models),
 	)
-	help := widget.NewLabel("Lower thresholds refuse more lookalikes and more bad frames of the right person.")
+	help := widget.NewLabel("Lower thresholds refuse more lookalikes and more bad frames of the right person. " +
+		"Each user's own threshold follows from this one and from who else is registered: a lookalike tightens it.")
 	help.Wrapping = fyne.TextWrapWord
 	st.content = container.NewVBox(form, help, st.save, st.message)
 	return st

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,7 @@ type shell struct {
 
 	tasks   *tasks
 	th      *threshold
+	adapt   *atomic.Bool // adaptive templates on (the setting, unless --adaptive=false)
 	events  *userEvents
 	det     *detector
 	preview *preview
@@ -34,6 +36,7 @@ type shell struct {
 	register *registerScreen
 	users    *usersScreen
 	settings *settingsScreen
+	adaptive *adaptiveSetting
 	tabs     *container.AppTabs
 
 	started bool // UI goroutine only
@@ -50,6 +53,8 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s := &shell{app: a, opts: opts, log: opts.Logger, tasks: newTasks(post), events: &userEvents{}}
 	saved := LoadSettings(a.Preferences(), opts.Defaults)
 	s.th = newThreshold(saved.Threshold)
+	s.adaptive = newAdaptiveSetting(a.Preferences(), opts.NoAdaptive, s.log)
+	s.adapt = s.adaptive.on
 
 	s.win = a.NewWindow(opts.Title)
 	s.win.Resize(fyne.NewSize(1100, 640))
@@ -59,7 +64,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.capture = newCapture(s.tasks, s.det)
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
 	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
-	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.events, login, s.log)
+	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.adapt, s.events, login, s.log)
 	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
 	s.users = newUsersScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
 	s.settings = newSettingsScreen(a.Preferences(), saved, opts.Defaults, deps.Users, s.th, opts.OnSettingsSaved, s.log)
@@ -67,7 +72,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		container.NewTabItem("Login", s.login.content),
 		container.NewTabItem("Register", s.register.content),
 		container.NewTabItem("Users", s.users.content),
-		container.NewTabItem("Settings", s.settings.content),
+		container.NewTabItem("Settings", container.NewVBox(s.settings.content, s.adaptive.content)),
 	)
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		if t.Content == s.users.content {

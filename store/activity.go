@@ -280,7 +280,8 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 // EventKinds lists every kind of audit event, for filters that offer them.
 func EventKinds() []EventKind {
 	return []EventKind{EventRegister, EventTemplatesAdded, EventReRegister, EventLoginSuccess, EventLoginFailure,
-		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin, EventDuplicateAllowed}
+		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin, EventDuplicateAllowed,
+		EventTemplateAdapted}
 }
 
 // RecordOnLogin writes what the on-login action did after username's login

@@ -40,7 +40,7 @@ var benchEventsEnd = time.Now().Truncate(time.Second)
 func populateEvents(b *testing.B, s *Store, n int) {
 	b.Helper()
 	ctx := context.Background()
-	t0 := now()
+	t0 := s.now()
 	err := s.inTx(ctx, "populate users", func(tx *sql.Tx) error {
 		for u := 0; u < benchEventUsers; u++ {
 			name := fmt.Sprintf("user%03d", u)

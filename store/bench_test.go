@@ -33,7 +33,7 @@ func populate(b *testing.B, s *Store, n int) {
 	ctx := context.Background()
 	ds := idolDescriptors(b)
 	const batch = 500
-	t := now()
+	t := s.now()
 	for lo := 0; lo < n; lo += batch {
 		hi := min(lo+batch, n)
 		err := s.inTx(ctx, "populate", func(tx *sql.Tx) error {

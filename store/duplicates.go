@@ -47,15 +47,19 @@ func (e *DuplicateError) Unwrap() error { return ErrDuplicateFace }
 // modelID, inside the enrolment's transaction, and returns the users within
 // threshold, nearest first. On MySQL the rows are read with a shared lock,
 // so they are the latest committed ones whatever the transaction's snapshot.
-func (s *Store) findDuplicates(ctx context.Context, tx *sql.Tx, modelID string, ts []NewTemplate, threshold float32) ([]Duplicate, error) {
+//
+// self (0: none) is the user the templates are for: their own templates
+// are not duplicates (`enrol --add`).
+func (s *Store) findDuplicates(ctx context.Context, tx *sql.Tx, modelID string, ts []NewTemplate, threshold float32, self int64) ([]Duplicate, error) {
 	if threshold <= 0 {
 		return nil, nil
 	}
-	q := `SELECT t.id, t.user_id, u.username, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id WHERE t.model_id = ?`
+	q := `SELECT t.id, t.user_id, u.username, t.kind, t.created_at, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id
+		WHERE t.model_id = ? AND t.user_id <> ?`
 	if s.tgt.backend == MySQL {
 		q += " LOCK IN SHARE MODE"
 	}
-	rows, err := tx.QueryContext(ctx, q, modelID)
+	rows, err := tx.QueryContext(ctx, q, modelID, self)
 	if err != nil {
 		return nil, err
 	}
@@ -63,12 +67,15 @@ func (s *Store) findDuplicates(ctx context.Context, tx *sql.Tx, modelID string, 
 	best := map[int64]*Duplicate{}
 	var sealed []byte
 	for rows.Next() {
-		var id, userID int64
+		var tp Template
 		var name string
-		if err := rows.Scan(&id, &userID, &name, &sealed); err != nil {
+		b, err := scanTemplateRow(rows, &tp, "", modelID, &sealed, &tp.ID, &tp.UserID, &name)
+		if err != nil {
 			return nil, err
 		}
-		d, err := s.seal.openDescriptor(sealed, userID, usernameKey(name), modelID)
+		userID := tp.UserID
+		b.userID, b.nameKey = userID, usernameKey(name)
+		d, err := s.seal.openFor(sealed, b)
 		if err != nil {
 			continue // unusable already; Load logs it
 		}

@@ -27,6 +27,9 @@ const (
 	// existing user was enrolled under a new name because an administrator
 	// allowed it (Enrollment.Duplicates.Allow).
 	EventDuplicateAllowed EventKind = "duplicate_allowed"
+	// EventTemplateAdapted: a live login's frame was stored as an adaptive
+	// template (Users.AddAdaptive).
+	EventTemplateAdapted EventKind = "template_adapted"
 )
 
 // Event is one line of the audit log.
@@ -99,7 +102,7 @@ func (s *Store) recordTx(ctx context.Context, tx *sql.Tx, ev Event) error {
 		distance = ev.Distance
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (at, kind, user_id, username, distance, station, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, now(), string(ev.Kind), userID, truncate(ev.Username, 64), distance,
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, s.now(), string(ev.Kind), userID, truncate(ev.Username, 64), distance,
 		s.station, truncate(ev.Detail, 500))
 	return err
 }

@@ -158,7 +158,7 @@ func (s *Store) importOne(ctx context.Context, name, source string, d recognitio
 		return false, "", s.wrap("import legacy user", err)
 	}
 	err = s.change(ctx, "import legacy user", func(tx *sql.Tx) error {
-		t := now()
+		t := s.now()
 		id, err := insertUser(ctx, tx, name, name, t)
 		if err != nil {
 			return err

@@ -159,7 +159,7 @@ func (s *Store) applyMigration(ctx context.Context, conn *sql.Conn, m migration,
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-		m.version, m.name, now()); err != nil {
+		m.version, m.name, s.now()); err != nil {
 		return err
 	}
 	return tx.Commit()

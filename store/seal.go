@@ -84,7 +84,45 @@ func templateADv1(userID int64, modelID string) []byte {
 	return append(ad, modelID...)
 }
 
+// binding is what a stored template is bound to: its row's user, the
+// user's name key, its model, its kind and, for adaptive templates, when it
+// was stored.
+type binding struct {
+	userID  int64
+	nameKey string
+	modelID string
+	kind    TemplateKind
+	created int64 // unix µs, the row's created_at
+}
+
+// ad is the binding's associated data. An enrolment template's is
+// templateAD's, so templates sealed before kinds existed open unchanged. An
+// adaptive template's adds its kind and created_at: relabelling it as an
+// enrolment template (which would make it an anchor that the next adaptive
+// template may drift from) or back-dating it (to pass the daily limit) in
+// the database makes it unusable, and so does relabelling an enrolment
+// template as adaptive.
+func (b binding) ad() []byte {
+	ad := templateAD(b.userID, b.nameKey, b.modelID)
+	if b.kind == KindEnrolment {
+		return ad
+	}
+	ad = append(ad, "\x00kind\x00"...)
+	ad = append(ad, b.kind...)
+	return binary.BigEndian.AppendUint64(append(ad, 0), uint64(b.created))
+}
+
+// enrolment is the binding of an enrolment template.
+func enrolment(userID int64, nameKey, modelID string) binding {
+	return binding{userID: userID, nameKey: nameKey, modelID: modelID, kind: KindEnrolment}
+}
+
 func (s *sealer) sealDescriptor(d *recognition.Descriptor, userID int64, nameKey, modelID string) ([]byte, error) {
+	return s.sealFor(d, enrolment(userID, nameKey, modelID))
+}
+
+// sealFor seals a template bound to b (version 2).
+func (s *sealer) sealFor(d *recognition.Descriptor, b binding) ([]byte, error) {
 	var plain [recognition.DescriptorLen * 4]byte
 	for i, v := range d {
 		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
@@ -92,12 +130,18 @@ func (s *sealer) sealDescriptor(d *recognition.Descriptor, userID int64, nameKey
 		}
 		binary.LittleEndian.PutUint32(plain[i*4:], math.Float32bits(v))
 	}
-	return s.seal(sealV2, plain[:], templateAD(userID, nameKey, modelID))
+	return s.seal(sealV2, plain[:], b.ad())
 }
 
-// openDescriptor opens a version-2 template of user userID named nameKey.
+// openDescriptor opens a version-2 enrolment template of user userID named
+// nameKey.
 func (s *sealer) openDescriptor(sealed []byte, userID int64, nameKey, modelID string) (recognition.Descriptor, error) {
-	return s.openTemplate(sealed, sealV2, templateAD(userID, nameKey, modelID))
+	return s.openFor(sealed, enrolment(userID, nameKey, modelID))
+}
+
+// openFor opens a version-2 template bound to b.
+func (s *sealer) openFor(sealed []byte, b binding) (recognition.Descriptor, error) {
+	return s.openTemplate(sealed, sealV2, b.ad())
 }
 
 // openDescriptorV1 opens a template sealed before names were bound.

@@ -82,6 +82,11 @@ type Config struct {
 	ConnectTimeout time.Duration // for the first connection; 0 is 5 s
 	MaxEvents      int           // audit log cap; 0 is DefaultMaxEvents, <0 no cap
 
+	// Clock is the time templates and audit events are stamped with, and
+	// the time the adaptive templates' daily limit counts from; nil is
+	// time.Now. Tests move it on to simulate days.
+	Clock func() time.Time
+
 	// Create allows a SQLite file other than the default one to be
 	// created. Without it a missing file is ErrNoDatabase: a mistyped
 	// --db path must not become a new, empty database. The default file
@@ -101,6 +106,7 @@ type Store struct {
 	keySource string
 	station   string
 	log       *slog.Logger
+	clock     func() time.Time
 	maxEvents int
 	events    atomic.Int64 // events recorded since the last prune
 
@@ -124,7 +130,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{tgt: tgt, log: cfg.Logger, station: cfg.Station, maxEvents: cfg.MaxEvents, closed: make(chan struct{})}
+	s := &Store{tgt: tgt, log: cfg.Logger, station: cfg.Station, clock: cfg.Clock, maxEvents: cfg.MaxEvents, closed: make(chan struct{})}
+	if s.clock == nil {
+		s.clock = time.Now
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -557,7 +566,8 @@ func uniqueViolation(err error) bool {
 	return false
 }
 
-func now() int64 { return time.Now().UnixMicro() }
+// now is the store's clock in unix microseconds, as stored.
+func (s *Store) now() int64 { return s.clock().UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 

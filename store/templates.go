@@ -9,6 +9,17 @@ import (
 	"facelogin/recognition"
 )
 
+// TemplateKind says how a template came to be.
+type TemplateKind string
+
+const (
+	// KindEnrolment: stored by a registration, a re-registration, `enrol
+	// --add` or an import. Adaptation never replaces one.
+	KindEnrolment TemplateKind = "enrolment"
+	// KindAdaptive: the frame of a live login, stored by AddAdaptive.
+	KindAdaptive TemplateKind = "adaptive"
+)
+
 // Template is one opened face template, ready for the matcher.
 type Template struct {
 	ID         int64
@@ -16,7 +27,21 @@ type Template struct {
 	Username   string // shared by all templates of a user
 	Disabled   bool   // the user is disabled: a match must be refused
 	Quality    float32
+	Kind       TemplateKind
+	Created    time.Time
 	Descriptor recognition.Descriptor
+}
+
+// scanTemplateRow reads a template row's kind, created_at and sealed bytes
+// after the columns in dest, and returns its binding for user, named name.
+func scanTemplateRow(sc interface{ Scan(...any) error }, tp *Template, name, modelID string, sealed *[]byte, dest ...any) (binding, error) {
+	var kind string
+	var created int64
+	if err := sc.Scan(append(dest, &kind, &created, sealed)...); err != nil {
+		return binding{}, err
+	}
+	tp.Kind, tp.Created = TemplateKind(kind), fromMicros(created)
+	return binding{userID: tp.UserID, nameKey: usernameKey(name), modelID: modelID, kind: tp.Kind, created: created}, nil
 }
 
 // Skipped is a template row that could not be used, and why. Skipped rows are
@@ -56,7 +81,7 @@ func (t *Templates) Load(ctx context.Context, modelID string) (*Gallery, error) 
 			return err
 		}
 		g.Templates = make([]Template, 0, n)
-		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.user_id, u.username, u.disabled, t.quality, t.sealed
+		rows, err := tx.QueryContext(ctx, `SELECT t.id, t.user_id, u.username, u.disabled, t.quality, t.kind, t.created_at, t.sealed
 			FROM face_templates t JOIN users u ON u.id = t.user_id
 			WHERE t.model_id = ? ORDER BY t.id`, modelID)
 		if err != nil {
@@ -68,7 +93,8 @@ func (t *Templates) Load(ctx context.Context, modelID string) (*Gallery, error) 
 		for rows.Next() {
 			var tp Template
 			var name string
-			if err := rows.Scan(&tp.ID, &tp.UserID, &name, &tp.Disabled, &tp.Quality, &sealed); err != nil {
+			b, err := scanTemplateRow(rows, &tp, "", modelID, &sealed, &tp.ID, &tp.UserID, &name, &tp.Disabled, &tp.Quality)
+			if err != nil {
 				return err
 			}
 			if prev, ok := names[tp.UserID]; ok {
@@ -77,7 +103,8 @@ func (t *Templates) Load(ctx context.Context, modelID string) (*Gallery, error) 
 				names[tp.UserID] = name
 			}
 			tp.Username = name
-			tp.Descriptor, err = s.seal.openDescriptor(sealed, tp.UserID, usernameKey(name), modelID)
+			b.userID, b.nameKey = tp.UserID, usernameKey(name)
+			tp.Descriptor, err = s.seal.openFor(sealed, b)
 			if err != nil {
 				g.skip(s, tp.ID, tp.UserID, err)
 				continue
@@ -113,31 +140,40 @@ func (t *Templates) ForUser(ctx context.Context, username, modelID string) (User
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT id, quality, sealed FROM face_templates
-			WHERE user_id = ? AND model_id = ? ORDER BY id`, user.ID, modelID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			tp := Template{UserID: user.ID, Username: user.Username, Disabled: user.Disabled}
-			var sealed []byte
-			if err := rows.Scan(&tp.ID, &tp.Quality, &sealed); err != nil {
-				return err
-			}
-			tp.Descriptor, err = s.seal.openDescriptor(sealed, user.ID, usernameKey(user.Username), modelID)
-			if err != nil {
-				s.log.Warn("store: skipped face template", "template", tp.ID, "user", user.ID, "reason", err)
-				continue
-			}
-			ts = append(ts, tp)
-		}
-		return rows.Err()
+		ts, err = s.userTemplates(ctx, tx, user, modelID)
+		return err
 	})
 	if err != nil {
 		return User{}, nil, s.wrap("templates for user", err)
 	}
 	return user, ts, nil
+}
+
+// userTemplates opens every template of user of modelID, in tx. Rows that
+// do not open are skipped and logged.
+func (s *Store) userTemplates(ctx context.Context, tx *sql.Tx, user User, modelID string) ([]Template, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, quality, kind, created_at, sealed FROM face_templates
+		WHERE user_id = ? AND model_id = ? ORDER BY id`, user.ID, modelID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ts []Template
+	for rows.Next() {
+		tp := Template{UserID: user.ID, Username: user.Username, Disabled: user.Disabled}
+		var sealed []byte
+		b, err := scanTemplateRow(rows, &tp, user.Username, modelID, &sealed, &tp.ID, &tp.Quality)
+		if err != nil {
+			return nil, err
+		}
+		tp.Descriptor, err = s.seal.openFor(sealed, b)
+		if err != nil {
+			s.log.Warn("store: skipped face template", "template", tp.ID, "user", user.ID, "reason", err)
+			continue
+		}
+		ts = append(ts, tp)
+	}
+	return ts, rows.Err()
 }
 
 func (s *Store) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {

@@ -86,13 +86,13 @@ func (u *Users) EnrollChecked(ctx context.Context, e Enrollment) (User, []Duplic
 		// enrolment, at this station or another, waits here, so the look
 		// for duplicates and the insert are one atomic step.
 		var err error
-		if dups, err = s.findDuplicates(ctx, tx, e.ModelID, e.Templates, e.Duplicates.Threshold); err != nil {
+		if dups, err = s.findDuplicates(ctx, tx, e.ModelID, e.Templates, e.Duplicates.Threshold, 0); err != nil {
 			return err
 		}
 		if len(dups) > 0 && !e.Duplicates.Allow {
 			return &DuplicateError{Duplicate: dups[0], Threshold: e.Duplicates.Threshold}
 		}
-		t := now()
+		t := s.now()
 		id, err := insertUser(ctx, tx, name, display, t)
 		if err != nil {
 			return err
@@ -121,23 +121,10 @@ func (u *Users) EnrollChecked(ctx context.Context, e Enrollment) (User, []Duplic
 }
 
 // AddTemplates stores more templates for an existing user (re-registration,
-// or a new model).
+// or a new model), without looking for duplicate faces.
 func (u *Users) AddTemplates(ctx context.Context, username, modelID string, ts []NewTemplate) error {
-	if err := checkTemplates(modelID, ts); err != nil {
-		return fmt.Errorf("store: add templates: %w", err)
-	}
-	s := u.s
-	return s.change(ctx, "add templates", func(tx *sql.Tx) error {
-		user, err := getUser(ctx, tx, username)
-		if err != nil {
-			return err
-		}
-		if err := s.insertTemplates(ctx, tx, user.ID, user.Username, modelID, "", ts, now()); err != nil {
-			return err
-		}
-		return s.recordTx(ctx, tx, Event{Kind: EventTemplatesAdded, UserID: user.ID, Username: user.Username,
-			Detail: fmt.Sprintf("%d templates, model %s", len(ts), modelID)})
-	})
+	_, err := u.AddTemplatesChecked(ctx, username, modelID, ts, DuplicateCheck{})
+	return err
 }
 
 // ReplaceTemplates swaps all of a user's templates (of every model) for new
@@ -159,10 +146,10 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 		if s.testHookInTx != nil {
 			s.testHookInTx()
 		}
-		if err := s.insertTemplates(ctx, tx, user.ID, user.Username, modelID, "", ts, now()); err != nil {
+		if err := s.insertTemplates(ctx, tx, user.ID, user.Username, modelID, "", ts, s.now()); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET updated_at = ? WHERE id = ?", now(), user.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET updated_at = ? WHERE id = ?", s.now(), user.ID); err != nil {
 			return err
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventReRegister, UserID: user.ID, Username: user.Username,
@@ -245,17 +232,27 @@ func insertUser(ctx context.Context, tx *sql.Tx, name, display string, at int64)
 // insertTemplates seals and stores templates of user userID, named username
 // (the name in the users row).
 func (s *Store) insertTemplates(ctx context.Context, tx *sql.Tx, userID int64, username, modelID, source string, ts []NewTemplate, at int64) error {
+	b := binding{userID: userID, nameKey: usernameKey(username), modelID: modelID, kind: KindEnrolment, created: at}
 	for i := range ts {
-		sealed, err := s.seal.sealDescriptor(&ts[i].Descriptor, userID, usernameKey(username), modelID)
-		if err != nil {
+		if _, err := s.insertTemplate(ctx, tx, b, ts[i], source); err != nil {
 			return fmt.Errorf("template %d: %w", i, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO face_templates (user_id, model_id, quality, source, sealed, created_at)
-			VALUES (?, ?, ?, ?, ?, ?)`, userID, modelID, ts[i].Quality, source, sealed, at); err != nil {
-			return err
 		}
 	}
 	return nil
+}
+
+// insertTemplate seals t to b and stores it; it returns the row's id.
+func (s *Store) insertTemplate(ctx context.Context, tx *sql.Tx, b binding, t NewTemplate, source string) (int64, error) {
+	sealed, err := s.seal.sealFor(&t.Descriptor, b)
+	if err != nil {
+		return 0, err
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO face_templates (user_id, model_id, quality, source, sealed, created_at, kind)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, b.userID, b.modelID, t.Quality, source, sealed, b.created, string(b.kind))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // queryer is what *sql.DB and *sql.Tx share.
@@ -370,7 +367,7 @@ func (u *Users) Rename(ctx context.Context, oldName, newName string) (User, erro
 		if err := checkNameFree(ctx, tx, name, old.ID); err != nil {
 			return err
 		}
-		t := now()
+		t := s.now()
 		_, err = tx.ExecContext(ctx, "UPDATE users SET username = ?, username_key = ?, updated_at = ? WHERE id = ?",
 			name, usernameKey(name), t, old.ID)
 		if uniqueViolation(err) {
@@ -399,12 +396,15 @@ func (s *Store) resealUser(ctx context.Context, tx *sql.Tx, id int64, oldKey, ne
 		return err
 	}
 	for _, r := range rs {
-		d, err := s.seal.openDescriptor(r.sealed, id, oldKey, r.model)
+		b := r.binding()
+		b.nameKey = oldKey
+		d, err := s.seal.openFor(r.sealed, b)
 		if err != nil {
 			s.log.Warn("store: rename: template left as it was", "template", r.id, "user", id, "reason", err)
 			continue
 		}
-		sealed, err := s.seal.sealDescriptor(&d, id, newKey, r.model)
+		b.nameKey = newKey
+		sealed, err := s.seal.sealFor(&d, b)
 		if err != nil {
 			return err
 		}
@@ -424,7 +424,7 @@ func (u *Users) SetDisabled(ctx context.Context, username string, disabled bool)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", disabled, now(), user.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", disabled, u.s.now(), user.ID); err != nil {
 			return err
 		}
 		kind := EventEnable

@@ -72,7 +72,7 @@ func (s *Store) upgradeSeals(ctx context.Context) error {
 				s.log.Warn("store: upgrade: template left as it was", "template", r.id, "user", r.user, "reason", err)
 				continue
 			}
-			sealed, err := s.seal.sealDescriptor(&d, r.user, usernameKey(r.name), r.model)
+			sealed, err := s.seal.sealFor(&d, r.binding())
 			if err != nil {
 				return err
 			}
@@ -104,14 +104,22 @@ type sealedRow struct {
 	id, user int64
 	name     string // the users row's name
 	model    string
+	kind     TemplateKind
+	created  int64
 	sealed   []byte
+}
+
+// binding is what the row's version-2 seal is bound to under its users
+// row's name.
+func (r sealedRow) binding() binding {
+	return binding{userID: r.user, nameKey: usernameKey(r.name), modelID: r.model, kind: r.kind, created: r.created}
 }
 
 // readSealed reads template rows (all, or those matching where, a condition
 // on t and u with args) into memory, so the caller can update them in the
 // same transaction.
 func readSealed(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]sealedRow, error) {
-	q := `SELECT t.id, t.user_id, u.username, t.model_id, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id`
+	q := `SELECT t.id, t.user_id, u.username, t.model_id, t.kind, t.created_at, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id`
 	if where != "" {
 		q += " WHERE " + where
 	}
@@ -123,9 +131,11 @@ func readSealed(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]s
 	var rs []sealedRow
 	for rows.Next() {
 		var r sealedRow
-		if err := rows.Scan(&r.id, &r.user, &r.name, &r.model, &r.sealed); err != nil {
+		var kind string
+		if err := rows.Scan(&r.id, &r.user, &r.name, &r.model, &kind, &r.created, &r.sealed); err != nil {
 			return nil, err
 		}
+		r.kind = TemplateKind(kind)
 		rs = append(rs, r)
 	}
 	return rs, rows.Err()

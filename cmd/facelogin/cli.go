@@ -60,10 +60,10 @@ func (e *env) printJSON(v any) error {
 func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
-		{"enrol", "--user NAME [--force] IMAGE...", "register a user from photos (each must show exactly one sharp face)", cmdEnrol},
-		{"identify", "IMAGE", "print the enrolled user the photo shows, or \"not recognised\"", cmdIdentify},
-		{"verify", "--user NAME IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
-		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},
+		{"enrol", "--user NAME [--force | --add] IMAGE...", "register a user from photos (each must show exactly one sharp face); --add adds templates to an existing user", cmdEnrol},
+		{"identify", "[--verbose] IMAGE", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators)", cmdIdentify},
+		{"verify", "--user NAME [--verbose] IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
+		{"users", "[list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users; show lists a user's templates by kind and date", cmdUsers},
 		{"events", "[--since 24h | --from DATE --to DATE] [--user NAME] [--station S] [--kind K] [--summary] [--csv | --json]", "print the audit log, newest first, times in the local time zone", cmdEvents},
 		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
 		{"models", "install [--online] [--cnn-model PATH] [--dir DIR] | verify [--image PHOTO] [--dir DIR]", "install the three dlib models without dlib.net, or check them", cmdModels},

@@ -148,9 +148,15 @@ func TestEnrolIdentify(t *testing.T) {
 		t.Fatalf("identify stranger: %s", out)
 	}
 	out, _ = c.want(exitOK, "identify", "--json", c.photo("joy.jpg"))
-	var d decision
-	if err := json.Unmarshal([]byte(out), &d); err != nil || !d.Recognised || d.User != "joy" || d.SecondUser != "bona" {
+	var d verdict
+	if err := json.Unmarshal([]byte(out), &d); err != nil || !d.Recognised || d.User != "joy" || d.Reason != "accepted" ||
+		d.Distance == nil || d.Threshold == nil || d.NearestOther != "" || d.Candidate != "" {
 		t.Fatalf("identify --json: %+v %v", d, err)
+	}
+	// Only an administrator's --verbose names the other users near a face.
+	out, _ = c.want(exitOK, "identify", "--json", "--verbose", c.photo("joy.jpg"))
+	if err := json.Unmarshal([]byte(out), &d); err != nil || d.User != "joy" || d.NearestOther != "bona" {
+		t.Fatalf("identify --json --verbose: %+v %v", d, err)
 	}
 	c.want(exitOK, "verify", "--user", "joy", c.photo("joy.jpg"))
 	c.want(exitNoMatch, "verify", "--user", "joy", c.photo("bona.jpg"))
@@ -158,7 +164,9 @@ func TestEnrolIdentify(t *testing.T) {
 
 	c.want(exitOK, "users", "rename", "joy", "joy.park")
 	c.want(exitOK, "users", "disable", "bona")
-	c.want(exitNoMatch, "identify", c.photo("bona.jpg"))
+	if out, _ := c.want(exitNoMatch, "identify", c.photo("bona.jpg")); out != "not recognised: the matching account is disabled\n" {
+		t.Fatalf("identify a disabled user: %q", out)
+	}
 	c.want(exitNoMatch, "verify", "--user", "bona", c.photo("bona.jpg"))
 	c.want(exitOK, "users", "enable", "bona")
 	out, _ = c.want(exitOK, "users", "list", "--json")
@@ -180,6 +188,109 @@ func TestEnrolIdentify(t *testing.T) {
 	c.want(exitNoMatch, "identify", c.photo("bona.jpg"))
 	c.want(exitInput, "users", "delete", "bona")
 	c.want(exitUsage, "users", "rename", "only-one")
+}
+
+// TestIdentifyNamesNobody: a stranger identified from a photo learns
+// nothing about who is enrolled — not on stdout or stderr, in text or
+// JSON, and the audit log records the refusal under no name — while an
+// administrator's --verbose names the nearest user. A refused verification
+// names only the user typed.
+func TestIdentifyNamesNobody(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"), c.photo("bona2.jpg"))
+	c.want(exitOK, "enrol", "--user", "joy", c.photo("joy.jpg"))
+	names := []string{"bona", "joy"}
+	noNames := func(what, text string) {
+		t.Helper()
+		for _, n := range names {
+			if strings.Contains(text, n) {
+				t.Errorf("%s names %s: %q", what, n, text)
+			}
+		}
+	}
+	out, errOut := c.want(exitNoMatch, "identify", c.photo("elkie.jpg"))
+	if out != "not recognised\n" {
+		t.Errorf("identify a stranger: %q", out)
+	}
+	noNames("identify (stdout)", out)
+	noNames("identify (stderr)", errOut)
+	out, errOut = c.want(exitNoMatch, "identify", "--json", c.photo("elkie.jpg"))
+	noNames("identify --json", out+errOut)
+	var v verdict
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Recognised || v.Reason != "too far" || v.Distance != nil || v.Threshold != nil {
+		t.Errorf("identify --json: %+v %v", v, err)
+	}
+	out, _ = c.want(exitNoMatch, "identify", "--verbose", c.photo("elkie.jpg"))
+	if !strings.HasPrefix(out, "not recognised (candidate ") || !strings.Contains(out, "threshold") {
+		t.Errorf("identify --verbose: %q", out)
+	}
+	out, _ = c.want(exitNoMatch, "identify", "--json", "--verbose", c.photo("elkie.jpg"))
+	if err := json.Unmarshal([]byte(out), &v); err != nil || v.Candidate == "" || v.Distance == nil || v.NearestOther == "" || v.NearestOther == v.Candidate {
+		t.Errorf("identify --json --verbose: %+v %v", v, err)
+	}
+	out, _ = c.want(exitNoMatch, "verify", "--user", "joy", c.photo("bona.jpg"))
+	if out != "not recognised: this face does not match joy\n" {
+		t.Errorf("verify joy with bona's photo: %q", out)
+	}
+	// The audit log: the four identifications of the stranger under no
+	// name, the verification under the name typed.
+	out, _ = c.want(exitOK, "events", "--kind", "login_failure", "--csv")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1+5 {
+		t.Fatalf("events: %q", out)
+	}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, "verify") || strings.Contains(l, ",joy,") {
+			continue
+		}
+		noNames("the audit log", l)
+		if !strings.Contains(l, "not recognised: too far (command line)") {
+			t.Errorf("audit line %q", l)
+		}
+	}
+}
+
+// TestEnrolAdd: `enrol --add` adds templates to an existing user, never
+// replacing any, and refuses another user's face; `users show` lists the
+// templates by kind and date and never a descriptor.
+func TestEnrolAdd(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))
+	c.want(exitOK, "enrol", "--user", "joy", c.photo("joy.jpg"))
+	out, _ := c.want(exitOK, "enrol", "--add", "--user", "bona", c.photo("bona2.jpg"), c.photo("bona3.jpg"))
+	if out != "added 2 template(s) to bona (3 in all)\n" {
+		t.Errorf("enrol --add: %q", out)
+	}
+	_, errOut := c.want(exitInput, "enrol", "--add", "--user", "bona", c.photo("bona4.jpg"), c.photo("joy.jpg"))
+	if !strings.Contains(errOut, `"joy"`) || !strings.Contains(errOut, "already enrolled under another name") {
+		t.Errorf("joy's face added to bona: %s", errOut)
+	}
+	c.want(exitInput, "enrol", "--add", "--user", "nobody", c.photo("bona4.jpg"))
+	c.want(exitUsage, "enrol", "--add", "--force", "--user", "bona", c.photo("bona4.jpg"))
+	out, _ = c.want(exitOK, "users", "show", "bona")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "bona: registered ") || !strings.Contains(lines[0], "3 template(s)") {
+		t.Fatalf("users show: %q", out)
+	}
+	for _, l := range lines[1:] {
+		if !strings.HasPrefix(strings.TrimSpace(l), "enrolment") || strings.Count(l, ".") > 3 {
+			t.Errorf("users show line %q", l)
+		}
+	}
+	out, _ = c.want(exitOK, "users", "show", "--json", "bona")
+	var shown struct {
+		Name      string `json:"name"`
+		Templates []struct {
+			Kind       string   `json:"kind"`
+			Created    string   `json:"created"`
+			Descriptor []string `json:"descriptor"`
+		} `json:"templates"`
+	}
+	if err := json.Unmarshal([]byte(out), &shown); err != nil || shown.Name != "bona" || len(shown.Templates) != 3 ||
+		shown.Templates[2].Kind != "enrolment" || shown.Templates[2].Created == "" || strings.Contains(out, "descriptor") {
+		t.Fatalf("users show --json: %v %s", err, out)
+	}
+	c.want(exitInput, "users", "show", "nobody")
 }
 
 // TestMistypedDB: a --db path that does not exist is refused, naming

@@ -104,14 +104,17 @@ func TestWindowEndToEnd(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: success=%s nearest=%s distance=%.3f decision %v ms", tc.name, m[1], m[2], dist, ms)
+			t.Logf("%s: success=%s user=%s distance=%.3f decision %v ms", tc.name, m[1], m[2], dist, ms)
 			if got := m[1] == "true"; got != tc.success {
 				t.Fatalf("login success=%v, want %v: %s", got, tc.success, m[0])
 			}
-			// The nearest user is bona either way; only the distance
-			// differs.
-			if m[2] != "bona" {
-				t.Fatalf("login named %q, want bona: %s", m[2], m[0])
+			// bona is named when she is let in; a refused stranger is
+			// logged under no name, though bona is the nearest user.
+			if want := map[bool]string{true: "bona", false: `""`}[tc.success]; m[2] != want {
+				t.Fatalf("login logged user %s, want %s: %s", m[2], want, m[0])
+			}
+			if !tc.success && strings.Contains(app.Log.String(), "bona") {
+				t.Fatalf("the log of a refused stranger names bona:\n%s", app.Log.String())
 			}
 			if tc.success && dist > 0.2 || !tc.success && dist <= float64(recognition.DefaultThreshold) {
 				t.Fatalf("distance %.3f is not what this video gives: %s", dist, m[0])

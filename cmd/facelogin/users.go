@@ -29,7 +29,7 @@ func addCommon(e *env, fs *flag.FlagSet) *common {
 	return &common{
 		db:        fs.String("db", "", "database: mysql://user:pass@host:3306/db, a go-sql-driver DSN, or a SQLite file (default $FACELOGIN_DB, else the embedded SQLite file)"),
 		models:    fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)"),
-		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "largest distance accepted as the same person"),
+		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "base threshold: the largest distance accepted as the same person while the gallery is small; each user's own threshold follows from it and from who else is enrolled (README, \"Accuracy\")"),
 		station:   fs.String("station", "", "station name for the audit log (default: host name)"),
 		create:    fs.Bool("create", false, "create the SQLite file given by --db if it does not exist (the default file is always created)"),
 	}
@@ -157,11 +157,18 @@ func cmdEnrol(e *env, args []string) error {
 	c := addCommon(e, fs)
 	user := fs.String("user", "", "username to register (letters, digits, . _ -; 1-64 characters)")
 	force := fs.Bool("force", false, "enrol even if the face matches an existing user")
+	add := fs.Bool("add", false, "add the photos as templates of the existing user --user (never replaces; the face must not be another user's)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *user == "" || fs.NArg() == 0 {
 		return fail(exitUsage, nil, "enrol: give --user NAME and at least one photo")
+	}
+	if *add {
+		if *force {
+			return fail(exitUsage, nil, "enrol: --add and --force do not go together")
+		}
+		return enrolAdd(e, c, *user, fs.Args())
 	}
 	ctx := context.Background()
 	s, err := openSession(ctx, e, c, true)
@@ -197,122 +204,6 @@ func cmdEnrol(e *env, args []string) error {
 	return nil
 }
 
-type decision struct {
-	Recognised bool    `json:"recognised"`
-	User       string  `json:"user,omitempty"`
-	Distance   float32 `json:"distance"`
-	Threshold  float32 `json:"threshold"`
-	Nearest    string  `json:"nearest,omitempty"`
-	SecondUser string  `json:"second_user,omitempty"`
-	SecondDist float32 `json:"second_distance,omitempty"`
-	Disabled   bool    `json:"disabled,omitempty"` // the nearest user is disabled
-}
-
-func cmdIdentify(e *env, args []string) error {
-	fs := newFlags(e, "identify")
-	c := addCommon(e, fs)
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return fail(exitUsage, nil, "identify: give one photo")
-	}
-	ctx := context.Background()
-	s, err := openSession(ctx, e, c, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	if s.dir.Templates() == 0 {
-		return fail(exitNoMatch, nil, "nobody is enrolled yet: use `facelogin enrol`")
-	}
-	f, _, err := s.oneFace(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	th := float32(*c.threshold)
-	m := s.dir.Identify(&f.Descriptor)
-	// A disabled user's face is still matched, so it is refused rather
-	// than mistaken for the next most similar person.
-	disabled := s.dir.Disabled(m.User)
-	d := decision{Recognised: m.Accepted(th) && !disabled, Distance: m.Distance, Threshold: th, Nearest: m.User, Disabled: disabled}
-	if d.Recognised {
-		d.User = m.User
-	}
-	if m.SecondUser != "" {
-		d.SecondUser, d.SecondDist = m.SecondUser, m.SecondDistance
-	}
-	attempt := store.LoginAttempt{Success: d.Recognised, Username: m.User, Distance: m.Distance, HasDistance: m.User != "", Detail: "identify (command line)"}
-	if disabled {
-		attempt.Detail = "user disabled (command line)"
-	} else if !d.Recognised {
-		attempt.Detail = "not recognised (command line)"
-	}
-	if err := s.dir.RecordLogin(ctx, attempt); err != nil {
-		return explainStoreError(err)
-	}
-	return report(e, d)
-}
-
-func report(e *env, d decision) error {
-	if e.json {
-		if err := e.printJSON(d); err != nil {
-			return err
-		}
-	} else if d.Recognised {
-		fmt.Fprintf(e.stdout, "%s (distance %.3f, threshold %.3f)\n", d.User, d.Distance, d.Threshold)
-	} else if d.Disabled {
-		fmt.Fprintf(e.stdout, "not recognised: %s is disabled\n", d.Nearest)
-	} else if d.Nearest != "" {
-		fmt.Fprintf(e.stdout, "not recognised (nearest: %s at %.3f, threshold %.3f)\n", d.Nearest, d.Distance, d.Threshold)
-	} else {
-		fmt.Fprintln(e.stdout, "not recognised")
-	}
-	if !d.Recognised {
-		return &exitError{code: exitNoMatch}
-	}
-	return nil
-}
-
-func cmdVerify(e *env, args []string) error {
-	fs := newFlags(e, "verify")
-	c := addCommon(e, fs)
-	user := fs.String("user", "", "the user the photo claims to show")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if *user == "" || fs.NArg() != 1 {
-		return fail(exitUsage, nil, "verify: give --user NAME and one photo")
-	}
-	ctx := context.Background()
-	s, err := openSession(ctx, e, c, true)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	f, _, err := s.oneFace(fs.Arg(0))
-	if err != nil {
-		return err
-	}
-	th := float32(*c.threshold)
-	dist, err := s.dir.Verify(ctx, *user, &f.Descriptor)
-	if errors.Is(err, directory.ErrDisabled) {
-		s.dir.RecordLogin(ctx, store.LoginAttempt{Username: *user, Detail: "user disabled (command line)"})
-		return fail(exitNoMatch, err, "%s is disabled", *user)
-	}
-	if err != nil {
-		return explainStoreError(err)
-	}
-	d := decision{Recognised: dist <= th, Distance: dist, Threshold: th, Nearest: *user}
-	if d.Recognised {
-		d.User = *user
-	}
-	if err := s.dir.RecordLogin(ctx, store.LoginAttempt{Success: d.Recognised, Username: *user, Distance: dist, HasDistance: true, Detail: "verify (command line)"}); err != nil {
-		return explainStoreError(err)
-	}
-	return report(e, d)
-}
-
 func cmdUsers(e *env, args []string) error {
 	fs := newFlags(e, "users")
 	c := addCommon(e, fs)
@@ -324,10 +215,10 @@ func cmdUsers(e *env, args []string) error {
 		return err
 	}
 	rest := fs.Args()
-	want := map[string]int{"list": 0, "rename": 2, "delete": 1, "disable": 1, "enable": 1}
+	want := map[string]int{"list": 0, "show": 1, "rename": 2, "delete": 1, "disable": 1, "enable": 1}
 	n, ok := want[sub]
 	if !ok || len(rest) != n {
-		return fail(exitUsage, nil, "users: list | rename OLD NEW | delete NAME | disable NAME | enable NAME")
+		return fail(exitUsage, nil, "users: list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME")
 	}
 	ctx := context.Background()
 	s, err := openSession(ctx, e, c, false)
@@ -342,6 +233,8 @@ func cmdUsers(e *env, args []string) error {
 			return explainStoreError(err)
 		}
 		return printUsers(e, us)
+	case "show":
+		return showUser(ctx, e, s, rest[0])
 	case "rename":
 		if _, err := s.dir.Rename(ctx, rest[0], rest[1]); err != nil {
 			return explainStoreError(err)

@@ -39,6 +39,7 @@ func runWindow(e *env, args []string) error {
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
 	pinFlag := fs.String("pin-file", "", "administrator PIN file for --kiosk (default $XDG_CONFIG_HOME/facelogin/admin-pin; set with `facelogin admin set-pin`)")
+	adaptive := fs.Bool("adaptive", true, "store adaptive templates from live logins (false turns them off for this run; the Settings screen can turn them off for good)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -102,7 +103,7 @@ func runWindow(e *env, args []string) error {
 	log.Info("camera", "source", src)
 
 	deps := app.Deps{Camera: cameraSource{cam}, Engine: eng}
-	opts := app.Options{Defaults: settings, Logger: log}
+	opts := app.Options{Defaults: settings, Logger: log, NoAdaptive: !*adaptive}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)

@@ -14,6 +14,7 @@ import (
 	"facelogin/app"
 	"facelogin/internal/directory"
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 	"facelogin/store"
 )
 
@@ -75,9 +76,21 @@ func (a *Directory) Identify(d *recognition.Descriptor) app.Match {
 	return app.Match(m)
 }
 
-func (a *Directory) Verify(ctx context.Context, name string, d *recognition.Descriptor) (float32, error) {
-	dist, err := a.dir.Verify(ctx, name, d)
-	return dist, Err(err)
+// Decide is the directory's decision with base as the policy's Base
+// threshold (the settings' slider): store.ErrNotFound and
+// directory.ErrDisabled become app.ErrUnknownUser.
+func (a *Directory) Decide(claimed string, frames []recognition.Descriptor, base float32) (decision.Decision, error) {
+	if err := a.dir.SetBase(base); err != nil {
+		return decision.Decision{Frames: len(frames)}, err
+	}
+	dec, err := a.dir.Decide(claimed, frames)
+	return dec, Err(err)
+}
+
+// Adapt stores an adaptive template when the directory's rules allow.
+func (a *Directory) Adapt(ctx context.Context, dec decision.Decision, frames []recognition.Descriptor, live bool) error {
+	_, err := a.dir.Adapt(ctx, dec, frames, live)
+	return err
 }
 
 func (a *Directory) List(ctx context.Context) ([]app.UserInfo, error) {

@@ -58,8 +58,11 @@ func TestErrorsForPeople(t *testing.T) {
 			}
 		})
 	}
-	if _, err := a.Verify(ctx, "zed", &ann[0]); !errors.Is(err, app.ErrUnknownUser) {
+	if _, err := a.Decide("zed", ann, app.DefaultThreshold); !errors.Is(err, app.ErrUnknownUser) {
 		t.Errorf("verify unknown: %v", err)
+	}
+	if _, err := a.Decide("", ann, 0); err == nil {
+		t.Error("a base threshold of 0 accepted")
 	}
 	if err := Err(errors.New("disk full")); errors.Is(err, app.ErrUnknownUser) || err.Error() != "disk full" {
 		t.Errorf("other error: %v", err)
@@ -89,8 +92,28 @@ func TestDisabledUserRefused(t *testing.T) {
 	if m := a.Identify(&probe); m.User != "" {
 		t.Fatalf("disabled ann identified as %+v", m)
 	}
-	if _, err := a.Verify(ctx, "ann", &probe); !errors.Is(err, app.ErrUnknownUser) {
-		t.Fatalf("verify disabled: %v", err)
+	for _, claimed := range []string{"", "ann"} {
+		if dec, err := a.Decide(claimed, []recognition.Descriptor{probe}, app.DefaultThreshold); !errors.Is(err, app.ErrUnknownUser) || dec.User != "ann" {
+			t.Fatalf("decide %q on disabled ann's face: %v %v", claimed, dec.Reason, err)
+		}
+	}
+}
+
+// TestDecideFollowsBase: the base threshold passed with each decision is
+// the directory's policy Base from then on.
+func TestDecideFollowsBase(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	_, d := open(t)
+	a := New(d, "window")
+	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, base := range []float32{0.3, 0.6, app.DefaultThreshold} {
+		dec, err := a.Decide("", []recognition.Descriptor{idols[0].Descriptor}, base)
+		if err != nil || !dec.OK() || dec.Threshold.Value != base || d.Policy().Base != base {
+			t.Fatalf("base %.3f: %v %v, threshold %.3f, policy %+v", base, dec.Reason, err, dec.Threshold.Value, d.Policy())
+		}
 	}
 }
 

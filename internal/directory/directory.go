@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"sync"
 	"time"
 
@@ -28,6 +27,7 @@ type Directory struct {
 	disabled   map[string]bool
 	templates  []recognition.Template // as last loaded, to rebuild the gallery
 	policy     decision.Policy
+	adapt      decision.AdaptPolicy
 	background *decision.Background
 	// gallery holds every template with the decision rules applied; it is
 	// rebuilt whenever users change (thresholds depend on every user).
@@ -38,7 +38,7 @@ type Directory struct {
 // > 0 it keeps it current until ctx ends: at once after changes made
 // through this process, and within refresh for changes made elsewhere.
 func Open(ctx context.Context, st *store.Store, modelID string, refresh time.Duration) (*Directory, error) {
-	d := &Directory{st: st, modelID: modelID, policy: decision.DefaultPolicy}
+	d := &Directory{st: st, modelID: modelID, policy: decision.DefaultPolicy, adapt: decision.DefaultAdaptPolicy}
 	d.gallery, _ = decision.NewGallery(nil, nil, d.policy) // DefaultPolicy is valid
 	if refresh <= 0 {
 		g, err := st.Templates.Load(ctx, modelID)
@@ -94,6 +94,38 @@ func (d *Directory) SetPolicy(p decision.Policy, background *decision.Background
 		}
 	}
 	d.policy, d.background, d.gallery = p, background, gal
+	return nil
+}
+
+// SetBase sets the decision policy's Base threshold (the settings'
+// slider, --threshold; see decision.Policy.WithBase) and recomputes every
+// threshold; nothing happens when it is already base.
+func (d *Directory) SetBase(base float32) error {
+	d.mu.RLock()
+	p, bg := d.policy, d.background
+	d.mu.RUnlock()
+	if p.Base == base {
+		return nil
+	}
+	return d.SetPolicy(p.WithBase(base), bg)
+}
+
+// Policy is the decision policy in force.
+func (d *Directory) Policy() decision.Policy {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	return d.policy
+}
+
+// SetAdaptPolicy replaces the adaptive-template rules
+// (decision.DefaultAdaptPolicy until then).
+func (d *Directory) SetAdaptPolicy(p decision.AdaptPolicy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.adapt = p
+	d.mu.Unlock()
 	return nil
 }
 
@@ -172,24 +204,6 @@ func (d *Directory) Decide(claimed string, frames []recognition.Descriptor) (dec
 // ErrDisabled: the claimed user exists but is disabled.
 var ErrDisabled = errors.New("user disabled")
 
-// Verify returns the distance from desc to the nearest template of
-// username (1:1 verification). It fails with store.ErrNotFound for an
-// unknown user and ErrDisabled for a disabled one.
-func (d *Directory) Verify(ctx context.Context, username string, desc *recognition.Descriptor) (float32, error) {
-	u, ts, err := d.st.Templates.ForUser(ctx, username, d.modelID)
-	if err != nil {
-		return 0, err
-	}
-	if u.Disabled {
-		return 0, fmt.Errorf("%w: %s", ErrDisabled, u.Username)
-	}
-	best := float32(math.Inf(1))
-	for i := range ts {
-		best = min(best, recognition.Distance(desc, &ts[i].Descriptor))
-	}
-	return best, nil
-}
-
 // Enroll stores a new user with templates and refreshes the matcher.
 func (d *Directory) Enroll(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32) (store.User, error) {
 	u, err := d.st.Users.Enroll(ctx, store.Enrollment{Username: username, ModelID: d.modelID, Templates: newTemplates(ds, quality)})
@@ -215,6 +229,41 @@ func (d *Directory) EnrollUnique(ctx context.Context, username string, ds []reco
 		return store.User{}, nil, err
 	}
 	return u, dups, d.reload(ctx)
+}
+
+// AddTemplates stores more enrolment templates for the existing user
+// username, never replacing any (`enrol --add`); a face within
+// check.Threshold of ANOTHER user's template is refused as in
+// EnrollUnique, in the same transaction as the insert.
+func (d *Directory) AddTemplates(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32, check store.DuplicateCheck) ([]store.Duplicate, error) {
+	dups, err := d.st.Users.AddTemplatesChecked(ctx, username, d.modelID, newTemplates(ds, quality), check)
+	if err != nil {
+		return nil, err
+	}
+	return dups, d.reload(ctx)
+}
+
+// Adapt stores a frame of an accepted login as an adaptive template of
+// dec.User when the rules of the adaptive policy allow it (see
+// decision.AdaptPolicy): live says the login passed liveness; frames are
+// the descriptors dec was decided from. The frame whose distance is the
+// decision's is kept. A login the rules refuse gives an error wrapping
+// decision.ErrNotAdapted (nothing stored; the login stands); anything else
+// is a database failure.
+func (d *Directory) Adapt(ctx context.Context, dec decision.Decision, frames []recognition.Descriptor, live bool) (store.Adapted, error) {
+	d.mu.RLock()
+	p := d.adapt
+	d.mu.RUnlock()
+	i, err := d.current().AdaptFrame(dec, frames, live, p)
+	if err != nil {
+		return store.Adapted{}, err
+	}
+	a, err := d.st.Users.AddAdaptive(ctx, dec.User, store.Adaptation{ModelID: d.modelID, Descriptor: frames[i],
+		Distance: dec.Distance, Margin: dec.Margin, Policy: p})
+	if err != nil {
+		return store.Adapted{}, err
+	}
+	return a, d.reload(ctx)
 }
 
 // ReEnroll replaces every template of username (of this model) with ds.

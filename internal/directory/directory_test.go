@@ -53,11 +53,11 @@ func TestDirectory(t *testing.T) {
 	if m := d.Identify(&a); m.User != "alice" || !d.Disabled("alice") {
 		t.Fatalf("disabled alice must still match and be flagged: %+v %v", m, d.Disabled("alice"))
 	}
-	if _, err := d.Verify(ctx, "alice", &a); !errors.Is(err, directory.ErrDisabled) {
+	if _, err := d.Decide("alice", []recognition.Descriptor{a}); !errors.Is(err, directory.ErrDisabled) {
 		t.Fatalf("verify disabled: %v", err)
 	}
-	if dist, err := d.Verify(ctx, "bob", &a); err != nil || dist != recognition.Distance(&a, &b) {
-		t.Fatalf("verify bob with alice's face: %v %v", dist, err)
+	if dec, err := d.Decide("bob", []recognition.Descriptor{a}); err != nil || dec.OK() || dec.Distance != recognition.Distance(&a, &b) {
+		t.Fatalf("verify bob with alice's face: %+v %v", dec, err)
 	}
 	if _, err := d.Rename(ctx, "bob", "robert"); err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestDirectory(t *testing.T) {
 	if m := d.Identify(&b); m.User == "robert" || d.Templates() != 1 {
 		t.Fatalf("after delete: %+v, %d templates", m, d.Templates())
 	}
-	if _, err := d.Verify(ctx, "robert", &b); !errors.Is(err, store.ErrNotFound) {
+	if _, err := d.Decide("robert", []recognition.Descriptor{b}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("verify deleted user: %v", err)
 	}
 }

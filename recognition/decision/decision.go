@@ -90,6 +90,19 @@ func (p Policy) Validate() error {
 	return nil
 }
 
+// WithBase returns p with Base set to base, and Min lowered or Max raised
+// as far as needed to keep Min ≤ Base ≤ Max. It is what the settings'
+// threshold slider and the command line's --threshold set: the acceptance
+// distance of a user in a small installation, which a lookalike enrolled
+// nearby still tightens; a Base above Max also lets cohort-raised
+// thresholds go that high.
+func (p Policy) WithBase(base float32) Policy {
+	p.Base = base
+	p.Min = min(p.Min, base)
+	p.Max = max(p.Max, base)
+	return p
+}
+
 // Background is a fixed set of descriptors of people who are not users:
 // the part of the cohort that does not depend on who is enrolled. Safe for
 // concurrent use; build it once and share it between galleries.

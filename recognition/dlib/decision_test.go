@@ -402,6 +402,40 @@ func openSet(t *testing.T, es *evalSet, c evalConfig, parts int, keep func(*eval
 
 func everyone(*evalPerson) bool { return true }
 
+// verifyRates is 1:1 verification on the closed set (every person enrolled
+// from one photo): each other photo claims its own person (a genuine
+// claim: FRR counts the refusals) and every other person of the same set
+// (an impostor claim: FAR counts the acceptances).
+func verifyRates(t *testing.T, es *evalSet, c evalConfig, set string) (frr, genuine, far, impostor int) {
+	var ts []recognition.Template
+	var people []*evalPerson
+	for _, p := range es.people {
+		ts = append(ts, recognition.Template{User: p.name, Descriptor: p.photos[0]})
+		if p.set == set {
+			people = append(people, p)
+		}
+	}
+	g := gallery(t, ts, c, es)
+	for _, p := range people {
+		for _, d := range p.photos[1:] {
+			frame := []recognition.Descriptor{d}
+			genuine++
+			if !g.Verify(p.name, frame).OK() {
+				frr++
+			}
+			for _, q := range people {
+				if q != p {
+					impostor++
+					if g.Verify(q.name, frame).OK() {
+						far++
+					}
+				}
+			}
+		}
+	}
+	return
+}
+
 // leaveOneOut is the faces/ lookalike protocol of TestOperatingPoint: each
 // portrait in turn is the probe, every other portrait is enrolled.
 func leaveOneOut(t *testing.T, es *evalSet, c evalConfig) (res tally, genuine int) {
@@ -645,6 +679,19 @@ func TestDecisionRules(t *testing.T) {
 		fmt.Fprintf(&w, "| %s | %s | %s | %s | %s |\n", c.name, pct(fq, nq), pct(fa, n), pct(fat, nt), pct(fah, nh))
 		if c.policy == decision.DefaultPolicy && fq+fa+fat+fah > statedOpenFA {
 			t.Errorf("%s: %d strangers accepted, stated %d", c.name, fq+fa+fat+fah, statedOpenFA)
+		}
+	}
+
+	// 1:1 verification: FAR and FRR per population.
+	fmt.Fprintf(&w, "\n1:1 verification, closed set (every person enrolled from one photo; each other photo claims its own name, then every other name of its set; 1 frame)\n")
+	fmt.Fprintf(&w, "| rule | set | FRR (genuine claims refused) | FAR (impostor claims accepted) |\n|---|---|---|---|\n")
+	for _, c := range append(configs()[:1], evalConfig{"per-user thresholds, δ 0", withDelta(decision.DefaultPolicy, 0), false}, configs()[1]) {
+		for _, set := range []string{"lfw", "faces"} {
+			frr, gen, far, imp := verifyRates(t, es, c, set)
+			fmt.Fprintf(&w, "| %s | %s | %s | %s |\n", c.name, set, pct(frr, gen), fmt.Sprintf("%d/%d (%.3f%%)", far, imp, 100*float64(far)/float64(max(imp, 1))))
+			if c.policy == decision.DefaultPolicy && far != 0 {
+				t.Errorf("1:1, %s, %s: %d impostor claims accepted, want 0", c.name, set, far)
+			}
 		}
 	}
 

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+
+	"facelogin/internal/directory"
+	"facelogin/recognition"
+	"facelogin/recognition/decision"
+	"facelogin/store"
+)
+
+// verdict is what identify and verify print. A refused identification
+// names nobody and says nothing about the user nearest to the face — no
+// name, no distance — unless an administrator asks with --verbose: a
+// stranger must not learn who is enrolled, or whom they resemble.
+type verdict struct {
+	Recognised bool `json:"recognised"`
+	// User is the user let in, or the one claimed (verify).
+	User string `json:"user,omitempty"`
+	// Reason is decision.Reason's name ("accepted", "too far",
+	// "ambiguous", "other user", "nobody enrolled") or "disabled".
+	Reason string `json:"reason"`
+	// Message says what happened, for people.
+	Message string `json:"message,omitempty"`
+	// Distance is the median distance to User's templates, Threshold
+	// User's own threshold: given when someone is named (or --verbose).
+	Distance  *float32 `json:"distance,omitempty"`
+	Threshold *float32 `json:"threshold,omitempty"`
+
+	// With --verbose only: the user the face was compared with (the
+	// nearest, for identify), the margin to the nearest other user, and
+	// who that is.
+	Candidate    string   `json:"candidate,omitempty"`
+	Margin       *float32 `json:"margin,omitempty"`
+	NearestOther string   `json:"nearest_other,omitempty"`
+}
+
+// finite is a pointer to x, or nil for ±Inf and NaN (JSON has neither).
+func finite(x float32) *float32 {
+	if math.IsInf(float64(x), 0) || math.IsNaN(float64(x)) {
+		return nil
+	}
+	return &x
+}
+
+// newVerdict turns a decision into what is printed. claimed is the name
+// typed ("" for identify); disabled says the accepted or claimed user is
+// disabled.
+func newVerdict(dec decision.Decision, claimed string, disabled bool) verdict {
+	v := verdict{Recognised: dec.OK() && !disabled, Reason: dec.Reason.String()}
+	switch {
+	case v.Recognised:
+		v.User = dec.User
+	case claimed != "":
+		v.User = claimed
+	}
+	if v.User != "" {
+		v.Distance, v.Threshold = finite(dec.Distance), finite(dec.Threshold.Value)
+	}
+	switch {
+	case disabled && claimed != "":
+		v.Reason, v.Message = "disabled", claimed+" is disabled"
+	case disabled:
+		v.Reason, v.Message = "disabled", "the matching account is disabled"
+	case dec.Reason == decision.Ambiguous:
+		v.Message = "this face looks like more than one registered person: check one with `verify --user NAME`"
+	case dec.Reason == decision.OtherUser:
+		v.Message = "this face matches another registered person better than " + claimed
+	case dec.Reason == decision.TooFar && claimed != "":
+		v.Message = "this face does not match " + claimed
+	case dec.Reason == decision.NobodyEnrolled:
+		v.Message = "nobody is enrolled yet: use `facelogin enrol`"
+	}
+	return v
+}
+
+// explain adds what only an administrator's --verbose shows.
+func (v *verdict) explain(dec decision.Decision, m recognition.Match) {
+	v.Candidate = dec.Candidate
+	v.Distance, v.Threshold, v.Margin = finite(dec.Distance), finite(dec.Threshold.Value), finite(dec.Margin)
+	if m.User != "" && m.User != dec.Candidate {
+		v.NearestOther = m.User
+	} else {
+		v.NearestOther = m.SecondUser
+	}
+}
+
+// auditDetail is the audit log's detail for a decision made here.
+func (v verdict) auditDetail(mode string) string {
+	switch {
+	case v.Recognised:
+		return mode + " (command line)"
+	case v.Reason == "disabled":
+		return "user disabled (command line)"
+	}
+	return "not recognised: " + v.Reason + " (command line)"
+}
+
+// decideFlags are the flags identify and verify share.
+type decideFlags struct {
+	*common
+	fs      *flag.FlagSet
+	verbose *bool
+}
+
+func newDecideFlags(e *env, name string) *decideFlags {
+	fs := newFlags(e, name)
+	f := &decideFlags{common: addCommon(e, fs), fs: fs}
+	f.verbose = fs.Bool("verbose", false, "for administrators: also name the users nearest to a refused face, with distances and margin")
+	return f
+}
+
+// decidePhoto opens the session, sets the base threshold and describes
+// the photo's one face.
+func decidePhoto(ctx context.Context, e *env, f *decideFlags, path string) (*session, []recognition.Descriptor, error) {
+	s, err := openSession(ctx, e, f.common, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.dir.SetBase(float32(*f.threshold)); err != nil {
+		s.Close()
+		return nil, nil, fail(exitUsage, err, "--threshold %.3f: %v", *f.threshold, err)
+	}
+	face, _, err := s.oneFace(path)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, []recognition.Descriptor{face.Descriptor}, nil
+}
+
+func cmdIdentify(e *env, args []string) error {
+	f := newDecideFlags(e, "identify")
+	if err := parse(f.fs, args); err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return fail(exitUsage, nil, "identify: give one photo")
+	}
+	ctx := context.Background()
+	s, frames, err := decidePhoto(ctx, e, f, f.fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if s.dir.Templates() == 0 {
+		return fail(exitNoMatch, nil, "nobody is enrolled yet: use `facelogin enrol`")
+	}
+	dec, err := s.dir.Decide("", frames)
+	disabled := errors.Is(err, directory.ErrDisabled)
+	if err != nil && !disabled {
+		return explainStoreError(err)
+	}
+	return conclude(ctx, e, s, f, dec, "", disabled, frames, "identify")
+}
+
+func cmdVerify(e *env, args []string) error {
+	f := newDecideFlags(e, "verify")
+	user := f.fs.String("user", "", "the user the photo claims to show")
+	if err := parse(f.fs, args); err != nil {
+		return err
+	}
+	if *user == "" || f.fs.NArg() != 1 {
+		return fail(exitUsage, nil, "verify: give --user NAME and one photo")
+	}
+	ctx := context.Background()
+	s, frames, err := decidePhoto(ctx, e, f, f.fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	dec, err := s.dir.Decide(*user, frames)
+	disabled := errors.Is(err, directory.ErrDisabled)
+	if err != nil && !disabled {
+		return explainStoreError(err)
+	}
+	return conclude(ctx, e, s, f, dec, *user, disabled, frames, "verify")
+}
+
+// conclude records the decision in the audit log (a refused identification
+// under no name) and prints it.
+func conclude(ctx context.Context, e *env, s *session, f *decideFlags, dec decision.Decision, claimed string, disabled bool, frames []recognition.Descriptor, mode string) error {
+	v := newVerdict(dec, claimed, disabled)
+	attempt := store.LoginAttempt{Success: v.Recognised, Username: v.User, Detail: v.auditDetail(mode)}
+	if v.Distance != nil {
+		attempt.Distance, attempt.HasDistance = *v.Distance, true
+	}
+	if err := s.dir.RecordLogin(ctx, attempt); err != nil {
+		return explainStoreError(err)
+	}
+	if *f.verbose {
+		v.explain(dec, s.dir.Identify(&frames[0]))
+	}
+	return report(e, v)
+}
+
+func report(e *env, v verdict) error {
+	switch {
+	case e.json:
+		if err := e.printJSON(v); err != nil {
+			return err
+		}
+	case v.Recognised:
+		fmt.Fprintf(e.stdout, "%s (distance %.3f, threshold %.3f)\n", v.User, *v.Distance, *v.Threshold)
+	case v.Message != "":
+		fmt.Fprintf(e.stdout, "not recognised: %s%s\n", v.Message, v.verboseText())
+	default:
+		fmt.Fprintf(e.stdout, "not recognised%s\n", v.verboseText())
+	}
+	if !v.Recognised {
+		return &exitError{code: exitNoMatch}
+	}
+	return nil
+}
+
+// verboseText is --verbose's addition to a refusal's line.
+func (v verdict) verboseText() string {
+	if v.Candidate == "" {
+		return ""
+	}
+	t := fmt.Sprintf(" (candidate %s", v.Candidate)
+	if v.Distance != nil && v.Threshold != nil {
+		t += fmt.Sprintf(" at %.3f, threshold %.3f", *v.Distance, *v.Threshold)
+	}
+	if v.Margin != nil {
+		t += fmt.Sprintf(", margin %.3f", *v.Margin)
+	}
+	if v.NearestOther != "" {
+		t += ", nearest other " + v.NearestOther
+	}
+	return t + ")"
+}
