@@ -266,8 +266,9 @@ func (l *Landmarker) detect(hog *C.fl_hog, f frame, s float64, gray *[]byte) ([]
 
 // hogHit is a face box the HOG detector reported, in frame coordinates.
 type hogHit struct {
-	box   box
-	score float64
+	box    box
+	score  float64
+	filter int // which of the detector's 5 filters found it (landmarks.h)
 }
 
 // scan runs the HOG detector over the part roi of f, scaled by s (so
@@ -288,28 +289,43 @@ func scan(hog *C.fl_hog, f frame, roi image.Rectangle, s, adjust float64, levels
 	*gray = g
 	C.fl_gray_scaled((*C.uint8_t)(unsafe.Pointer(&f.pix[roi.Min.Y*f.stride+roi.Min.X*f.channels])), C.int(f.channels),
 		C.int(roi.Dx()), C.int(roi.Dy()), C.int(f.stride), (*C.uint8_t)(unsafe.Pointer(&g[0])), C.int(dw), C.int(dh))
-	var (
-		rects   [4 * maxDetections]C.long
-		scores  [maxDetections]C.double
-		filters [maxDetections]C.int
-		msg     [200]C.char
-	)
+	var out hogOut
 	n := C.fl_hog_detect(hog, (*C.uint8_t)(unsafe.Pointer(&g[0])), C.int(dw), C.int(dh), C.int(dw),
-		C.double(adjust), C.int(levels), &rects[0], &scores[0], &filters[0], maxDetections, &msg[0], C.size_t(len(msg)))
+		C.double(adjust), C.int(levels), &out.rects[0], &out.scores[0], &out.which[0], maxDetections,
+		&out.msg[0], C.size_t(len(out.msg)))
 	if n < 0 {
-		return nil, fmt.Errorf("recognition: HOG face detector: %s", C.GoString(&msg[0]))
+		return nil, fmt.Errorf("recognition: HOG face detector: %s", C.GoString(&out.msg[0]))
 	}
 	// A scaled pixel centre x sits at (x+0.5)·sx-0.5 in the region.
 	sx, sy := float64(roi.Dx())/float64(dw), float64(roi.Dy())/float64(dh)
 	ox, oy := float64(roi.Min.X), float64(roi.Min.Y)
-	out := make([]hogHit, 0, min(int(n), maxDetections))
+	hits := make([]hogHit, 0, min(int(n), maxDetections))
 	for i := 0; i < int(n) && i < maxDetections; i++ {
-		out = append(out, hogHit{score: float64(scores[i]), box: box{
-			l: ox + (float64(rects[4*i])+0.5)*sx - 0.5, t: oy + (float64(rects[4*i+1])+0.5)*sy - 0.5,
-			r: ox + (float64(rects[4*i+2])+0.5)*sx - 0.5, b: oy + (float64(rects[4*i+3])+0.5)*sy - 0.5,
+		r := out.rects[4*i : 4*i+4]
+		hits = append(hits, hogHit{score: float64(out.scores[i]), filter: int(out.which[i]), box: box{
+			l: ox + (float64(r[0])+0.5)*sx - 0.5, t: oy + (float64(r[1])+0.5)*sy - 0.5,
+			r: ox + (float64(r[2])+0.5)*sx - 0.5, b: oy + (float64(r[3])+0.5)*sy - 0.5,
 		}})
 	}
-	return out, nil
+	return hits, nil
+}
+
+// useReference makes hog run dlib's own object_detector (on) or the faster
+// scan of hogscan.cc (off, the default): the tests compare the two.
+func useReference(hog *C.fl_hog, on bool) {
+	v := 0
+	if on {
+		v = 1
+	}
+	C.fl_hog_use_reference(hog, C.int(v))
+}
+
+// hogOut receives a scan's detections from the C++ side.
+type hogOut struct {
+	rects  [4 * maxDetections]C.long
+	scores [maxDetections]C.double
+	which  [maxDetections]C.int
+	msg    [200]C.char
 }
 
 // shapeReference runs dlib's own shape_predictor, loaded from path, on g
