@@ -82,16 +82,75 @@ void hog_planes::reset(long rows, long cols) {
 	data.assign(size_t(31) * nr * stride, 0.0f);
 }
 
-void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_cols, hog_planes& out, fhog_scratch& s) {
-	using dlib::int32;
-	using dlib::simd4f;
+namespace {
+
+// best_orientations snaps 8 gradients to the orientation (of 18) each
+// projects onto most: dlib's vector code in impl_extract_fhog_features,
+// which its whole vectors of 8 pixels run.
+__attribute__((noinline)) void best_orientations(const dlib::int32* gx, const dlib::int32* gy, dlib::int32* bin) {
 	using dlib::simd8f;
 	using dlib::simd8f_bool;
 	using dlib::simd8i;
 	// Unit vectors of the 9 orientations (dlib's, to 4 digits).
 	static const float dir_x[9] = {1.0000, 0.9397, 0.7660, 0.500, 0.1736, -0.1736, -0.5000, -0.7660, -0.9397};
 	static const float dir_y[9] = {0.0000, 0.3420, 0.6428, 0.8660, 0.9848, 0.9848, 0.8660, 0.6428, 0.3420};
+	simd8i xi, yi;
+	xi.load(gx);
+	yi.load(gy);
+	const simd8f grad_x = xi;
+	const simd8f grad_y = yi;
+	simd8f best_dot = 0;
+	simd8f best_o = 0;
+	for (int o = 0; o < 9; o++) {
+		simd8f dot = grad_x * dir_x[o] + grad_y * dir_y[o];
+		simd8f_bool cmp = dot > best_dot;
+		best_dot = select(cmp, dot, best_dot);
+		dot *= -1;
+		best_o = select(cmp, o, best_o);
+		cmp = dot > best_dot;
+		best_dot = select(cmp, dot, best_dot);
+		best_o = select(cmp, o + 9, best_o);
+	}
+	simd8i(best_o).store(bin);
+}
 
+// orientation_table is best_orientations for every gradient of 8-bit
+// pixels (-255..255 each way): entry (gx+255)*511 + gy+255. Looking the
+// orientation up costs a load per pixel instead of 9 projections and
+// gives the same bins, since it is the same computation done ahead.
+const uint8_t* orientation_table() {
+	static const std::vector<uint8_t> table = [] {
+		std::vector<uint8_t> t(511 * 511);
+		dlib::int32 gx[8], gy[8], bin[8];
+		for (int x = -255; x <= 255; ++x) {
+			for (int y0 = -255; y0 <= 255; y0 += 8) {
+				for (int j = 0; j < 8; ++j) {
+					gx[j] = x;
+					gy[j] = std::min(y0 + j, 255);
+				}
+				best_orientations(gx, gy, bin);
+				for (int j = 0; j < 8 && y0 + j <= 255; ++j) {
+					t[size_t(x + 255) * 511 + y0 + j + 255] = uint8_t(bin[j]);
+				}
+			}
+		}
+		return t;
+	}();
+	return table.data();
+}
+
+}  // namespace
+
+void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_cols, hog_planes& out, fhog_scratch& s) {
+	using dlib::int32;
+	using dlib::simd4f;
+	using dlib::simd8f;
+	using dlib::simd8i;
+	// Unit vectors of the 9 orientations (dlib's, to 4 digits).
+	static const float dir_x[9] = {1.0000, 0.9397, 0.7660, 0.500, 0.1736, -0.1736, -0.5000, -0.7660, -0.9397};
+	static const float dir_y[9] = {0.0000, 0.3420, 0.6428, 0.8660, 0.9848, 0.9848, 0.8660, 0.6428, 0.3420};
+
+	const uint8_t* const orient = orientation_table();
 	const int cells_nr = (int)((float)img.h / (float)cell_size + 0.5);
 	const int cells_nc = (int)((float)img.w / (float)cell_size + 0.5);
 	const int hog_nr = std::max(cells_nr - 2, 0);
@@ -179,26 +238,17 @@ void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_co
 			right.load(r);
 			top.load(t);
 			bottom.load(b);
-			const simd8f grad_x = right - left;
-			const simd8f grad_y = bottom - top;
+			const simd8i grad_xi = right - left;
+			const simd8i grad_yi = bottom - top;
+			const simd8f grad_x = grad_xi;
+			const simd8f grad_y = grad_yi;
 			const simd8f v = sqrt(simd8f(grad_x * grad_x + grad_y * grad_y));
-
-			// Snap the gradient to the orientation (of 18) it projects
-			// onto most.
-			simd8f best_dot = 0;
-			simd8f best_o = 0;
-			for (int o = 0; o < 9; o++) {
-				simd8f dot = grad_x * dir_x[o] + grad_y * dir_y[o];
-				simd8f_bool cmp = dot > best_dot;
-				best_dot = select(cmp, dot, best_dot);
-				dot *= -1;
-				best_o = select(cmp, o, best_o);
-				cmp = dot > best_dot;
-				best_dot = select(cmp, dot, best_dot);
-				best_o = select(cmp, o + 9, best_o);
+			int32 gx[8], gy[8], bin[8];
+			grad_xi.store(gx);
+			grad_yi.store(gy);
+			for (int j = 0; j < 8; ++j) {
+				bin[j] = orient[(gx[j] + 255) * 511 + gy[j] + 255];
 			}
-			int32 bin[8];
-			simd8i(best_o).store(bin);
 			float mag[8];
 			v.store(mag);
 			const int32* cell = &s.cell[size_t(k) * 8];
