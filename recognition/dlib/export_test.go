@@ -47,13 +47,11 @@ type ScanHit struct {
 // frames use, on img scaled so that faces of minFaceSide pixels are found:
 // with hogscan.cc's scan, or with dlib's own object_detector (reference).
 func (l *Landmarker) Scan(img image.Image, minFaceSide int, reference bool) ([]ScanHit, error) {
-	f, unlock, err := l.lockFrame(img)
+	f, unlock, err := l.lockDetector(img)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l.hogMu.Lock()
-	defer l.hogMu.Unlock()
 	useReference(l.hog, reference)
 	defer useReference(l.hog, false)
 	var gray []byte

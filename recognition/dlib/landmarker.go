@@ -126,13 +126,11 @@ type Detection struct {
 // Faces are sorted by score, best first. It is what a Tracker does on a
 // detection frame, for one-off use.
 func (l *Landmarker) Detect(img image.Image, minFaceSide int) ([]Detection, error) {
-	f, unlock, err := l.lockFrame(img)
+	f, unlock, err := l.lockDetector(img)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l.hogMu.Lock()
-	defer l.hogMu.Unlock()
 	var gray []byte
 	dets, err := l.detect(l.hog, f, detectScale(minFaceSide), &gray)
 	if err != nil {
@@ -160,6 +158,17 @@ func (l *Landmarker) lockFrame(img image.Image) (f frame, unlock func(), err err
 		return frame{}, nil, ErrClosed
 	}
 	return f, l.mu.RUnlock, nil
+}
+
+// lockDetector is lockFrame that also takes l's own HOG detector (one
+// caller at a time) until unlock is called.
+func (l *Landmarker) lockDetector(img image.Image) (f frame, unlock func(), err error) {
+	f, unlockFrame, err := l.lockFrame(img)
+	if err != nil {
+		return frame{}, nil, err
+	}
+	l.hogMu.Lock()
+	return f, func() { l.hogMu.Unlock(); unlockFrame() }, nil
 }
 
 // detectScale is the factor frames are scaled by before the HOG detector

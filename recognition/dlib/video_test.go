@@ -9,7 +9,6 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	xdraw "golang.org/x/image/draw"
 
@@ -191,5 +190,3 @@ func bestMatch(faces []recognition.TrackedFace, r image.Rectangle) (recognition.
 	}
 	return best, bestIoU
 }
-
-func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
