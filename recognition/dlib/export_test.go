@@ -35,3 +35,37 @@ func (l *Landmarker) FitInBox(img image.Image, r image.Rectangle) ([]recognition
 	defer unlock()
 	return l.fit(f, boxOf(r.Sub(f.origin)), nil)
 }
+
+// ScanHit is one face the HOG detector found in a whole-frame scan.
+type ScanHit struct {
+	Rect   image.Rectangle
+	Score  float64
+	Filter int // which of the detector's 5 filters found it
+}
+
+// Scan runs the whole-frame HOG scan that Detect and a Tracker's detection
+// frames use, on img scaled so that faces of minFaceSide pixels are found:
+// with hogscan.cc's scan, or with dlib's own object_detector (reference).
+func (l *Landmarker) Scan(img image.Image, minFaceSide int, reference bool) ([]ScanHit, error) {
+	f, unlock, err := l.lockDetector(img)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	useReference(l.hog, reference)
+	defer useReference(l.hog, false)
+	var gray []byte
+	hits, err := scan(l.hog, f, image.Rect(0, 0, f.w, f.h), detectScale(minFaceSide), 0, 0, &gray)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ScanHit, len(hits))
+	for i, h := range hits {
+		out[i] = ScanHit{Rect: h.box.rect().Add(f.origin), Score: h.score, Filter: h.filter}
+	}
+	return out, nil
+}
+
+// UseReferenceDetector makes t's HOG scans (whole-frame and confirming)
+// run dlib's own object_detector: the Tracker as it was before hogscan.cc.
+func (t *Tracker) UseReferenceDetector() { useReference(t.hog, true) }

@@ -126,13 +126,11 @@ type Detection struct {
 // Faces are sorted by score, best first. It is what a Tracker does on a
 // detection frame, for one-off use.
 func (l *Landmarker) Detect(img image.Image, minFaceSide int) ([]Detection, error) {
-	f, unlock, err := l.lockFrame(img)
+	f, unlock, err := l.lockDetector(img)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	l.hogMu.Lock()
-	defer l.hogMu.Unlock()
 	var gray []byte
 	dets, err := l.detect(l.hog, f, detectScale(minFaceSide), &gray)
 	if err != nil {
@@ -160,6 +158,17 @@ func (l *Landmarker) lockFrame(img image.Image) (f frame, unlock func(), err err
 		return frame{}, nil, ErrClosed
 	}
 	return f, l.mu.RUnlock, nil
+}
+
+// lockDetector is lockFrame that also takes l's own HOG detector (one
+// caller at a time) until unlock is called.
+func (l *Landmarker) lockDetector(img image.Image) (f frame, unlock func(), err error) {
+	f, unlockFrame, err := l.lockFrame(img)
+	if err != nil {
+		return frame{}, nil, err
+	}
+	l.hogMu.Lock()
+	return f, func() { l.hogMu.Unlock(); unlockFrame() }, nil
 }
 
 // detectScale is the factor frames are scaled by before the HOG detector
@@ -266,8 +275,9 @@ func (l *Landmarker) detect(hog *C.fl_hog, f frame, s float64, gray *[]byte) ([]
 
 // hogHit is a face box the HOG detector reported, in frame coordinates.
 type hogHit struct {
-	box   box
-	score float64
+	box    box
+	score  float64
+	filter int // which of the detector's 5 filters found it (landmarks.h)
 }
 
 // scan runs the HOG detector over the part roi of f, scaled by s (so
@@ -288,28 +298,43 @@ func scan(hog *C.fl_hog, f frame, roi image.Rectangle, s, adjust float64, levels
 	*gray = g
 	C.fl_gray_scaled((*C.uint8_t)(unsafe.Pointer(&f.pix[roi.Min.Y*f.stride+roi.Min.X*f.channels])), C.int(f.channels),
 		C.int(roi.Dx()), C.int(roi.Dy()), C.int(f.stride), (*C.uint8_t)(unsafe.Pointer(&g[0])), C.int(dw), C.int(dh))
-	var (
-		rects   [4 * maxDetections]C.long
-		scores  [maxDetections]C.double
-		filters [maxDetections]C.int
-		msg     [200]C.char
-	)
+	var out hogOut
 	n := C.fl_hog_detect(hog, (*C.uint8_t)(unsafe.Pointer(&g[0])), C.int(dw), C.int(dh), C.int(dw),
-		C.double(adjust), C.int(levels), &rects[0], &scores[0], &filters[0], maxDetections, &msg[0], C.size_t(len(msg)))
+		C.double(adjust), C.int(levels), &out.rects[0], &out.scores[0], &out.which[0], maxDetections,
+		&out.msg[0], C.size_t(len(out.msg)))
 	if n < 0 {
-		return nil, fmt.Errorf("recognition: HOG face detector: %s", C.GoString(&msg[0]))
+		return nil, fmt.Errorf("recognition: HOG face detector: %s", C.GoString(&out.msg[0]))
 	}
 	// A scaled pixel centre x sits at (x+0.5)·sx-0.5 in the region.
 	sx, sy := float64(roi.Dx())/float64(dw), float64(roi.Dy())/float64(dh)
 	ox, oy := float64(roi.Min.X), float64(roi.Min.Y)
-	out := make([]hogHit, 0, min(int(n), maxDetections))
+	hits := make([]hogHit, 0, min(int(n), maxDetections))
 	for i := 0; i < int(n) && i < maxDetections; i++ {
-		out = append(out, hogHit{score: float64(scores[i]), box: box{
-			l: ox + (float64(rects[4*i])+0.5)*sx - 0.5, t: oy + (float64(rects[4*i+1])+0.5)*sy - 0.5,
-			r: ox + (float64(rects[4*i+2])+0.5)*sx - 0.5, b: oy + (float64(rects[4*i+3])+0.5)*sy - 0.5,
+		r := out.rects[4*i : 4*i+4]
+		hits = append(hits, hogHit{score: float64(out.scores[i]), filter: int(out.which[i]), box: box{
+			l: ox + (float64(r[0])+0.5)*sx - 0.5, t: oy + (float64(r[1])+0.5)*sy - 0.5,
+			r: ox + (float64(r[2])+0.5)*sx - 0.5, b: oy + (float64(r[3])+0.5)*sy - 0.5,
 		}})
 	}
-	return out, nil
+	return hits, nil
+}
+
+// useReference makes hog run dlib's own object_detector (on) or the faster
+// scan of hogscan.cc (off, the default): the tests compare the two.
+func useReference(hog *C.fl_hog, on bool) {
+	v := 0
+	if on {
+		v = 1
+	}
+	C.fl_hog_use_reference(hog, C.int(v))
+}
+
+// hogOut receives a scan's detections from the C++ side.
+type hogOut struct {
+	rects  [4 * maxDetections]C.long
+	scores [maxDetections]C.double
+	which  [maxDetections]C.int
+	msg    [200]C.char
 }
 
 // shapeReference runs dlib's own shape_predictor, loaded from path, on g

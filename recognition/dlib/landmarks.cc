@@ -2,8 +2,9 @@
 // landmarker.go. See landmarks.h.
 #include "landmarks.h"
 
-#include <dlib/image_processing/frontal_face_detector.h>
 #include <dlib/image_processing/shape_predictor.h>
+
+#include "hogscan.h"
 
 #include <algorithm>
 #include <atomic>
@@ -83,8 +84,9 @@ struct fl_shape {
 };
 
 struct fl_hog {
-	dlib::frontal_face_detector det;
-	int levels = 0;  // the scanner's own maximum, restored after a bounded scan
+	fl::hog_scanner scanner;
+	std::vector<dlib::rect_detection> dets;  // reused
+	bool reference = false;                  // fl_hog_use_reference
 };
 
 // check_shape refuses a predictor whose indexes would read out of bounds
@@ -236,8 +238,9 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 fl_hog* fl_hog_new(char* err, size_t errlen) {
 	return guarded(err, errlen, (fl_hog*)nullptr, [&]() -> fl_hog* {
 		std::unique_ptr<fl_hog> d(new fl_hog());
-		d->det = dlib::get_frontal_face_detector();
-		d->levels = int(d->det.get_scanner().get_max_pyramid_levels());
+		if (d->scanner.num_filters() != FL_HOG_FILTERS) {
+			throw std::runtime_error("unexpected number of filters in dlib's frontal face detector");
+		}
 		++live_objects;
 		return d.release();
 	});
@@ -250,81 +253,131 @@ void fl_hog_free(fl_hog* d) {
 	}
 }
 
+// write_detections copies up to max of dets into the caller's arrays and
+// returns how many dets there are.
+static int write_detections(const std::vector<dlib::rect_detection>& dets, long* rects, double* scores, int* filters,
+                            int max) {
+	for (int i = 0; i < int(dets.size()) && i < max; ++i) {
+		rects[4 * i] = dets[i].rect.left();
+		rects[4 * i + 1] = dets[i].rect.top();
+		rects[4 * i + 2] = dets[i].rect.right();
+		rects[4 * i + 3] = dets[i].rect.bottom();
+		scores[i] = dets[i].detection_confidence;
+		filters[i] = int(dets[i].weight_index);
+	}
+	return int(dets.size());
+}
+
 int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, double adjust, int max_levels,
                   long* rects, double* scores, int* filters, int max, char* err, size_t errlen) {
 	return guarded(err, errlen, -1, [&]() -> int {
-		const gray_view img{gray, w, h, stride};
-		// object_detector keeps its scanner private; a copy would rebuild
-		// the filters, so the level bound goes through the const accessor.
-		auto& scanner = const_cast<dlib::scan_fhog_pyramid<dlib::pyramid_down<6>>&>(d->det.get_scanner());
-		scanner.set_max_pyramid_levels(max_levels > 0 ? unsigned(max_levels) : unsigned(d->levels));
-		std::vector<dlib::rect_detection> dets;
-		d->det(img, dets, adjust);
-		for (int i = 0; i < int(dets.size()) && i < max; ++i) {
-			rects[4 * i] = dets[i].rect.left();
-			rects[4 * i + 1] = dets[i].rect.top();
-			rects[4 * i + 2] = dets[i].rect.right();
-			rects[4 * i + 3] = dets[i].rect.bottom();
-			scores[i] = dets[i].detection_confidence;
-			filters[i] = int(dets[i].weight_index);
+		const fl::gray_image img{gray, w, h, stride};
+		const unsigned long levels = max_levels > 0 ? unsigned(max_levels) : 0;
+		if (d->reference) {
+			d->scanner.detect_reference(img, adjust, levels, d->dets);
+		} else {
+			d->scanner.detect(img, adjust, levels, FL_HOG_ALL, d->dets);
 		}
-		return int(dets.size());
+		return write_detections(d->dets, rects, scores, filters, max);
 	});
 }
+
+void fl_hog_use_reference(fl_hog* d, int on) { d->reference = on != 0; }
 
 void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, uint8_t* dst, int dw, int dh) {
 	// Each destination pixel averages the source area it covers, with
 	// fractional weights at the edges: the separable box filter that
 	// OpenCV's INTER_AREA computes, so no aliasing reaches the detector.
+	// The taps of destination pixel d are taps[d*k .. d*k+k): k per pixel,
+	// padded with zero weights (which add nothing).
 	struct tap {
 		int src;
 		float weight;
 	};
-	auto taps = [](int n, int dn) {
-		std::vector<std::vector<tap>> out(dn);
+	const auto taps = [](int n, int dn, int& k) {
 		const double step = double(n) / dn;
+		k = int(std::ceil(step)) + 1;
+		std::vector<tap> out(size_t(dn) * k, tap{0, 0});
 		for (int d = 0; d < dn; ++d) {
 			const double a = d * step, b = std::min(double(n), (d + 1) * step);
-			for (int s = int(a); s < n && s < b; ++s) {
+			int used = 0;
+			for (int s = int(a); s < n && s < b && used < k; ++s) {
 				const double wgt = std::min(b, s + 1.0) - std::max(a, double(s));
 				if (wgt > 1e-9) {
-					out[d].push_back({s, float(wgt / step)});
+					out[size_t(d) * k + used++] = tap{s, float(wgt / step)};
 				}
+			}
+			for (int u = used; u < k; ++u) {
+				out[size_t(d) * k + u].src = out[size_t(d) * k].src;
 			}
 		}
 		return out;
 	};
-	const auto xt = taps(w, dw), yt = taps(h, dh);
-	std::vector<float> rows(size_t(h) * dw);  // gray, scaled horizontally
-	std::vector<float> line(w);
-	for (int y = 0; y < h; ++y) {
+	int kx = 0, ky = 0;
+	const std::vector<tap> xt = taps(w, dw, kx), yt = taps(h, dh, ky);
+	// The horizontal taps by rank: the u-th tap of every destination
+	// column, so each rank is one pass over the row.
+	std::vector<int> xsrc(size_t(kx) * dw);
+	std::vector<float> xwgt(size_t(kx) * dw);
+	for (int x = 0; x < dw; ++x) {
+		for (int u = 0; u < kx; ++u) {
+			xsrc[size_t(u) * dw + x] = xt[size_t(x) * kx + u].src;
+			xwgt[size_t(u) * dw + x] = xt[size_t(x) * kx + u].weight;
+		}
+	}
+	// The source rows scaled horizontally, as the vertical taps ask for
+	// them: source row s is kept in ring[s % ky] (the rows one
+	// destination row reads are fewer than ky and come in order).
+	std::vector<float> ring(size_t(ky) * dw), line(w);
+	std::vector<int> held(ky, -1);
+	const auto row = [&](int y) -> const float* {
+		float* r = &ring[size_t(y % ky) * dw];
+		if (held[y % ky] == y) {
+			return r;
+		}
+		held[y % ky] = y;
 		const uint8_t* p = pix + size_t(y) * stride;
+		float* l = line.data();
 		if (channels == 1) {
 			for (int x = 0; x < w; ++x) {
-				line[x] = p[x];
+				l[x] = p[x];
+			}
+		} else if (channels == 4) {
+			for (int x = 0; x < w; ++x) {
+				l[x] = float((unsigned(p[4 * x]) + p[4 * x + 1] + p[4 * x + 2]) / 3);
 			}
 		} else {
 			for (int x = 0; x < w; ++x) {
-				line[x] = float((unsigned(p[channels * x]) + p[channels * x + 1] + p[channels * x + 2]) / 3);
+				l[x] = float((unsigned(p[channels * x]) + p[channels * x + 1] + p[channels * x + 2]) / 3);
 			}
 		}
-		float* r = &rows[size_t(y) * dw];
-		for (int x = 0; x < dw; ++x) {
-			float v = 0;
-			for (const tap& t : xt[x]) {
-				v += t.weight * line[t.src];
+		std::fill(r, r + dw, 0.0f);
+		for (int u = 0; u < kx; ++u) {
+			const int* src = &xsrc[size_t(u) * dw];
+			const float* wgt = &xwgt[size_t(u) * dw];
+			for (int x = 0; x < dw; ++x) {
+				r[x] += wgt[x] * l[src[x]];
 			}
-			r[x] = v;
 		}
-	}
+		return r;
+	};
+	std::vector<float> acc(dw);
 	for (int y = 0; y < dh; ++y) {
+		std::fill(acc.begin(), acc.end(), 0.0f);
+		const tap* t = &yt[size_t(y) * ky];
+		for (int u = 0; u < ky; ++u) {
+			if (t[u].weight == 0) {
+				continue;
+			}
+			const float* r = row(t[u].src);
+			const float wgt = t[u].weight;
+			for (int x = 0; x < dw; ++x) {
+				acc[x] += wgt * r[x];
+			}
+		}
 		uint8_t* out = dst + size_t(y) * dw;
 		for (int x = 0; x < dw; ++x) {
-			float v = 0;
-			for (const tap& t : yt[y]) {
-				v += t.weight * rows[size_t(t.src) * dw + x];
-			}
-			out[x] = uint8_t(std::min(255.0f, v + 0.5f));
+			out[x] = uint8_t(std::min(255.0f, acc[x] + 0.5f));
 		}
 	}
 }

@@ -13,6 +13,10 @@ extern "C" {
 typedef struct fl_shape fl_shape; // a loaded shape predictor, immutable
 typedef struct fl_hog fl_hog;     // a HOG frontal face detector, one caller at a time
 
+// The filters of dlib's frontal face detector, and the mask of them all.
+#define FL_HOG_FILTERS 5
+#define FL_HOG_ALL ((1u << FL_HOG_FILTERS) - 1)
+
 // fl_shape_load reads a dlib shape_predictor file (5 or 68 points). NULL on
 // failure.
 fl_shape* fl_shape_load(const char* path, char* err, size_t errlen);
@@ -31,16 +35,21 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 
 fl_hog* fl_hog_new(char* err, size_t errlen);
 void fl_hog_free(fl_hog* d);
-// fl_hog_detect scans a gray picture. It writes up to max detections, best
-// first after dlib's non-maximum suppression: rects (l,t,r,b each),
-// scores (detection_confidence: above 0 is a face at dlib's own threshold)
-// and filters (which of the 5 HOG filters fired: 0 front, 1 left, 2 right,
-// 3 front rotated left, 4 front rotated right). It returns the number of
+// fl_hog_detect scans a gray picture with dlib's frontal face detector
+// (computed by hogscan.cc: the same features and filters, summed in
+// another order). It writes up to max detections, best first after dlib's
+// non-maximum suppression: rects (l,t,r,b each), scores
+// (detection_confidence: above 0 is a face at dlib's own threshold) and
+// filters (which of the 5 HOG filters fired: 0 front, 1 left, 2 right, 3
+// front rotated left, 4 front rotated right). It returns the number of
 // detections found (possibly more than max), or -1 with err. adjust lowers
 // (negative) or raises dlib's threshold; max_levels > 0 bounds the
 // pyramid levels scanned (level k finds faces of 80*(6/5)^k pixels).
 int fl_hog_detect(fl_hog* d, const uint8_t* gray, int w, int h, int stride, double adjust, int max_levels,
                   long* rects, double* scores, int* filters, int max, char* err, size_t errlen);
+// fl_hog_use_reference makes d's fl_hog_detect run dlib's own
+// object_detector instead (on != 0), for the tests that compare the two.
+void fl_hog_use_reference(fl_hog* d, int on);
 
 // fl_gray_scaled writes the RGBA (channels 4; gray = (r+g+b)/3 as dlib's)
 // or gray (channels 1) picture of w×h pixels as gray scaled to dw×dh into

@@ -34,19 +34,29 @@ func benchFrames(b *testing.B, side int) []*image.RGBA {
 //   - redetect-min100, -min120: re-detection for a smallest face of 100
 //     or 120 px instead of the quality gate's 80 (frames scaled by 0.72
 //     or 0.6 instead of 0.9 before the detector scans them).
+//   - redetect-dlib: redetect with dlib's own HOG detector instead of
+//     hogscan.cc's (the Tracker as it was before), for comparison in the
+//     same run.
 //
 // go test -run '^$' -bench 'Track$' -count 5 ./recognition/dlib/
 func BenchmarkTrack(b *testing.B) {
 	for _, c := range []struct {
-		name  string
-		every int
-		min   int
-	}{{"follow", 1 << 30, 0}, {"redetect", 1, 0}, {"default", 0, 0}, {"redetect-min100", 1, 100}, {"redetect-min120", 1, 120}} {
+		name      string
+		every     int
+		min       int
+		reference bool
+	}{
+		{"follow", 1 << 30, 0, false}, {"redetect", 1, 0, false}, {"default", 0, 0, false},
+		{"redetect-min100", 1, 100, false}, {"redetect-min120", 1, 120, false}, {"redetect-dlib", 1, 0, true},
+	} {
 		b.Run(c.name, func(b *testing.B) {
 			for _, side := range []int{480, 320} {
 				frames := benchFrames(b, side)
 				b.Run(map[int]string{480: "face240", 320: "face160"}[side], func(b *testing.B) {
 					tr := newTracker(b, dlib.TrackerOptions{DetectEvery: c.every, MinFaceSide: c.min})
+					if c.reference {
+						tr.UseReferenceDetector()
+					}
 					i := 0
 					defer reportCPU(b)()
 					for b.Loop() {

@@ -145,20 +145,11 @@ func (t *Tracker) Track(img image.Image, at time.Duration) (recognition.Landmark
 	// A track lost on the previous frame also calls for a detection.
 	detect := t.index == 0 || t.sinceDetect+1 >= t.opt.DetectEvery || t.lost
 	t.lost = false
-	kept := t.tracks[:0]
-	for _, tr := range t.tracks {
-		inView, err := t.follow(f, tr)
-		if err != nil {
-			return recognition.LandmarkFrame{}, err
-		}
-		if !inView {
-			detect = true // find it again (or its successor) at once
-			continue
-		}
-		kept = append(kept, tr)
+	left, err := t.followAll(f)
+	if err != nil {
+		return recognition.LandmarkFrame{}, err
 	}
-	clear(t.tracks[len(kept):])
-	t.tracks = kept
+	detect = detect || left // find a face that left (or its successor) at once
 	if detect {
 		if err := t.detect(f); err != nil {
 			return recognition.LandmarkFrame{}, err
@@ -185,7 +176,56 @@ func (t *Tracker) Track(img image.Image, at time.Duration) (recognition.Landmark
 		detect = true
 		t.sinceDetect = 0
 	}
-	kept = t.tracks[:0]
+	t.dropMissed()
+	t.dropDuplicates()
+
+	out := recognition.LandmarkFrame{Time: at, Index: t.index, Size: size, Detection: detect, Faces: t.faces(f)}
+	t.index++
+	return out, nil
+}
+
+// faces ages every track by a frame and reports it in img's coordinates.
+func (t *Tracker) faces(f frame) []recognition.TrackedFace {
+	dx, dy := float32(f.origin.X), float32(f.origin.Y)
+	out := make([]recognition.TrackedFace, 0, len(t.tracks))
+	for _, tr := range t.tracks {
+		tr.age++
+		pts := make([]recognition.Point, len(tr.pts))
+		for i, p := range tr.pts {
+			pts[i] = recognition.Point{X: p.X + dx, Y: p.Y + dy}
+		}
+		out = append(out, recognition.TrackedFace{
+			ID: tr.id, Rect: tr.bx.rect().Add(f.origin), Landmarks: pts, Detected: tr.detected, Age: tr.age,
+		})
+	}
+	return out
+}
+
+// followAll follows every track into f and ends those whose face left the
+// view (left reports whether one did).
+func (t *Tracker) followAll(f frame) (left bool, err error) {
+	kept := t.tracks[:0]
+	for _, tr := range t.tracks {
+		inView, err := t.follow(f, tr)
+		if err != nil {
+			return false, err
+		}
+		if !inView {
+			left = true
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	clear(t.tracks[len(kept):])
+	t.tracks = kept
+	return left, nil
+}
+
+// dropMissed ends the tracks unconfirmed on more than maxMissed frames in
+// a row (the next frame then scans for all faces) and resets the count of
+// the confirmed ones.
+func (t *Tracker) dropMissed() {
+	kept := t.tracks[:0]
 	for _, tr := range t.tracks {
 		if tr.detected {
 			tr.missed = 0
@@ -197,23 +237,6 @@ func (t *Tracker) Track(img image.Image, at time.Duration) (recognition.Landmark
 	}
 	clear(t.tracks[len(kept):])
 	t.tracks = kept
-	t.dropDuplicates()
-
-	out := recognition.LandmarkFrame{Time: at, Index: t.index, Size: size, Detection: detect}
-	t.index++
-	dx, dy := float32(f.origin.X), float32(f.origin.Y)
-	out.Faces = make([]recognition.TrackedFace, 0, len(t.tracks))
-	for _, tr := range t.tracks {
-		tr.age++
-		pts := make([]recognition.Point, len(tr.pts))
-		for i, p := range tr.pts {
-			pts[i] = recognition.Point{X: p.X + dx, Y: p.Y + dy}
-		}
-		out.Faces = append(out.Faces, recognition.TrackedFace{
-			ID: tr.id, Rect: tr.bx.rect().Add(f.origin), Landmarks: pts, Detected: tr.detected, Age: tr.age,
-		})
-	}
-	return out, nil
 }
 
 // Tracking thresholds, relative to the face box's side.
