@@ -134,6 +134,9 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 		opts.Title = "Face Login kiosk"
 	}
 	kopts.fill()
+	if opts.Station == "" {
+		opts.Station = kopts.Station
+	}
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}
