@@ -342,17 +342,24 @@ func (s *activityScreen) load() {
 		s.say(err.Error(), widget.WarningImportance)
 		return
 	}
+	if summary != s.summary {
+		// The rows on screen are of the other view's type.
+		s.rows = nil
+		if summary {
+			s.setColumns(activity.SummaryColumns())
+		} else {
+			s.setColumns(activity.EventColumns())
+		}
+	}
 	s.q, s.summary = q, summary
 	s.starts = []store.EventCursor{{}}
 	s.total = -1
 	if summary {
 		s.kind.Disable()
-		s.setColumns(activity.SummaryColumns())
 		s.loadSummary()
 		return
 	}
 	s.kind.Enable()
-	s.setColumns(activity.EventColumns())
 	s.loadPage()
 	s.loadCount()
 }
