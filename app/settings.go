@@ -204,7 +204,7 @@ func (st *settingsScreen) onSave() {
 		return
 	}
 	s := st.current()
-	if s.CameraSource == "" {
+	if s.CameraSource == "" && st.inForce.CameraSource != "" {
 		st.say("Choose a camera, or type the video file or stream URL to use.", widget.DangerImportance)
 		return
 	}

@@ -9,6 +9,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+
+	"facelogin/internal/onlogin"
 )
 
 // shell is what the window and the kiosk are both built on, by newShell
@@ -54,6 +56,9 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	saved := LoadSettings(a.Preferences(), opts.Defaults)
 	if opts.Settings != nil {
 		saved = *opts.Settings
+		if saved.OnLoginTimeout <= 0 {
+			saved.OnLoginTimeout = onlogin.DefaultTimeout
+		}
 	}
 	s.th = newThreshold(saved.Threshold)
 
