@@ -183,14 +183,10 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 
 	s.table = widget.NewTableWithHeaders(
 		func() (int, int) { return len(s.rows), len(s.cols) },
-		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
-		},
+		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(s.rows) && id.Col < len(s.cols) {
-				o.(*widget.Label).SetText(s.cols[id.Col].Show(s.rows[id.Row], s.loc))
+				showCell(o.(*widget.Label), s.cols[id.Col], s.cols[id.Col].Show(s.rows[id.Row], s.loc))
 			}
 		})
 	s.table.ShowHeaderColumn = false
@@ -248,6 +244,39 @@ func (s *activityScreen) showLastDays(n int) {
 	s.from.SetDate(&first)
 	s.to.SetDate(&today)
 	s.from.OnChanged, s.to.OnChanged = on, off
+}
+
+// showCell puts v in a cell of column c. Truncating text costs a shaping
+// pass per cell (most of a page's refresh), so only a value that may not
+// fit its column is cut with an ellipsis: a column is as wide as c.Width
+// digits; digits and punctuation fit up to that many, other ASCII text up
+// to four fifths of it (a few letters are wider than a digit), anything
+// else may not fit. The last column is cut by the table's edge.
+func showCell(l *widget.Label, c activity.Column, v string) {
+	trunc := fyne.TextTruncateOff
+	if c.Width > 0 && !fitsColumn(v, c.Width) {
+		trunc = fyne.TextTruncateEllipsis
+	}
+	if l.Truncation != trunc {
+		l.Truncation = trunc
+	}
+	l.SetText(v)
+}
+
+func fitsColumn(v string, width int) bool {
+	numeric := true
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 0x80:
+			return false
+		case (b < '0' || b > '9') && !strings.ContainsRune(" .,:-+#", rune(b)):
+			numeric = false
+		}
+	}
+	if numeric {
+		return len(v) <= width
+	}
+	return len(v)*5 <= width*4
 }
 
 // setColumns shows cols, each as wide as its text needs. UI goroutine.
@@ -440,8 +469,7 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 		s.addStation(ev.Station)
 	}
 	s.next, s.more = page.Next, page.More
-	s.table.Refresh()
-	s.table.ScrollToTop()
+	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	setEnabled(len(s.starts) > 1, s.newer)
 	setEnabled(page.More, s.older)
 	s.showPosition()
@@ -518,8 +546,7 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 		return
 	}
 	s.rows = rows
-	s.table.Refresh()
-	s.table.ScrollToTop()
+	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	days := map[time.Time]bool{}
 	for _, r := range rows {
 		days[r.(store.DaySummary).Day] = true

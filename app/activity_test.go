@@ -295,6 +295,14 @@ func TestActivityPagesNewestFirst(t *testing.T) {
 	if got := f.s.position.Text; got != "Events 11–20 of 38" {
 		t.Errorf("position on page 2 %q", got)
 	}
+	// The table shows the new page, not the cells of the old one.
+	texts = strings.Join(tableTexts(f.s.table), "|")
+	if want := f.evs[all[10]-1].At.In(f.loc).Format("2006-01-02 15:04:05"); !strings.Contains(texts, want) {
+		t.Errorf("page 2 does not show %q: %s", want, texts)
+	}
+	if strings.Contains(texts, "2026-11-30 18:45:00") {
+		t.Errorf("page 2 still shows the first page: %s", texts)
+	}
 	test.Tap(f.s.newer)
 	f.waitIdle()
 	if got := f.pages(); !slices.Equal(got, all) {
