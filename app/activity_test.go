@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/internal/uitest"
 	"facelogin/store"
 )
 
@@ -177,7 +178,7 @@ func (f *activityFixture) open() {
 	f.waitIdle()
 	// Wide enough for every column of the table.
 	f.u.win.Resize(fyne.NewSize(3600, 900))
-	f.u.win.Canvas().(test.WindowlessCanvas).Capture()
+	uitest.Paint(f.u.win.Canvas())
 	first := time.Date(2026, 11, 24, 12, 0, 0, 0, f.loc)
 	last := time.Date(2026, 11, 30, 12, 0, 0, 0, f.loc)
 	f.s.from.SetDate(&first)
@@ -242,29 +243,13 @@ func (f *activityFixture) pages() []int64 {
 
 // tableTexts are the texts of the table's cells on screen, as painted.
 func tableTexts(tb *widget.Table) []string {
-	fyne.CurrentApp().Driver().CanvasForObject(tb).(test.WindowlessCanvas).Capture()
+	uitest.Paint(fyne.CurrentApp().Driver().CanvasForObject(tb))
 	var out []string
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if !o.Visible() {
-			return
-		}
-		switch w := o.(type) {
-		case *widget.Label:
-			if w.Text != "" {
-				out = append(out, w.Text)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
+	for _, o := range uitest.Shown(tb) {
+		if l, ok := o.(*widget.Label); ok && l.Text != "" {
+			out = append(out, l.Text)
 		}
 	}
-	walk(tb)
 	return out
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"facelogin/internal/onlogin"
 	"facelogin/internal/testkit"
+	"facelogin/internal/uitest"
 	"facelogin/store"
 )
 
@@ -222,31 +223,6 @@ func TestSettingsOnLogin(t *testing.T) {
 	}
 }
 
-// shownObjects are the objects on screen under o, as painted: its cached
-// renderers, visible objects only.
-func shownObjects(o fyne.CanvasObject) []fyne.CanvasObject {
-	var out []fyne.CanvasObject
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		out = append(out, o)
-		switch w := o.(type) {
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(w).Objects() {
-				walk(c)
-			}
-		case *fyne.Container:
-			for _, c := range w.Objects {
-				walk(c)
-			}
-		}
-	}
-	walk(o)
-	return out
-}
-
 // TestKioskActivityAndOnLoginAdminOnly: in the kiosk, the Activity screen
 // and the on-login settings exist only behind the administrator PIN, and
 // the audit log is not read before.
@@ -261,8 +237,8 @@ func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 		t.Fatal("no Activity screen in the kiosk")
 	}
 	hidden := func(when string) {
-		k.Window().Canvas().(test.WindowlessCanvas).Capture()
-		for _, o := range shownObjects(k.Window().Content()) {
+		uitest.Paint(k.Window().Canvas())
+		for _, o := range uitest.Shown(k.Window().Content()) {
 			if o == k.s.activity.content || o == k.s.settings.onLogin.command || o == k.s.tabs {
 				t.Fatalf("%s: the Activity screen or the on-login setting is on screen", when)
 			}
@@ -296,8 +272,8 @@ func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 	}
 	kh.waitFor("the first page", func() bool { return len(k.s.activity.rows) > 0 && k.s.activity.cancels[0] == nil })
 	found := false
-	k.Window().Canvas().(test.WindowlessCanvas).Capture()
-	for _, o := range shownObjects(k.Window().Content()) {
+	uitest.Paint(k.Window().Canvas())
+	for _, o := range uitest.Shown(k.Window().Content()) {
 		found = found || o == k.s.activity.table
 	}
 	if !found {
@@ -308,8 +284,8 @@ func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 			k.s.tabs.Select(it)
 		}
 	}
-	k.Window().Canvas().(test.WindowlessCanvas).Capture()
-	if !slices.Contains(shownObjects(k.Window().Content()), fyne.CanvasObject(k.s.settings.onLogin.command)) {
+	uitest.Paint(k.Window().Canvas())
+	if !slices.Contains(uitest.Shown(k.Window().Content()), fyne.CanvasObject(k.s.settings.onLogin.command)) {
 		t.Error("the on-login setting is not on screen in administrator mode")
 	}
 
@@ -321,7 +297,7 @@ func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 // findButton is the button labelled text under o.
 func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	t.Helper()
-	for _, c := range shownObjects(o) {
+	for _, c := range uitest.Shown(o) {
 		if b, ok := c.(*widget.Button); ok && b.Text == text {
 			return b
 		}
