@@ -262,12 +262,13 @@ func (st *settingsScreen) switchCamera(source string) {
 				st.say(cameraAdvice(source, err), widget.DangerImportance)
 				return
 			}
-			st.prefs.SetString(PrefCameraSource, source)
 			st.inForce.CameraSource = source
 			st.say("Saved. Now using the camera “"+redact.URL(source)+"”.", widget.SuccessImportance)
 			if st.onSaved != nil {
 				st.onSaved(st.inForce)
 			}
+			// Last: whoever sees the saved camera sees the rest done.
+			st.prefs.SetString(PrefCameraSource, source)
 		})
 	})
 }
