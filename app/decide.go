@@ -41,7 +41,22 @@ type loginResult struct {
 	Accepted bool
 	Refusal  refusal
 	Frames   int
+	// Liveness is what a liveness check said of the attempt; the zero
+	// value is livenessNotChecked.
+	Liveness liveness
 }
+
+// liveness is the outcome of a liveness check (recognition/liveness) for a
+// login attempt.
+type liveness int
+
+const (
+	// livenessNotChecked: no challenge was run. The window's login and the
+	// kiosk do not run one yet, so every attempt is this today.
+	livenessNotChecked liveness = iota
+	livenessPassed              // a live person answered the challenge
+	livenessFailed              // the challenge failed: a photo, a replay, or no answer
+)
 
 // auditUser is the name the audit log records: the user let in or the one
 // claimed; never the nearest user of a refused identification, which would

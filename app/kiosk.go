@@ -450,6 +450,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	r.prompt = "" // the prompt is redrawn after the result
 	now := k.now()
 	if res.Accepted {
+		k.s.onLogin.afterLogin(k.s.tasks, res, now)
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)

@@ -28,6 +28,9 @@ type loginScreen struct {
 	events *userEvents
 	limits captureLimits
 	log    *slog.Logger
+	// action is the on-login action, run after an accepted login; set by
+	// the shell.
+	action *onLoginAction
 
 	user    *widget.Entry
 	button  *widget.Button
@@ -114,6 +117,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 	if err := l.users.RecordLogin(ctx, recorded, res.Distance, res.Accepted); err != nil {
 		l.log.Error("record login", "user", recorded, "err", err)
 	}
+	l.action.afterLogin(l.cap.tasks, res, time.Now())
 	l.cap.do(func() {
 		l.show(in, res, elapsed)
 		l.cap.end()

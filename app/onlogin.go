@@ -84,6 +84,21 @@ func (a *onLoginAction) runOnLogin(ctx context.Context, d onlogin.Decision) (onl
 	return res, true
 }
 
+// afterLogin starts the on-login action for a login decided at at, on a
+// goroutine of t (the result is on screen without waiting for the
+// command; the window closing stops it, and its result is still
+// recorded). It starts nothing for a refused login or one whose liveness
+// check failed. The login paths do not run a liveness check yet
+// (livenessNotChecked): until they do, an accepted login runs the action
+// without proof that a live person was in front of the camera.
+func (a *onLoginAction) afterLogin(t *tasks, res loginResult, at time.Time) {
+	if !res.Accepted || res.Liveness == livenessFailed || a.get() == nil {
+		return
+	}
+	d := onlogin.Decision{Success: true, Live: true, User: res.User, Distance: res.Distance, At: at}
+	t.Go(func(ctx context.Context) { a.runOnLogin(ctx, d) })
+}
+
 // Limits of the on-login timeout offered in the settings.
 const (
 	minOnLoginTimeout = time.Second

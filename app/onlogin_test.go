@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"image"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -304,4 +306,107 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	}
 	t.Fatalf("no %q button", text)
 	return nil
+}
+
+// checkinRows are the data rows the README's example action wrote to path
+// (nil while it has written nothing).
+func checkinRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil || len(rows) == 0 {
+		return nil // being written
+	}
+	return rows[1:]
+}
+
+// TestLoginRunsOnLoginAction: the window's Log in runs the on-login action
+// (a real process: the README's CSV example) after an accepted login, with
+// the user, station and distance of the decision, and never after a
+// refused one.
+func TestLoginRunsOnLoginAction(t *testing.T) {
+	f := newLoginFixture(t, Options{Station: "hall"})
+	h := f.h
+	csvPath := filepath.Join(t.TempDir(), "checkins.csv")
+	h.u.onLogin.set(newRunner(t, 10*time.Second, appendCheckin(t), csvPath))
+
+	h.cam.show(f.ludaFrame)
+	h.login("")
+	if h.u.login.result.Text != "Not recognised" {
+		t.Fatalf("stranger: result %q", h.u.login.result.Text)
+	}
+	h.cam.show(f.elkieFrame)
+	h.login("")
+	if h.u.login.result.Text != "Welcome, elkie" {
+		t.Fatalf("elkie: result %q", h.u.login.result.Text)
+	}
+	h.waitFor("the on-login action's line", func() bool { return len(checkinRows(t, csvPath)) > 0 })
+	h.u.stop() // waits for every goroutine, a stray action included
+	rows := checkinRows(t, csvPath)
+	if len(rows) != 1 || rows[0][1] != "elkie" || rows[0][2] != "hall" {
+		t.Fatalf("check-ins %q: want one, elkie's at hall (none for the stranger)", rows)
+	}
+	if _, err := time.Parse(time.RFC3339, rows[0][0]); err != nil {
+		t.Errorf("FACELOGIN_TIME %q: %v", rows[0][0], err)
+	}
+	if d, err := strconv.ParseFloat(rows[0][3], 32); err != nil || math.Abs(d-float64(h.u.login.gauge.distance)) > 1e-4 {
+		t.Errorf("FACELOGIN_DISTANCE %q, the decision's distance %.4f", rows[0][3], h.u.login.gauge.distance)
+	}
+	if !strings.Contains(h.log.String(), `msg="on-login action" user=elkie result="exit 0"`) {
+		t.Errorf("log:\n%s", h.log.String())
+	}
+}
+
+// TestKioskRunsOnLoginAction: the kiosk's welcome runs the on-login action
+// with the kiosk's station; its refusals never do.
+func TestKioskRunsOnLoginAction(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)),
+		KioskOptions{Station: "front-door", ResultFor: 50 * time.Millisecond, MaxFailures: 100}, false)
+	csvPath := filepath.Join(t.TempDir(), "checkins.csv")
+	kh.k.s.onLogin.set(newRunner(t, 10*time.Second, appendCheckin(t), csvPath))
+	elkie, luda, _ := kh.probes()
+	kh.cam.show(luda)
+	kh.waitFor("two refusals", func() bool { return len(kh.logins()) >= 2 })
+	kh.cam.show(elkie)
+	kh.waitFor("the welcome", func() bool { return kh.resultShown() && kh.k.resultTitle.Text == "Welcome, elkie" })
+	kh.waitFor("the on-login action's line", func() bool { return len(checkinRows(t, csvPath)) > 0 })
+	kh.k.Stop()
+	rows := checkinRows(t, csvPath)
+	if len(rows) != 1 || rows[0][1] != "elkie" || rows[0][2] != "front-door" {
+		t.Fatalf("check-ins %q: want one, elkie's at front-door (none for the stranger)", rows)
+	}
+}
+
+// TestAfterLoginGate: an accepted login runs the action unless its
+// liveness check failed; a refused one never does.
+func TestAfterLoginGate(t *testing.T) {
+	tk := newTasks(func(f func()) { f() })
+	a := newOnLoginAction(nil, nil, "hall", slog.New(slog.DiscardHandler))
+	csvPath := filepath.Join(t.TempDir(), "checkins.csv")
+	a.set(newRunner(t, 10*time.Second, appendCheckin(t), csvPath))
+	at := time.Now()
+	for _, res := range []loginResult{
+		{User: "ann", Distance: 0.5, Refusal: refusedTooFar},
+		{User: "ann", Distance: 0.5, Refusal: refusedTooFar, Liveness: livenessPassed},
+		{User: "bob", Distance: 0.3, Accepted: true, Liveness: livenessFailed},
+		{User: "cid", Distance: 0.3, Accepted: true, Liveness: livenessPassed},
+		{User: "dee", Distance: 0.3, Accepted: true}, // not checked: the login paths today
+	} {
+		a.afterLogin(tk, res, at)
+		tk.wg.Wait() // one at a time: the CSV file is appended to in order
+	}
+	tk.stop()
+	var users []string
+	for _, r := range checkinRows(t, csvPath) {
+		users = append(users, r[1])
+	}
+	if !slices.Equal(users, []string{"cid", "dee"}) {
+		t.Errorf("the action ran for %q, want cid and dee", users)
+	}
 }

@@ -78,6 +78,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		rec = deps.Activity
 	}
 	s.onLogin = newOnLoginAction(deps.OnLogin, rec, opts.Station, s.log)
+	s.login.action = s.onLogin
 	s.settings = newSettingsScreen(s.tasks, a.Preferences(), saved, opts.Defaults, deps.Users, s.th, deps.Switcher,
 		s.onLogin, opts.OnSettingsSaved, s.log)
 	s.tabs = container.NewAppTabs(
