@@ -97,14 +97,7 @@ func TestRunOnLogin(t *testing.T) {
 	if !ran || !res.OK() {
 		t.Fatalf("live login: ran %v, %+v", ran, res)
 	}
-	raw, err := os.ReadFile(csvPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	rows := readCSV(t, csvPath)
 	want := [][]string{{"time", "user", "station", "distance"}, {at.Local().Format(time.RFC3339), "ann", "hall", "0.3125"}}
 	if !slices.EqualFunc(rows, want, slices.Equal) {
 		t.Errorf("checkins.csv %q, want %q", rows, want)
