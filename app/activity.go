@@ -350,7 +350,7 @@ func (s *activityScreen) query() (store.EventQuery, bool, error) {
 		q.To = day(s.to.Date).AddDate(0, 0, 1)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, false, errors.New("The first day is after the last day — change one of them.")
+		return q, false, advice("The first day is after the last day — change one of them.")
 	}
 	q.User = strings.TrimSpace(s.user.Text)
 	q.Station = strings.TrimSpace(s.station.Text)

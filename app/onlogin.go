@@ -136,19 +136,19 @@ func (f *onLoginField) read() (command string, timeout time.Duration, r *onlogin
 	secs, perr := strconv.ParseFloat(strings.TrimSpace(f.timeout.Text), 64)
 	timeout = time.Duration(math.Round(secs*1000)) * time.Millisecond
 	if perr != nil || math.IsNaN(secs) || timeout < minOnLoginTimeout || timeout > maxOnLoginTimeout {
-		return "", 0, nil, fmt.Errorf("The on-login time limit must be a number of seconds from %s to %s.",
+		return "", 0, nil, advicef("The on-login time limit must be a number of seconds from %s to %s.",
 			formatSeconds(minOnLoginTimeout), formatSeconds(maxOnLoginTimeout))
 	}
 	argv, err := onlogin.ParseArgv(command)
 	if err != nil {
-		return "", 0, nil, fmt.Errorf("The on-login command can't be used: %s. Write it as a JSON array, program first: "+
+		return "", 0, nil, advicef("The on-login command can't be used: %s. Write it as a JSON array, program first: "+
 			`["/usr/local/bin/open-door", "front"].`, strings.TrimPrefix(err.Error(), "onlogin: "))
 	}
 	if argv == nil {
 		return "", timeout, nil, nil
 	}
 	if r, err = onlogin.New(argv, timeout); err != nil {
-		return "", 0, nil, fmt.Errorf("The on-login program can't be run: %s.", onLoginStartError(err))
+		return "", 0, nil, advicef("The on-login program can't be run: %s.", onLoginStartError(err))
 	}
 	return onlogin.FormatArgv(argv), timeout, r, nil
 }
@@ -161,6 +161,15 @@ func onLoginStartError(err error) string {
 	}
 	return msg
 }
+
+// advice is an error whose text is a sentence for people, shown as it is
+// (capitalised, with its full stop).
+type advice string
+
+func (a advice) Error() string { return string(a) }
+
+// advicef formats an advice.
+func advicef(format string, args ...any) error { return advice(fmt.Sprintf(format, args...)) }
 
 // formatSeconds writes d in seconds for the time limit entry: "10", "2.5".
 func formatSeconds(d time.Duration) string {
