@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/csv"
 	"image"
 	"log/slog"
 	"math"
@@ -301,22 +300,10 @@ func findButton(t *testing.T, o fyne.CanvasObject, text string) *widget.Button {
 	return nil
 }
 
-// checkinRows are the data rows the README's example action wrote to path
-// (nil while it has written nothing).
+// checkinRows are the data rows the README's example action wrote to path.
 func checkinRows(t *testing.T, path string) [][]string {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
-	if err != nil || len(rows) == 0 {
-		return nil // being written
-	}
-	return rows[1:]
+	return readCSV(t, path)[1:]
 }
 
 // TestLoginRunsOnLoginAction: the window's Log in runs the on-login action
@@ -339,7 +326,7 @@ func TestLoginRunsOnLoginAction(t *testing.T) {
 	if h.u.login.result.Text != "Welcome, elkie" {
 		t.Fatalf("elkie: result %q", h.u.login.result.Text)
 	}
-	h.waitFor("the on-login action's line", func() bool { return len(checkinRows(t, csvPath)) > 0 })
+	h.waitFor("the on-login action's result", func() bool { return strings.Contains(h.log.String(), `msg="on-login action`) })
 	h.u.stop() // waits for every goroutine, a stray action included
 	rows := checkinRows(t, csvPath)
 	if len(rows) != 1 || rows[0][1] != "elkie" || rows[0][2] != "hall" {
@@ -368,8 +355,11 @@ func TestKioskRunsOnLoginAction(t *testing.T) {
 	kh.waitFor("two refusals", func() bool { return len(kh.logins()) >= 2 })
 	kh.cam.show(elkie)
 	kh.waitFor("the welcome", func() bool { return kh.resultShown() && kh.k.resultTitle.Text == "Welcome, elkie" })
-	kh.waitFor("the on-login action's line", func() bool { return len(checkinRows(t, csvPath)) > 0 })
+	kh.waitFor("the on-login action's result", func() bool { return strings.Contains(kh.log.String(), `msg="on-login action`) })
 	kh.k.Stop()
+	if !strings.Contains(kh.log.String(), `msg="on-login action" user=elkie result="exit 0"`) {
+		t.Errorf("log:\n%s", kh.log.String())
+	}
 	rows := checkinRows(t, csvPath)
 	if len(rows) != 1 || rows[0][1] != "elkie" || rows[0][2] != "front-door" {
 		t.Fatalf("check-ins %q: want one, elkie's at front-door (none for the stranger)", rows)
