@@ -225,8 +225,11 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 		widget.NewLabel("User"), s.user,
 		widget.NewLabel("Station"), s.station,
 		widget.NewLabel("Kind"), s.kind,
+		widget.NewLabel("Show"), s.view,
 	)
-	top := container.NewVBox(filters, container.NewHBox(s.view, layout.NewSpacer(), s.reload, s.export))
+	// Narrow enough for the window's right pane (the tabs take the
+	// widest screen's width).
+	top := container.NewVBox(filters, container.NewHBox(layout.NewSpacer(), s.reload, s.export))
 	bottom := container.NewVBox(
 		container.NewHBox(s.newer, s.older, layout.NewSpacer(), s.position),
 		s.busy, s.message)

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/uitest"
@@ -644,5 +645,26 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestActivityFitsRightPane: the Activity screen, the widest of the tabs,
+// leaves the window's preview its share: at the window's first size the
+// tabs fit in the right pane of the split (the e2e tests click the tabs
+// where that layout puts them).
+func TestActivityFitsRightPane(t *testing.T) {
+	st, _ := activityStore(t)
+	h := newHarnessWith(t, test.NewTempApp(t), image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
+		Options{}, func(d *Deps) { d.Activity = storeLog{st.Events} })
+	if h.u.activity == nil {
+		t.Fatal("no Activity screen")
+	}
+	win := h.u.win.Canvas().Size().Width
+	if win < 1000 {
+		t.Fatalf("window width %.0f", win)
+	}
+	pane := win*(1-0.62) - theme.Padding()*2
+	if w := h.u.tabs.MinSize().Width; w > pane {
+		t.Errorf("the tabs need %.0f px, the right pane has %.0f: the split moves and the preview shrinks", w, pane)
 	}
 }
