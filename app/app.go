@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 
+	"facelogin/internal/onlogin"
 	"facelogin/recognition"
 )
 
@@ -32,6 +33,15 @@ type Deps struct {
 	Engine  Engine
 	Quality QualityGate // nil: a basic one-face-inside-the-frame check
 	Users   Directory
+	// Switcher changes the camera while the window runs; nil: a camera
+	// chosen in the settings is used from the next start.
+	Switcher CameraSwitcher
+	// Activity is the audit log: the Activity screen reads it and the
+	// on-login action writes its results to it. nil: no Activity screen.
+	Activity ActivityLog
+	// OnLogin is the on-login command in force at start (from --on-login
+	// or the settings); nil: none.
+	OnLogin *onlogin.Runner
 }
 
 // Options tune the window. Zero values take the defaults noted.
@@ -40,6 +50,14 @@ type Options struct {
 	// Defaults are the settings used where the person has saved none
 	// (see LoadSettings). Defaults.Threshold 0 means DefaultThreshold.
 	Defaults Settings
+	// Settings are the settings in force at start, as the owner resolved
+	// them (command-line flags over saved settings over Defaults); nil
+	// loads the saved ones.
+	Settings *Settings
+	// Station names this station: the on-login command's
+	// FACELOGIN_STATION and a choice of the Activity screen's station
+	// filter. The kiosk takes KioskOptions.Station when this is empty.
+	Station string
 	// RegisterFrames is the number of good frames a registration stores; 5.
 	RegisterFrames int
 	// LoginFrames is the number of frames a login decides from; 3.

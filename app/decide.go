@@ -22,9 +22,10 @@ type loginInput struct {
 	// (decision.Policy.WithBase). Each user's own threshold follows from
 	// it and from who else is enrolled.
 	Base float32
-	// Live says the frames passed a liveness check. Liveness is not in
-	// the login yet, so the window and the kiosk pass false.
-	Live bool
+	// Liveness is what a liveness check said of the frames. Liveness is
+	// not in the login yet, so the window and the kiosk pass
+	// livenessNotChecked.
+	Liveness liveness
 	// Adapt lets an accepted login that is also live store an adaptive
 	// template (the setting, and --adaptive).
 	Adapt bool
@@ -44,9 +45,21 @@ type loginResult struct {
 	// Disabled: the face of a 1:N identification is a disabled user's;
 	// refused, and nobody named.
 	Disabled bool
-	// Live is the input's: whether the frames passed liveness.
-	Live bool
+	// Liveness is the input's: what a liveness check said of the frames.
+	Liveness liveness
 }
+
+// liveness is the outcome of a liveness check (recognition/liveness) for a
+// login attempt.
+type liveness int
+
+const (
+	// livenessNotChecked: no challenge was run. The window's login and the
+	// kiosk do not run one yet, so every attempt is this today.
+	livenessNotChecked liveness = iota
+	livenessPassed              // a live person answered the challenge
+	livenessFailed              // the challenge failed: a photo, a replay, or no answer
+)
 
 // Accepted reports whether the person is let in.
 func (r loginResult) Accepted() bool { return r.OK() && !r.Disabled }
@@ -72,7 +85,7 @@ func decideLogin(g Decider, in loginInput) (loginResult, error) {
 		return loginResult{}, errors.New("app: login decision without frames")
 	}
 	dec, err := g.Decide(in.Claimed, in.Descriptors, in.Base)
-	res := loginResult{Decision: dec, Live: in.Live}
+	res := loginResult{Decision: dec, Liveness: in.Liveness}
 	if err != nil {
 		if in.Claimed != "" || !errors.Is(err, ErrUnknownUser) {
 			return res, err
@@ -115,7 +128,7 @@ func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res
 	if !res.Accepted() || !in.Adapt {
 		return recorded
 	}
-	switch err := users.Adapt(ctx, res.Decision, in.Descriptors, in.Live); {
+	switch err := users.Adapt(ctx, res.Decision, in.Descriptors, in.Liveness == livenessPassed); {
 	case err == nil:
 		log.Info("adaptive template stored", "user", res.User, "distance", res.Distance)
 	case errors.Is(err, decision.ErrNotAdapted):

@@ -141,10 +141,10 @@ func TestConcludeLoginAdapts(t *testing.T) {
 		in   loginInput
 	}{
 		{"not live", loginInput{Descriptors: drifted, Base: DefaultThreshold, Adapt: true}},
-		{"setting off", loginInput{Descriptors: drifted, Base: DefaultThreshold, Live: true}},
-		{"refused", loginInput{Descriptors: frames(0.5, 0.5, 0.5), Base: DefaultThreshold, Live: true, Adapt: true}},
-		{"covered already", loginInput{Descriptors: frames(0.02, 0.03, 0.04), Base: DefaultThreshold, Live: true, Adapt: true}},
-		{"too far from the enrolment template", loginInput{Descriptors: frames(0.2, 0.21, 0.22), Base: DefaultThreshold, Live: true, Adapt: true}},
+		{"setting off", loginInput{Descriptors: drifted, Base: DefaultThreshold, Liveness: livenessPassed}},
+		{"refused", loginInput{Descriptors: frames(0.5, 0.5, 0.5), Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true}},
+		{"covered already", loginInput{Descriptors: frames(0.02, 0.03, 0.04), Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true}},
+		{"too far from the enrolment template", loginInput{Descriptors: frames(0.2, 0.21, 0.22), Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			concluded(t, dir, tc.in)
@@ -153,7 +153,7 @@ func TestConcludeLoginAdapts(t *testing.T) {
 			}
 		})
 	}
-	live := loginInput{Descriptors: drifted, Base: DefaultThreshold, Live: true, Adapt: true}
+	live := loginInput{Descriptors: drifted, Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true}
 	_, log := concluded(t, dir, live)
 	if len(dir.adapted) != 1 || len(dir.user("ann").templates) != 2 || dir.user("ann").templates[1] != at(0.12) {
 		t.Fatalf("live login 0.12 away: adapted %v, templates %v", dir.adapted, len(dir.user("ann").templates))
@@ -163,7 +163,7 @@ func TestConcludeLoginAdapts(t *testing.T) {
 	}
 	// The same day: the daily limit. The next days: up to Max, then the
 	// oldest adaptive one goes; the enrolment template stays.
-	concluded(t, dir, loginInput{Descriptors: frames(-0.12, -0.12, -0.12), Base: DefaultThreshold, Live: true, Adapt: true})
+	concluded(t, dir, loginInput{Descriptors: frames(-0.12, -0.12, -0.12), Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true})
 	if len(dir.adapted) != 1 {
 		t.Fatalf("a second adaptive template on the same day: %v", dir.adapted)
 	}
@@ -171,7 +171,7 @@ func TestConcludeLoginAdapts(t *testing.T) {
 	next := []recognition.Descriptor{at(-0.12), on(1, 0.12), on(2, 0.12)}
 	for i, d := range next {
 		dir.now = dir.now.Add(25 * time.Hour)
-		concluded(t, dir, loginInput{Descriptors: []recognition.Descriptor{d, d, d}, Base: DefaultThreshold, Live: true, Adapt: true})
+		concluded(t, dir, loginInput{Descriptors: []recognition.Descriptor{d, d, d}, Base: DefaultThreshold, Liveness: livenessPassed, Adapt: true})
 		if len(dir.adapted) != i+2 {
 			t.Fatalf("day %d: adapted %v", i+2, dir.adapted)
 		}

@@ -491,6 +491,13 @@ func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
 
 func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options) *harness {
 	t.Helper()
+	return newHarnessWith(t, a, frame, eng, dir, opts, nil)
+}
+
+// newHarnessWith is newHarnessOn with more dependencies: more, if set,
+// adds them to the window's Deps.
+func newHarnessWith(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options, more func(*Deps)) *harness {
+	t.Helper()
 	h := &harness{t: t, app: a, cam: newFakeCamera(frame), dir: dir,
 		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
 	h.eng, _ = eng.(*fakeEngine)
@@ -502,7 +509,11 @@ func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *
 		case <-done:
 		}
 	}
-	h.u = newUI(a, Deps{Camera: h.cam, Engine: eng, Users: dir}, opts, post).shell
+	deps := Deps{Camera: h.cam, Engine: eng, Users: dir}
+	if more != nil {
+		more(&deps)
+	}
+	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
 	h.u.start()
 	t.Cleanup(func() {

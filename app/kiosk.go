@@ -135,6 +135,9 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 		opts.Title = "Face Login kiosk"
 	}
 	kopts.fill()
+	if opts.Station == "" {
+		opts.Station = kopts.Station
+	}
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}
@@ -442,6 +445,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	r.prompt = "" // the prompt is redrawn after the result
 	now := k.now()
 	if res.Accepted() {
+		k.s.onLogin.afterLogin(k.s.tasks, res, now)
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)

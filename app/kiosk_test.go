@@ -69,6 +69,13 @@ const testPIN = "2468"
 // kopts.CheckPIN nil takes a checker of testPIN; kopts.OnExit is counted.
 func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool) *kioskHarness {
 	t.Helper()
+	return newKioskHarnessWith(t, frame, kopts, noPIN, nil)
+}
+
+// newKioskHarnessWith is newKioskHarness with more dependencies: more, if
+// set, adds them to the kiosk's Deps.
+func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, more func(*Deps)) *kioskHarness {
+	t.Helper()
 	ia := &interceptApp{App: test.NewTempApp(t)}
 	kh := &kioskHarness{}
 	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),
@@ -91,7 +98,11 @@ func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN 
 		}
 	}
 	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
-	kh.k = newKiosk(ia, Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}, opts, kopts, post)
+	deps := Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}
+	if more != nil {
+		more(&deps)
+	}
+	kh.k = newKiosk(ia, deps, opts, kopts, post)
 	kh.harness, kh.win = h, ia.win
 	h.u = kh.k.s
 	kh.k.now = kh.clock.now

@@ -26,6 +26,9 @@ type loginScreen struct {
 	events *userEvents
 	limits captureLimits
 	log    *slog.Logger
+	// action is the on-login action, run after an accepted login; set by
+	// the shell.
+	action *onLoginAction
 
 	user    *widget.Entry
 	button  *widget.Button
@@ -107,6 +110,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		mode = "verify"
 	}
 	recorded := concludeLogin(ctx, l.users, in, res, l.log, "login", []any{"mode", mode}, "decision_ms", elapsed.Milliseconds())
+	l.action.afterLogin(l.cap.tasks, res, time.Now())
 	l.cap.do(func() {
 		l.show(in, res, elapsed)
 		l.cap.end()

@@ -3,6 +3,7 @@ package app
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 )
@@ -17,15 +18,15 @@ func TestSettingsPersisted(t *testing.T) {
 		OnSettingsSaved: func(s Settings) { saved = append(saved, s) },
 	})
 	st := h.u.settings
-	if st.camera.Text != "0" || st.models.Text != defaults.ModelsDir || st.threshold.Value != float64(DefaultThreshold) {
-		t.Fatalf("defaults not shown: camera %q models %q threshold %v", st.camera.Text, st.models.Text, st.threshold.Value)
+	if st.camera.source() != "0" || st.models.Text != defaults.ModelsDir || st.threshold.Value != float64(DefaultThreshold) {
+		t.Fatalf("defaults not shown: camera %q models %q threshold %v", st.camera.source(), st.models.Text, st.threshold.Value)
 	}
 	if st.database.Text != "fake directory (memory)" {
 		t.Errorf("database %q", st.database.Text)
 	}
 
-	st.camera.SetText("")
-	test.Type(st.camera, "/dev/video2")
+	st.camera.entry.SetText("")
+	test.Type(st.camera.entry, "/dev/video2")
 	st.models.SetText("/opt/models")
 	st.threshold.SetValue(0.42)
 	if st.thresholdLabel.Text != "0.420" {
@@ -36,7 +37,7 @@ func TestSettingsPersisted(t *testing.T) {
 	if !strings.Contains(st.message.Text, "next start") {
 		t.Errorf("message %q should say when the camera change applies", st.message.Text)
 	}
-	want := Settings{CameraSource: "/dev/video2", Threshold: 0.42, ModelsDir: "/opt/models"}
+	want := Settings{CameraSource: "/dev/video2", Threshold: 0.42, ModelsDir: "/opt/models", OnLoginTimeout: 10 * time.Second}
 	if len(saved) != 1 || saved[0] != want {
 		t.Errorf("OnSettingsSaved got %+v, want %+v", saved, want)
 	}
@@ -52,8 +53,8 @@ func TestSettingsPersisted(t *testing.T) {
 	h.u.stop()
 	h2 := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{Defaults: defaults})
 	st2 := h2.u.settings
-	if st2.camera.Text != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.420" {
-		t.Errorf("after restart: camera %q models %q threshold %q", st2.camera.Text, st2.models.Text, st2.thresholdLabel.Text)
+	if st2.camera.source() != "/dev/video2" || st2.models.Text != "/opt/models" || st2.thresholdLabel.Text != "0.420" {
+		t.Errorf("after restart: camera %q models %q threshold %q", st2.camera.source(), st2.models.Text, st2.thresholdLabel.Text)
 	}
 	if got := LoadSettings(p, defaults); got != want {
 		t.Errorf("LoadSettings %+v, want %+v", got, want)

@@ -10,6 +10,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+
+	"facelogin/internal/onlogin"
 )
 
 // shell is what the window and the kiosk are both built on, by newShell
@@ -35,9 +37,12 @@ type shell struct {
 	login    *loginScreen
 	register *registerScreen
 	users    *usersScreen
+	activity *activityScreen // nil without Deps.Activity
 	settings *settingsScreen
 	adaptive *adaptiveSetting
 	tabs     *container.AppTabs
+	// onLogin is the on-login action the login path runs (runOnLogin).
+	onLogin *onLoginAction
 
 	started bool // UI goroutine only
 }
@@ -52,6 +57,12 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	}
 	s := &shell{app: a, opts: opts, log: opts.Logger, tasks: newTasks(post), events: &userEvents{}}
 	saved := LoadSettings(a.Preferences(), opts.Defaults)
+	if opts.Settings != nil {
+		saved = *opts.Settings
+		if saved.OnLoginTimeout <= 0 {
+			saved.OnLoginTimeout = onlogin.DefaultTimeout
+		}
+	}
 	s.th = newThreshold(saved.Threshold)
 	s.adaptive = newAdaptiveSetting(a.Preferences(), opts.NoAdaptive, s.log)
 	s.adapt = s.adaptive.on
@@ -67,16 +78,34 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.adapt, s.events, login, s.log)
 	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
 	s.users = newUsersScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
-	s.settings = newSettingsScreen(a.Preferences(), saved, opts.Defaults, deps.Users, s.th, opts.OnSettingsSaved, s.log)
+	var rec OnLoginRecorder
+	if deps.Activity != nil {
+		rec = deps.Activity
+	}
+	s.onLogin = newOnLoginAction(deps.OnLogin, rec, opts.Station, s.log)
+	s.login.action = s.onLogin
+	s.settings = newSettingsScreen(s.tasks, a.Preferences(), saved, opts.Defaults, deps.Users, s.th, deps.Switcher,
+		s.onLogin, opts.OnSettingsSaved, s.log)
 	s.tabs = container.NewAppTabs(
 		container.NewTabItem("Login", s.login.content),
 		container.NewTabItem("Register", s.register.content),
 		container.NewTabItem("Users", s.users.content),
-		container.NewTabItem("Settings", container.NewVBox(s.settings.content, s.adaptive.content)),
 	)
+	if deps.Activity != nil {
+		s.activity = newActivityScreen(s.tasks, deps.Activity, deps.Users, opts.Station, s.win, s.log)
+		s.events.subscribe(s.activity.changed)
+		s.tabs.Append(container.NewTabItem("Activity", s.activity.content))
+	}
+	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content)
+	s.tabs.Append(container.NewTabItem("Settings", settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
-		if t.Content == s.users.content {
+		switch {
+		case t.Content == s.users.content:
 			s.users.reload()
+		case s.activity != nil && t.Content == s.activity.content:
+			s.activity.open()
+		case t.Content == settingsTab:
+			s.settings.open()
 		}
 	}
 	return s

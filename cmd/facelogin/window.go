@@ -39,6 +39,7 @@ func runWindow(e *env, args []string) error {
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
 	pinFlag := fs.String("pin-file", "", "administrator PIN file for --kiosk (default $XDG_CONFIG_HOME/facelogin/admin-pin; set with `facelogin admin set-pin`)")
+	onLogin := addOnLoginFlags(fs)
 	adaptive := fs.Bool("adaptive", true, "store adaptive templates from live logins (false turns them off for this run; the Settings screen can turn them off for good)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := parse(fs, args); err != nil {
@@ -58,12 +59,20 @@ func runWindow(e *env, args []string) error {
 	slog.SetDefault(log)
 
 	a := fyneapp.NewWithID(appID)
-	settings := app.LoadSettings(a.Preferences(), app.Settings{CameraSource: "0", Threshold: recognition.DefaultThreshold, ModelsDir: modelsDir("")})
+	defaults := app.Settings{CameraSource: "0", Threshold: recognition.DefaultThreshold, ModelsDir: modelsDir("")}
+	settings := app.LoadSettings(a.Preferences(), defaults)
 	if *cameraFlag != "" {
 		settings.CameraSource = *cameraFlag
 	}
 	if *modelsFlag != "" {
 		settings.ModelsDir = *modelsFlag
+	}
+	if err := onLogin.apply(&settings); err != nil {
+		return err
+	}
+	runner, err := onLogin.runner(settings, log)
+	if err != nil {
+		return err
 	}
 
 	// dlib reads the models in ~2 s, the window needs ~1 s to show its
@@ -95,15 +104,15 @@ func runWindow(e *env, args []string) error {
 	if err != nil {
 		return fail(exitUsage, err, "camera %q: %v", redact.URL(settings.CameraSource), err)
 	}
-	cam, err := camera.Open(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log})
+	cam, err := openSwitchingCamera(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log}, log)
 	if err != nil {
 		return fail(exitInput, err, "camera %q: %v", src, err)
 	}
 	defer cam.Close()
 	log.Info("camera", "source", src)
 
-	deps := app.Deps{Camera: cameraSource{cam}, Engine: eng}
-	opts := app.Options{Defaults: settings, Logger: log, NoAdaptive: !*adaptive}
+	deps := app.Deps{Camera: cam, Switcher: cam, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
+	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)

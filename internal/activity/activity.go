@@ -6,6 +6,19 @@
 // the store keeps them as UTC instants. CSV and JSON carry RFC 3339 times
 // with the zone offset, so the hour that repeats when summer time ends is
 // not ambiguous; text shows the wall clock only.
+//
+// # Spreadsheet formula injection
+//
+// Names, station names and details come from outside (an on-login
+// command's error line, --station), and a CSV export is opened in a
+// spreadsheet, which runs a cell that starts with "=" as a formula
+// (=HYPERLINK(…), DDE's =cmd|…). The CSV writer therefore puts an
+// apostrophe before every cell that starts with = + - @, a tab, a
+// carriage return or a NUL — the characters OWASP's CSV Injection page and
+// ASVS 5.0 requirement 1.2.10 name. Spreadsheets show such a cell as the
+// text after the apostrophe; other CSV readers see the apostrophe. The
+// values we write ourselves (ids, times, distances, counts) never start
+// with one of them. JSON and text are written as they are.
 package activity
 
 import (
@@ -147,6 +160,21 @@ func Values(cols []Column, row any, loc *time.Location) []string {
 	return out
 }
 
+// SpreadsheetSafe returns v as the CSV writer writes a cell: with an
+// apostrophe in front when v starts with a character that makes a
+// spreadsheet read the cell as a formula (= + - @, tab, carriage return,
+// NUL; see the package comment), otherwise unchanged.
+func SpreadsheetSafe(v string) string {
+	if v == "" {
+		return v
+	}
+	switch v[0] {
+	case '=', '+', '-', '@', '\t', '\r', 0:
+		return "'" + v
+	}
+	return v
+}
+
 // Writer streams rows of one table to an output. Call Close at the end: it
 // finishes the JSON array and flushes.
 type Writer struct {
@@ -194,7 +222,11 @@ func (w *Writer) Write(row any) error {
 	w.rows++
 	switch w.format {
 	case CSV:
-		return w.csv.Write(Values(w.cols, row, w.loc))
+		vs := Values(w.cols, row, w.loc)
+		for i, v := range vs {
+			vs[i] = SpreadsheetSafe(v)
+		}
+		return w.csv.Write(vs)
 	case JSON:
 		return w.writeJSON(row)
 	}

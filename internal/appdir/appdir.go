@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"facelogin/app"
 	"facelogin/internal/directory"
@@ -128,3 +129,38 @@ func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, 
 
 // Backend describes the database, for the settings screen.
 func (a *Directory) Backend() string { return a.dir.Store().Describe() }
+
+// Activity is the store's audit log as the window's app.ActivityLog: the
+// Activity screen reads it and the on-login action records its results.
+// A user filter that is not a valid name fails with app.ErrInvalidName.
+// Safe for concurrent use.
+type Activity struct{ ev *store.Events }
+
+// NewActivity adapts the audit log of a store.
+func NewActivity(ev *store.Events) *Activity { return &Activity{ev: ev} }
+
+var _ app.ActivityLog = (*Activity)(nil)
+
+func (a *Activity) Page(ctx context.Context, q store.EventQuery, after store.EventCursor, n int) (store.EventPage, error) {
+	p, err := a.ev.Page(ctx, q, after, n)
+	return p, Err(err)
+}
+
+func (a *Activity) Count(ctx context.Context, q store.EventQuery) (int64, error) {
+	n, err := a.ev.Count(ctx, q)
+	return n, Err(err)
+}
+
+func (a *Activity) DailySummary(ctx context.Context, q store.EventQuery, loc *time.Location, fn func(store.DaySummary) error) error {
+	return Err(a.ev.DailySummary(ctx, q, loc, fn))
+}
+
+func (a *Activity) Each(ctx context.Context, q store.EventQuery, fn func(store.Event) error) error {
+	return Err(a.ev.Each(ctx, q, fn))
+}
+
+// RecordOnLogin writes what the on-login action did after username's
+// login (an on_login event with this station's name).
+func (a *Activity) RecordOnLogin(ctx context.Context, username, detail string) error {
+	return a.ev.RecordOnLogin(ctx, username, detail)
+}

@@ -1,0 +1,750 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"facelogin/internal/activity"
+	"facelogin/store"
+)
+
+// ActivityReader is what the Activity screen reads of the audit log, in
+// the store's own types (store.Events has these methods; internal/appdir
+// adapts it, turning store.ErrInvalidName into ErrInvalidName). Every
+// method may touch the database and is called from background goroutines
+// only.
+type ActivityReader interface {
+	// Page returns up to n events matching q that come after the cursor,
+	// newest first (keyset paging: every page costs the same).
+	Page(ctx context.Context, q store.EventQuery, after store.EventCursor, n int) (store.EventPage, error)
+	// Count returns how many events match q.
+	Count(ctx context.Context, q store.EventQuery) (int64, error)
+	// DailySummary calls fn with each user's first and last check-in per
+	// day, days in loc, newest day first; q's Kinds is ignored.
+	DailySummary(ctx context.Context, q store.EventQuery, loc *time.Location, fn func(store.DaySummary) error) error
+	// Each calls fn for every event matching q, newest first, streaming
+	// them from the database.
+	Each(ctx context.Context, q store.EventQuery, fn func(store.Event) error) error
+}
+
+// OnLoginRecorder writes what the on-login action did to the audit log
+// (an on_login event; detail is onlogin.Result.Detail).
+type OnLoginRecorder interface {
+	RecordOnLogin(ctx context.Context, username, detail string) error
+}
+
+// ActivityLog is the audit log as the window and the kiosk use it: the
+// Activity screen reads it, the on-login action writes to it.
+type ActivityLog interface {
+	ActivityReader
+	OnLoginRecorder
+}
+
+// userLister names the enrolled users (the Activity screen offers them as
+// filters).
+type userLister interface {
+	List(ctx context.Context) ([]UserInfo, error)
+}
+
+const (
+	// activityPageSize is the number of events on one page of the table.
+	activityPageSize = 50
+	// maxSummaryRows bounds the per-day summary shown in the window; the
+	// export writes all of it.
+	maxSummaryRows = 5000
+	// activityTimeout bounds one query of the screen.
+	activityTimeout = 30 * time.Second
+	// activityExportProgress is how many rows pass between two progress
+	// messages of an export.
+	activityExportProgress = 5000
+)
+
+// Choices of the screen's view.
+const (
+	viewEvents  = "Events"
+	viewSummary = "Check-ins per day"
+	allKinds    = "All events"
+)
+
+// kindTitles name the kinds of events in the kind filter.
+var kindTitles = map[store.EventKind]string{
+	store.EventRegister:         "Registrations",
+	store.EventTemplatesAdded:   "Templates added",
+	store.EventReRegister:       "Re-registrations",
+	store.EventLoginSuccess:     "Logins (check-ins)",
+	store.EventLoginFailure:     "Refused logins",
+	store.EventRename:           "Renames",
+	store.EventDisable:          "Users disabled",
+	store.EventEnable:           "Users enabled",
+	store.EventDelete:           "Deletions",
+	store.EventImport:           "Imports",
+	store.EventOnLogin:          "On-login actions",
+	store.EventDuplicateAllowed: "Look-alikes allowed",
+}
+
+func kindTitle(k store.EventKind) string {
+	if t, ok := kindTitles[k]; ok {
+		return t
+	}
+	return string(k)
+}
+
+// activityScreen shows the audit log: a table of events, newest first,
+// filtered by day range, user, station and kind and read a page at a time,
+// or each user's first and last check-in per day; the rows matching the
+// filters export to CSV. Every query runs in the background; a newer one
+// cancels the one before.
+type activityScreen struct {
+	tasks  *tasks
+	events ActivityReader
+	users  userLister
+	win    fyne.Window // parent of the save dialog
+	log    *slog.Logger
+	// loc is the time zone times are shown and days counted in;
+	// time.Local.
+	loc      *time.Location
+	now      func() time.Time
+	pageSize int
+
+	from, to *widget.DateEntry
+	user     *widget.SelectEntry
+	station  *widget.SelectEntry
+	kind     *widget.Select
+	view     *widget.RadioGroup
+	table    *widget.Table
+	newer    *widget.Button
+	older    *widget.Button
+	reload   *widget.Button
+	export   *widget.Button
+	position *widget.Label
+	message  *widget.Label
+	busy     *widget.ProgressBarInfinite
+	content  fyne.CanvasObject
+
+	// UI goroutine only.
+	opened    bool
+	q         store.EventQuery // the filters of the rows shown
+	summary   bool
+	cols      []activity.Column
+	rows      []any                 // store.Event or store.DaySummary
+	starts    []store.EventCursor   // where each page up to the one shown starts
+	next      store.EventCursor     // where the page after the one shown starts
+	more      bool                  // there are older events
+	total     int64                 // events matching q; -1 while counting
+	gen, qgen uint64                // the newest load and the newest filters
+	cancels   [2]context.CancelFunc // of the loads in flight: rows, count
+	exporting bool
+	stations  map[string]bool
+}
+
+// newActivityScreen builds the screen; nothing is read until open.
+// station is this station's name, offered in the station filter.
+func newActivityScreen(t *tasks, events ActivityReader, users userLister, station string, win fyne.Window, log *slog.Logger) *activityScreen {
+	s := &activityScreen{tasks: t, events: events, users: users, win: win, log: log, loc: time.Local, now: time.Now,
+		pageSize: activityPageSize, total: -1, stations: map[string]bool{}}
+	if station != "" {
+		s.stations[station] = true
+	}
+	s.from = widget.NewDateEntry()
+	s.to = widget.NewDateEntry()
+	s.from.SetPlaceHolder("First day")
+	s.to.SetPlaceHolder("Last day")
+	s.user = widget.NewSelectEntry(nil)
+	s.user.SetPlaceHolder("Anyone")
+	s.station = widget.NewSelectEntry(s.stationNames())
+	s.station.SetPlaceHolder("Any station")
+	kinds := []string{allKinds}
+	for _, k := range store.EventKinds() {
+		kinds = append(kinds, kindTitle(k))
+	}
+	s.kind = widget.NewSelect(kinds, nil)
+	s.kind.SetSelected(allKinds)
+	s.view = widget.NewRadioGroup([]string{viewEvents, viewSummary}, nil)
+	s.view.Horizontal = true
+	s.view.Required = true
+	s.view.SetSelected(viewEvents)
+	s.showLastDays(7)
+
+	s.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(s.rows), len(s.cols) },
+		func() fyne.CanvasObject { return widget.NewLabel("") },
+		func(id widget.TableCellID, o fyne.CanvasObject) {
+			if id.Row < len(s.rows) && id.Col < len(s.cols) {
+				showCell(o.(*widget.Label), s.cols[id.Col], s.cols[id.Col].Show(s.rows[id.Row], s.loc))
+			}
+		})
+	s.table.ShowHeaderColumn = false
+	s.table.CreateHeader = func() fyne.CanvasObject {
+		return widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	}
+	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 && id.Col < len(s.cols) {
+			o.(*widget.Label).SetText(s.cols[id.Col].Title)
+		}
+	}
+	s.setColumns(activity.EventColumns())
+
+	s.newer = &widget.Button{Text: "Newer", Icon: theme.NavigateBackIcon(), OnTapped: s.onNewer}
+	s.older = &widget.Button{Text: "Older", Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText, OnTapped: s.onOlder}
+	s.reload = &widget.Button{Text: "Refresh", Icon: theme.ViewRefreshIcon(), OnTapped: s.load}
+	s.export = &widget.Button{Text: "Export CSV…", Icon: theme.DocumentSaveIcon(), OnTapped: s.onExport}
+	s.position = widget.NewLabel("")
+	s.message = widget.NewLabel("")
+	s.message.Wrapping = fyne.TextWrapWord
+	s.busy = widget.NewProgressBarInfinite()
+	s.busy.Hide()
+	s.newer.Disable()
+	s.older.Disable()
+
+	// Filters apply as they change.
+	s.from.OnChanged = func(*time.Time) { s.load() }
+	s.to.OnChanged = func(*time.Time) { s.load() }
+	s.user.OnChanged = func(string) { s.load() }
+	s.station.OnChanged = func(string) { s.load() }
+	s.kind.OnChanged = func(string) { s.load() }
+	s.view.OnChanged = func(string) { s.load() }
+
+	filters := container.New(layout.NewFormLayout(),
+		widget.NewLabel("Days"), container.NewGridWithColumns(2, s.from, s.to),
+		widget.NewLabel("User"), s.user,
+		widget.NewLabel("Station"), s.station,
+		widget.NewLabel("Kind"), s.kind,
+		widget.NewLabel("Show"), s.view,
+	)
+	// Narrow enough for the window's right pane (the tabs take the
+	// widest screen's width).
+	top := container.NewVBox(filters, container.NewHBox(layout.NewSpacer(), s.reload, s.export))
+	bottom := container.NewVBox(
+		container.NewHBox(s.newer, s.older, layout.NewSpacer(), s.position),
+		s.busy, s.message)
+	s.content = container.NewBorder(top, bottom, nil, nil, s.table)
+	return s
+}
+
+// showLastDays sets the day range to the last n days, today included,
+// without loading. UI goroutine.
+func (s *activityScreen) showLastDays(n int) {
+	on, off := s.from.OnChanged, s.to.OnChanged
+	s.from.OnChanged, s.to.OnChanged = nil, nil
+	today := s.now().In(s.loc)
+	first := today.AddDate(0, 0, 1-n)
+	s.from.SetDate(&first)
+	s.to.SetDate(&today)
+	s.from.OnChanged, s.to.OnChanged = on, off
+}
+
+// showCell puts v in a cell of column c. Truncating text costs a shaping
+// pass per cell (most of a page's refresh), so only a value that may not
+// fit its column is cut with an ellipsis: a column is as wide as c.Width
+// digits; digits and punctuation fit up to that many, other ASCII text up
+// to four fifths of it (a few letters are wider than a digit), anything
+// else may not fit. The last column is cut by the table's edge.
+func showCell(l *widget.Label, c activity.Column, v string) {
+	trunc := fyne.TextTruncateOff
+	if c.Width > 0 && !fitsColumn(v, c.Width) {
+		trunc = fyne.TextTruncateEllipsis
+	}
+	if l.Truncation != trunc {
+		l.Truncation = trunc
+	}
+	l.SetText(v)
+}
+
+func fitsColumn(v string, width int) bool {
+	numeric := true
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 0x80:
+			return false
+		case (b < '0' || b > '9') && !strings.ContainsRune(" .,:-+#", rune(b)):
+			numeric = false
+		}
+	}
+	if numeric {
+		return len(v) <= width
+	}
+	return len(v)*5 <= width*4
+}
+
+// setColumns shows cols, each as wide as its text needs. UI goroutine.
+func (s *activityScreen) setColumns(cols []activity.Column) {
+	s.cols = cols
+	size := theme.TextSize()
+	pad := 4 * theme.Padding()
+	for i, c := range cols {
+		chars := max(c.Width, len(c.Title))
+		if c.Width == 0 {
+			chars = 48 // the last column takes what is left of the line
+		}
+		w := fyne.MeasureText(strings.Repeat("0", chars), size, fyne.TextStyle{}).Width
+		s.table.SetColumnWidth(i, w+pad)
+	}
+}
+
+func (s *activityScreen) say(msg string, imp widget.Importance) {
+	s.message.Importance = imp
+	s.message.SetText(msg)
+}
+
+// open loads the screen when it is shown. UI goroutine.
+func (s *activityScreen) open() {
+	if !s.opened {
+		s.opened = true
+		s.loadUsers()
+	}
+	s.load()
+}
+
+// changed reloads the first page after a user or login changed, if the
+// screen has been opened and shows it. UI goroutine.
+func (s *activityScreen) changed(userEvent) {
+	if s.opened && (s.summary || len(s.starts) <= 1) {
+		s.load()
+	}
+}
+
+// loadUsers offers the enrolled users' names in the user filter.
+func (s *activityScreen) loadUsers() {
+	if s.users == nil {
+		return
+	}
+	s.tasks.Go(func(ctx context.Context) {
+		ctx, cancel := context.WithTimeout(ctx, activityTimeout)
+		defer cancel()
+		us, err := s.users.List(ctx)
+		if err != nil {
+			s.log.Error("activity: list users", "err", err)
+			return
+		}
+		names := make([]string, len(us))
+		for i, u := range us {
+			names[i] = u.Name
+		}
+		s.tasks.do(func() { s.user.SetOptions(names) })
+	})
+}
+
+// query reads the filters: the day range in s.loc, the last day included.
+func (s *activityScreen) query() (store.EventQuery, bool, error) {
+	var q store.EventQuery
+	day := func(d *time.Time) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, s.loc)
+	}
+	if s.from.Date != nil {
+		q.From = day(s.from.Date)
+	}
+	if s.to.Date != nil {
+		q.To = day(s.to.Date).AddDate(0, 0, 1)
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		return q, false, advice("The first day is after the last day — change one of them.")
+	}
+	q.User = strings.TrimSpace(s.user.Text)
+	q.Station = strings.TrimSpace(s.station.Text)
+	for k, title := range kindTitles {
+		if s.kind.Selected == title {
+			q.Kinds = []store.EventKind{k}
+		}
+	}
+	return q, s.view.Selected == viewSummary, nil
+}
+
+// load shows the first page (or the summary) for the filters as they are.
+// UI goroutine.
+func (s *activityScreen) load() {
+	q, summary, err := s.query()
+	if err != nil {
+		s.cancelLoads()
+		s.say(err.Error(), widget.WarningImportance)
+		return
+	}
+	if summary != s.summary {
+		// The rows on screen are of the other view's type.
+		s.rows = nil
+		if summary {
+			s.setColumns(activity.SummaryColumns())
+		} else {
+			s.setColumns(activity.EventColumns())
+		}
+	}
+	s.q, s.summary = q, summary
+	s.starts = []store.EventCursor{{}}
+	s.total = -1
+	if summary {
+		s.kind.Disable()
+		s.loadSummary()
+		return
+	}
+	s.kind.Enable()
+	s.loadPage()
+	s.loadCount()
+}
+
+func (s *activityScreen) cancelLoads() {
+	s.gen++ // whatever is still on its way is not shown
+	s.qgen++
+	for i, c := range s.cancels {
+		if c != nil {
+			c()
+			s.cancels[i] = nil
+		}
+	}
+	s.busy.Hide()
+}
+
+// fetch runs get on a tracked goroutine with a fresh context (cancelling
+// the previous fetch of the same slot) and then, on the UI goroutine, the
+// function get returned, unless a newer fetch has started. UI goroutine.
+func (s *activityScreen) fetch(slot int, gen *uint64, get func(ctx context.Context) func()) {
+	if c := s.cancels[slot]; c != nil {
+		c()
+	}
+	*gen++
+	mine := *gen
+	ctx, cancel := context.WithTimeout(s.tasks.ctx, activityTimeout)
+	s.cancels[slot] = cancel
+	s.tasks.Go(func(context.Context) {
+		defer cancel()
+		show := get(ctx)
+		s.tasks.do(func() {
+			if *gen == mine {
+				s.cancels[slot] = nil
+				show()
+			}
+		})
+	})
+}
+
+// loadPage reads the page that starts at the last of s.starts. UI goroutine.
+func (s *activityScreen) loadPage() {
+	q, after, n := s.q, s.starts[len(s.starts)-1], s.pageSize
+	s.busy.Show()
+	s.newer.Disable()
+	s.older.Disable()
+	s.fetch(0, &s.gen, func(ctx context.Context) func() {
+		page, err := s.events.Page(ctx, q, after, n)
+		return func() { s.showPage(page, err) }
+	})
+}
+
+// loadCount counts the events matching the filters. UI goroutine.
+func (s *activityScreen) loadCount() {
+	q := s.q
+	s.fetch(1, &s.qgen, func(ctx context.Context) func() {
+		n, err := s.events.Count(ctx, q)
+		return func() {
+			if err != nil {
+				s.log.Error("activity: count events", "err", err)
+				return
+			}
+			s.total = n
+			s.showPosition()
+		}
+	})
+}
+
+// showPage puts a page of events on screen. UI goroutine.
+func (s *activityScreen) showPage(page store.EventPage, err error) {
+	s.busy.Hide()
+	if err != nil {
+		s.failed("read events", err)
+		return
+	}
+	s.rows = s.rows[:0]
+	for _, ev := range page.Events {
+		s.rows = append(s.rows, ev)
+		s.addStation(ev.Station)
+	}
+	s.next, s.more = page.Next, page.More
+	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
+	setEnabled(len(s.starts) > 1, s.newer)
+	setEnabled(page.More, s.older)
+	s.showPosition()
+	if len(s.rows) == 0 {
+		s.say("No events match these filters.", widget.MediumImportance)
+	} else {
+		s.say("", widget.MediumImportance)
+	}
+}
+
+// showPosition says which events are on screen: "Events 51–100 of 1,234".
+func (s *activityScreen) showPosition() {
+	if s.summary {
+		return
+	}
+	first := (len(s.starts)-1)*s.pageSize + 1
+	switch {
+	case len(s.rows) == 0:
+		s.position.SetText("No events")
+	case s.total >= 0:
+		s.position.SetText(fmt.Sprintf("Events %s–%s of %s", thousands(int64(first)),
+			thousands(int64(first+len(s.rows)-1)), thousands(s.total)))
+	default:
+		s.position.SetText(fmt.Sprintf("Events %s–%s", thousands(int64(first)), thousands(int64(first+len(s.rows)-1))))
+	}
+}
+
+func (s *activityScreen) onOlder() {
+	if !s.more || s.summary {
+		return
+	}
+	s.starts = append(s.starts, s.next)
+	s.loadPage()
+}
+
+func (s *activityScreen) onNewer() {
+	if len(s.starts) < 2 || s.summary {
+		return
+	}
+	s.starts = s.starts[:len(s.starts)-1]
+	s.loadPage()
+}
+
+// loadSummary reads each user's first and last check-in per day, at most
+// maxSummaryRows of them. UI goroutine.
+func (s *activityScreen) loadSummary() {
+	q, loc := s.q, s.loc
+	s.busy.Show()
+	s.newer.Disable()
+	s.older.Disable()
+	s.fetch(0, &s.gen, func(ctx context.Context) func() {
+		var rows []any
+		full := errors.New("enough")
+		err := s.events.DailySummary(ctx, q, loc, func(d store.DaySummary) error {
+			if len(rows) == maxSummaryRows {
+				return full
+			}
+			rows = append(rows, d)
+			return nil
+		})
+		more := errors.Is(err, full)
+		if more {
+			err = nil
+		}
+		return func() { s.showSummary(rows, more, err) }
+	})
+}
+
+// showSummary puts the per-day summary on screen. UI goroutine.
+func (s *activityScreen) showSummary(rows []any, more bool, err error) {
+	s.busy.Hide()
+	if err != nil {
+		s.failed("read the daily summary", err)
+		return
+	}
+	s.rows = rows
+	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
+	days := map[time.Time]bool{}
+	for _, r := range rows {
+		days[r.(store.DaySummary).Day] = true
+	}
+	switch {
+	case len(rows) == 0:
+		s.position.SetText("No check-ins")
+		s.say("Nobody checked in on these days.", widget.MediumImportance)
+	case more:
+		s.position.SetText(fmt.Sprintf("The newest %s check-in days", thousands(int64(len(rows)))))
+		s.say("Only the newest rows are shown here; narrow the days or export CSV for all of them.", widget.MediumImportance)
+	default:
+		s.position.SetText(fmt.Sprintf("%s people-days over %s days", thousands(int64(len(rows))), thousands(int64(len(days)))))
+		s.say("", widget.MediumImportance)
+	}
+}
+
+// failed explains a query that failed. UI goroutine.
+func (s *activityScreen) failed(what string, err error) {
+	if errors.Is(err, context.Canceled) {
+		return // a newer query replaced it
+	}
+	s.rows = s.rows[:0]
+	s.table.Refresh()
+	s.position.SetText("")
+	s.say(activityAdvice(s.q.User, err), widget.DangerImportance)
+	if !errors.Is(err, ErrInvalidName) && !errors.Is(err, store.ErrInvalidName) {
+		s.log.Error("activity: "+what, "err", err)
+	}
+}
+
+// activityAdvice explains a failed read of the audit log.
+func activityAdvice(user string, err error) string {
+	switch {
+	case errors.Is(err, ErrInvalidName), errors.Is(err, store.ErrInvalidName):
+		return fmt.Sprintf("“%s” is not a user name — pick one from the list or clear the user filter.", user)
+	case errors.Is(err, context.DeadlineExceeded):
+		return "The activity log took too long to read — try fewer days, or try again."
+	default:
+		return "The activity log could not be read — see the log."
+	}
+}
+
+// addStation offers a station seen in the log in the station filter.
+func (s *activityScreen) addStation(name string) {
+	if name == "" || s.stations[name] {
+		return
+	}
+	s.stations[name] = true
+	s.station.SetOptions(s.stationNames())
+}
+
+func (s *activityScreen) stationNames() []string {
+	names := make([]string, 0, len(s.stations))
+	for n := range s.stations {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// onExport asks where to save the rows matching the filters. UI goroutine.
+func (s *activityScreen) onExport() {
+	if s.exporting {
+		return
+	}
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			s.say("The file could not be opened for writing: "+err.Error(), widget.DangerImportance)
+			return
+		}
+		if w != nil { // nil: cancelled
+			s.exportTo(w)
+		}
+	}, s.win)
+	name := "activity-" + s.now().In(s.loc).Format(time.DateOnly) + ".csv"
+	if s.summary {
+		name = "check-ins-" + s.now().In(s.loc).Format(time.DateOnly) + ".csv"
+	}
+	d.SetFileName(name)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
+	d.Show()
+}
+
+// exportTo writes the rows matching the filters in force to w as CSV,
+// streaming them from the database, and closes w. A failed export removes
+// what it wrote. UI goroutine; the writing runs in the background.
+func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
+	if s.exporting {
+		w.Close()
+		return
+	}
+	q, summary, loc, name := s.q, s.summary, s.loc, w.URI().Name()
+	s.exporting = true
+	s.export.Disable()
+	s.busy.Show()
+	s.say("Exporting to "+name+"…", widget.MediumImportance)
+	what := "events"
+	if summary {
+		what = "rows"
+	}
+	s.tasks.Go(func(ctx context.Context) {
+		n, err := exportCSV(ctx, s.events, q, summary, loc, w, func(n int) {
+			s.tasks.do(func() {
+				s.say(fmt.Sprintf("Exporting to %s… %s %s", name, thousands(int64(n)), what), widget.MediumImportance)
+			})
+		})
+		if cerr := w.Close(); err == nil && cerr != nil {
+			err = &exportWriteError{cerr}
+		}
+		if err != nil {
+			s.log.Error("activity: export", "file", w.URI().String(), "rows", n, "err", err)
+			if derr := storage.Delete(w.URI()); derr != nil {
+				s.log.Error("activity: remove the failed export", "file", w.URI().String(), "err", derr)
+			}
+		} else {
+			s.log.Info("activity exported", "file", w.URI().String(), "rows", n, "summary", summary)
+		}
+		s.tasks.do(func() {
+			s.exporting = false
+			s.export.Enable()
+			s.busy.Hide()
+			if err != nil {
+				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)
+				return
+			}
+			s.say(fmt.Sprintf("Exported %s %s to %s.", thousands(int64(n)), what, name), widget.SuccessImportance)
+		})
+	})
+}
+
+// exportWriteError is a failure to write the export file, told apart from
+// a failure to read the log.
+type exportWriteError struct{ err error }
+
+func (e *exportWriteError) Error() string { return "write: " + e.err.Error() }
+func (e *exportWriteError) Unwrap() error { return e.err }
+
+func exportAdvice(name, user string, err error) string {
+	var we *exportWriteError
+	if errors.As(err, &we) {
+		return fmt.Sprintf("%s could not be written (%v). Nothing was saved — try another place.", name, we.err)
+	}
+	return activityAdvice(user, err) + " Nothing was saved."
+}
+
+// exportCSV streams the events matching q (or, with summary, each user's
+// first and last check-in per day) to w as CSV with internal/activity's
+// columns, times in loc, and returns the number of rows written. progress,
+// if set, is called every activityExportProgress rows. Errors writing w are
+// *exportWriteError; errors reading the log are the reader's.
+func exportCSV(ctx context.Context, r ActivityReader, q store.EventQuery, summary bool, loc *time.Location, w io.Writer, progress func(rows int)) (int, error) {
+	cols := activity.EventColumns()
+	if summary {
+		cols = activity.SummaryColumns()
+	}
+	cw, err := activity.NewWriter(w, cols, activity.CSV, loc)
+	if err != nil {
+		return 0, &exportWriteError{err}
+	}
+	write := func(row any) error {
+		if err := cw.Write(row); err != nil {
+			return &exportWriteError{err}
+		}
+		if n := cw.Rows(); progress != nil && n%activityExportProgress == 0 {
+			progress(n)
+		}
+		return nil
+	}
+	if summary {
+		err = r.DailySummary(ctx, q, loc, func(d store.DaySummary) error { return write(d) })
+	} else {
+		err = r.Each(ctx, q, func(ev store.Event) error { return write(ev) })
+	}
+	if cerr := cw.Close(); err == nil && cerr != nil {
+		err = &exportWriteError{cerr}
+	}
+	return cw.Rows(), err
+}
+
+// thousands writes n with comma separators: 100,000.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var parts []string
+	for len(s) > 3 {
+		parts = append(parts, s[len(s)-3:])
+		s = s[:len(s)-3]
+	}
+	parts = append(parts, s)
+	slices.Reverse(parts)
+	out := strings.Join(parts, ",")
+	if neg {
+		out = "-" + out
+	}
+	return out
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sync"
+
+	"facelogin/app"
+	"facelogin/camera"
+)
+
+// switchingCamera is the window's camera: one camera.Camera at a time,
+// which the settings replace while the window runs (app.CameraSwitcher).
+// The new camera is opened first, then put in place, then the old one is
+// closed (camera.Camera.Close waits for its capture goroutine and frees
+// its source and Mats). Frame numbers keep growing across switches, so the
+// preview and the detector take the new camera's first frame for a new
+// one.
+type switchingCamera struct {
+	ctx  context.Context // cameras opened later stop with it too
+	opts camera.Options
+	log  *slog.Logger
+
+	switching sync.Mutex // one switch at a time
+	closed    bool       // guarded by switching
+
+	mu   sync.Mutex
+	cam  *camera.Camera
+	base uint64 // added to the camera's frame numbers
+	last uint64 // the largest frame number handed out
+}
+
+var (
+	_ app.FrameSource    = (*switchingCamera)(nil)
+	_ app.CameraSwitcher = (*switchingCamera)(nil)
+)
+
+// openSwitchingCamera opens src as camera.Open does.
+func openSwitchingCamera(ctx context.Context, src camera.Source, opts camera.Options, log *slog.Logger) (*switchingCamera, error) {
+	cam, err := camera.Open(ctx, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &switchingCamera{ctx: ctx, opts: opts, log: log, cam: cam}, nil
+}
+
+// current is the camera in use.
+func (s *switchingCamera) current() *camera.Camera {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cam
+}
+
+// Latest is the newest frame of the camera in use.
+func (s *switchingCamera) Latest() (image.Image, uint64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.cam.Latest()
+	if !ok {
+		return nil, 0, false
+	}
+	seq := s.base + f.Seq
+	s.last = max(s.last, seq)
+	return f.Image, seq, true
+}
+
+// Status is the status line of the camera in use.
+func (s *switchingCamera) Status() app.CameraStatus { return cameraSource{s.current()}.Status() }
+
+// Cameras lists the V4L2 capture devices present.
+func (s *switchingCamera) Cameras() ([]app.CameraDevice, error) {
+	ds, err := camera.Devices()
+	out := make([]app.CameraDevice, len(ds))
+	for i, d := range ds {
+		out[i] = app.CameraDevice{Name: d.String(), Source: d.Path, Index: d.Number}
+	}
+	return out, err
+}
+
+// SwitchCamera opens source and makes it the camera in use, then closes
+// the old one. A source that cannot be opened leaves the old camera in
+// use; a device or stream that is not there now is switched to and
+// retried, as at start.
+func (s *switchingCamera) SwitchCamera(ctx context.Context, source string) error {
+	src, err := camera.ParseSource(source)
+	if err != nil {
+		return fmt.Errorf("%w: %w", app.ErrBadCameraSource, err)
+	}
+	s.switching.Lock()
+	defer s.switching.Unlock()
+	if s.closed {
+		return camera.ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	old := s.current()
+	if old.Source() == src {
+		return nil
+	}
+	// The window's context, not the request's: the camera lives on.
+	cam, err := camera.Open(s.ctx, src, s.opts)
+	if errors.Is(err, camera.ErrCannotOpen) {
+		err = fmt.Errorf("%w: %w", app.ErrCameraUnreadable, err)
+	}
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.cam, s.base = cam, s.last
+	s.mu.Unlock()
+	s.log.Info("camera", "source", src, "was", old.Source())
+	if err := old.Close(); err != nil {
+		s.log.Warn("close the previous camera", "source", old.Source(), "err", err)
+	}
+	return nil
+}
+
+// Close closes the camera in use and waits for it.
+func (s *switchingCamera) Close() error {
+	s.switching.Lock()
+	defer s.switching.Unlock()
+	s.closed = true
+	return s.current().Close()
+}
