@@ -90,7 +90,7 @@ func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN 
 		}
 	}
 	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
-	kh.k = newKiosk(ia, Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}, opts, kopts, post)
+	kh.k = newKiosk(ia, Deps{Camera: h.cam, Tracker: h.eng, Engine: h.eng, Users: h.dir}, opts, kopts, post)
 	kh.harness, kh.win = h, ia.win
 	h.u = kh.k.s
 	kh.k.now = kh.clock.now
