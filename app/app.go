@@ -39,8 +39,8 @@ import (
 // Deps are what the window drives. All but Quality are required.
 type Deps struct {
 	Camera  FrameSource
-	Tracker Tracker // landmarks and track IDs of every frame
-	Engine  Engine  // descriptors of tracked faces, on demand
+	Tracker Tracker     // landmarks and track IDs of every frame
+	Engine  Engine      // descriptors of tracked faces, on demand
 	Quality QualityGate // nil: a basic one-face-inside-the-frame check
 	Users   Directory
 }
