@@ -19,6 +19,9 @@ type capture struct {
 	// timeout bounds one capture or database call: context.WithTimeout;
 	// tests end it themselves instead of waiting for the clock.
 	timeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// now is the wall clock a capture compares frame times with (fresh
+	// frames); tests set their own.
+	now func() time.Time
 
 	// UI goroutine only.
 	busy     bool
@@ -26,7 +29,7 @@ type capture struct {
 }
 
 func newCapture(t *tasks, det *detector) *capture {
-	return &capture{tasks: t, det: det, timeout: context.WithTimeout}
+	return &capture{tasks: t, det: det, timeout: context.WithTimeout, now: time.Now}
 }
 
 // do runs f on the UI goroutine unless the window is stopping. Any
@@ -113,26 +116,44 @@ func (c *capture) subscribe(size int) (s *subscription, cancel func()) {
 // points with their fractions, d.track.Faces every face in view (the
 // challenge wants exactly one).
 func (c *capture) follow(ctx context.Context, f func(d detection) (done bool, err error)) error {
-	return c.stream(ctx, followBuffer, f)
+	return c.stream(ctx, followBuffer, false, f)
 }
 
 // stream is follow with a queue of size detections (1: each call gets the
-// newest).
-func (c *capture) stream(ctx context.Context, size int, f func(d detection) (done bool, err error)) error {
+// newest). With fresh set, the newest detection already published is the
+// first if its frame is at most freshFor old: a capture that starts with a
+// click decides from the frame on screen at the click and the ones after.
+func (c *capture) stream(ctx context.Context, size int, fresh bool, f func(d detection) (done bool, err error)) error {
 	release := c.det.hold()
 	defer release()
 	s, cancel := c.subscribe(size)
 	defer cancel()
+	var last uint64
+	if d := c.det.latest(); fresh && d.frame != nil && c.now().Sub(d.at) <= freshFor {
+		last = d.seq
+		if done, err := f(d); done || err != nil {
+			return err
+		}
+	}
 	for {
 		d, err := s.next(ctx)
 		if err != nil {
 			return err
 		}
+		if last != 0 && d.seq == last {
+			continue // published between subscribe and latest: handled
+		}
+		last = d.seq
 		if done, err := f(d); done || err != nil {
 			return err
 		}
 	}
 }
+
+// freshFor is the age of the newest tracked frame up to which a capture
+// starts with it: about one frame at 30 fps, so it shows what was on screen
+// when the button was pressed.
+const freshFor = 50 * time.Millisecond
 
 // describe is the descriptor of face, tracked in d, computed from d's own
 // frame. Errors: ErrFaceUnclear (the engine did not find the face there:
@@ -179,8 +200,9 @@ type describeFunc func(d detection, face recognition.TrackedFace) (recognition.D
 type acceptFunc func(d detection, describe describeFunc, got []sample) (sample, error)
 
 // collect follows detections until accept has taken n of them or ctx
-// ends, each time taking the newest tracked frame (a descriptor takes
-// longer than a frame). progress is called (on this goroutine) after every
+// ends, starting with the frame on screen (if it is fresh) and then each
+// time taking the newest tracked frame (a descriptor takes about as long
+// as a frame). progress is called (on this goroutine) after every
 // detection with the number accepted so far and the reason the detection
 // was refused, or nil. Background goroutine.
 func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
@@ -188,7 +210,7 @@ func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progres
 		got  []sample
 		last error
 	)
-	err := c.stream(ctx, 1, func(d detection) (bool, error) {
+	err := c.stream(ctx, 1, true, func(d detection) (bool, error) {
 		s, err := d.sample(accept, c.describe, got)
 		if err != nil {
 			last = err

@@ -577,15 +577,20 @@ func (d *testDeadline) Err() error {
 	return err
 }
 
-// waitFor runs queued UI work until cond holds. The deadline is against
-// hangs only: under -race on a busy machine every wait here is far shorter.
+// waitFor runs queued UI work until cond holds, checking cond after each
+// piece and at least every few milliseconds (a condition that background
+// goroutines make true without UI work). The deadline is against hangs
+// only: under -race on a busy machine every wait here is far shorter.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.After(time.Minute)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		select {
 		case f := <-h.q:
 			f()
+		case <-tick.C:
 		case <-deadline:
 			h.t.Fatalf("timed out waiting for %s", what)
 		}

@@ -322,3 +322,70 @@ func TestDeadEngineShowsError(t *testing.T) {
 		}
 	})
 }
+
+// TestLoginStartsWithFrameOnScreen: a login decides first about the frame
+// on screen when the button is pressed, if that frame is fresh (at most
+// freshFor old) — without waiting for the camera's next frame — and
+// otherwise only about frames that come after the click: a frame from
+// before a camera stalled is never decided on.
+func TestLoginStartsWithFrameOnScreen(t *testing.T) {
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	for _, tc := range []struct {
+		name  string
+		age   time.Duration // of the frame on screen at the click
+		first int           // the first frame decided on, after the clicked one
+	}{
+		{"fresh", freshFor / 2, 0},
+		{"stale", freshFor + time.Second, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			eng := newFakeEngine()
+			cam := movingFace(t, eng, "elkie.jpg", elkie[3], 50)
+			dir := newFakeDirectory()
+			dir.add("elkie", elkie[:3]...)
+			clicked := 0 // set before the click, read by the login after it
+			h := newHarnessCam(t, test.NewTempApp(t), cam, eng, dir, Options{}, func(s *shell) {
+				s.det.labels.now = func() time.Time { return time.Unix(1e9, 0) } // one label descriptor, no refresh
+				s.capture.now = func() time.Time { return cam.time(clicked).Add(tc.age) }
+			})
+			h.step(cam)
+			h.waitFor("the label's descriptor", func() bool { return len(eng.describeCalls()) == 1 })
+			clicked = h.step(cam)
+			subs := subscribers(h.u.det)
+			test.Tap(h.u.login.button)
+			// No new frame until the login follows the stream.
+			h.waitFor("the login's subscription", func() bool { return subscribers(h.u.det) > subs })
+			if tc.first == 0 {
+				// No new frame until the login described the one on screen.
+				h.waitFor("a descriptor of the clicked frame", func() bool { return len(eng.describeCalls()) == 2 })
+			}
+			for h.u.capture.busy {
+				if int(cam.at.Load()) == len(cam.frames) {
+					t.Fatal("the login took every frame of the video")
+				}
+				h.step(cam)
+			}
+			if got := h.u.login.result.Text; got != "Welcome, elkie" {
+				t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
+			}
+			calls := eng.describeCalls()[1:]
+			if len(calls) != 3 {
+				t.Fatalf("the login asked for %d descriptors, want 3 (one per frame it decides on)", len(calls))
+			}
+			for i, c := range calls {
+				if k := int(c.frame.(*image.RGBA).Pix[0]); k != clicked+tc.first+i {
+					t.Errorf("descriptor %d: frame %d, want %d (clicked at %d, its frame %v old)", i, k, clicked+tc.first+i, clicked, tc.age)
+				}
+			}
+			checkDescribedOwnFrames(t, eng)
+		})
+	}
+}
+
+// subscribers is how many subscriptions det serves.
+func subscribers(det *detector) int {
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	return len(det.subs)
+}

@@ -228,8 +228,11 @@ func (c *stepCamera) Latest() (Frame, bool) {
 	if k == 0 {
 		return Frame{}, false
 	}
-	return Frame{Image: c.frames[k-1], Seq: uint64(k), Time: c.start.Add(time.Duration(k) * 33 * time.Millisecond)}, true
+	return Frame{Image: c.frames[k-1], Seq: uint64(k), Time: c.time(int(k))}, true
 }
+
+// time is the capture time of frame k: 33 ms apart.
+func (c *stepCamera) time(k int) time.Time { return c.start.Add(time.Duration(k) * 33 * time.Millisecond) }
 
 func (c *stepCamera) Status() CameraStatus { return CameraStatus{OK: true, Message: "step camera"} }
 
