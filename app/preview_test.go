@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -232,7 +233,9 @@ func (c *stepCamera) Latest() (Frame, bool) {
 }
 
 // time is the capture time of frame k: 33 ms apart.
-func (c *stepCamera) time(k int) time.Time { return c.start.Add(time.Duration(k) * 33 * time.Millisecond) }
+func (c *stepCamera) time(k int) time.Time {
+	return c.start.Add(time.Duration(k) * 33 * time.Millisecond)
+}
 
 func (c *stepCamera) Status() CameraStatus { return CameraStatus{OK: true, Message: "step camera"} }
 
@@ -366,5 +369,64 @@ func checkDescribedOwnFrames(t *testing.T, eng *fakeEngine) {
 		if !ok || f.Rect != c.face.Rect || len(f.Landmarks) != len(c.face.Landmarks) || f.Landmarks[8] != c.face.Landmarks[8] {
 			t.Errorf("Describe %d asked about track %d at %v, which its frame does not show there", i, c.face.ID, c.face.Rect)
 		}
+	}
+}
+
+// TestFollowHandsEveryFrame: follow (the liveness challenge's stream)
+// hands every tracked frame to its caller, in camera order and without a
+// gap, each with the landmarks the tracker found in that very frame and
+// the face's track ID, while the labeler stays off the engine.
+func TestFollowHandsEveryFrame(t *testing.T) {
+	const n = 12
+	eng := newFakeEngine()
+	cam := movingFace(t, eng, "joy.jpg", idol(t, loadIdols(t), "Joy (Red Velvet)")[0], n)
+	h := newHarnessCam(t, test.NewTempApp(t), cam, eng, newFakeDirectory(), Options{})
+	h.step(cam)
+	subs := subscribers(h.u.det)
+	type got struct {
+		det     detection
+		holding bool
+	}
+	seen := make(chan got, n)
+	done := make(chan error, 1)
+	go func() {
+		done <- h.u.capture.follow(context.Background(), func(d detection) (bool, error) {
+			seen <- got{d, h.u.det.deciding.Load() > 0}
+			return d.seq == n, d.err
+		})
+	}()
+	h.waitFor("the follower's subscription", func() bool { return subscribers(h.u.det) > subs })
+	for range n - 1 {
+		h.step(cam)
+	}
+	h.waitFor("the follower's end", func() bool { return len(done) == 1 })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	close(seen)
+	var want uint64
+	for g := range seen {
+		d := g.det
+		if want == 0 {
+			want = d.seq // frame 1 may be published after the subscription
+			if want > 2 {
+				t.Errorf("first frame handed over: %d, want 1 or 2", want)
+			}
+		}
+		if d.seq != want {
+			t.Errorf("frame %d handed over, want %d (in order, none skipped)", d.seq, want)
+		}
+		want = d.seq + 1
+		lf := eng.trackedFrame(t, d.frame)
+		if len(d.track.Faces) != 1 || d.track.Faces[0].ID != 7 || len(lf.Faces) != 1 ||
+			d.track.Faces[0].Rect != lf.Faces[0].Rect || d.track.Faces[0].Landmarks[30] != lf.Faces[0].Landmarks[30] {
+			t.Errorf("frame %d: faces %+v, not the tracker's of that frame", d.seq, d.track.Faces)
+		}
+		if !g.holding {
+			t.Errorf("frame %d: the labeler was not held off the engine", d.seq)
+		}
+	}
+	if want != n+1 {
+		t.Errorf("the follower ended after frame %d, want %d", want-1, n)
 	}
 }
