@@ -191,38 +191,14 @@ func TestLoginFollowsThresholdSetting(t *testing.T) {
 // with a face that moves from frame to frame, a descriptor of the face as
 // found in another frame would be asked at the wrong place.
 func TestLoginDescribesFramesItDecidesOn(t *testing.T) {
-	idols := loadIdols(t)
-	elkie := idol(t, idols, "Elkie (CLC)")
 	for _, claimed := range []string{"", "elkie"} {
 		t.Run("claimed="+claimed, func(t *testing.T) {
-			eng := newFakeEngine()
-			cam := movingFace(t, eng, "elkie.jpg", elkie[3], 200)
-			dir := newFakeDirectory()
-			dir.add("elkie", elkie[:3]...)
-			dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
-			h := newHarnessCam(t, test.NewTempApp(t), cam, eng, dir, Options{}, func(s *shell) {
-				s.det.labels.now = func() time.Time { return time.Unix(1e9, 0) } // one label descriptor, no refresh
-			})
-			h.step(cam)
-			h.waitFor("the label's descriptor", func() bool { return len(eng.describeCalls()) == 1 })
+			h, cam, eng := movingLogin(t, nil)
 			clicked := h.step(cam)
 			h.u.login.user.SetText(claimed)
 			test.Tap(h.u.login.button)
-			for h.u.capture.busy {
-				if int(cam.at.Load()) == len(cam.frames) {
-					t.Fatal("the login took every frame of the video")
-				}
-				h.step(cam)
-			}
-			if got := h.u.login.result.Text; got != "Welcome, elkie" {
-				t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
-			}
-			calls := eng.describeCalls()[1:]
-			if len(calls) != 3 {
-				t.Fatalf("the login asked for %d descriptors, want 3 (one per frame it decides on)", len(calls))
-			}
 			seen := map[image.Image]bool{}
-			for i, c := range calls {
+			for i, c := range h.finishLogin(cam, eng) {
 				k := int(c.frame.(*image.RGBA).Pix[0])
 				if k < clicked || seen[c.frame] || c.face.ID != 7 {
 					t.Errorf("descriptor %d: frame %d (clicked at %d), track %d, frame asked before %v", i, k, clicked, c.face.ID, seen[c.frame])
@@ -232,6 +208,51 @@ func TestLoginDescribesFramesItDecidesOn(t *testing.T) {
 			checkDescribedOwnFrames(t, eng)
 		})
 	}
+}
+
+// movingLogin is a window on movingFace (elkie, track 7) with elkie and
+// sejeong enrolled, after setup (if any) adjusted its shell: its first
+// frame on screen and labelled (the labeler's one descriptor; its clock
+// never refreshes the label).
+func movingLogin(t *testing.T, setup func(s *shell)) (*harness, *stepCamera, *fakeEngine) {
+	t.Helper()
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	eng := newFakeEngine()
+	cam := movingFace(t, eng, "elkie.jpg", elkie[3], 200)
+	dir := newFakeDirectory()
+	dir.add("elkie", elkie[:3]...)
+	dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
+	h := newHarnessCam(t, test.NewTempApp(t), cam, eng, dir, Options{}, func(s *shell) {
+		s.det.labels.now = func() time.Time { return time.Unix(1e9, 0) }
+		if setup != nil {
+			setup(s)
+		}
+	})
+	h.step(cam)
+	h.waitFor("the label's descriptor", func() bool { return len(eng.describeCalls()) == 1 })
+	return h, cam, eng
+}
+
+// finishLogin shows new frames until the login under way ends, checks
+// that it welcomed elkie from three descriptors, and returns the calls for
+// them.
+func (h *harness) finishLogin(cam *stepCamera, eng *fakeEngine) []describeCall {
+	h.t.Helper()
+	for h.u.capture.busy {
+		if int(cam.at.Load()) == len(cam.frames) {
+			h.t.Fatal("the login took every frame of the video")
+		}
+		h.step(cam)
+	}
+	if got := h.u.login.result.Text; got != "Welcome, elkie" {
+		h.t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
+	}
+	calls := eng.describeCalls()[1:]
+	if len(calls) != 3 {
+		h.t.Fatalf("the login asked for %d descriptors, want 3 (one per frame it decides on)", len(calls))
+	}
+	return calls
 }
 
 // TestDeadTrackerShowsError: a tracker that fails on every frame (its
@@ -329,8 +350,6 @@ func TestDeadEngineShowsError(t *testing.T) {
 // otherwise only about frames that come after the click: a frame from
 // before a camera stalled is never decided on.
 func TestLoginStartsWithFrameOnScreen(t *testing.T) {
-	idols := loadIdols(t)
-	elkie := idol(t, idols, "Elkie (CLC)")
 	for _, tc := range []struct {
 		name  string
 		age   time.Duration // of the frame on screen at the click
@@ -340,17 +359,11 @@ func TestLoginStartsWithFrameOnScreen(t *testing.T) {
 		{"stale", freshFor + time.Second, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			eng := newFakeEngine()
-			cam := movingFace(t, eng, "elkie.jpg", elkie[3], 50)
-			dir := newFakeDirectory()
-			dir.add("elkie", elkie[:3]...)
+			var cam *stepCamera
 			clicked := 0 // set before the click, read by the login after it
-			h := newHarnessCam(t, test.NewTempApp(t), cam, eng, dir, Options{}, func(s *shell) {
-				s.det.labels.now = func() time.Time { return time.Unix(1e9, 0) } // one label descriptor, no refresh
+			h, cam, eng := movingLogin(t, func(s *shell) {
 				s.capture.now = func() time.Time { return cam.time(clicked).Add(tc.age) }
 			})
-			h.step(cam)
-			h.waitFor("the label's descriptor", func() bool { return len(eng.describeCalls()) == 1 })
 			clicked = h.step(cam)
 			subs := subscribers(h.u.det)
 			test.Tap(h.u.login.button)
@@ -360,20 +373,7 @@ func TestLoginStartsWithFrameOnScreen(t *testing.T) {
 				// No new frame until the login described the one on screen.
 				h.waitFor("a descriptor of the clicked frame", func() bool { return len(eng.describeCalls()) == 2 })
 			}
-			for h.u.capture.busy {
-				if int(cam.at.Load()) == len(cam.frames) {
-					t.Fatal("the login took every frame of the video")
-				}
-				h.step(cam)
-			}
-			if got := h.u.login.result.Text; got != "Welcome, elkie" {
-				t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
-			}
-			calls := eng.describeCalls()[1:]
-			if len(calls) != 3 {
-				t.Fatalf("the login asked for %d descriptors, want 3 (one per frame it decides on)", len(calls))
-			}
-			for i, c := range calls {
+			for i, c := range h.finishLogin(cam, eng) {
 				if k := int(c.frame.(*image.RGBA).Pix[0]); k != clicked+tc.first+i {
 					t.Errorf("descriptor %d: frame %d, want %d (clicked at %d, its frame %v old)", i, k, clicked+tc.first+i, clicked, tc.age)
 				}
