@@ -8,7 +8,17 @@
 // interface carved from Directory, the threshold in force. Screens never
 // call into each other; a change to the users is published as a userEvent.
 // The login decision is a plain function (decideLogin) that the login
-// screen and the kiosk share. The engine runs in one place, the detector.
+// screen and the kiosk share.
+//
+// The models run in one place, the detector (detect.go), on two paths: the
+// fast one, a Tracker, gives every camera frame its faces, 68 landmarks and
+// track IDs on one goroutine, and the preview draws each frame with its own
+// landmarks; the slow one, Engine.Describe, computes the descriptor of one
+// tracked face of one frame only when asked — by the labeler (labels.go:
+// once per track and every 1.5 s, for the names on the overlay), by a
+// registration, a login or the kiosk (for the face and frame they decide
+// about). The per-frame stream screens follow, with its timestamps, is
+// documented at detection and capture.follow.
 //
 // The package talks to the camera, the recognition engine and the user
 // store only through the interfaces in deps.go, so it builds and tests
@@ -27,10 +37,11 @@ import (
 	"facelogin/recognition"
 )
 
-// Deps are what the window drives. Camera, Engine and Users are required.
+// Deps are what the window drives. All but Quality are required.
 type Deps struct {
 	Camera  FrameSource
-	Engine  Engine
+	Tracker Tracker     // landmarks and track IDs of every frame
+	Engine  Engine      // descriptors of tracked faces, on demand
 	Quality QualityGate // nil: a basic one-face-inside-the-frame check
 	Users   Directory
 	// Switcher changes the camera while the window runs; nil: a camera
@@ -115,25 +126,34 @@ func (u *UI) Start() { u.start() }
 func (u *UI) Stop() { u.stop() }
 
 // ShowAndRun starts the window and runs the Fyne event loop until the
-// window closes, then logs how many frames and detections it showed.
+// window closes, then logs how many frames it showed, tracked and showed
+// with their own landmarks, and their rates.
 func (u *UI) ShowAndRun() {
 	u.Start()
 	u.showAndRun()
 	s := u.Stats()
-	args := []any{"displayed", s.Displayed, "detections", s.Detections}
-	if first := u.preview.firstShown.Load(); first != 0 {
-		// Rates from the first frame on: model loading and camera start
-		// are the cold start, measured on their own.
-		secs := time.Since(time.Unix(0, first)).Seconds()
-		args = append(args, "seconds", round1(secs), "fps", round1(float64(s.Displayed-1)/secs))
-	}
-	if first := u.det.first.Load(); first != 0 && s.Detections > 1 {
-		// The overlay rate from the first detection on: the models may
-		// still be loading when the first frame shows.
-		secs := time.Since(time.Unix(0, first)).Seconds()
-		args = append(args, "detections_per_s", round1(float64(s.Detections-1)/secs))
-	}
+	args := []any{"displayed", s.Displayed, "tracked", s.Tracked, "overlaid", s.Overlaid, "descriptors", s.Descriptors}
+	// Rates from the first event of each kind on: model loading and camera
+	// start are the cold start, measured on their own.
+	args = appendRate(args, "fps", u.preview.firstShown.Load(), s.Displayed)
+	args = appendRate(args, "tracked_per_s", u.det.first.Load(), s.Tracked)
+	// The overlay refresh: frames shown with their own landmarks per
+	// second, from the first such frame.
+	args = appendRate(args, "overlay_hz", u.preview.firstOverlay.Load(), s.Overlaid)
 	u.log.Info("window closed", args...)
+}
+
+// appendRate appends key=(n−1)/seconds since first (UnixNano), if there
+// were at least two events.
+func appendRate(args []any, key string, first int64, n uint64) []any {
+	if first == 0 || n < 2 {
+		return args
+	}
+	secs := time.Since(time.Unix(0, first)).Seconds()
+	if key == "fps" {
+		args = append(args, "seconds", round1(secs))
+	}
+	return append(args, key, round1(float64(n-1)/secs))
 }
 
 func round1(x float64) float64 { return math.Round(x*10) / 10 }

@@ -10,7 +10,8 @@ import (
 
 // capture is what the screens share to use the camera: the busy flag (one
 // registration, login or re-enrolment at a time), the guarded UI call do,
-// tracked goroutines, and the detector's detections. Screens get it instead
+// tracked goroutines, the detector's per-frame detections (follow) and
+// descriptors of tracked faces on demand (describe). Screens get it instead
 // of reaching into each other or into the window.
 type capture struct {
 	tasks *tasks
@@ -18,6 +19,9 @@ type capture struct {
 	// timeout bounds one capture or database call: context.WithTimeout;
 	// tests end it themselves instead of waiting for the clock.
 	timeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// now is the wall clock a capture compares frame times with (fresh
+	// frames); tests set their own.
+	now func() time.Time
 
 	// UI goroutine only.
 	busy     bool
@@ -25,7 +29,7 @@ type capture struct {
 }
 
 func newCapture(t *tasks, det *detector) *capture {
-	return &capture{tasks: t, det: det, timeout: context.WithTimeout}
+	return &capture{tasks: t, det: det, timeout: context.WithTimeout, now: time.Now}
 }
 
 // do runs f on the UI goroutine unless the window is stopping. Any
@@ -59,35 +63,113 @@ func (c *capture) setBusy(b bool) {
 	}
 }
 
-// subscribe delivers every new detection (newest only: a slow reader skips
-// some) on the returned channel until cancel is called.
-func (c *capture) subscribe() (detections <-chan detection, cancel func()) {
-	s := c.det.subscribe()
-	return s.ch, func() { c.det.unsubscribe(s) }
+// followBuffer is how many tracked frames a follower may fall behind
+// before the oldest are dropped: a second at 30 fps, so a follower that
+// stops for a descriptor (~15–35 ms) or two loses none.
+const followBuffer = 32
+
+// subscribe delivers detections, keeping at most size unread (1: newest
+// only), until cancel is called. The kiosk uses it with its own loop;
+// screens use follow.
+func (c *capture) subscribe(size int) (s *subscription, cancel func()) {
+	s = c.det.subscribe(size)
+	return s, func() { c.det.unsubscribe(s) }
 }
 
-// follow hands each new detection to f, on the calling goroutine, until f
-// reports done or an error, or ctx ends (its error is returned then). This
-// is the per-frame stream a screen uses for seconds at a time, a liveness
-// challenge for example; collect builds on it. Background goroutine.
+// follow is the per-frame landmark stream: it hands every tracked frame to
+// f, in order, on the calling goroutine, until f reports done or an error,
+// or ctx ends (its error is returned then). A follower that falls more than
+// followBuffer frames behind loses the oldest (detection.seq shows the
+// gap). While it runs, the labeler leaves the engine to the follower.
+// Background goroutine.
+//
+// A screen that watches one person — the liveness challenge (blink, head
+// turns: ≥ 20 landmark frames a second with their capture times, and the
+// person's descriptor before the first step and after the last) — picks
+// the face when it starts and then follows its track ID:
+//
+//	var id recognition.TrackID
+//	need := false // the challenge asked for descriptors
+//	err := c.follow(ctx, func(d detection) (bool, error) {
+//		if d.err != nil {
+//			return false, d.err // the tracker failed
+//		}
+//		if id == 0 && len(d.track.Faces) == 1 {
+//			id = d.track.Faces[0].ID // the one face in view
+//		}
+//		face, ok := d.track.Find(id)
+//		if !ok {
+//			return false, errTrackLost // the face left: start over
+//		}
+//		f := liveness.Frame{Time: d.track.Time, Faces: livenessFaces(d.track.Faces)}
+//		if need {
+//			desc, err := c.describe(d, face) // of this very frame
+//			… // on success: f.Faces[i].Descriptor = desc[:] for face's i
+//		}
+//		status := challenge.Feed(f)
+//		need = status.NeedDescriptor
+//		return status.Done, nil
+//	})
+//
+// d.track.Time is the camera frame's capture time from the stream's first
+// frame, d.frame the frame itself (for a face patch), face.Landmarks the 68
+// points with their fractions, d.track.Faces every face in view (the
+// challenge wants exactly one).
 func (c *capture) follow(ctx context.Context, f func(d detection) (done bool, err error)) error {
-	ch, cancel := c.subscribe()
+	return c.stream(ctx, followBuffer, false, f)
+}
+
+// stream is follow with a queue of size detections (1: each call gets the
+// newest). With fresh set, the newest detection already published is the
+// first if its frame is at most freshFor old: a capture that starts with a
+// click decides from the frame on screen at the click and the ones after.
+func (c *capture) stream(ctx context.Context, size int, fresh bool, f func(d detection) (done bool, err error)) error {
+	release := c.det.hold()
+	defer release()
+	s, cancel := c.subscribe(size)
 	defer cancel()
+	var last uint64
+	if d := c.det.latest(); fresh && d.frame != nil && c.now().Sub(d.at) <= freshFor {
+		last = d.seq
+		if done, err := f(d); done || err != nil {
+			return err
+		}
+	}
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case d := <-ch:
-			if done, err := f(d); done || err != nil {
-				return err
-			}
+		d, err := s.next(ctx)
+		if err != nil {
+			return err
+		}
+		if last != 0 && d.seq == last {
+			continue // published between subscribe and latest: handled
+		}
+		last = d.seq
+		if done, err := f(d); done || err != nil {
+			return err
 		}
 	}
 }
 
-// sample is one accepted face of a capture.
+// freshFor is the age of the newest tracked frame up to which a capture
+// starts with it: about one frame at 30 fps, so it shows what was on screen
+// when the button was pressed.
+const freshFor = 50 * time.Millisecond
+
+// describe is the descriptor of face, tracked in d, computed from d's own
+// frame. Errors: ErrFaceUnclear (the engine did not find the face there:
+// try a later frame) or a failure of the engine (wraps errEngine). Any
+// goroutine; ~15–35 ms.
+func (c *capture) describe(d detection, face recognition.TrackedFace) (recognition.Descriptor, error) {
+	return c.det.describe(d.frame, face)
+}
+
+// sample is one accepted face of a capture: the tracked frame it came
+// from, the face in it, its descriptor computed from that frame, and the
+// quality gate's score (registration only).
 type sample struct {
-	face    recognition.Face
+	det     detection
+	face    recognition.TrackedFace
+	desc    recognition.Descriptor
 	quality float32
 }
 
@@ -107,21 +189,29 @@ func (e *captureError) Error() string {
 
 func (e *captureError) Unwrap() []error { return []error{e.Err, e.Last} }
 
+// describeFunc computes the descriptor of a face of a detection from that
+// detection's frame (capture.describe).
+type describeFunc func(d detection, face recognition.TrackedFace) (recognition.Descriptor, error)
+
 // acceptFunc decides whether a detection becomes the next sample, given
-// the samples taken so far.
-type acceptFunc func(d detection, got []sample) (sample, error)
+// the samples taken so far: cheap checks on the tracked faces first, then
+// the descriptor of the chosen face (describe) only for a frame that
+// passed them.
+type acceptFunc func(d detection, describe describeFunc, got []sample) (sample, error)
 
 // collect follows detections until accept has taken n of them or ctx
-// ends. progress is called (on this goroutine) after every detection with
-// the number accepted so far and the reason the detection was refused, or
-// nil. Background goroutine.
+// ends, starting with the frame on screen (if it is fresh) and then each
+// time taking the newest tracked frame (a descriptor takes about as long
+// as a frame). progress is called (on this goroutine) after every
+// detection with the number accepted so far and the reason the detection
+// was refused, or nil. Background goroutine.
 func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
 	var (
 		got  []sample
 		last error
 	)
-	err := c.follow(ctx, func(d detection) (bool, error) {
-		s, err := d.sample(accept, got)
+	err := c.stream(ctx, 1, true, func(d detection) (bool, error) {
+		s, err := d.sample(accept, c.describe, got)
 		if err != nil {
 			last = err
 		} else {
@@ -136,44 +226,54 @@ func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progres
 	return got, nil
 }
 
-func (d detection) sample(accept acceptFunc, got []sample) (sample, error) {
+func (d detection) sample(accept acceptFunc, describe describeFunc, got []sample) (sample, error) {
 	if d.err != nil {
 		return sample{}, d.err
 	}
-	return accept(d, got)
+	return accept(d, describe, got)
 }
 
 // enrolmentAccept is accept for registration and re-enrolment: the quality
-// gate, exactly one face, and the same face as the frames before (within
-// the threshold in force).
+// gate on the tracked faces, exactly one face, and the same face as the
+// frames before (its descriptor within the threshold in force of the first
+// sample's).
 func enrolmentAccept(gate QualityGate, th *threshold) acceptFunc {
-	return func(d detection, got []sample) (sample, error) {
+	return func(d detection, describe describeFunc, got []sample) (sample, error) {
 		score, err := gate(d.frame, d.faces)
 		if err != nil {
 			return sample{}, err
 		}
-		if len(d.faces) != 1 {
+		if len(d.track.Faces) != 1 {
 			// A gate that let several faces through: enrolment still needs one.
 			return sample{}, ErrSeveralFaces
 		}
-		f := d.faces[0]
-		if len(got) > 0 && recognition.Distance(&f.Descriptor, &got[0].face.Descriptor) > th.get() {
+		face := d.track.Faces[0]
+		desc, err := describe(d, face)
+		if err != nil {
+			return sample{}, err
+		}
+		if len(got) > 0 && recognition.Distance(&desc, &got[0].desc) > th.get() {
 			return sample{}, ErrDifferentFace
 		}
-		return sample{face: f, quality: score}, nil
+		return sample{det: d, face: face, desc: desc, quality: score}, nil
 	}
 }
 
-// singleFace is accept for login: exactly one face, no other demands.
-func singleFace(d detection, _ []sample) (sample, error) {
-	switch len(d.faces) {
+// singleFace is accept for login: exactly one face, described.
+func singleFace(d detection, describe describeFunc, _ []sample) (sample, error) {
+	switch len(d.track.Faces) {
 	case 0:
 		return sample{}, ErrNoFace
 	case 1:
-		return sample{face: d.faces[0]}, nil
 	default:
 		return sample{}, ErrSeveralFaces
 	}
+	face := d.track.Faces[0]
+	desc, err := describe(d, face)
+	if err != nil {
+		return sample{}, err
+	}
+	return sample{det: d, face: face, desc: desc}, nil
 }
 
 // captureAdvice is the people-words ending of a capture that failed.
@@ -195,7 +295,7 @@ func descriptors(ss []sample) ([]recognition.Descriptor, []float32) {
 	ds := make([]recognition.Descriptor, len(ss))
 	qs := make([]float32, len(ss))
 	for i := range ss {
-		ds[i], qs[i] = ss[i].face.Descriptor, ss[i].quality
+		ds[i], qs[i] = ss[i].desc, ss[i].quality
 	}
 	return ds, qs
 }

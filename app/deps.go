@@ -11,15 +11,28 @@ import (
 )
 
 // FrameSource is the camera as the window sees it: the newest frame and a
-// status line. Latest must not block; seq grows by one or more with every
-// new frame, so a consumer can tell a new frame from one it already has.
-// An image once returned must never change (the preview copies it and the
-// engine reads it on other goroutines): hand out a fresh image per frame,
-// never a reused buffer. *image.RGBA is copied fastest. Status is called
-// about ten times a second and must be cheap.
+// status line. Latest must not block; Frame.Seq grows by one or more with
+// every new frame, so a consumer can tell a new frame from one it already
+// has. An image once returned must never change (the preview copies it, the
+// tracker and the engine read it on other goroutines, a decision keeps it):
+// hand out a fresh image per frame, never a reused buffer. *image.RGBA is
+// copied fastest. Status is called about ten times a second and must be
+// cheap.
 type FrameSource interface {
-	Latest() (img image.Image, seq uint64, ok bool)
+	Latest() (f Frame, ok bool)
 	Status() CameraStatus
+}
+
+// Frame is one camera picture.
+type Frame struct {
+	Image image.Image
+	// Seq numbers the frames of the source, increasing.
+	Seq uint64
+	// Time is when the frame was captured (camera.Frame.Time: when the
+	// capture goroutine had read and converted it, or a file's paced
+	// presentation time). The landmark track is timed by it, so a
+	// liveness check sees the camera's rhythm, not the tracker's.
+	Time time.Time
 }
 
 // CameraStatus is what the window shows about the camera, written for
@@ -30,15 +43,33 @@ type CameraStatus struct {
 	Message string
 }
 
-// Engine finds faces in one image: boxes, landmarks (68 points) and
-// descriptors, in the image's coordinates, in one call. The window calls it
-// from one goroutine only, never two calls at once.
+// Tracker is the fast per-frame call: every face of the next frame of one
+// video stream, with its box, 68 landmarks (5 with dlib's 5-point model)
+// and a track ID that stays the same while the face stays in view
+// (recognition/dlib's Tracker). at is the frame's time as an offset from
+// the stream's first frame (recognition.LandmarkFrame.Time). It costs a few
+// milliseconds per frame, so the window calls it on every frame — from one
+// goroutine only (the detector's), in the order of the frames: a Tracker
+// keeps state from frame to frame and is not safe for concurrent use.
+type Tracker interface {
+	Track(img image.Image, at time.Duration) (recognition.LandmarkFrame, error)
+}
+
+// Engine is the slow on-demand call: the descriptor of one tracked face,
+// computed from the frame it was tracked in (recognition/dlib's
+// Engine.Describe; ~15–35 ms). The result is the engine's own view of that
+// face (box, landmarks, 128-d descriptor) in img's coordinates. An error
+// wrapping ErrNoFace means the engine did not find the tracked face (a
+// turned or blurred face): ask again on a later frame; any other error is
+// a failure of the engine. Safe for concurrent use: the label goroutine,
+// a login and a registration may ask at the same time.
 type Engine interface {
-	Recognize(img image.Image) ([]recognition.Face, error)
+	Describe(img image.Image, face recognition.TrackedFace) (recognition.Face, error)
 }
 
 // QualityGate decides whether a frame is good enough to become an enrolled
-// template. It returns a score (higher is better, stored with the template)
+// template, from the tracker's faces of that frame (TrackedFace.Face: box and
+// rounded landmarks, no descriptor). It returns a score (higher is better, stored with the template)
 // or one of the rejection errors below (ErrNoFace, ErrSeveralFaces,
 // ErrFaceTooSmall, ErrFaceBlurred, ErrFaceCutOff, ErrFaceTurned, ErrTooDark),
 // possibly wrapped; the window tells people what to do about each. A nil
@@ -169,6 +200,10 @@ var (
 	// ErrDifferentFace: a frame's face is far from the frames collected
 	// before it in the same registration (someone else stepped in).
 	ErrDifferentFace = errors.New("app: face differs from the previous frames")
+	// ErrFaceUnclear: the tracker follows a face, but the engine did not
+	// find it again to compute its descriptor (Engine.Describe's
+	// ErrNoFace): a strongly turned, blurred or half-hidden face.
+	ErrFaceUnclear = errors.New("app: face not clear enough for a descriptor")
 )
 
 // defaultGate is the gate used when Deps.Quality is nil: recognition's,

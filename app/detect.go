@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -12,74 +13,117 @@ import (
 	"facelogin/recognition"
 )
 
-// detection is the engine's answer for one frame.
+// detection is the tracker's answer for one camera frame: the unit of the
+// per-frame landmark stream. Every frame the tracker handles becomes one
+// detection, published to the preview (which draws it on that very frame)
+// and to every subscriber (capture.follow: registration, login, the kiosk,
+// and the liveness challenge).
+//
+// A detection keeps the frame its landmarks were found in, so a screen
+// that decides about one of its faces asks the engine for the descriptor
+// of that face in that frame (capture.describe) — never of a newer frame
+// where the face may have moved or been replaced.
+//
+// To follow one person over time, select a face by its track ID in each
+// detection: track.Find(id). The ID stays while the tracker keeps the face
+// in view and is never reused; a face that leaves and comes back has a new
+// one. Timing comes from the camera: track.Time is the frame's capture time
+// as an offset from the stream's first frame (increasing; only differences
+// mean anything), at is the same instant as a wall-clock time, and seq is
+// the camera's frame number (a gap means the tracker skipped camera frames
+// because it was busy).
 type detection struct {
-	seq    uint64
-	frame  image.Image
-	faces  []recognition.Face
+	seq   uint64      // the camera frame's Seq
+	frame image.Image // the camera frame itself; never modified
+	at    time.Time   // the camera frame's Time
+	// track is the tracker's result: faces ordered by track ID, each with
+	// box, landmarks (with their sub-pixel fractions) and ID.
+	track recognition.LandmarkFrame
+	// faces are track.Faces as Face (rounded landmarks, no descriptor), in
+	// the same order: what the overlay and the quality gate read.
+	faces []recognition.Face
+	// labels are the overlay's names of faces, in the same order.
 	labels []faceLabel
-	err    error
-	at     time.Time
+	// err is a tracker failure on this frame (wraps errTracker); faces are
+	// empty then.
+	err error
 }
 
-// detector is the one place the engine runs on live video: a goroutine
-// that takes the camera's newest frame, calls the engine (at most one call
-// in flight, so a slow engine skips frames rather than queue them), labels
-// the faces with the nearest users, and hands the detection to the overlay
-// and to every subscriber (registration, login, the kiosk). Nobody else
-// calls the engine.
+// detector is the one place the models run on live video. Its goroutine
+// (run) owns the Tracker: it takes the camera's newest frame, tracks it
+// (at most one call in flight, so a slow tracker skips frames rather than
+// queue them), attaches the labels the labeler keeps per track, and hands
+// the detection to the preview and to every subscriber. Descriptors are
+// made on demand through describe, on the goroutine that asks (the
+// labeler, a capture, the kiosk); nobody else calls the engine.
 type detector struct {
-	camera FrameSource
-	engine Engine
-	users  Decider
-	th     *threshold
-	poll   time.Duration
-	log    *slog.Logger
-	// onFace, if set, sees the largest face's descriptor of every
-	// detection with faces, on the detection goroutine; it must not block.
-	onFace func(*recognition.Descriptor)
+	camera  FrameSource
+	tracker Tracker
+	engine  Engine
+	labels  *labeler
+	poll    time.Duration
+	log     *slog.Logger
+	// onDescriptor, if set, sees every descriptor computed, on the
+	// goroutine that asked for it; it must not block (the descriptor
+	// strip).
+	onDescriptor func(*recognition.Descriptor)
 
 	mu   sync.Mutex
 	last detection
 	subs map[*subscription]struct{}
 
-	count atomic.Uint64 // engine calls finished
-	first atomic.Int64  // UnixNano of the first one
+	count     atomic.Uint64 // tracker calls finished
+	first     atomic.Int64  // UnixNano of the first one
+	described atomic.Uint64 // descriptors computed
+	// deciding counts captures under way (a login, a registration, a
+	// kiosk identification): the labeler leaves the engine to them.
+	deciding atomic.Int32
+
+	engineErr atomic.Pointer[string] // the engine's last failure; nil after a success
 }
 
-// run detects until ctx ends. Its own goroutine.
+// run tracks frames until ctx ends. Its own goroutine, the only one that
+// calls the Tracker.
 func (d *detector) run(ctx context.Context) {
-	var done uint64
-	var lastErr string
+	var (
+		done    uint64
+		origin  time.Time
+		lastErr string
+	)
 	for ctx.Err() == nil {
-		img, seq, ok := d.camera.Latest()
-		if !ok || seq == done || img == nil {
+		f, ok := d.camera.Latest()
+		if !ok || f.Seq == done || f.Image == nil {
 			select {
 			case <-ctx.Done():
 			case <-time.After(d.poll):
 			}
 			continue
 		}
-		done = seq
-		faces, err := d.engine.Recognize(img)
+		done = f.Seq
+		if origin.IsZero() {
+			origin = f.Time
+		}
+		lf, err := d.tracker.Track(f.Image, f.Time.Sub(origin))
 		if d.count.Add(1) == 1 {
 			d.first.Store(time.Now().UnixNano())
 		}
-		det := detection{seq: seq, frame: img, faces: faces, at: time.Now()}
+		det := detection{seq: f.Seq, frame: f.Image, at: f.Time, track: lf}
 		if err != nil {
-			det.err = fmt.Errorf("%w: %w", errEngine, err)
+			det.track = recognition.LandmarkFrame{}
+			det.err = fmt.Errorf("%w: %w", errTracker, err)
 			if err.Error() != lastErr {
 				lastErr = err.Error()
-				d.log.Error("face detection failed", "err", err)
+				d.log.Error("face tracking failed", "err", err)
 			}
 		} else {
 			lastErr = ""
+			det.faces = make([]recognition.Face, len(lf.Faces))
+			for i := range lf.Faces {
+				det.faces[i] = lf.Faces[i].Face()
+			}
 		}
-		det.labels = d.label(faces)
+		det.labels = d.labels.labelsFor(det.track.Faces)
 		d.publish(det)
-		if len(faces) > 0 && d.onFace != nil {
-			d.onFace(&faces[largestFace(faces)].Descriptor)
-		}
 	}
 }
 
@@ -97,26 +141,6 @@ func (d *detector) publish(det detection) {
 	}
 }
 
-// label names each face for the overlay by the login's decision rule on
-// that one frame: the user and distance when it would be accepted, else
-// "unknown" — never the nearest user of a face it would refuse.
-func (d *detector) label(faces []recognition.Face) []faceLabel {
-	if len(faces) == 0 {
-		return nil
-	}
-	base := d.th.get()
-	labels := make([]faceLabel, len(faces))
-	for i := range faces {
-		dec, err := d.users.Decide("", []recognition.Descriptor{faces[i].Descriptor}, base)
-		if err == nil && dec.OK() {
-			labels[i] = faceLabel{Text: fmt.Sprintf("%s %.2f", dec.User, dec.Distance), Known: true}
-		} else {
-			labels[i] = faceLabel{Text: "unknown"}
-		}
-	}
-	return labels
-}
-
 // latest is the newest detection (zero before the first).
 func (d *detector) latest() detection {
 	d.mu.Lock()
@@ -124,24 +148,60 @@ func (d *detector) latest() detection {
 	return d.last
 }
 
-func largestFace(faces []recognition.Face) int {
-	best, area := 0, -1
-	for i := range faces {
-		if a := faces[i].Rect.Dx() * faces[i].Rect.Dy(); a > area {
-			best, area = i, a
+// describe computes the descriptor of face in frame, the frame the tracker
+// found it in. A face the engine does not find there is ErrFaceUnclear (ask
+// again on a later frame); a failure of the engine wraps errEngine and is
+// logged once. Any goroutine; it takes ~15–35 ms.
+func (d *detector) describe(frame image.Image, face recognition.TrackedFace) (recognition.Descriptor, error) {
+	f, err := d.engine.Describe(frame, face)
+	if err != nil {
+		if errors.Is(err, ErrNoFace) {
+			return recognition.Descriptor{}, fmt.Errorf("%w: track %d: %v", ErrFaceUnclear, face.ID, err)
 		}
+		msg := err.Error()
+		if prev := d.engineErr.Swap(&msg); prev == nil || *prev != msg {
+			d.log.Error("face descriptor failed", "err", err)
+		}
+		return recognition.Descriptor{}, fmt.Errorf("%w: %w", errEngine, err)
 	}
-	return best
+	d.engineErr.Store(nil)
+	d.described.Add(1)
+	if d.onDescriptor != nil {
+		d.onDescriptor(&f.Descriptor)
+	}
+	return f.Descriptor, nil
 }
 
-// subscription receives detections, newest only: a slow reader skips
-// detections rather than queue them.
+// engineFailure is the engine's last failure, "" once it worked again.
+func (d *detector) engineFailure() string {
+	if p := d.engineErr.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// hold keeps the labeler off the engine until release is called: a
+// decision's descriptors come first.
+func (d *detector) hold() (release func()) {
+	d.deciding.Add(1)
+	var once sync.Once
+	return func() { once.Do(func() { d.deciding.Add(-1) }) }
+}
+
+// subscription receives detections in order, keeping at most size unread
+// ones: when the reader falls further behind, the oldest unread detection
+// is dropped (a gap in seq shows it). size 1 is "newest only".
 type subscription struct {
-	ch chan detection
+	size  int
+	ready chan struct{} // a value whenever a detection was queued
+
+	mu      sync.Mutex
+	queue   []detection
+	dropped uint64
 }
 
-func (d *detector) subscribe() *subscription {
-	s := &subscription{ch: make(chan detection, 1)}
+func (d *detector) subscribe(size int) *subscription {
+	s := &subscription{size: max(1, size), ready: make(chan struct{}, 1)}
 	d.mu.Lock()
 	if d.subs == nil {
 		d.subs = map[*subscription]struct{}{}
@@ -157,18 +217,47 @@ func (d *detector) unsubscribe(s *subscription) {
 	d.mu.Unlock()
 }
 
-// offer hands det to the reader, replacing an unread older detection. Only
-// the detection goroutine calls it.
+// offer queues det, dropping the oldest unread detection when the queue
+// is full. Only the detector's goroutine calls it.
 func (s *subscription) offer(det detection) {
+	s.mu.Lock()
+	if len(s.queue) >= s.size {
+		n := copy(s.queue, s.queue[1:])
+		s.queue = s.queue[:n]
+		s.dropped++
+	}
+	s.queue = append(s.queue, det)
+	s.mu.Unlock()
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+}
+
+// take returns the oldest unread detection, if any. Never blocks.
+func (s *subscription) take() (detection, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return detection{}, false
+	}
+	det := s.queue[0]
+	n := copy(s.queue, s.queue[1:])
+	s.queue[n] = detection{} // the frame can be collected
+	s.queue = s.queue[:n]
+	return det, true
+}
+
+// next waits for the oldest unread detection, or returns ctx's error.
+func (s *subscription) next(ctx context.Context) (detection, error) {
 	for {
-		select {
-		case s.ch <- det:
-			return
-		default:
+		if det, ok := s.take(); ok {
+			return det, nil
 		}
 		select {
-		case <-s.ch:
-		default:
+		case <-ctx.Done():
+			return detection{}, ctx.Err()
+		case <-s.ready:
 		}
 	}
 }

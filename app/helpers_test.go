@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"log/slog"
@@ -126,7 +127,8 @@ func centreFace(img image.Image) image.Rectangle {
 }
 
 // fakeCamera serves one still image as a live camera of the given frame
-// period: the sequence number grows with time.
+// period: the sequence number grows with time, and each frame's time is
+// its number of periods after the start.
 type fakeCamera struct {
 	period time.Duration
 	start  time.Time
@@ -141,13 +143,14 @@ func newFakeCamera(frame image.Image) *fakeCamera {
 		status: CameraStatus{OK: true, Message: "fake camera 640×480"}}
 }
 
-func (c *fakeCamera) Latest() (image.Image, uint64, bool) {
+func (c *fakeCamera) Latest() (Frame, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.frame == nil {
-		return nil, 0, false
+		return Frame{}, false
 	}
-	return c.frame, 1 + uint64(time.Since(c.start)/c.period), true
+	seq := 1 + uint64(time.Since(c.start)/c.period)
+	return Frame{Image: c.frame, Seq: seq, Time: c.start.Add(time.Duration(seq) * c.period)}, true
 }
 
 func (c *fakeCamera) Status() CameraStatus {
@@ -168,17 +171,55 @@ func (c *fakeCamera) setStatus(s CameraStatus) {
 	c.mu.Unlock()
 }
 
-// fakeEngine returns scripted faces per image. Each call jitters the
-// descriptors a little, as consecutive video frames of one face differ.
+// models is what the window runs on live video: the tracker and the engine.
+type models interface {
+	Tracker
+	Engine
+}
+
+// fakeEngine is both models, scripted per image: Track finds the scripted
+// faces of an image, and Describe returns a scripted face's descriptor
+// (jittered a little per call, as consecutive video frames of one face
+// differ). A face keeps its track ID while the same image shows it in
+// consecutive frames; another image (a cut) starts new tracks, as a real
+// tracker does when one person replaces another. Describe fails for a face
+// that is not one of img's scripted faces: asking for the descriptor of a
+// face in another frame than the one it was tracked in is an error.
 type fakeEngine struct {
-	mu     sync.Mutex
-	faces  map[image.Image][]recognition.Face
-	calls  int
-	jitter float32
+	mu       sync.Mutex
+	faces    map[image.Image][]recognition.Face
+	jitter   float32
+	trackErr error // every Track fails with it
+	descErr  error // every Describe fails with it
+
+	tracks   int // Track calls
+	calls    int // Describe calls
+	lastID   recognition.TrackID
+	prevImg  image.Image
+	prevIDs  []recognition.TrackID
+	tracked  map[image.Image]recognition.LandmarkFrame // the last result per image
+	ids      map[image.Image][]recognition.TrackID     // scripted track IDs (setTrack)
+	describe []describeCall
+}
+
+// describeCall is one Describe: the frame and the face asked about.
+type describeCall struct {
+	frame image.Image
+	face  recognition.TrackedFace
 }
 
 func newFakeEngine() *fakeEngine {
-	return &fakeEngine{faces: map[image.Image][]recognition.Face{}, jitter: 0.004}
+	return &fakeEngine{faces: map[image.Image][]recognition.Face{}, jitter: 0.004,
+		tracked: map[image.Image]recognition.LandmarkFrame{}, ids: map[image.Image][]recognition.TrackID{}}
+}
+
+// setTrack scripts img's faces and their track IDs, for frames of a video
+// in which a face moves: the tracker follows it under the same ID from
+// image to image.
+func (e *fakeEngine) setTrack(img image.Image, ids []recognition.TrackID, faces ...recognition.Face) {
+	e.mu.Lock()
+	e.faces[img], e.ids[img] = faces, ids
+	e.mu.Unlock()
 }
 
 // script makes img contain one face per descriptor, side by side.
@@ -189,9 +230,7 @@ func (e *fakeEngine) script(img image.Image, ds ...recognition.Descriptor) []rec
 		fr := r.Add(image.Pt((i-(len(ds)-1)/2)*r.Dx()/2, 0)).Intersect(img.Bounds())
 		faces[i] = recognition.Face{Rect: fr, Landmarks: syntheticLandmarks(fr), Descriptor: d}
 	}
-	e.mu.Lock()
-	e.faces[img] = faces
-	e.mu.Unlock()
+	e.set(img, faces...)
 	return faces
 }
 
@@ -202,20 +241,65 @@ func (e *fakeEngine) set(img image.Image, faces ...recognition.Face) {
 	e.mu.Unlock()
 }
 
-func (e *fakeEngine) Recognize(img image.Image) ([]recognition.Face, error) {
+func (e *fakeEngine) Track(img image.Image, at time.Duration) (recognition.LandmarkFrame, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.tracks++
+	if e.trackErr != nil {
+		return recognition.LandmarkFrame{}, e.trackErr
+	}
+	src := e.faces[img]
+	lf := recognition.LandmarkFrame{Time: at, Index: e.tracks - 1, Size: img.Bounds().Size(), Detection: true}
+	ids := make([]recognition.TrackID, len(src))
+	scripted := e.ids[img]
+	for i, f := range src {
+		switch {
+		case i < len(scripted):
+			ids[i] = scripted[i]
+			e.lastID = max(e.lastID, ids[i])
+		case img == e.prevImg && i < len(e.prevIDs):
+			ids[i] = e.prevIDs[i]
+		default:
+			e.lastID++
+			ids[i] = e.lastID
+		}
+		pts := make([]recognition.Point, len(f.Landmarks))
+		for j, p := range f.Landmarks {
+			pts[j] = recognition.Point{X: float32(p.X), Y: float32(p.Y)}
+		}
+		lf.Faces = append(lf.Faces, recognition.TrackedFace{ID: ids[i], Rect: f.Rect, Landmarks: pts, Detected: true})
+	}
+	e.prevImg, e.prevIDs = img, ids
+	e.tracked[img] = lf
+	return lf, nil
+}
+
+func (e *fakeEngine) Describe(img image.Image, face recognition.TrackedFace) (recognition.Face, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls++
-	src := e.faces[img]
-	out := make([]recognition.Face, len(src))
-	for i, f := range src {
+	e.describe = append(e.describe, describeCall{img, face})
+	if e.descErr != nil {
+		return recognition.Face{}, e.descErr
+	}
+	for _, f := range e.faces[img] {
+		if f.Rect != face.Rect {
+			continue
+		}
 		f.Landmarks = append([]image.Point(nil), f.Landmarks...)
 		for j := range f.Descriptor {
 			f.Descriptor[j] += e.jitter * float32(math.Sin(float64(e.calls*131+j*17)))
 		}
-		out[i] = f
+		return f, nil
 	}
-	return out, nil
+	return recognition.Face{}, fmt.Errorf("fake engine: track %d at %v is not a face of this frame", face.ID, face.Rect)
+}
+
+// describeCalls returns a copy of the Describe calls so far.
+func (e *fakeEngine) describeCalls() []describeCall {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]describeCall(nil), e.describe...)
 }
 
 // fakeDirectory is an in-memory user directory with exhaustive matching.
@@ -489,17 +573,32 @@ func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
 	return newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), opts)
 }
 
-func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options) *harness {
+// newHarnessOn is newHarness with its parts given.
+func newHarnessOn(t *testing.T, a fyne.App, frame image.Image, eng models, dir *fakeDirectory, opts Options) *harness {
 	t.Helper()
-	return newHarnessWith(t, a, frame, eng, dir, opts, nil)
+	return newHarnessCam(t, a, newFakeCamera(frame), eng, dir, opts)
 }
 
 // newHarnessWith is newHarnessOn with more dependencies: more, if set,
 // adds them to the window's Deps.
-func newHarnessWith(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir *fakeDirectory, opts Options, more func(*Deps)) *harness {
+func newHarnessWith(t *testing.T, a fyne.App, frame image.Image, eng models, dir *fakeDirectory, opts Options, more func(*Deps)) *harness {
 	t.Helper()
-	h := &harness{t: t, app: a, cam: newFakeCamera(frame), dir: dir,
-		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
+	return newHarnessDeps(t, a, newFakeCamera(frame), eng, dir, opts, more)
+}
+
+// newHarnessCam is newHarnessOn with any camera; setup functions run after
+// the window is built, before its goroutines start.
+func newHarnessCam(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *fakeDirectory, opts Options, setup ...func(*shell)) *harness {
+	t.Helper()
+	return newHarnessDeps(t, a, cam, eng, dir, opts, nil, setup...)
+}
+
+// newHarnessDeps builds every harness: more, if set, adds dependencies to
+// the window's Deps; setup functions run after the window is built.
+func newHarnessDeps(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *fakeDirectory, opts Options, more func(*Deps), setup ...func(*shell)) *harness {
+	t.Helper()
+	h := &harness{t: t, app: a, dir: dir, log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
+	h.cam, _ = cam.(*fakeCamera)
 	h.eng, _ = eng.(*fakeEngine)
 	opts.Logger = slog.New(slog.NewTextHandler(h.log, nil))
 	done := make(chan struct{})
@@ -509,12 +608,15 @@ func newHarnessWith(t *testing.T, a fyne.App, frame image.Image, eng Engine, dir
 		case <-done:
 		}
 	}
-	deps := Deps{Camera: h.cam, Engine: eng, Users: dir}
+	deps := Deps{Camera: cam, Tracker: eng, Engine: eng, Users: dir}
 	if more != nil {
 		more(&deps)
 	}
 	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
+	for _, f := range setup {
+		f(h.u)
+	}
 	h.u.start()
 	t.Cleanup(func() {
 		close(done)
@@ -572,15 +674,20 @@ func (d *testDeadline) Err() error {
 	return err
 }
 
-// waitFor runs queued UI work until cond holds. The deadline is against
-// hangs only: under -race on a busy machine every wait here is far shorter.
+// waitFor runs queued UI work until cond holds, checking cond after each
+// piece and at least every few milliseconds (a condition that background
+// goroutines make true without UI work). The deadline is against hangs
+// only: under -race on a busy machine every wait here is far shorter.
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
 	deadline := time.After(time.Minute)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		select {
 		case f := <-h.q:
 			f()
+		case <-tick.C:
 		case <-deadline:
 			h.t.Fatalf("timed out waiting for %s", what)
 		}

@@ -26,8 +26,10 @@ type KioskOptions struct {
 	// writes the station into the audit log (store.Config.Station), so the
 	// two should agree.
 	Station string
-	// SteadyFrames is how many detections in a row must show the same
-	// single face before it is identified; 4.
+	// SteadyFrames is how many tracked frames in a row must show the same
+	// single face (one track ID) before it is identified; 8 (a quarter of
+	// a second at 30 fps). The decision is made from the descriptors of
+	// up to kioskDecideFrames of them, spread over the run.
 	SteadyFrames int
 	// ResultFor is how long "Welcome, NAME" or "Not recognised" stays on
 	// screen; 4 s.
@@ -75,6 +77,10 @@ var (
 	kioskLockedOut = color.NRGBA{0xd9, 0x77, 0x06, 0xff} // result: lockout
 	kioskVeil      = color.NRGBA{0x00, 0x00, 0x00, 0xd0} // behind the PIN panel
 )
+
+// kioskDecideFrames is how many frames of a steady run the kiosk describes
+// and decides from.
+const kioskDecideFrames = 4
 
 // Prompts of the scanning screen.
 const (
@@ -154,7 +160,7 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 
 // fill sets the defaults of KioskOptions.
 func (o *KioskOptions) fill() {
-	orDefault(&o.SteadyFrames, 4)
+	orDefault(&o.SteadyFrames, 8)
 	orDefault(&o.ResultFor, 4*time.Second)
 	orDefault(&o.RepeatAfter, time.Minute)
 	orDefault(&o.MaxFailures, 5)
@@ -318,19 +324,21 @@ type kioskRun struct {
 	shown  string    // lockout countdown text on screen
 	prompt string    // prompt on screen
 
-	streak []recognition.Descriptor // the same single face, consecutive detections
+	streak []sample // the same single face (one track), consecutive detections
 
 	failures int // failed identifications in a row
 	lockouts int // lockouts without a success in between
 
-	welcomed   *recognition.Descriptor // last face recognised
-	welcomedAt time.Time
-	left       bool // the view was empty since
+	welcomed      *recognition.Descriptor // last face recognised
+	welcomedTrack recognition.TrackID     // its track, while the tracker follows it
+	otherTrack    recognition.TrackID     // a later track found to be someone else
+	welcomedAt    time.Time
+	left          bool // the view was empty since
 }
 
 // run identifies people until ctx ends. Its own goroutine.
 func (k *Kiosk) run(ctx context.Context) {
-	detections, cancel := k.s.capture.subscribe()
+	sub, cancel := k.s.capture.subscribe(1)
 	defer cancel()
 	r := &kioskRun{k: k, prompt: promptLook}
 	tick := time.NewTicker(100 * time.Millisecond)
@@ -341,8 +349,10 @@ func (k *Kiosk) run(ctx context.Context) {
 			return
 		case <-tick.C:
 			r.tick(k.now())
-		case d := <-detections:
-			r.detection(ctx, d)
+		case <-sub.ready:
+			if d, ok := sub.take(); ok {
+				r.detection(ctx, d)
+			}
 		}
 	}
 }
@@ -382,10 +392,11 @@ func (r *kioskRun) tick(now time.Time) {
 	}
 }
 
-// detection handles one detection of the preview.
+// detection handles one tracked frame.
 func (r *kioskRun) detection(ctx context.Context, d detection) {
 	k := r.k
-	if len(d.faces) == 0 && d.err == nil {
+	faces := d.track.Faces
+	if len(faces) == 0 && d.err == nil {
 		r.left = true
 	}
 	if r.state != kioskScanning {
@@ -395,45 +406,93 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 		r.streak = r.streak[:0]
 		return
 	}
-	th := k.s.th.get()
 	switch {
 	case d.err != nil:
 		r.streak = r.streak[:0]
 		r.say(rejectionAdvice(d.err), kioskWarn)
 		return
-	case len(d.faces) == 0:
+	case len(faces) == 0:
 		r.streak = r.streak[:0]
 		r.say(promptLook, kioskText)
 		return
-	case len(d.faces) > 1:
+	case len(faces) > 1:
 		r.streak = r.streak[:0]
 		r.say(promptOneAtATime, kioskWarn)
 		return
 	}
-	f := &d.faces[0].Descriptor
-	if r.welcomed != nil && !r.left && k.now().Sub(r.welcomedAt) < k.opts.RepeatAfter &&
-		recognition.Distance(f, r.welcomed) <= th {
-		// The person just welcomed is still there.
+	face := faces[0]
+	if r.stillThere(d, face) {
 		r.streak = r.streak[:0]
 		r.say(promptNext, kioskText)
 		return
 	}
-	if n := len(r.streak); n > 0 && recognition.Distance(f, &r.streak[n-1]) > th {
+	if n := len(r.streak); n > 0 && r.streak[n-1].face.ID != face.ID {
 		r.streak = r.streak[:0] // someone else stepped in
 	}
-	r.streak = append(r.streak, *f)
+	r.streak = append(r.streak, sample{det: d, face: face})
 	if len(r.streak) < k.opts.SteadyFrames {
 		r.say(promptHold, kioskText)
 		return
 	}
-	r.identify(ctx, th)
+	r.identify(ctx, k.s.th.get())
 }
 
-// identify decides who the steady face is, records it and shows the result.
+// stillThere reports whether face is the person just welcomed, who has not
+// left the picture since (nor stayed longer than RepeatAfter): the same
+// track, or — after the tracker lost and found them again under a new ID —
+// a face whose descriptor is within the threshold of the welcomed one. A
+// new track is described once for this.
+func (r *kioskRun) stillThere(d detection, face recognition.TrackedFace) bool {
+	k := r.k
+	if r.welcomed == nil || r.left || k.now().Sub(r.welcomedAt) >= k.opts.RepeatAfter {
+		return false
+	}
+	switch face.ID {
+	case r.welcomedTrack:
+		return true
+	case r.otherTrack:
+		return false
+	}
+	desc, err := k.s.capture.describe(d, face)
+	if err != nil {
+		return true // not clear enough to tell: wait for a better frame
+	}
+	if recognition.Distance(&desc, r.welcomed) <= k.s.th.get() {
+		r.welcomedTrack = face.ID
+		return true
+	}
+	r.otherTrack = face.ID
+	return false
+}
+
+// identify decides who the steady face is from the descriptors of a few
+// frames of its run (each computed from its own frame), records it and
+// shows the result.
 func (r *kioskRun) identify(ctx context.Context, th float32) {
 	k := r.k
-	ds := append([]recognition.Descriptor(nil), r.streak...)
+	release := k.s.det.hold()
+	defer release()
+	run := r.streak
 	r.streak = r.streak[:0]
+	var (
+		ds      []recognition.Descriptor
+		lastErr error
+	)
+	picks := spread(len(run), kioskDecideFrames)
+	for _, i := range picks {
+		desc, err := k.s.capture.describe(run[i].det, run[i].face)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		ds = append(ds, desc)
+	}
+	if 2*len(ds) < len(picks) {
+		// Mostly unclear frames, or the engine failed: no decision, no record.
+		k.s.log.Info("kiosk: no decision", "station", k.opts.Station, "described", len(ds), "of", len(picks), "err", lastErr)
+		r.say(rejectionAdvice(lastErr), kioskWarn)
+		return
+	}
 	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}
 	res, err := decideLogin(k.users, in)
 	if err != nil {
@@ -448,6 +507,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		k.s.onLogin.afterLogin(k.s.tasks, res, now)
 		r.failures, r.lockouts = 0, 0
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
+		r.welcomedTrack, r.otherTrack = run[len(run)-1].face.ID, 0
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
 		name := res.User
 		at := now.Format("15:04")
@@ -470,6 +530,26 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	r.shown = fmt.Sprintf("Too many failed attempts — try again in %s", waitText(wait))
 	text := r.shown
 	k.s.tasks.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
+}
+
+// spread picks up to k indexes of 0..n-1, evenly spread, the last one
+// included.
+func spread(n, k int) []int {
+	if k <= 1 && n > 0 {
+		return []int{n - 1}
+	}
+	if n <= k {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	out := make([]int, k)
+	for i := range out {
+		out[i] = n - 1 - (k-1-i)*(n-1)/(k-1)
+	}
+	return out
 }
 
 // waitText is a countdown for people: "3 s", "2 min 5 s".

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"image"
 	"log/slog"
 	"strings"
@@ -98,7 +99,7 @@ func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, no
 		}
 	}
 	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
-	deps := Deps{Camera: h.cam, Engine: h.eng, Users: h.dir}
+	deps := Deps{Camera: h.cam, Tracker: h.eng, Engine: h.eng, Users: h.dir}
 	if more != nil {
 		more(&deps)
 	}
@@ -493,5 +494,54 @@ func TestWaitText(t *testing.T) {
 				t.Errorf("waitText(%v) = %q, want %q", c.d, got, c.want)
 			}
 		})
+	}
+}
+
+// TestKioskTrackLostAndFound: when the tracker loses the person just
+// welcomed and finds them again under a new track ID (no empty picture in
+// between), the kiosk recognises them by their descriptor and does not
+// welcome them again; someone else stepping up is identified.
+func TestKioskTrackLostAndFound(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{ResultFor: 50 * time.Millisecond}, false)
+	elkie, luda, _ := kh.probes()
+	again := image.NewRGBA(elkie.Rect) // the same face, another frame: a new track
+	copy(again.Pix, elkie.Pix)
+	kh.eng.script(again, idol(t, loadIdols(t), "Elkie (CLC)")[3])
+	kh.cam.show(elkie)
+	kh.waitFor("the welcome", func() bool { return len(kh.logins()) == 1 })
+	kh.waitFor("the next-person prompt", func() bool { return kh.k.prompt.Text == promptNext })
+	calls := len(kh.eng.describeCalls())
+	kh.cam.show(again)
+	kh.waitFor("the new track described", func() bool { return len(kh.eng.describeCalls()) > calls })
+	kh.settle(300 * time.Millisecond)
+	if n := len(kh.logins()); n != 1 || kh.k.prompt.Text != promptNext {
+		t.Fatalf("the person welcomed was welcomed again on a new track: %d logins, prompt %q", n, kh.k.prompt.Text)
+	}
+	// Once by the kiosk, once by the labeler for the overlay's name (and
+	// again by the labeler only after its refresh of 1.5 s).
+	if n := len(kh.eng.describeCalls()) - calls; n > 2 {
+		t.Errorf("the new track was described %d times, want once by the kiosk and once for its label", n)
+	}
+	kh.cam.show(luda)
+	kh.waitFor("luda's identification", func() bool { return len(kh.logins()) == 2 })
+	if l := kh.logins()[1]; l.success {
+		t.Errorf("luda recorded as %+v", l)
+	}
+}
+
+// TestKioskDeadEngine: with an engine that cannot make descriptors the
+// kiosk says so, records nothing and keeps running.
+func TestKioskDeadEngine(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	elkie, _, _ := kh.probes()
+	kh.eng.mu.Lock()
+	kh.eng.descErr = errors.New("recognition engine closed")
+	kh.eng.mu.Unlock()
+	kh.cam.show(elkie)
+	kh.waitFor("the failure on screen", func() bool { return kh.k.prompt.Text == "Face recognition failed — see the log" })
+	n := kh.u.det.count.Load()
+	kh.waitFor("more tracked frames", func() bool { return kh.u.det.count.Load() >= n+20 })
+	if len(kh.logins()) != 0 || kh.resultShown() {
+		t.Fatalf("decided without descriptors: logins %+v", kh.logins())
 	}
 }

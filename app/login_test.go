@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
@@ -262,4 +264,209 @@ func TestLoginFollowsThresholdSetting(t *testing.T) {
 	if got := h.u.login.result.Text; got != "Not recognised" {
 		t.Errorf("result %q at base %.3f", got, DefaultThreshold)
 	}
+}
+
+// TestLoginDescribesFramesItDecidesOn: a login (1:N and 1:1) asks the
+// engine for the descriptor of the tracked face it decides about, each
+// time of the frame that face was tracked in, from frames after the click —
+// with a face that moves from frame to frame, a descriptor of the face as
+// found in another frame would be asked at the wrong place.
+func TestLoginDescribesFramesItDecidesOn(t *testing.T) {
+	for _, claimed := range []string{"", "elkie"} {
+		t.Run("claimed="+claimed, func(t *testing.T) {
+			h, cam, eng := movingLogin(t, nil)
+			clicked := h.step(cam)
+			h.u.login.user.SetText(claimed)
+			test.Tap(h.u.login.button)
+			seen := map[image.Image]bool{}
+			for i, c := range h.finishLogin(cam, eng) {
+				k := int(c.frame.(*image.RGBA).Pix[0])
+				if k < clicked || seen[c.frame] || c.face.ID != 7 {
+					t.Errorf("descriptor %d: frame %d (clicked at %d), track %d, frame asked before %v", i, k, clicked, c.face.ID, seen[c.frame])
+				}
+				seen[c.frame] = true
+			}
+			checkDescribedOwnFrames(t, eng)
+		})
+	}
+}
+
+// movingLogin is a window on movingFace (elkie, track 7) with elkie and
+// sejeong enrolled, after setup (if any) adjusted its shell: its first
+// frame on screen and labelled (the labeler's one descriptor; its clock
+// never refreshes the label).
+func movingLogin(t *testing.T, setup func(s *shell)) (*harness, *stepCamera, *fakeEngine) {
+	t.Helper()
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	eng := newFakeEngine()
+	cam := movingFace(t, eng, "elkie.jpg", elkie[3], 200)
+	dir := newFakeDirectory()
+	dir.add("elkie", elkie[:3]...)
+	dir.add("sejeong", idol(t, idols, "Sejeong (Gugudan)")[:3]...)
+	h := newHarnessCam(t, test.NewTempApp(t), cam, eng, dir, Options{}, func(s *shell) {
+		s.det.labels.now = func() time.Time { return time.Unix(1e9, 0) }
+		if setup != nil {
+			setup(s)
+		}
+	})
+	h.step(cam)
+	h.waitFor("the label's descriptor", func() bool { return len(eng.describeCalls()) == 1 })
+	return h, cam, eng
+}
+
+// finishLogin shows new frames until the login under way ends, checks
+// that it welcomed elkie from three descriptors, and returns the calls for
+// them.
+func (h *harness) finishLogin(cam *stepCamera, eng *fakeEngine) []describeCall {
+	h.t.Helper()
+	for h.u.capture.busy {
+		if int(cam.at.Load()) == len(cam.frames) {
+			h.t.Fatal("the login took every frame of the video")
+		}
+		h.step(cam)
+	}
+	if got := h.u.login.result.Text; got != "Welcome, elkie" {
+		h.t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
+	}
+	calls := eng.describeCalls()[1:]
+	if len(calls) != 3 {
+		h.t.Fatalf("the login asked for %d descriptors, want 3 (one per frame it decides on)", len(calls))
+	}
+	return calls
+}
+
+// TestDeadTrackerShowsError: a tracker that fails on every frame (its
+// model unreadable, or closed) leaves the picture running, shows the
+// failure under it, logs it once, and a login explains it instead of
+// deciding.
+func TestDeadTrackerShowsError(t *testing.T) {
+	frame := loadPhoto(t, "elkie.jpg")
+	eng := newFakeEngine()
+	eng.script(frame, idol(t, loadIdols(t), "Elkie (CLC)")[3])
+	eng.trackErr = errors.New("recognition engine closed")
+	h := newHarnessOn(t, test.NewTempApp(t), frame, eng, newFakeDirectory(), Options{})
+	h.waitFor("the failure under the picture", func() bool {
+		return h.u.preview.alert.Visible() && strings.HasPrefix(h.u.preview.alert.Text, "Face detection is not working")
+	})
+	shown := h.u.Stats().Displayed
+	h.waitFor("frames on screen", func() bool { return h.u.Stats().Displayed >= shown+5 })
+	test.Tap(h.u.login.button)
+	h.waitFor("the advice", func() bool { return h.u.login.message.Text == "Face detection failed — see the log" })
+	h.clock.expire()
+	h.waitFor("the end of the login", func() bool { return !h.u.capture.busy })
+	if got := h.u.login.message.Text; got != "Gave up: Face detection failed — see the log" {
+		t.Errorf("message %q", got)
+	}
+	if n := strings.Count(h.log.String(), `msg="face tracking failed"`); n != 1 {
+		t.Errorf("the failure logged %d times, want once:\n%s", n, h.log.String())
+	}
+	if len(h.dir.loginLog()) != 0 || len(eng.describeCalls()) != 0 {
+		t.Error("a login was decided, or descriptors asked for, without a tracker")
+	}
+}
+
+// TestDeadEngineShowsError: an engine that fails every descriptor leaves
+// the landmarks running and the faces "unknown", shows the failure under
+// the picture, logs it once; login and registration explain it and store
+// nothing.
+func TestDeadEngineShowsError(t *testing.T) {
+	idols := loadIdols(t)
+	elkie := idol(t, idols, "Elkie (CLC)")
+	frame := loadPhoto(t, "elkie.jpg")
+	start := func(t *testing.T) *harness {
+		eng := newFakeEngine()
+		eng.script(frame, elkie[3])
+		eng.descErr = errors.New("recognition engine closed")
+		dir := newFakeDirectory()
+		dir.add("elkie", elkie[:3]...)
+		return newHarnessOn(t, test.NewTempApp(t), frame, eng, dir, Options{})
+	}
+	t.Run("preview", func(t *testing.T) {
+		h := start(t)
+		h.waitFor("the failure under the picture", func() bool {
+			return h.u.preview.alert.Visible() && strings.HasPrefix(h.u.preview.alert.Text, "Face recognition is not working")
+		})
+		s := h.u.Stats()
+		h.waitFor("landmarks on new frames", func() bool { return h.u.Stats().Overlaid >= s.Overlaid+5 })
+		if l := h.u.det.latest().labels; len(l) != 1 || l[0] != unknownLabel {
+			t.Errorf("labels %+v, want unknown", l)
+		}
+		if n := strings.Count(h.log.String(), `msg="face descriptor failed"`); n != 1 {
+			t.Errorf("the failure logged %d times, want once:\n%s", n, h.log.String())
+		}
+	})
+	t.Run("login", func(t *testing.T) {
+		h := start(t)
+		test.Tap(h.u.login.button)
+		h.waitFor("the advice", func() bool { return h.u.login.message.Text == "Face recognition failed — see the log" })
+		h.clock.expire()
+		h.waitFor("the end of the login", func() bool { return !h.u.capture.busy })
+		if got := h.u.login.message.Text; got != "Gave up: Face recognition failed — see the log" {
+			t.Errorf("message %q", got)
+		}
+		if len(h.dir.loginLog()) != 0 {
+			t.Error("a login was recorded without descriptors")
+		}
+	})
+	t.Run("register", func(t *testing.T) {
+		h := start(t)
+		test.Type(h.u.register.name, "joy")
+		test.Tap(h.u.register.button)
+		h.waitFor("the advice", func() bool { return h.u.register.message.Text == "Face recognition failed — see the log" })
+		h.clock.expire()
+		h.registerDone()
+		if got := h.u.register.message.Text; got != "Gave up: Face recognition failed — see the log" {
+			t.Errorf("message %q", got)
+		}
+		if h.dir.user("joy") != nil {
+			t.Error("a user was stored without descriptors")
+		}
+	})
+}
+
+// TestLoginStartsWithFrameOnScreen: a login decides first about the frame
+// on screen when the button is pressed, if that frame is fresh (at most
+// freshFor old) — without waiting for the camera's next frame — and
+// otherwise only about frames that come after the click: a frame from
+// before a camera stalled is never decided on.
+func TestLoginStartsWithFrameOnScreen(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		age   time.Duration // of the frame on screen at the click
+		first int           // the first frame decided on, after the clicked one
+	}{
+		{"fresh", freshFor / 2, 0},
+		{"stale", freshFor + time.Second, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cam *stepCamera
+			clicked := 0 // set before the click, read by the login after it
+			h, cam, eng := movingLogin(t, func(s *shell) {
+				s.capture.now = func() time.Time { return cam.time(clicked).Add(tc.age) }
+			})
+			clicked = h.step(cam)
+			subs := subscribers(h.u.det)
+			test.Tap(h.u.login.button)
+			// No new frame until the login follows the stream.
+			h.waitFor("the login's subscription", func() bool { return subscribers(h.u.det) > subs })
+			if tc.first == 0 {
+				// No new frame until the login described the one on screen.
+				h.waitFor("a descriptor of the clicked frame", func() bool { return len(eng.describeCalls()) == 2 })
+			}
+			for i, c := range h.finishLogin(cam, eng) {
+				if k := int(c.frame.(*image.RGBA).Pix[0]); k != clicked+tc.first+i {
+					t.Errorf("descriptor %d: frame %d, want %d (clicked at %d, its frame %v old)", i, k, clicked+tc.first+i, clicked, tc.age)
+				}
+			}
+			checkDescribedOwnFrames(t, eng)
+		})
+	}
+}
+
+// subscribers is how many subscriptions det serves.
+func subscribers(det *detector) int {
+	det.mu.Lock()
+	defer det.mu.Unlock()
+	return len(det.subs)
 }

@@ -27,8 +27,12 @@ func rejectionAdvice(err error) string {
 		return "Too dark — add light"
 	case errors.Is(err, ErrDifferentFace):
 		return "Keep the same face in view"
-	case errors.Is(err, errEngine):
+	case errors.Is(err, ErrFaceUnclear):
+		return "Look straight at the camera and hold still"
+	case errors.Is(err, errTracker):
 		return "Face detection failed — see the log"
+	case errors.Is(err, errEngine):
+		return "Face recognition failed — see the log"
 	default:
 		return "This frame can't be used — keep looking at the camera"
 	}
@@ -48,9 +52,13 @@ func nameAdvice(name string, err error) string {
 	}
 }
 
-// errEngine wraps a failure of the engine inside a detection, so it reaches
-// people as "detection failed" rather than as a bad frame.
-var errEngine = errors.New("app: engine")
+// errTracker wraps a failure of the tracker inside a detection, and
+// errEngine a failure to compute a descriptor, so they reach people as
+// "detection failed" / "recognition failed" rather than as a bad frame.
+var (
+	errTracker = errors.New("app: face tracker")
+	errEngine  = errors.New("app: recognition engine")
+)
 
 // refusalAdvice tells a person why a login was refused and what to do,
 // naming nobody but the user they typed. The kiosk has no name box, so

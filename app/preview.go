@@ -16,14 +16,24 @@ import (
 	"facelogin/recognition"
 )
 
-// staleAfter is the age after which a detection is no longer drawn: its
-// boxes would float where a face used to be.
+// staleAfter is the age after which a detection is no longer drawn on a
+// later frame: its boxes would float where a face used to be.
 const staleAfter = 2 * time.Second
 
+// overlayWait is how long the preview holds a new camera frame back for
+// its landmarks before it shows the frame with the previous frame's
+// overlay instead. The tracker takes 3–20 ms a frame (more on a busy
+// machine), so normally every frame is shown with its own landmarks; a
+// tracker that is loading its model, stuck or dead never stalls the
+// picture for longer than this.
+const overlayWait = 50 * time.Millisecond
+
 // preview shows the camera at its own frame rate with the overlay of the
-// detector's latest detection: its display goroutine polls the camera,
-// draws the overlay into a copy of the frame and hands it to the UI. It
-// never calls the engine, so detection never holds the picture up.
+// tracker's result for each frame: its display goroutine takes the newest
+// tracked frame (or, when the tracker is late, the camera's newest frame
+// with the previous overlay), draws the overlay into a copy and hands it
+// to the UI. It never calls the tracker or the engine, so neither holds
+// the picture up.
 type preview struct {
 	camera  FrameSource
 	det     *detector
@@ -31,9 +41,12 @@ type preview struct {
 	poll    time.Duration
 	log     *slog.Logger
 	created time.Time // for the first-frame log line
+	// overlayWait is overlayWait in nanoseconds; tests set it.
+	overlayWait atomic.Int64
 
 	image   *canvas.Image
 	status  *widget.Label // camera status
+	alert   *widget.Label // tracker or engine failure; hidden while they work
 	strip   *descriptorStrip
 	content fyne.CanvasObject
 
@@ -44,8 +57,10 @@ type preview struct {
 	// only from the UI goroutine, after the image stopped pointing at it.
 	free chan *image.RGBA
 
-	displayed  atomic.Uint64
-	firstShown atomic.Int64 // UnixNano of the first frame shown
+	displayed    atomic.Uint64 // frames shown
+	firstShown   atomic.Int64  // UnixNano of the first frame shown
+	overlaid     atomic.Uint64 // frames shown with their own landmarks
+	firstOverlay atomic.Int64  // UnixNano of the first of those
 
 	stripPending atomic.Bool
 	stripNext    atomic.Pointer[recognition.Descriptor]
@@ -55,29 +70,39 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	p := &preview{
 		camera: camera, det: det, do: do, poll: poll, log: log, created: time.Now(),
 		status: widget.NewLabel("Starting camera…"),
+		alert:  widget.NewLabel(""),
 		strip:  newDescriptorStrip(),
 		free:   make(chan *image.RGBA, 3),
 	}
+	p.overlayWait.Store(int64(overlayWait))
 	p.image = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 640, 480)))
 	p.image.FillMode = canvas.ImageFillContain
 	p.image.ScaleMode = canvas.ImageScaleFastest
 	p.image.SetMinSize(fyne.NewSize(320, 240))
 	p.status.Wrapping = fyne.TextWrapWord
-	caption := widget.NewLabel("Descriptor of the last face (128 values: blue < 0 < red)")
+	p.alert.Wrapping = fyne.TextWrapWord
+	p.alert.Importance = widget.DangerImportance
+	p.alert.Hide()
+	caption := widget.NewLabel("Descriptor of the last face described (128 values: blue < 0 < red)")
 	caption.SizeName = theme.SizeNameCaptionText
-	bottom := container.NewVBox(p.status, p.strip, caption)
+	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
 	return p
+}
+
+// displayState is the display loop's own state.
+type displayState struct {
+	shown      uint64    // Seq of the frame on screen
+	since      time.Time // when the loop first saw a newer frame than shown; zero: none yet
+	lastStatus CameraStatus
+	lastAlert  string
 }
 
 // displayLoop shows new frames until ctx ends. Its own goroutine.
 func (p *preview) displayLoop(ctx context.Context) {
 	t := time.NewTicker(p.poll)
 	defer t.Stop()
-	var (
-		shown      uint64
-		lastStatus CameraStatus
-	)
+	var st displayState
 	for tick := 0; ; tick++ {
 		select {
 		case <-ctx.Done():
@@ -86,31 +111,89 @@ func (p *preview) displayLoop(ctx context.Context) {
 		}
 		// The status changes seldom: look every 25 polls (100 ms).
 		if tick%25 == 0 {
-			if st := p.camera.Status(); tick == 0 || st != lastStatus {
-				lastStatus = st
-				p.do(func() { p.showStatus(st) })
-			}
+			p.showState(&st, tick == 0)
 		}
-		if p.displayPending.Load() {
-			continue
+		if !p.displayPending.Load() {
+			p.next(&st)
 		}
-		img, seq, ok := p.camera.Latest()
-		if !ok || seq == shown || img == nil {
-			continue
-		}
-		shown = seq
-		buf := p.buffer(img.Bounds())
-		copyFrame(buf, img)
-		if d := p.det.latest(); d.frame != nil && time.Since(d.at) < staleAfter {
-			drawOverlay(buf, d.faces, d.labels)
-		}
-		p.displayPending.Store(true)
-		p.do(func() { p.show(buf) })
 	}
 }
 
-// show puts buf on screen. UI goroutine.
-func (p *preview) show(buf *image.RGBA) {
+// next shows the next frame if there is one: the newest tracked frame with
+// its own landmarks, or a camera frame the tracker has not answered for
+// within overlayWait, with the last landmarks still fresh.
+func (p *preview) next(st *displayState) {
+	cam, ok := p.camera.Latest()
+	if ok && cam.Seq < st.shown {
+		st.shown = 0 // a new stream: its numbers start again
+	}
+	d := p.det.latest()
+	var (
+		img     image.Image
+		overlay *detection
+		own     bool // the overlay is img's own
+	)
+	switch {
+	case d.frame != nil && d.seq > st.shown && (!ok || d.seq <= cam.Seq):
+		img, overlay, own = d.frame, &d, true
+		st.shown = d.seq
+	case ok && cam.Image != nil && cam.Seq > st.shown:
+		// Wait from the first frame the tracker has not answered since
+		// the last one shown: a source faster than the wait still shows.
+		now := time.Now()
+		if st.since.IsZero() {
+			st.since = now
+		}
+		if now.Sub(st.since) < time.Duration(p.overlayWait.Load()) {
+			return
+		}
+		img = cam.Image
+		if d.frame != nil && now.Sub(d.at) < staleAfter {
+			overlay = &d
+		}
+		st.shown = cam.Seq
+	default:
+		return
+	}
+	st.since = time.Time{}
+	buf := p.buffer(img.Bounds())
+	copyFrame(buf, img)
+	if overlay != nil {
+		drawOverlay(buf, overlay.faces, overlay.labels)
+	}
+	p.displayPending.Store(true)
+	p.do(func() { p.show(buf, own) })
+}
+
+// showState shows the camera status and a tracker or engine failure when
+// they change.
+func (p *preview) showState(st *displayState, first bool) {
+	if cs := p.camera.Status(); first || cs != st.lastStatus {
+		st.lastStatus = cs
+		p.do(func() { p.showStatus(cs) })
+	}
+	alert := ""
+	if err := p.det.latest().err; err != nil {
+		alert = "Face detection is not working — see the log (" + err.Error() + ")"
+	} else if e := p.det.engineFailure(); e != "" {
+		alert = "Face recognition is not working — see the log (" + e + ")"
+	}
+	if alert != st.lastAlert {
+		st.lastAlert = alert
+		p.do(func() {
+			p.alert.SetText(alert)
+			if alert == "" {
+				p.alert.Hide()
+			} else {
+				p.alert.Show()
+			}
+		})
+	}
+}
+
+// show puts buf on screen; own says it carries its own frame's landmarks.
+// UI goroutine.
+func (p *preview) show(buf *image.RGBA, own bool) {
 	old, _ := p.image.Image.(*image.RGBA)
 	p.image.Image = buf
 	p.image.Refresh()
@@ -123,6 +206,9 @@ func (p *preview) show(buf *image.RGBA) {
 	if p.displayed.Add(1) == 1 {
 		p.firstShown.Store(time.Now().UnixNano())
 		p.log.Info("first frame displayed", "since_window_ms", time.Since(p.created).Milliseconds())
+	}
+	if own && p.overlaid.Add(1) == 1 {
+		p.firstOverlay.Store(time.Now().UnixNano())
 	}
 	p.displayPending.Store(false)
 }
@@ -153,7 +239,7 @@ func (p *preview) buffer(r image.Rectangle) *image.RGBA {
 }
 
 // showDescriptor queues the strip update, at most one at a time in the UI
-// queue. Detection goroutine.
+// queue. Any goroutine that computed a descriptor.
 func (p *preview) showDescriptor(d *recognition.Descriptor) {
 	c := *d
 	p.stripNext.Store(&c)

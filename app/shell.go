@@ -16,7 +16,7 @@ import (
 
 // shell is what the window and the kiosk are both built on, by newShell
 // alone: one Fyne window, the goroutines' lifetime with its UI guard, the
-// detector and preview, the capture helper the screens share, the user
+// detector (tracker goroutine) with its labeler, the preview, the capture helper the screens share, the user
 // events, and the four screens in tabs. The window lays the preview and
 // the tabs side by side; the kiosk shows its own view and the tabs only to
 // an administrator.
@@ -69,9 +69,10 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 
 	s.win = a.NewWindow(opts.Title)
 	s.win.Resize(fyne.NewSize(1100, 640))
-	s.det = &detector{camera: deps.Camera, engine: deps.Engine, users: deps.Users, th: s.th, poll: opts.Poll, log: s.log}
+	s.det = &detector{camera: deps.Camera, tracker: deps.Tracker, engine: deps.Engine, poll: opts.Poll, log: s.log}
+	newLabeler(s.det, deps.Users, s.th)
 	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
-	s.det.onFace = s.preview.showDescriptor // the descriptor strip
+	s.det.onDescriptor = s.preview.showDescriptor // the descriptor strip
 	s.capture = newCapture(s.tasks, s.det)
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
 	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
@@ -134,7 +135,8 @@ func orDefault[T int | float32 | time.Duration](v *T, def T) {
 	}
 }
 
-// start starts the preview and detection goroutines once. UI goroutine.
+// start starts the preview, tracker and label goroutines once. UI
+// goroutine.
 func (s *shell) start() bool {
 	if s.started {
 		return false
@@ -142,6 +144,7 @@ func (s *shell) start() bool {
 	s.started = true
 	s.tasks.Go(s.preview.displayLoop)
 	s.tasks.Go(s.det.run)
+	s.tasks.Go(s.det.labels.run)
 	return true
 }
 
@@ -181,11 +184,16 @@ func (s *shell) stopOnSignal() (stop func()) {
 
 // Stats are counters for measuring the window.
 type Stats struct {
-	Displayed  uint64 // frames shown in the preview
-	Detections uint64 // engine calls finished
+	Displayed uint64 // frames shown in the preview
+	// Overlaid counts the frames shown with their own landmarks (the
+	// tracker's result for that very frame): the overlay refresh.
+	Overlaid    uint64
+	Tracked     uint64 // tracker calls finished
+	Descriptors uint64 // descriptors computed (labels and decisions)
 }
 
 // Stats returns the counters so far. Safe from any goroutine.
 func (s *shell) Stats() Stats {
-	return Stats{Displayed: s.preview.displayed.Load(), Detections: s.det.count.Load()}
+	return Stats{Displayed: s.preview.displayed.Load(), Overlaid: s.preview.overlaid.Load(),
+		Tracked: s.det.count.Load(), Descriptors: s.det.described.Load()}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"log/slog"
 	"sync"
 
@@ -55,16 +54,16 @@ func (s *switchingCamera) current() *camera.Camera {
 }
 
 // Latest is the newest frame of the camera in use.
-func (s *switchingCamera) Latest() (image.Image, uint64, bool) {
+func (s *switchingCamera) Latest() (app.Frame, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f, ok := s.cam.Latest()
 	if !ok {
-		return nil, 0, false
+		return app.Frame{}, false
 	}
 	seq := s.base + f.Seq
 	s.last = max(s.last, seq)
-	return f.Image, seq, true
+	return app.Frame{Image: f.Image, Seq: seq, Time: f.Time}, true
 }
 
 // Status is the status line of the camera in use.

@@ -32,7 +32,13 @@ import (
 // noFaces finds no face: switching cameras is about frames.
 type noFaces struct{}
 
-func (noFaces) Recognize(image.Image) ([]recognition.Face, error) { return nil, nil }
+func (noFaces) Track(image.Image, time.Duration) (recognition.LandmarkFrame, error) {
+	return recognition.LandmarkFrame{}, nil
+}
+
+func (noFaces) Describe(image.Image, recognition.TrackedFace) (recognition.Face, error) {
+	return recognition.Face{}, errors.New("noFaces: no face to describe")
+}
 
 // cameraSpy is the switching camera as the window sees it, noting what the
 // preview got: the size and numbers of the frames, the statuses. Its
@@ -48,17 +54,17 @@ type cameraSpy struct {
 	statuses []app.CameraStatus
 }
 
-func (c *cameraSpy) Latest() (image.Image, uint64, bool) {
-	img, seq, ok := c.switchingCamera.Latest()
+func (c *cameraSpy) Latest() (app.Frame, bool) {
+	f, ok := c.switchingCamera.Latest()
 	if ok {
 		c.mu.Lock()
-		c.size = img.Bounds().Size()
-		if n := len(c.seqs); n == 0 || c.seqs[n-1] != seq {
-			c.seqs = append(c.seqs, seq)
+		c.size = f.Image.Bounds().Size()
+		if n := len(c.seqs); n == 0 || c.seqs[n-1] != f.Seq {
+			c.seqs = append(c.seqs, f.Seq)
 		}
 		c.mu.Unlock()
 	}
-	return img, seq, ok
+	return f, ok
 }
 
 func (c *cameraSpy) Status() app.CameraStatus {
@@ -162,7 +168,7 @@ func TestCameraSwitchInWindow(t *testing.T) {
 	}
 	a := test.NewTempApp(t)
 	settings := app.Settings{CameraSource: d0, Threshold: recognition.DefaultThreshold}
-	ui := app.New(a, app.Deps{Camera: spy, Switcher: spy, Engine: noFaces{}, Users: appdir.New(dir, "window"),
+	ui := app.New(a, app.Deps{Camera: spy, Switcher: spy, Tracker: noFaces{}, Engine: noFaces{}, Users: appdir.New(dir, "window"),
 		Activity: appdir.NewActivity(st.Events)}, app.Options{Settings: &settings, Logger: log})
 	ui.Start()
 	stopped := false
@@ -303,7 +309,8 @@ func TestSwitchingCameraRefusals(t *testing.T) {
 		}
 	}
 	// Still playing.
-	_, seq, _ := sc.Latest()
+	last, _ := sc.Latest()
+	seq := last.Seq
 	f, err := inUse.Wait(ctx, seq)
 	if err != nil || f.Seq <= seq {
 		t.Errorf("the camera in use stopped: %v", err)

@@ -127,11 +127,17 @@ func openEngine(dirFlag string, photos bool) (*dlib.Engine, error) {
 	}
 	eng, err := dlib.Open(dir, opt)
 	if err != nil {
-		// go-face cannot say which file is bad; Verify can, in plain words.
-		if _, verr := models.Verify(dir); verr != nil {
-			err = verr
-		}
-		return nil, fail(exitModels, err, "face models in %s are not usable:\n%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", dir, err)
+		return nil, explainModels(dir, err)
 	}
 	return eng, nil
+}
+
+// explainModels is the error, with the models' exit code, for models in
+// dir that could not be loaded because of err.
+func explainModels(dir string, err error) error {
+	// dlib cannot say which file is bad; Verify can, in plain words.
+	if _, verr := models.Verify(dir); verr != nil {
+		err = verr
+	}
+	return fail(exitModels, err, "face models in %s are not usable:\n%v\n  run `facelogin models install` (or `make models`), then `facelogin models verify`", dir, err)
 }

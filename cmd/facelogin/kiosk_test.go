@@ -28,19 +28,26 @@ type kioskStill struct {
 	start time.Time
 }
 
-func (c kioskStill) Latest() (image.Image, uint64, bool) {
-	return c.img, 1 + uint64(time.Since(c.start)/(5*time.Millisecond)), true
+func (c kioskStill) Latest() (app.Frame, bool) {
+	seq := 1 + uint64(time.Since(c.start)/(5*time.Millisecond))
+	return app.Frame{Image: c.img, Seq: seq, Time: c.start.Add(time.Duration(seq) * 5 * time.Millisecond)}, true
 }
 
 func (c kioskStill) Status() app.CameraStatus {
 	return app.CameraStatus{OK: true, Message: "still frame"}
 }
 
-// kioskOneFace finds the same face in every frame.
+// kioskOneFace finds the same face in every frame, as one track, and
+// describes it.
 type kioskOneFace struct{ face recognition.Face }
 
-func (e kioskOneFace) Recognize(image.Image) ([]recognition.Face, error) {
-	return []recognition.Face{e.face}, nil
+func (e kioskOneFace) Track(img image.Image, at time.Duration) (recognition.LandmarkFrame, error) {
+	return recognition.LandmarkFrame{Time: at, Size: img.Bounds().Size(),
+		Faces: []recognition.TrackedFace{{ID: 1, Rect: e.face.Rect, Detected: true}}}, nil
+}
+
+func (e kioskOneFace) Describe(image.Image, recognition.TrackedFace) (recognition.Face, error) {
+	return e.face, nil
 }
 
 // TestKioskSharedSQLite: two stations on one SQLite file (see
@@ -157,9 +164,10 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	logs := &testkit.LockedBuffer{}
 	k := app.NewKiosk(test.NewTempApp(t), app.Deps{
-		Camera: kioskStill{img: frame, start: time.Now()},
-		Engine: kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
-		Users:  appdir.New(hallDir, "kiosk"),
+		Camera:  kioskStill{img: frame, start: time.Now()},
+		Tracker: kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
+		Engine:  kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
+		Users:   appdir.New(hallDir, "kiosk"),
 	}, app.Options{Logger: slog.New(slog.NewTextHandler(logs, nil))}, app.KioskOptions{
 		Station: hall.Station(), ResultFor: 100 * time.Millisecond, MaxFailures: 1000,
 	})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
@@ -75,14 +76,15 @@ func runWindow(e *env, args []string) error {
 		return err
 	}
 
-	// dlib reads the models in ~2 s, the window needs ~1 s to show its
-	// first frame (BenchmarkWindowColdStart): read them meanwhile. Missing
-	// files still stop the program before a window opens.
+	// dlib reads the tracker's model in ~1.7 s and go-face's in ~2 s, the
+	// window needs ~1 s to show its first frame
+	// (BenchmarkWindowColdStart): read them meanwhile. Missing files still
+	// stop the program before a window opens.
 	if err := modelsPresent(settings.ModelsDir); err != nil {
 		_, err = openEngine(settings.ModelsDir, false) // explains it in plain words
 		return err
 	}
-	eng := loadEngine(settings.ModelsDir, log)
+	eng := loadModels(settings.ModelsDir, log)
 	defer eng.Close()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -111,7 +113,7 @@ func runWindow(e *env, args []string) error {
 	defer cam.Close()
 	log.Info("camera", "source", src)
 
-	deps := app.Deps{Camera: cam, Switcher: cam, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
+	deps := app.Deps{Camera: cam, Switcher: cam, Tracker: eng, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
 	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
@@ -132,46 +134,90 @@ func modelsPresent(dir string) error {
 	return nil
 }
 
-// lazyEngine is the engine while dlib reads the models in the background:
-// Recognize waits for them. If they cannot be read, every Recognize fails
-// (the window says face detection failed) and runWindow returns the reason
-// when the window closes.
-type lazyEngine struct {
-	ready chan struct{}
-	eng   *dlib.Engine
-	err   error
+// lazyModels are the window's models while dlib reads them in the
+// background: first the tracker's (dlib's HOG detector and shape
+// predictor, for the landmarks of every frame), then go-face's engine (for
+// descriptors). Track waits for the first, Describe for the second; both
+// are called on goroutines that may wait (the tracker's, the labeler's, a
+// login's), never on the one that shows the picture. If a model cannot be
+// read, every call fails with the reason (the window shows it) and
+// runWindow returns it, explained, when the window closes.
+type lazyModels struct {
+	dir                       string
+	trackerReady, engineReady chan struct{}
+	lm                        *dlib.Landmarker
+	tracker                   *dlib.Tracker
+	eng                       *dlib.Engine
+	trackerErr, engineErr     error
 }
 
-func loadEngine(dir string, log *slog.Logger) *lazyEngine {
-	l := &lazyEngine{ready: make(chan struct{})}
+func loadModels(dir string, log *slog.Logger) *lazyModels {
+	l := &lazyModels{dir: dir, trackerReady: make(chan struct{}), engineReady: make(chan struct{})}
 	go func() {
-		defer close(l.ready)
-		if l.eng, l.err = openEngine(dir, false); l.err != nil {
-			log.Error("models failed", "dir", dir, "err", l.err)
+		defer close(l.engineReady)
+		l.loadTracker(log)
+		start := time.Now()
+		if l.eng, l.engineErr = dlib.Open(dir, dlib.DefaultOptions); l.engineErr != nil {
+			log.Error("models failed", "dir", dir, "err", l.engineErr)
 			return
 		}
-		log.Info("models loaded", "dir", dir)
+		log.Info("models loaded", "dir", dir, "engine_ms", time.Since(start).Milliseconds())
 	}()
 	return l
 }
 
-func (l *lazyEngine) Recognize(img image.Image) ([]recognition.Face, error) {
-	<-l.ready
-	if l.err != nil {
-		return nil, l.err
+func (l *lazyModels) loadTracker(log *slog.Logger) {
+	defer close(l.trackerReady)
+	start := time.Now()
+	if l.lm, l.trackerErr = dlib.OpenLandmarker(l.dir); l.trackerErr != nil {
+		log.Error("models failed", "dir", l.dir, "err", l.trackerErr)
+		return
 	}
-	return l.eng.Recognize(img)
+	if l.tracker, l.trackerErr = l.lm.NewTracker(dlib.TrackerOptions{}); l.trackerErr != nil {
+		log.Error("models failed", "dir", l.dir, "err", l.trackerErr)
+		return
+	}
+	log.Info("tracker loaded", "dir", l.dir, "ms", time.Since(start).Milliseconds())
 }
 
-// Err waits for the models and returns why they could not be read.
-func (l *lazyEngine) Err() error {
-	<-l.ready
-	return l.err
+// Track is the Tracker's: one goroutine only (the window's detector).
+func (l *lazyModels) Track(img image.Image, at time.Duration) (recognition.LandmarkFrame, error) {
+	<-l.trackerReady
+	if l.trackerErr != nil {
+		return recognition.LandmarkFrame{}, l.trackerErr
+	}
+	return l.tracker.Track(img, at)
 }
 
-// Close waits for the models, then frees them.
-func (l *lazyEngine) Close() {
-	<-l.ready
+// Describe is the Engine's.
+func (l *lazyModels) Describe(img image.Image, face recognition.TrackedFace) (recognition.Face, error) {
+	<-l.engineReady
+	if l.engineErr != nil {
+		return recognition.Face{}, l.engineErr
+	}
+	return l.eng.Describe(img, face)
+}
+
+// Err waits for the models and returns why they could not be read, in
+// plain words, with the models' exit code.
+func (l *lazyModels) Err() error {
+	<-l.engineReady
+	if err := errors.Join(l.trackerErr, l.engineErr); err != nil {
+		return explainModels(l.dir, err)
+	}
+	return nil
+}
+
+// Close waits for the models, then frees them. The window's goroutines
+// have stopped: nobody tracks or describes any more.
+func (l *lazyModels) Close() {
+	<-l.engineReady
+	if l.tracker != nil {
+		l.tracker.Close()
+	}
+	if l.lm != nil {
+		l.lm.Close()
+	}
 	if l.eng != nil {
 		l.eng.Close()
 	}
@@ -180,12 +226,12 @@ func (l *lazyEngine) Close() {
 // cameraSource adapts camera.Camera to the window's FrameSource.
 type cameraSource struct{ c *camera.Camera }
 
-func (s cameraSource) Latest() (image.Image, uint64, bool) {
+func (s cameraSource) Latest() (app.Frame, bool) {
 	f, ok := s.c.Latest()
 	if !ok {
-		return nil, 0, false
+		return app.Frame{}, false
 	}
-	return f.Image, f.Seq, true
+	return app.Frame{Image: f.Image, Seq: f.Seq, Time: f.Time}, true
 }
 
 func (s cameraSource) Status() app.CameraStatus {
@@ -201,6 +247,8 @@ func (s cameraSource) Status() app.CameraStatus {
 }
 
 var (
-	_ app.Engine = (*dlib.Engine)(nil)
-	_ app.Engine = (*lazyEngine)(nil)
+	_ app.Engine  = (*dlib.Engine)(nil)
+	_ app.Tracker = (*dlib.Tracker)(nil)
+	_ app.Engine  = (*lazyModels)(nil)
+	_ app.Tracker = (*lazyModels)(nil)
 )

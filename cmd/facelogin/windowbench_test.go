@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,17 +21,22 @@ import (
 //
 //	go test -run '^$' -bench 'BenchmarkWindow' -benchtime 10x ./cmd/facelogin/
 //
+// (make bench-window). The machine is shared: each benchmark reports the
+// 1-minute load average before and after its run (load1-start, load1-end).
+//
 // Each one starts its own Xvfb and builds the binary (a link of a few
 // seconds with a warm cache).
 
 // BenchmarkWindowColdStart: from exec to the first camera frame on screen
 // (database opened, camera started, window mapped; the models load
-// meanwhile), and to the models loaded (when face boxes can first appear).
-// One op is one start of the program. Target ≤ 3 s to the first frame.
+// meanwhile), to the tracker's model loaded (when face boxes and landmarks
+// can first appear) and to all models loaded (names and logins). One op is
+// one start of the program. Target ≤ 3 s to the first frame.
 func BenchmarkWindowColdStart(b *testing.B) {
 	bin, env, art, faces := windowBench(b, "bench-cold-start")
 	video := makeVideo(b, b.TempDir(), "bona", filepath.Join(faces, "bona.jpg"), vfFit, 3)
-	var total, models []float64
+	load0 := loadAvg(b)
+	var total, tracker, models []float64
 	b.ResetTimer()
 	for i := range b.N {
 		app := startApp(b, bin, env, art, fmt.Sprintf("start-%d", i), "--camera", video)
@@ -37,6 +44,9 @@ func BenchmarkWindowColdStart(b *testing.B) {
 		total = append(total, msSince(app.Started))
 		b.StopTimer()
 		app.WaitLog(modelsLoadedRe, time.Minute)
+		if t, ok := logTime(app.Log.String(), `msg="tracker loaded"`); ok {
+			tracker = append(tracker, float64(t.Sub(app.Started).Microseconds())/1000)
+		}
 		if t, ok := logTime(app.Log.String(), `msg="models loaded"`); ok {
 			models = append(models, float64(t.Sub(app.Started).Microseconds())/1000)
 		}
@@ -45,20 +55,40 @@ func BenchmarkWindowColdStart(b *testing.B) {
 	}
 	b.ReportMetric(median(total), "ms-to-first-frame-p50")
 	b.ReportMetric(slices.Max(total), "ms-to-first-frame-max")
+	if len(tracker) > 0 {
+		b.ReportMetric(median(tracker), "ms-to-tracker-loaded-p50")
+	}
 	if len(models) > 0 {
 		b.ReportMetric(median(models), "ms-to-models-loaded-p50")
 	}
+	b.ReportMetric(load0, "load1-start")
+	b.ReportMetric(loadAvg(b), "load1-end")
 }
 
 // BenchmarkWindowLive: one start of the window with bona enrolled and a
-// video of her; one op is one click on "Log in" and the decision it gives.
-// Reports the decision time after the click (the app's decision_ms; target
-// p50 ≤ 200 ms) and, over the whole run, the frames shown per second while
-// the engine encodes every frame it can (target ≥ 29 with a 30 fps source)
-// and the overlay refresh rate = finished detections per second, each of
-// which redraws the boxes and landmarks (target ≥ 15 Hz).
-func BenchmarkWindowLive(b *testing.B) {
-	bin, env, art, faces := windowBench(b, "bench-live")
+// video of her (30 fps, 640×480); one op is one click on "Log in" and the
+// decision it gives. Reports:
+//   - decision-ms-p50/max: the decision time after the click (the app's
+//     decision_ms: 3 frames after the click, a descriptor of the tracked
+//     face of each; target p50 ≤ 150 ms);
+//   - displayed-fps: frames shown per second over the whole run, while the
+//     labels and the logins compute descriptors (target ≥ 29);
+//   - overlay-Hz: the overlay refresh, frames shown with their own
+//     landmarks (the tracker's result for that very frame) per second,
+//     counted from the first such frame (target = the source's 30 fps,
+//     ≥ 29 idle, ≥ 20 with two busy processes);
+//   - landmark-Hz: frames tracked per second, shown or not;
+//   - load1-start/end: the machine's 1-minute load average around the run
+//     (the machine is shared: read every figure with it).
+func BenchmarkWindowLive(b *testing.B) { windowLive(b, 0) }
+
+// BenchmarkWindowLiveBusy is BenchmarkWindowLive with two CPU-bound
+// processes (shell busy loops) started by the benchmark beside the app, as
+// other jobs on a shared 2-core machine: target overlay ≥ 20 Hz.
+func BenchmarkWindowLiveBusy(b *testing.B) { windowLive(b, 2) }
+
+func windowLive(b *testing.B, busy int) {
+	bin, env, art, faces := windowBench(b, fmt.Sprintf("bench-live-busy%d", busy))
 	dir := b.TempDir()
 	frame := filepath.Join(dir, "bona.png")
 	if out, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", filepath.Join(faces, "bona.jpg"), "-vf", vfFit, frame).CombinedOutput(); err != nil {
@@ -67,8 +97,11 @@ func BenchmarkWindowLive(b *testing.B) {
 	cliJSON(b, bin, env, "enrol", "--user", "bona", frame)
 	video := makeVideo(b, dir, "bona-zoom", filepath.Join(faces, "bona.jpg"), vfZoom, 4)
 
+	startBusy(b, busy)
+	load0 := loadAvg(b)
 	app := startApp(b, bin, env, art, "live", "--camera", video)
 	app.WaitLog(firstFrameRe, time.Minute)
+	app.WaitLog(modelsLoadedRe, time.Minute)
 	w := app.findWindow()
 	time.Sleep(2 * time.Second) // past the window's first layouts
 	var decisions []float64
@@ -92,20 +125,52 @@ func BenchmarkWindowLive(b *testing.B) {
 	b.StopTimer()
 	app.screenshot("end")
 	app.stop()
+	load1 := loadAvg(b)
 	closed := closedRe.FindString(app.Log.String())
-	fps, err := logFloat(closed, "fps")
-	if err != nil {
-		b.Fatal(err)
+	for _, m := range []struct{ key, unit string }{
+		{"fps", "displayed-fps"}, {"overlay_hz", "overlay-Hz"}, {"tracked_per_s", "landmark-Hz"},
+	} {
+		v, err := logFloat(closed, m.key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(v, m.unit)
 	}
-	hz, err := logFloat(closed, "detections_per_s")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(fps, "displayed-fps")
-	b.ReportMetric(hz, "overlay-Hz")
 	b.ReportMetric(median(decisions), "decision-ms-p50")
 	b.ReportMetric(slices.Max(decisions), "decision-ms-max")
-	b.Logf("%d logins: decision ms %v; %s", len(decisions), decisions, closed)
+	b.ReportMetric(load0, "load1-start")
+	b.ReportMetric(load1, "load1-end")
+	b.Logf("%d busy processes; %d logins: decision ms %v; %s", busy, len(decisions), decisions, closed)
+}
+
+// startBusy starts n CPU-bound processes (shell busy loops) for the rest
+// of the benchmark, and kills them (by their own pids) at its end.
+func startBusy(b *testing.B, n int) {
+	b.Helper()
+	for range n {
+		cmd := exec.Command("sh", "-c", "while :; do :; done")
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+	}
+}
+
+// loadAvg is the machine's 1-minute load average.
+func loadAvg(b *testing.B) float64 {
+	b.Helper()
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := strconv.ParseFloat(strings.Fields(string(data))[0], 64)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return f
 }
 
 // windowBench is the common setup: tools, models, binary, Xvfb and a
