@@ -17,27 +17,29 @@ import (
 
 // common are the flags of every command that uses the database.
 type common struct {
-	db        *string
+	db        *dbOptions
 	models    *string
 	threshold *float64
 	station   *string
-	create    *bool
 }
 
 func addCommon(e *env, fs *flag.FlagSet) *common {
 	fs.BoolVar(&e.json, "json", false, "print JSON for scripts")
 	return &common{
-		db:        fs.String("db", "", "database: mysql://user:pass@host:3306/db, a go-sql-driver DSN, or a SQLite file (default $FACELOGIN_DB, else the embedded SQLite file)"),
+		db:        addDBFlags(fs),
 		models:    fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)"),
 		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "largest distance accepted as the same person"),
 		station:   fs.String("station", "", "station name for the audit log (default: host name)"),
-		create:    fs.Bool("create", false, "create the SQLite file given by --db if it does not exist (the default file is always created)"),
 	}
 }
 
 func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
-	dsn, source := store.ResolveDSN(*c.db, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *c.station, Create: *c.create})
+	cfg, source, err := c.db.config(e)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Station = *c.station
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		return nil, explainStoreError(err)
 	}

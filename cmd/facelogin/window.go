@@ -33,8 +33,7 @@ func runWindow(e *env, args []string) error {
 	height := fs.Int("height", 480, "camera frame height")
 	fps := fs.Float64("fps", 0, "camera frame rate (0: the source's own)")
 	modelsFlag := fs.String("models", "", "models directory (default: saved setting, $FACELOGIN_MODELS, ~/.local/share/facelogin/models)")
-	dbFlag := fs.String("db", "", "database DSN (default $FACELOGIN_DB, else the embedded SQLite file)")
-	create := fs.Bool("create", false, "create the SQLite file given by --db if it does not exist")
+	db := addDBFlags(fs)
 	station := fs.String("station", "", "station name for the audit log (default: host name)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
@@ -77,8 +76,12 @@ func runWindow(e *env, args []string) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dsn, source := store.ResolveDSN(*dbFlag, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *station, Logger: log, Create: *create})
+	cfg, source, err := db.config(e)
+	if err != nil {
+		return err
+	}
+	cfg.Station, cfg.Logger = *station, log
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		return explainStoreError(err)
 	}
