@@ -57,7 +57,7 @@ func TestSecretFiles(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name, path, want string
-		err             error
+		err              error
 	}{
 		{"line", write("a", "pw\n", 0o600), "pw", nil},
 		{"no newline", write("b", "pw", 0o400), "pw", nil},
