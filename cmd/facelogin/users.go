@@ -408,6 +408,10 @@ func cmdImportLegacy(e *env, args []string) error {
 	if *from == "" {
 		return fail(exitUsage, nil, "import-legacy: give --from DSN of the old demo's database")
 	}
+	if store.DSNHasPassword(*from) {
+		fmt.Fprintf(e.stderr, "facelogin: warning: --from %s carries the old database's password, which every user of this computer can read (ps) while the import runs; change it afterwards if others share this computer\n",
+			store.RedactDSN(*from))
+	}
 	ctx := context.Background()
 	src, err := store.OpenLegacy(ctx, *from, store.TLSConfig{})
 	if err != nil {
