@@ -140,6 +140,7 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 		opts.Title = "Face Login kiosk"
 	}
 	kopts.fill()
+	opts.Administrator = true // its screens are shown only after the PIN
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}

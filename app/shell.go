@@ -60,7 +60,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
 	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
 	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.events, login, s.log)
-	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
+	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log, opts.Administrator)
 	s.users = newUsersScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
 	s.settings = newSettingsScreen(a.Preferences(), saved, opts.Defaults, deps.Users, s.th, opts.OnSettingsSaved, s.log)
 	s.tabs = container.NewAppTabs(

@@ -44,18 +44,19 @@ func (e *DuplicateError) Error() string {
 func (e *DuplicateError) Unwrap() error { return ErrDuplicateFace }
 
 // findDuplicates compares the new templates with every stored template of
-// modelID, inside the enrolment's transaction, and returns the users within
-// threshold, nearest first. On MySQL the rows are read with a shared lock,
-// so they are the latest committed ones whatever the transaction's snapshot.
-func (s *Store) findDuplicates(ctx context.Context, tx *sql.Tx, modelID string, ts []NewTemplate, threshold float32) ([]Duplicate, error) {
+// modelID but those of user self (0: none), inside the enrolment's
+// transaction, and returns the users within threshold, nearest first. On
+// MySQL the rows are read with a shared lock, so they are the latest
+// committed ones whatever the transaction's snapshot.
+func (s *Store) findDuplicates(ctx context.Context, tx *sql.Tx, modelID string, ts []NewTemplate, threshold float32, self int64) ([]Duplicate, error) {
 	if threshold <= 0 {
 		return nil, nil
 	}
-	q := `SELECT t.id, t.user_id, u.username, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id WHERE t.model_id = ?`
+	q := `SELECT t.id, t.user_id, u.username, t.sealed FROM face_templates t JOIN users u ON u.id = t.user_id WHERE t.model_id = ? AND t.user_id <> ?`
 	if s.tgt.backend == MySQL {
 		q += " LOCK IN SHARE MODE"
 	}
-	rows, err := tx.QueryContext(ctx, q, modelID)
+	rows, err := tx.QueryContext(ctx, q, modelID, self)
 	if err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func (u *Users) EnrollChecked(ctx context.Context, e Enrollment) (User, []Duplic
 		// enrolment, at this station or another, waits here, so the look
 		// for duplicates and the insert are one atomic step.
 		var err error
-		if dups, err = s.findDuplicates(ctx, tx, e.ModelID, e.Templates, e.Duplicates.Threshold); err != nil {
+		if dups, err = s.findDuplicates(ctx, tx, e.ModelID, e.Templates, e.Duplicates.Threshold, 0); err != nil {
 			return err
 		}
 		if len(dups) > 0 && !e.Duplicates.Allow {
@@ -143,6 +143,15 @@ func (u *Users) AddTemplates(ctx context.Context, username, modelID string, ts [
 // ReplaceTemplates swaps all of a user's templates (of every model) for new
 // ones, all or nothing: a re-registration.
 func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, ts []NewTemplate) error {
+	return u.ReplaceTemplatesChecked(ctx, username, modelID, ts, 0)
+}
+
+// ReplaceTemplatesChecked is ReplaceTemplates that refuses, with a
+// *DuplicateError (ErrDuplicateFace), new templates within threshold of
+// another user's (0 checks nothing): a re-registration is the same person
+// in new conditions, not someone else's face. The look and the swap are one
+// transaction under the change lock, as in EnrollChecked.
+func (u *Users) ReplaceTemplatesChecked(ctx context.Context, username, modelID string, ts []NewTemplate, threshold float32) error {
 	if err := checkTemplates(modelID, ts); err != nil {
 		return fmt.Errorf("store: replace templates: %w", err)
 	}
@@ -152,6 +161,13 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 		user, err := getUser(ctx, tx, username)
 		if err != nil {
 			return err
+		}
+		dups, err := s.findDuplicates(ctx, tx, modelID, ts, threshold, user.ID)
+		if err != nil {
+			return err
+		}
+		if len(dups) > 0 {
+			return &DuplicateError{Duplicate: dups[0], Threshold: threshold}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM face_templates WHERE user_id = ?", user.ID); err != nil {
 			return err

@@ -60,7 +60,7 @@ func (e *env) printJSON(v any) error {
 func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
-		{"enrol", "--user NAME [--force] IMAGE...", "register a user from photos (each must show exactly one sharp face)", cmdEnrol},
+		{"enrol", "--user NAME [--allow-duplicate] IMAGE...", "register a user from photos (each must show exactly one sharp face); a face enrolled under another name is refused", cmdEnrol},
 		{"identify", "IMAGE", "print the enrolled user the photo shows, or \"not recognised\"", cmdIdentify},
 		{"verify", "--user NAME IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
 		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},

@@ -49,6 +49,7 @@ func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
 
 // explainStoreError writes the store's failures for people.
 func explainStoreError(err error) error {
+	var dup *store.DuplicateError
 	switch {
 	case errors.Is(err, store.ErrNoDatabase):
 		return fail(exitDatabase, err, "%v\n  no database there: check the --db path or FACELOGIN_DB; to start a new, empty database there, add --create", err)
@@ -56,8 +57,9 @@ func explainStoreError(err error) error {
 		return fail(exitDatabase, err, "the database has been altered and is not used: %v\n  restore it from a backup (see README, \"Backing up the key\")", err)
 	case errors.Is(err, store.ErrUnsafeFile):
 		return fail(exitDatabase, err, "%v", err)
-	case errors.Is(err, store.ErrDuplicateFace):
-		return fail(exitInput, err, "%v: this face is already enrolled under another name", err)
+	case errors.As(err, &dup):
+		return fail(exitInput, err, "this face is already enrolled as %q (distance %.3f, threshold %.3f): the same person, or a lookalike\n"+
+			"  an administrator can enrol it anyway with --allow-duplicate (noted in the audit log)", dup.Username, dup.Distance, dup.Threshold)
 	case errors.Is(err, store.ErrConfusableName):
 		return fail(exitInput, err, "%v: it would be mistaken for the existing name; choose another username", err)
 	case errors.Is(err, store.ErrUnavailable):
@@ -158,7 +160,8 @@ func cmdEnrol(e *env, args []string) error {
 	fs := newFlags(e, "enrol")
 	c := addCommon(e, fs)
 	user := fs.String("user", "", "username to register (letters, digits, . _ -; 1-64 characters)")
-	force := fs.Bool("force", false, "enrol even if the face matches an existing user")
+	allow := fs.Bool("allow-duplicate", false, "for administrators: enrol even if the face is already enrolled under another name (a warning, and an entry in the audit log)")
+	fs.BoolVar(allow, "force", false, "the same as --allow-duplicate")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -182,21 +185,34 @@ func cmdEnrol(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if m := s.dir.Identify(&f.Descriptor); m.Accepted(float32(*c.threshold)) && !*force {
-			return fail(exitInput, nil, "%s: this face matches the existing user %q (distance %.3f, threshold %.3f): already registered, or a lookalike; use --force to enrol anyway",
-				filepath.Base(path), m.User, m.Distance, *c.threshold)
-		}
 		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
 	}
-	u, err := s.dir.Enroll(ctx, *user, ds, qs)
+	// The look for the same face under another name and the insert are
+	// one transaction: enrolments at once, here or at other stations
+	// sharing the database, end with one account.
+	check := store.DuplicateCheck{Threshold: float32(*c.threshold), Allow: *allow}
+	u, dups, err := s.dir.EnrollUnique(ctx, *user, ds, qs, check)
 	if err != nil {
 		return explainStoreError(err)
 	}
+	for _, d := range dups {
+		fmt.Fprintf(e.stderr, "facelogin: warning: this face is %.3f from the existing user %q (threshold %.3f): enrolled anyway (--allow-duplicate), noted in the audit log\n",
+			d.Distance, d.Username, check.Threshold)
+	}
 	if e.json {
-		return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "templates": len(ds)})
+		return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "templates": len(ds), "duplicates": dupNames(dups)})
 	}
 	fmt.Fprintf(e.stdout, "enrolled %s with %d template(s)\n", u.Username, len(ds))
 	return nil
+}
+
+// dupNames are the users an allowed duplicate matched (never null in JSON).
+func dupNames(dups []store.Duplicate) []string {
+	names := []string{}
+	for _, d := range dups {
+		names = append(names, d.Username)
+	}
+	return names
 }
 
 type decision struct {
