@@ -11,13 +11,14 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK       = 0
-	exitNoMatch  = 1 // not recognised, verification refused
-	exitUsage    = 2 // bad command line
-	exitInput    = 3 // unreadable image, no face, invalid name, name taken
-	exitModels   = 4 // models missing or broken
-	exitDatabase = 5 // database unreachable, wrong key
-	exitInternal = 6 // anything else
+	exitOK        = 0
+	exitNoMatch   = 1 // not recognised, verification refused
+	exitUsage     = 2 // bad command line
+	exitInput     = 3 // unreadable image, no face, invalid name, name taken
+	exitModels    = 4 // models missing or broken
+	exitDatabase  = 5 // database unreachable, wrong key
+	exitInternal  = 6 // anything else
+	exitNoDisplay = 7 // the window or kiosk started without a display
 )
 
 // exitError carries an exit code and a message for people.
@@ -112,7 +113,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal.\n")
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk).\n")
 }
 
 // newFlags makes a command's flag set that reports errors as usage errors.

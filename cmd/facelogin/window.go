@@ -39,11 +39,19 @@ func runWindow(e *env, args []string) error {
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
 	pinFlag := fs.String("pin-file", "", "administrator PIN file for --kiosk (default $XDG_CONFIG_HOME/facelogin/admin-pin; set with `facelogin admin set-pin`)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "\nWindow and kiosk options:\n")
+		fs.PrintDefaults()
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *showVersion {
 		return cmdVersion(e, nil)
+	}
+	if err := checkDisplay(); err != nil {
+		return err
 	}
 	var pinFile string
 	if *kiosk {
