@@ -121,6 +121,7 @@ func (s *shell) showAndRun() {
 	defer s.stopOnSignal()()
 	s.win.ShowAndRun()
 	s.stop()
+	s.log.Info("every goroutine stopped")
 }
 
 // stopOnSignal begins stopping as soon as SIGINT or SIGTERM arrives. Fyne
@@ -134,7 +135,8 @@ func (s *shell) stopOnSignal() (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-sig:
+		case v := <-sig:
+			s.log.Info("stopping on signal", "signal", v.String())
 			s.tasks.interrupt()
 		case <-done:
 		}

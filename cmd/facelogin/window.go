@@ -93,7 +93,13 @@ func runWindow(e *env, args []string) error {
 	if err != nil {
 		return explainStoreError(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("database close", "err", err)
+			return
+		}
+		log.Info("database closed")
+	}()
 	log.Info("database", "using", st.Describe(), "from", source)
 	dir, err := directory.Open(ctx, st, recognition.ModelID, *refresh)
 	if err != nil {
