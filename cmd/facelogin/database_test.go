@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"facelogin/internal/testkit"
 	"facelogin/store"
 )
 
@@ -35,14 +36,7 @@ func TestPasswordOutOfArgv(t *testing.T) {
 	t.Setenv("FACELOGIN_KEY", strings.Repeat("ab", 32))
 	dir := t.TempDir()
 	file := func(name, content string, mode os.FileMode) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), mode); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(p, mode); err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return testkit.WriteFile(t, filepath.Join(dir, name), content, mode)
 	}
 	settings := filepath.Join(os.Getenv("XDG_CONFIG_HOME"), "facelogin", "database")
 	if err := os.MkdirAll(filepath.Dir(settings), 0o700); err != nil {

@@ -16,8 +16,15 @@ import (
 // open is a directory on a fresh SQLite store.
 func open(t *testing.T) (*store.Store, *directory.Directory) {
 	t.Helper()
+	return openAt(t, "sqlite:"+filepath.Join(t.TempDir(), "f.db"), "test")
+}
+
+// openAt opens the database dsn (created if missing, an all-zero key) as
+// station, and its directory (loaded now, never refreshed).
+func openAt(t *testing.T, dsn, station string) (*store.Store, *directory.Directory) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "f.db"), Key: make([]byte, 32), Station: "test", Create: true})
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Key: make([]byte, 32), Station: station, Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,17 +150,8 @@ func TestDuplicateAcrossStations(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
-	key := make([]byte, 32)
 	station := func(name string) (*store.Store, *Directory) {
-		st, err := store.Open(ctx, store.Config{DSN: dsn, Key: key, Station: name, Create: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		st, d := openAt(t, dsn, name)
 		return st, New(d, "window")
 	}
 	_, office := station("office")
