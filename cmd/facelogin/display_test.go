@@ -8,13 +8,15 @@ import (
 	"testing"
 
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit"
 )
 
 // TestNoDisplay: the window and the kiosk started where no X server answers
 // — $DISPLAY unset, or naming a server that is not running — exit with
 // exitNoDisplay and one sentence saying what to do, not Fyne's panic (exit
 // 2 and a stack trace, before the fix), and without touching the database:
-// the default database is not created.
+// the default database is not created. (A kiosk without a PIN is a
+// command-line mistake, exit 2, told first: TestAdminSetPIN.)
 func TestNoDisplay(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -43,6 +45,7 @@ func TestNoDisplay(t *testing.T) {
 					env[i] = "FACELOGIN_TEST_NO_DISPLAY=1"
 				}
 			}
+			testkit.Run(t, env, kioskE2EPIN+"\n", bin, "admin", "set-pin") // the kiosk wants one first
 			cmd := exec.Command(bin, tc.args...)
 			cmd.Env = env
 			out, err := cmd.CombinedOutput()

@@ -50,15 +50,17 @@ func runWindow(e *env, args []string) error {
 	if *showVersion {
 		return cmdVersion(e, nil)
 	}
-	if err := checkDisplay(); err != nil {
-		return err
-	}
 	var pinFile string
 	if *kiosk {
 		var err error
 		if pinFile, err = kioskPINFile(*pinFlag); err != nil {
 			return err
 		}
+	}
+	// Command-line mistakes (a kiosk without a PIN) first, then the
+	// display, before the models or the database are touched.
+	if err := checkDisplay(); err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	slog.SetDefault(log)
