@@ -86,6 +86,12 @@ type Options struct {
 	// NoAdaptive turns adaptive templates off for this run, whatever the
 	// setting says (--adaptive=false).
 	NoAdaptive bool
+	// Administrator: the screens are an administrator's (the kiosk's,
+	// behind its PIN). Register then names the user a face is already
+	// registered as and offers to register it anyway (audited); otherwise
+	// it only says that the face is registered, so a stranger learns no
+	// names.
+	Administrator bool
 }
 
 // DefaultThreshold is the matching threshold when none is configured:

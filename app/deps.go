@@ -79,9 +79,9 @@ type QualityGate func(img image.Image, faces []recognition.Face) (score float32,
 // The enrolled users as each screen sees them: small interfaces, each
 // screen given only the ones it uses. Methods that take a context may touch
 // the database and are only called from background goroutines. Errors the
-// window explains to people are ErrNameTaken, ErrInvalidName and
-// ErrUnknownUser (wrapping is fine); anything else is shown as a database
-// failure and logged.
+// window explains to people are ErrNameTaken, ErrInvalidName,
+// ErrUnknownUser and *DuplicateFaceError (wrapping is fine); anything else
+// is shown as a database failure and logged.
 
 // Identifier finds the nearest enrolled user of a descriptor, in memory
 // and fast: registration looks for the face among the users with it.
@@ -126,8 +126,12 @@ type Enroller interface {
 	// ErrInvalidName or ErrNameTaken. Called before the camera work starts.
 	CheckName(ctx context.Context, username string) error
 	// Enroll stores a new user with templates and their quality scores
-	// (same length).
-	Enroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
+	// (same length), unless the face is already registered under another
+	// name: a template within dup.Threshold of another user's fails with
+	// a *DuplicateFaceError (ErrDuplicateFace), the look and the insert
+	// one step for every station sharing the database. With dup.Allow (an
+	// administrator's choice) it registers anyway, logged and audited.
+	Enroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32, dup DuplicateCheck) error
 }
 
 // UserAdmin lists and changes the enrolled users.
@@ -136,8 +140,10 @@ type UserAdmin interface {
 	List(ctx context.Context) ([]UserInfo, error)
 	Rename(ctx context.Context, oldName, newName string) error
 	Delete(ctx context.Context, username string) error
-	// ReEnroll replaces all templates of an existing user.
-	ReEnroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32) error
+	// ReEnroll replaces all templates of an existing user, unless the new
+	// face is within threshold of ANOTHER user's template: then it fails
+	// with a *DuplicateFaceError, atomically as Enroll.
+	ReEnroll(ctx context.Context, username string, templates []recognition.Descriptor, quality []float32, threshold float32) error
 }
 
 // BackendNamer names the database in use, for the settings screen

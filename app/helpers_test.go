@@ -303,12 +303,19 @@ func (e *fakeEngine) describeCalls() []describeCall {
 }
 
 // fakeDirectory is an in-memory user directory with exhaustive matching.
+// Enroll and ReEnroll refuse a face registered under another name, as the
+// store does in the insert's transaction.
 type fakeDirectory struct {
 	mu      sync.Mutex
 	users   map[string]*fakeUser
 	logins  []fakeLogin
 	adapted []string  // users who gained an adaptive template
 	now     time.Time // the adaptive templates' clock
+	// blind makes Identify find nobody: a matcher that has not yet seen
+	// users enrolled at another station.
+	blind bool
+	// allowed are the users registered with DuplicateCheck.Allow.
+	allowed []string
 }
 
 type fakeUser struct {
@@ -386,22 +393,31 @@ func (d *fakeDirectory) CheckName(_ context.Context, name string) error {
 	return nil
 }
 
-func (d *fakeDirectory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+func (d *fakeDirectory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32, dup DuplicateCheck) error {
 	if err := d.CheckName(ctx, name); err != nil {
 		return err
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if e := d.duplicate(ds, dup.Threshold, ""); e != nil && !dup.Allow {
+		return e
+	}
+	if dup.Allow {
+		d.allowed = append(d.allowed, name)
+	}
 	d.users[name] = newFakeUser(ds, q)
 	return nil
 }
 
-func (d *fakeDirectory) ReEnroll(_ context.Context, name string, ds []recognition.Descriptor, q []float32) error {
+func (d *fakeDirectory) ReEnroll(_ context.Context, name string, ds []recognition.Descriptor, q []float32, threshold float32) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	_, u := d.find(name)
+	n, u := d.find(name)
 	if u == nil {
 		return ErrUnknownUser
+	}
+	if e := d.duplicate(ds, threshold, n); e != nil {
+		return e
 	}
 	last := u.lastLogin
 	*u = *newFakeUser(ds, q)
@@ -409,9 +425,32 @@ func (d *fakeDirectory) ReEnroll(_ context.Context, name string, ds []recognitio
 	return nil
 }
 
+// duplicate is the user other than self with a template within th of ds,
+// nearest first, or nil. d.mu held.
+func (d *fakeDirectory) duplicate(ds []recognition.Descriptor, th float32, self string) *DuplicateFaceError {
+	var best *DuplicateFaceError
+	for name, u := range d.users {
+		if name == self || th <= 0 {
+			continue
+		}
+		for i := range u.templates {
+			for j := range ds {
+				if dist := recognition.Distance(&u.templates[i], &ds[j]); dist <= th && (best == nil || dist < best.Distance) {
+					best = &DuplicateFaceError{User: name, Distance: dist, Threshold: th}
+				}
+			}
+		}
+	}
+	return best
+}
+
 func (d *fakeDirectory) Identify(p *recognition.Descriptor) Match {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.blind {
+		inf := float32(math.Inf(1))
+		return Match{Distance: inf, SecondDistance: inf}
+	}
 	type near struct {
 		user string
 		dist float32

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/internal/adminpin"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 )
@@ -53,6 +54,11 @@ type KioskOptions struct {
 	// further wrong PIN in a row, up to MaxPINBackoff; 1 s and 5 min.
 	PINBackoff    time.Duration
 	MaxPINBackoff time.Duration
+	// PINAttempts keeps the wrong PINs and the back-off across restarts
+	// (adminpin.AttemptsFile beside the PIN file); nil keeps them in
+	// memory only. A missing or damaged record counts as the longest
+	// back-off (adminpin.Resume).
+	PINAttempts adminpin.AttemptStore
 	// OnExit is called on the UI goroutine when an administrator leaves
 	// the kiosk; nil quits the Fyne app.
 	OnExit func()
@@ -144,6 +150,7 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 	if opts.Station == "" {
 		opts.Station = kopts.Station
 	}
+	opts.Administrator = true // its screens are shown only after the PIN
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}
@@ -220,6 +227,7 @@ func (k *Kiosk) Window() fyne.Window { return k.s.win }
 // from the UI goroutine.
 func (k *Kiosk) Start() {
 	if k.s.start() {
+		k.resumePINAttempts()
 		k.s.tasks.Go(k.run)
 	}
 }
@@ -273,6 +281,9 @@ func (k *Kiosk) lock() {
 
 func (k *Kiosk) exit() {
 	k.s.log.Info("kiosk left by administrator")
+	// From here on the goroutines' UI updates are dropped: once Fyne's
+	// loop has ended, fyne.Do would run them on their own goroutines.
+	k.s.tasks.interrupt()
 	k.opts.OnExit()
 }
 

@@ -11,6 +11,8 @@ import (
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"facelogin/internal/adminpin"
 )
 
 // pinPurpose is what a right PIN does.
@@ -99,10 +101,13 @@ func (p *pinPanel) say(msg string, imp widget.Importance) {
 	p.message.SetText(msg)
 }
 
-// submitPIN checks the typed PIN off the UI goroutine. UI goroutine.
+// submitPIN checks the typed PIN off the UI goroutine. The try is
+// recorded as wrong before the check (adminpin.Attempts.Failed) and cleared
+// if the PIN is right. UI goroutine.
 func (k *Kiosk) submitPIN() {
 	p := k.pin
-	if k.opts.CheckPIN == nil || k.pinChecking || k.now().Before(k.pinWaitUntil) {
+	now := k.now()
+	if k.opts.CheckPIN == nil || k.pinChecking || now.Before(k.pinWaitUntil) {
 		return
 	}
 	pin := p.entry.Text
@@ -113,15 +118,57 @@ func (k *Kiosk) submitPIN() {
 	p.entry.Disable()
 	p.ok.Disable()
 	p.say("Checking…", widget.MediumImportance)
-	check := k.opts.CheckPIN
+	check, record := k.opts.CheckPIN, k.opts.PINAttempts
+	before := adminpin.Attempts{Failures: k.pinFailures, NextAt: k.pinWaitUntil}
+	failed := before.Failed(k.pinBackoff(), now)
 	k.s.tasks.Go(func(context.Context) {
+		k.savePINAttempts(record, failed)
 		ok, err := check(pin)
-		k.s.tasks.do(func() { k.pinChecked(ok, err) })
+		switch {
+		case err != nil:
+			k.savePINAttempts(record, before) // not a wrong PIN
+		case ok:
+			k.savePINAttempts(record, adminpin.Attempts{})
+		}
+		k.s.tasks.do(func() { k.pinChecked(ok, err, failed) })
 	})
 }
 
-// pinChecked acts on the answer. UI goroutine.
-func (k *Kiosk) pinChecked(ok bool, err error) {
+// savePINAttempts writes the record of wrong PINs, if there is one. A
+// record that cannot be written is logged: the back-off then holds until
+// the kiosk restarts. Any goroutine.
+func (k *Kiosk) savePINAttempts(record adminpin.AttemptStore, a adminpin.Attempts) {
+	if record == nil {
+		return
+	}
+	if err := record.Save(a); err != nil {
+		k.s.log.Error("kiosk: record wrong administrator PINs; the back-off will not survive a restart", "err", err)
+	}
+}
+
+// resumePINAttempts takes up the back-off where the last run left it. UI
+// goroutine, at Start.
+func (k *Kiosk) resumePINAttempts() {
+	if k.opts.PINAttempts == nil || k.opts.CheckPIN == nil {
+		return
+	}
+	a, replaced := adminpin.Resume(k.opts.PINAttempts, k.pinBackoff(), k.now())
+	if replaced != nil {
+		k.s.log.Warn("kiosk: the record of wrong administrator PINs was missing or damaged; PIN tries wait as after many wrong PINs",
+			"err", replaced, "failures", a.Failures, "wait", a.NextAt.Sub(k.now()).Round(time.Second))
+	} else if a.Failures > 0 {
+		k.s.log.Info("kiosk: wrong administrator PINs from before the restart", "failures", a.Failures, "next", a.NextAt)
+	}
+	k.pinFailures, k.pinWaitUntil = a.Failures, a.NextAt
+}
+
+func (k *Kiosk) pinBackoff() adminpin.Backoff {
+	return adminpin.Backoff{First: k.opts.PINBackoff, Max: k.opts.MaxPINBackoff}
+}
+
+// pinChecked acts on the answer; failed is the record of this try had it
+// been wrong. UI goroutine.
+func (k *Kiosk) pinChecked(ok bool, err error, failed adminpin.Attempts) {
 	p := k.pin
 	k.pinChecking = false
 	p.entry.SetText("")
@@ -132,13 +179,9 @@ func (k *Kiosk) pinChecked(ok bool, err error) {
 		p.ok.Enable()
 		p.say("The PIN could not be checked — see the log", widget.DangerImportance)
 	case !ok:
-		k.pinFailures++
-		wait := k.opts.PINBackoff << min(k.pinFailures-1, 30)
-		if wait > k.opts.MaxPINBackoff || wait <= 0 {
-			wait = k.opts.MaxPINBackoff
-		}
-		k.pinWaitUntil = k.now().Add(wait)
-		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures, "wait", wait)
+		k.pinFailures, k.pinWaitUntil = failed.Failures, failed.NextAt
+		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures,
+			"wait", k.pinBackoff().Wait(k.pinFailures))
 		k.updatePINWait()
 	default:
 		k.pinFailures = 0

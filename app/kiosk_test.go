@@ -4,6 +4,8 @@ import (
 	"errors"
 	"image"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/internal/adminpin"
 	"facelogin/internal/testkit"
 )
 
@@ -70,15 +73,23 @@ const testPIN = "2468"
 // kopts.CheckPIN nil takes a checker of testPIN; kopts.OnExit is counted.
 func newKioskHarness(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool) *kioskHarness {
 	t.Helper()
-	return newKioskHarnessWith(t, frame, kopts, noPIN, nil)
+	return newKioskHarnessWith(t, frame, kopts, noPIN, 0, nil)
 }
 
-// newKioskHarnessWith is newKioskHarness with more dependencies: more, if
+// newKioskHarnessAt is newKioskHarness with the kiosk's clock offset by
+// clock from the start (a kiosk restarted later).
+func newKioskHarnessAt(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration) *kioskHarness {
+	t.Helper()
+	return newKioskHarnessWith(t, frame, kopts, noPIN, clock, nil)
+}
+
+// newKioskHarnessWith is newKioskHarnessAt with more dependencies: more, if
 // set, adds them to the kiosk's Deps.
-func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, more func(*Deps)) *kioskHarness {
+func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration, more func(*Deps)) *kioskHarness {
 	t.Helper()
 	ia := &interceptApp{App: test.NewTempApp(t)}
 	kh := &kioskHarness{}
+	kh.clock.advance(clock)
 	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),
 		log: &testkit.LockedBuffer{}, q: make(chan func(), 64)}
 	idols := loadIdols(t)
@@ -494,6 +505,110 @@ func TestWaitText(t *testing.T) {
 				t.Errorf("waitText(%v) = %q, want %q", c.d, got, c.want)
 			}
 		})
+	}
+}
+
+// TestKioskPINBackoffSurvivesRestart: wrong PINs are recorded beside the
+// PIN file before they are checked, so a restarted kiosk (or one whose
+// power was cut during the check) keeps the back-off; a deleted record
+// resumes as the longest back-off, not as a fresh start; the right PIN
+// clears it.
+func TestKioskPINBackoffSurvivesRestart(t *testing.T) {
+	const base = time.Hour // of the kiosk's clock, moved on by the test
+	pinPath := filepath.Join(t.TempDir(), "admin-pin")
+	if err := adminpin.SaveAttempts(pinPath, adminpin.Attempts{}); err != nil { // as `admin set-pin` leaves it
+		t.Fatal(err)
+	}
+	record := adminpin.AttemptsFile(pinPath)
+	kopts := KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, PINAttempts: record}
+	var offset time.Duration // the clock carried from one kiosk to the next
+	start := func() *kioskHarness {
+		return newKioskHarnessAt(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), kopts, false, offset)
+	}
+	kh := start()
+	k, p := kh.k, kh.k.pin
+	test.Tap(k.adminButton)
+	for range 2 {
+		test.Type(p.entry, "1111")
+		test.Tap(p.ok)
+		kh.waitFor("the PIN check", func() bool { return !k.pinChecking })
+		kh.clock.advance(base * 4)
+		kh.waitFor("the end of the back-off", func() bool { return !p.entry.Disabled() })
+	}
+	// The third wrong PIN: its back-off (4 h) is running when the kiosk
+	// restarts.
+	test.Type(p.entry, "1111")
+	test.Tap(p.ok)
+	kh.waitFor("the PIN check", func() bool { return !k.pinChecking })
+	a, err := record.Load()
+	if err != nil || a.Failures != 3 || a.NextAt.Sub(kh.clock.now()) < 4*base-time.Minute {
+		t.Fatalf("record after 3 wrong PINs: %+v, %v", a, err)
+	}
+	offset = time.Duration(kh.clock.offset.Load()) + base // an hour later
+	kh.k.Stop()
+
+	kh = start()
+	k, p = kh.k, kh.k.pin
+	if k.pinFailures != 3 || k.pinWaitUntil.Sub(kh.clock.now()) < 3*base-time.Minute {
+		t.Fatalf("after the restart: %d failures, wait %v", k.pinFailures, k.pinWaitUntil.Sub(kh.clock.now()))
+	}
+	test.Tap(k.adminButton)
+	calls := kh.pinCalls.Load()
+	p.entry.SetText(testPIN)
+	k.submitPIN()
+	if kh.pinCalls.Load() != calls || !p.entry.Disabled() || !strings.HasPrefix(p.message.Text, "Wrong PIN — try again in 1") {
+		t.Fatalf("after the restart a PIN was checked during the back-off (entry disabled %v, %q)", p.entry.Disabled(), p.message.Text)
+	}
+
+	// Deleting the record buys no fresh tries.
+	offset = time.Duration(kh.clock.offset.Load()) + 4*base // the old wait is over
+	kh.k.Stop()
+	if err := os.Remove(adminpin.AttemptsPath(pinPath)); err != nil {
+		t.Fatal(err)
+	}
+	kh = start()
+	k = kh.k
+	if k.pinFailures != (adminpin.Backoff{First: base, Max: 24 * time.Hour}).Saturated() || k.pinWaitUntil.Sub(kh.clock.now()) < 24*time.Hour-time.Minute {
+		t.Fatalf("deleted record: %d failures, wait %v", k.pinFailures, k.pinWaitUntil.Sub(kh.clock.now()))
+	}
+	if !strings.Contains(kh.log.String(), "record of wrong administrator PINs was missing or damaged") {
+		t.Errorf("deleted record not logged:\n%s", kh.log.String())
+	}
+
+	// After the wait, the right PIN clears the record.
+	kh.clock.advance(24 * time.Hour)
+	test.Tap(k.adminButton)
+	kh.waitFor("the end of the back-off", func() bool { return !k.pin.entry.Disabled() })
+	test.Type(k.pin.entry, testPIN)
+	test.Tap(k.pin.ok)
+	kh.waitFor("the unlock", func() bool { return k.unlocked })
+	if a, err := record.Load(); err != nil || a.Failures != 0 {
+		t.Fatalf("record after the right PIN: %+v, %v", a, err)
+	}
+}
+
+// TestKioskPINCountedBeforeCheck: a wrong PIN is on record while it is
+// being checked, so cutting the power during the check does not forget it.
+func TestKioskPINCountedBeforeCheck(t *testing.T) {
+	pinPath := filepath.Join(t.TempDir(), "admin-pin")
+	record := adminpin.AttemptsFile(pinPath)
+	if err := record.Save(adminpin.Attempts{}); err != nil {
+		t.Fatal(err)
+	}
+	checking, release := make(chan struct{}), make(chan struct{})
+	kopts := KioskOptions{PINAttempts: record, CheckPIN: func(pin string) (bool, error) {
+		close(checking)
+		<-release
+		return false, nil
+	}}
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), kopts, false)
+	defer close(release)
+	test.Tap(kh.k.adminButton)
+	test.Type(kh.k.pin.entry, "906417")
+	test.Tap(kh.k.pin.ok)
+	<-checking
+	if a, err := record.Load(); err != nil || a.Failures != 1 {
+		t.Fatalf("record during the check: %+v, %v", a, err)
 	}
 }
 

@@ -225,7 +225,7 @@ func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 	st, path := activityStore(t)
 	seedEvents(t, path, activityWeek(madrid(t)))
 	cl := &countingLog{ActivityLog: storeLog{st.Events}}
-	kh := newKioskHarnessWith(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "hall"}, false,
+	kh := newKioskHarnessWith(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "hall"}, false, 0,
 		func(d *Deps) { d.Activity = cl })
 	k := kh.k
 	if k.s.activity == nil {

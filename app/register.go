@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -14,21 +15,49 @@ import (
 	"facelogin/recognition"
 )
 
-// registrar is what the register screen uses of the users.
-type registrar interface {
-	Enroller
-	Identifier
+// DuplicateCheck says how Enroller.Enroll treats a face that is already
+// registered under another name (one person, two accounts).
+type DuplicateCheck struct {
+	// Threshold: a template within this distance of another user's is
+	// the same face (the threshold in force).
+	Threshold float32
+	// Allow registers it anyway: an administrator's choice, which the
+	// directory logs and writes to the audit log.
+	Allow bool
 }
+
+// ErrDuplicateFace is wrapped by DuplicateFaceError.
+var ErrDuplicateFace = errors.New("app: face already registered under another name")
+
+// DuplicateFaceError is a registration refused because the face is
+// already registered as User. Only an administrator is told User.
+type DuplicateFaceError struct {
+	User      string
+	Distance  float32 // from the new face to User's nearest template
+	Threshold float32
+}
+
+func (e *DuplicateFaceError) Error() string {
+	return fmt.Sprintf("%v: matches %q at distance %.3f (threshold %.3f)", ErrDuplicateFace, e.User, e.Distance, e.Threshold)
+}
+
+func (e *DuplicateFaceError) Unwrap() error { return ErrDuplicateFace }
+
+// duplicateAdvice is what a person who is not an administrator is told
+// when their face is already registered: no name, since a stranger must
+// not learn who is enrolled.
+const duplicateAdvice = "This face is already registered — log in instead. If you have forgotten your username, ask an administrator."
 
 // registerScreen enrols a new user from several good frames.
 type registerScreen struct {
 	cap    *capture
-	users  registrar
+	users  Enroller
+	admin  bool // an administrator's screen: name a duplicate's owner, offer to register anyway
 	accept acceptFunc
 	th     *threshold
 	events *userEvents
 	limits captureLimits
-	win    fyne.Window // parent of the lookalike question
+	win    fyne.Window // parent of the administrator's duplicate question
 	log    *slog.Logger
 
 	name     *widget.Entry
@@ -38,8 +67,8 @@ type registerScreen struct {
 	content  fyne.CanvasObject
 }
 
-func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *registerScreen {
-	r := &registerScreen{cap: c, users: users, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits, win: win, log: log}
+func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
+	r := &registerScreen{cap: c, users: users, admin: admin, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits, win: win, log: log}
 	r.name = widget.NewEntry()
 	r.name.SetPlaceHolder("Username")
 	r.name.OnSubmitted = func(string) { r.onRegister() }
@@ -113,42 +142,26 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m := nearest(r.users, ds); m.User != "" && m.Distance <= r.th.get() {
-		r.log.Info("register lookalike", "user", name, "near", m.User, "distance", m.Distance)
-		r.cap.do(func() { r.confirmLookalike(name, m, ds, qs) })
-		return
-	}
-	r.enroll(ctx, name, ds, qs)
+	r.enroll(ctx, name, ds, qs, false)
 }
 
-// confirmLookalike asks whether to register a face that is within the
-// threshold of an existing user. UI goroutine.
-func (r *registerScreen) confirmLookalike(name string, m Match, ds []recognition.Descriptor, qs []float32) {
-	msg := fmt.Sprintf("This face is close to “%s” (distance %.3f, threshold %.3f):\n"+
-		"%s may already be registered, or the two of you look alike.\n"+
-		"Logins could mix you up. Register “%s” anyway?",
-		m.User, m.Distance, r.th.get(), m.User, name)
-	d := dialog.NewConfirm("Similar face found", msg, func(ok bool) {
-		if !ok {
-			r.say("Registration cancelled", widget.MediumImportance)
-			r.cap.end()
+// enroll stores the templates, unless the face is already registered under
+// another name (checked by the directory in the same step as the insert);
+// allow is an administrator's "register anyway". Background goroutine.
+func (r *registerScreen) enroll(ctx context.Context, name string, ds []recognition.Descriptor, qs []float32, allow bool) {
+	err := r.users.Enroll(ctx, name, ds, qs, DuplicateCheck{Threshold: r.th.get(), Allow: allow})
+	var dup *DuplicateFaceError
+	switch {
+	case errors.As(err, &dup):
+		r.log.Info("register refused: face already registered", "user", name, "registered_as", dup.User,
+			"distance", dup.Distance, "threshold", dup.Threshold)
+		if r.admin {
+			r.cap.do(func() { r.confirmDuplicate(name, dup, ds, qs) })
 			return
 		}
-		r.say("Saving…", widget.MediumImportance)
-		r.cap.spawn(func(ctx context.Context) {
-			ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
-			defer cancel()
-			r.enroll(ctx, name, ds, qs)
-		})
-	}, r.win)
-	d.SetConfirmText("Register anyway")
-	d.SetDismissText("Cancel")
-	d.Show()
-}
-
-// enroll stores the templates. Background goroutine.
-func (r *registerScreen) enroll(ctx context.Context, name string, ds []recognition.Descriptor, qs []float32) {
-	if err := r.users.Enroll(ctx, name, ds, qs); err != nil {
+		r.fail(duplicateAdvice)
+		return
+	case err != nil:
 		r.log.Error("register failed", "user", name, "err", err)
 		r.fail(nameAdvice(name, err))
 		return
@@ -162,14 +175,27 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 	})
 }
 
-// nearest is the closest enrolled user to any of ds.
-func nearest(users Identifier, ds []recognition.Descriptor) Match {
-	best := Match{}
-	for i := range ds {
-		m := users.Identify(&ds[i])
-		if m.User != "" && (best.User == "" || m.Distance < best.Distance) {
-			best = Match{User: m.User, Distance: m.Distance}
+// confirmDuplicate asks an administrator whether to register a face that
+// is already registered as dup.User. UI goroutine.
+func (r *registerScreen) confirmDuplicate(name string, dup *DuplicateFaceError, ds []recognition.Descriptor, qs []float32) {
+	msg := fmt.Sprintf("This face is already registered as “%s” (distance %.3f, threshold %.3f):\n"+
+		"the same person, or someone who looks alike. Logins could mix the two up.\n"+
+		"Register “%s” anyway? This is noted in the audit log.",
+		dup.User, dup.Distance, dup.Threshold, name)
+	d := dialog.NewConfirm("Face already registered", msg, func(ok bool) {
+		if !ok {
+			r.say("Registration cancelled", widget.MediumImportance)
+			r.cap.end()
+			return
 		}
-	}
-	return best
+		r.say("Saving…", widget.MediumImportance)
+		r.cap.spawn(func(ctx context.Context) {
+			ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
+			defer cancel()
+			r.enroll(ctx, name, ds, qs, true)
+		})
+	}, r.win)
+	d.SetConfirmText("Register anyway")
+	d.SetDismissText("Cancel")
+	d.Show()
 }

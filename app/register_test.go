@@ -159,37 +159,66 @@ func TestRegisterHappyPath(t *testing.T) {
 	h.waitFor("the users list", func() bool { return len(h.u.users.rows) == 3 })
 }
 
-func TestRegisterLookalikeAsksFirst(t *testing.T) {
+// TestRegisterDuplicateFace: a face already registered under another name
+// is refused by the directory's check at the insert (not by the in-memory
+// matcher, which may not have seen another station's enrolment yet). A
+// person at the window is told it is registered, without the name; an
+// administrator (the kiosk's screens) is told who and may register it
+// anyway, which the directory audits.
+func TestRegisterDuplicateFace(t *testing.T) {
 	idols := loadIdols(t)
 	chaeyoung := idol(t, idols, "Chaeyoung (Twice)")
 	for _, tc := range []struct {
-		button string
+		name   string
+		admin  bool
+		blind  bool   // the matcher has not seen chaeyoung
+		button string // the administrator's answer
 		stored bool
 		msg    string
 	}{
-		{"Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
-		{"Cancel", false, "Registration cancelled"},
+		{"window", false, false, "", false, duplicateAdvice},
+		{"window, matcher behind", false, true, "", false, duplicateAdvice},
+		{"administrator, register anyway", true, false, "Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
+		{"administrator, matcher behind", true, true, "Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
+		{"administrator, cancel", true, false, "Cancel", false, "Registration cancelled"},
 	} {
-		t.Run(tc.button, func(t *testing.T) {
+		t.Run(tc.name, func(t *testing.T) {
 			frame := loadPhoto(t, "chaeyoung.jpg")
-			h := newHarness(t, frame, Options{})
+			h := newHarness(t, frame, Options{Administrator: tc.admin})
 			// Two descriptors of one person, 0.04 apart in the reference set.
 			h.dir.add("chaeyoung", chaeyoung[0])
+			h.dir.blind = tc.blind
 			h.eng.script(frame, chaeyoung[7])
 
 			test.Type(h.u.register.name, "chae")
 			test.Tap(h.u.register.button)
-			h.waitFor("the lookalike question", func() bool { return strings.Contains(h.dialogText(), "close to “chaeyoung”") })
-			if h.dir.user("chae") != nil {
-				t.Fatal("stored before the person confirmed")
+			if tc.admin {
+				h.waitFor("the administrator's question", func() bool {
+					return strings.Contains(h.dialogText(), "already registered as “chaeyoung”")
+				})
+				if h.dir.user("chae") != nil {
+					t.Fatal("stored before the administrator confirmed")
+				}
+				h.tapDialogButton(tc.button)
 			}
-			h.tapDialogButton(tc.button)
 			h.registerDone()
 			if got := h.u.register.message.Text; got != tc.msg {
 				t.Errorf("message %q, want %q", got, tc.msg)
 			}
+			if !tc.admin && (strings.Contains(h.u.register.message.Text, "chaeyoung") || strings.Contains(h.dialogText(), "chaeyoung")) {
+				t.Error("a person who is not an administrator was told the registered name")
+			}
 			if got := h.dir.user("chae") != nil; got != tc.stored {
 				t.Errorf("stored %v, want %v", got, tc.stored)
+			}
+			h.dir.mu.Lock()
+			allowed := strings.Join(h.dir.allowed, ",")
+			h.dir.mu.Unlock()
+			if want := map[bool]string{true: "chae", false: ""}[tc.stored]; allowed != want {
+				t.Errorf("registered with Allow: %q, want %q", allowed, want)
+			}
+			if !strings.Contains(h.log.String(), `msg="register refused: face already registered" user=chae registered_as=chaeyoung`) {
+				t.Errorf("the refusal is not logged:\n%s", h.log.String())
 			}
 		})
 	}

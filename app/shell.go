@@ -77,7 +77,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
 	login := captureLimits{frames: opts.LoginFrames, timeout: opts.CaptureTimeout}
 	s.login = newLoginScreen(s.capture, deps.Users, s.th, s.adapt, s.events, login, s.log)
-	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
+	s.register = newRegisterScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log, opts.Administrator)
 	s.users = newUsersScreen(s.capture, deps.Users, deps.Quality, s.th, s.events, register, s.win, s.log)
 	var rec OnLoginRecorder
 	if deps.Activity != nil {
@@ -158,6 +158,7 @@ func (s *shell) showAndRun() {
 	defer s.stopOnSignal()()
 	s.win.ShowAndRun()
 	s.stop()
+	s.log.Info("every goroutine stopped")
 }
 
 // stopOnSignal begins stopping as soon as SIGINT or SIGTERM arrives. Fyne
@@ -171,7 +172,8 @@ func (s *shell) stopOnSignal() (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		select {
-		case <-sig:
+		case v := <-sig:
+			s.log.Info("stopping on signal", "signal", v.String())
 			s.tasks.interrupt()
 		case <-done:
 		}

@@ -2,7 +2,7 @@ package app
 
 import (
 	"context"
-	"facelogin/recognition"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -13,17 +13,11 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// userManager is what the users screen uses of the users.
-type userManager interface {
-	UserAdmin
-	Identifier
-}
-
 // usersScreen lists the enrolled users and renames, deletes and re-enrols
 // them. It reloads the list whenever a userEvent says the users changed.
 type usersScreen struct {
 	cap    *capture
-	users  userManager
+	users  UserAdmin
 	accept acceptFunc
 	th     *threshold
 	events *userEvents
@@ -44,7 +38,7 @@ type usersScreen struct {
 	content     fyne.CanvasObject
 }
 
-func newUsersScreen(c *capture, users userManager, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
+func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
 	s := &usersScreen{cap: c, users: users, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits,
 		win: win, log: log, selected: -1}
 	s.list = widget.NewList(
@@ -263,31 +257,22 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
-	if m, ok := claimedByOther(s.users, ds, name, s.th.get()); ok {
-		// Re-enrolment is for the same person in new conditions; a face
-		// nearer to someone else than to the old templates is refused.
-		s.log.Info("re-enrol refused: lookalike", "user", name, "near", m.User, "distance", m.Distance)
-		finish(fmt.Sprintf("Not saved: this face is close to “%s” (distance %.2f). Is the right person in front of the camera?", m.User, m.Distance), widget.DangerImportance, false)
+	// Re-enrolment is for the same person in new conditions; a face that
+	// is another user's is refused, in the same step as the swap.
+	err = s.users.ReEnroll(ctx, name, ds, qs, s.th.get())
+	var dup *DuplicateFaceError
+	switch {
+	case errors.As(err, &dup):
+		// The users list names everyone already: naming the other user
+		// tells the person at this screen nothing new.
+		s.log.Info("re-enrol refused: face of another user", "user", name, "near", dup.User, "distance", dup.Distance)
+		finish(fmt.Sprintf("Not saved: this face is registered as “%s” (distance %.2f). Is the right person in front of the camera?", dup.User, dup.Distance), widget.DangerImportance, false)
 		return
-	}
-	if err := s.users.ReEnroll(ctx, name, ds, qs); err != nil {
+	case err != nil:
 		s.log.Error("re-enrol failed", "user", name, "err", err)
 		finish(nameAdvice(name, err), widget.DangerImportance, false)
 		return
 	}
 	s.log.Info("re-enrolled", "user", name, "templates", len(ds))
 	finish(fmt.Sprintf("Re-enrolled “%s” with %d new face templates", name, len(ds)), widget.SuccessImportance, true)
-}
-
-// claimedByOther finds a frame whose nearest user, within threshold th, is
-// not self: the face looks more like someone else than like self's old
-// templates.
-func claimedByOther(users Identifier, ds []recognition.Descriptor, self string, th float32) (Match, bool) {
-	for i := range ds {
-		m := users.Identify(&ds[i])
-		if m.User != "" && m.User != self && m.Distance <= th {
-			return m, true
-		}
-	}
-	return Match{}, false
 }

@@ -5,12 +5,15 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -18,6 +21,11 @@ import (
 
 // DBEnv names the environment variable that may hold the database DSN.
 const DBEnv = "FACELOGIN_DB"
+
+// PasswordEnv names the environment variable that may hold the MySQL
+// password, so that a DSN without one can be given on the command line:
+// another local user sees a process's arguments (ps), not its environment.
+const PasswordEnv = "FACELOGIN_DB_PASSWORD"
 
 // Backend is the kind of database behind a Store.
 type Backend string
@@ -29,8 +37,9 @@ const (
 )
 
 // ResolveDSN picks the DSN by precedence: the --db flag, then FACELOGIN_DB,
-// then the settings file's value. It returns the DSN ("" means the embedded
-// SQLite default) and where it came from, for the start-up message.
+// then the settings file's value (ReadSettingsDSN). It returns the DSN (""
+// means the embedded SQLite default) and where it came from, for the
+// start-up message.
 func ResolveDSN(flag, settings string) (dsn, source string) {
 	switch {
 	case flag != "":
@@ -149,6 +158,102 @@ func parseDSN(dsn string, tlsOpt TLSConfig) (*target, error) {
 		return sqliteTarget(dsn)
 	}
 	return nil, fmt.Errorf("store: dsn %q: want sqlite:PATH, a .db file, mysql://user@host/db or user@tcp(host)/db", redact(dsn))
+}
+
+// DSNHasPassword reports whether dsn carries a password: a mysql:// URL's
+// user:password@, or go-sql-driver's user:password@tcp(…).
+func DSNHasPassword(dsn string) bool {
+	if strings.HasPrefix(dsn, "mysql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return redact(dsn) != dsn
+		}
+		pw, ok := u.User.Password()
+		return ok && pw != ""
+	}
+	if c, err := mysql.ParseDSN(strings.TrimPrefix(dsn, "mysql:")); err == nil {
+		return c.Passwd != ""
+	}
+	return false
+}
+
+// RedactDSN is dsn with its password masked, for messages and logs.
+func RedactDSN(dsn string) string { return redact(dsn) }
+
+// SettingsFile is where the database settings live when neither --db nor
+// FACELOGIN_DB gives them: $XDG_CONFIG_HOME/facelogin/database (usually
+// ~/.config/facelogin/database).
+func SettingsFile() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("store: config dir: %w", err)
+	}
+	return filepath.Join(dir, "facelogin", "database"), nil
+}
+
+// ReadSettingsDSN reads the DSN from a settings file: its first line that
+// is neither empty nor a # comment. A missing file gives "". The file may
+// hold a password, so one that others may read or write is refused
+// (ErrUnsafeFile), as is anything but a regular file.
+func ReadSettingsDSN(path string) (string, error) {
+	text, err := readSecretFile(path, "settings file")
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			return line, nil
+		}
+	}
+	return "", nil
+}
+
+// ReadPasswordFile reads the database password from a file: its first
+// line, without the line ending (other spaces are kept). The file must be
+// a regular file only its owner may read or write (ErrUnsafeFile
+// otherwise) and must not be empty.
+func ReadPasswordFile(path string) (string, error) {
+	text, err := readSecretFile(path, "password file")
+	if err != nil {
+		return "", err
+	}
+	pw, _, _ := strings.Cut(text, "\n")
+	pw = strings.TrimSuffix(pw, "\r")
+	if pw == "" {
+		return "", fmt.Errorf("store: password file %s: the first line is empty", path)
+	}
+	return pw, nil
+}
+
+// readSecretFile reads a small file holding a secret, refusing one that
+// is not a regular file or that others may read or write.
+func readSecretFile(path, what string) (string, error) {
+	// O_NONBLOCK: a named pipe with no writer must not hang the program
+	// (regular files ignore it).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", fmt.Errorf("store: %s: %w", what, err)
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("store: %s %s is not a regular file: %w", what, path, ErrUnsafeFile)
+	}
+	if st.Mode().Perm()&0o077 != 0 {
+		return "", fmt.Errorf("store: %s %s has mode %#o, others may read it; run chmod 600 %s: %w",
+			what, path, st.Mode().Perm(), path, ErrUnsafeFile)
+	}
+	raw, err := io.ReadAll(io.LimitReader(f, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("store: %s: %w", what, err)
+	}
+	return string(raw), nil
 }
 
 // redact hides a password in a DSN for error messages.

@@ -72,6 +72,9 @@ const DefaultMaxEvents = 100_000
 type Config struct {
 	DSN string    // see ResolveDSN and parseDSN; "" is the default SQLite file
 	TLS TLSConfig // MySQL only
+	// Password is the MySQL password when it is not in the DSN (from
+	// PasswordEnv or ReadPasswordFile); it wins over one in the DSN.
+	Password string
 
 	Key     []byte // template key; wins over FACELOGIN_KEY and KeyFile
 	KeyFile string // "" is DefaultKeyFile()
@@ -129,6 +132,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	tgt, err := parseDSN(cfg.DSN, cfg.TLS)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Password != "" {
+		if tgt.backend != MySQL {
+			return nil, fmt.Errorf("store: a database password was given, but %s needs none", tgt.describe())
+		}
+		tgt.mysql.Passwd = cfg.Password
 	}
 	s := &Store{tgt: tgt, log: cfg.Logger, station: cfg.Station, clock: cfg.Clock, maxEvents: cfg.MaxEvents, closed: make(chan struct{})}
 	if s.clock == nil {

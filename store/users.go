@@ -130,6 +130,15 @@ func (u *Users) AddTemplates(ctx context.Context, username, modelID string, ts [
 // ReplaceTemplates swaps all of a user's templates (of every model) for new
 // ones, all or nothing: a re-registration.
 func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, ts []NewTemplate) error {
+	return u.ReplaceTemplatesChecked(ctx, username, modelID, ts, 0)
+}
+
+// ReplaceTemplatesChecked is ReplaceTemplates that refuses, with a
+// *DuplicateError (ErrDuplicateFace), new templates within threshold of
+// another user's (0 checks nothing): a re-registration is the same person
+// in new conditions, not someone else's face. The look and the swap are one
+// transaction under the change lock, as in EnrollChecked.
+func (u *Users) ReplaceTemplatesChecked(ctx context.Context, username, modelID string, ts []NewTemplate, threshold float32) error {
 	if err := checkTemplates(modelID, ts); err != nil {
 		return fmt.Errorf("store: replace templates: %w", err)
 	}
@@ -139,6 +148,13 @@ func (u *Users) ReplaceTemplates(ctx context.Context, username, modelID string, 
 		user, err := getUser(ctx, tx, username)
 		if err != nil {
 			return err
+		}
+		dups, err := s.findDuplicates(ctx, tx, modelID, ts, threshold, user.ID)
+		if err != nil {
+			return err
+		}
+		if len(dups) > 0 {
+			return &DuplicateError{Duplicate: dups[0], Threshold: threshold}
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM face_templates WHERE user_id = ?", user.ID); err != nil {
 			return err

@@ -11,13 +11,14 @@ import (
 
 // Exit codes, documented in the README.
 const (
-	exitOK       = 0
-	exitNoMatch  = 1 // not recognised, verification refused
-	exitUsage    = 2 // bad command line
-	exitInput    = 3 // unreadable image, no face, invalid name, name taken
-	exitModels   = 4 // models missing or broken
-	exitDatabase = 5 // database unreachable, wrong key
-	exitInternal = 6 // anything else
+	exitOK        = 0
+	exitNoMatch   = 1 // not recognised, verification refused
+	exitUsage     = 2 // bad command line
+	exitInput     = 3 // unreadable image, no face, invalid name, name taken
+	exitModels    = 4 // models missing or broken
+	exitDatabase  = 5 // database unreachable, wrong key
+	exitInternal  = 6 // anything else
+	exitNoDisplay = 7 // the window or kiosk started without a display
 )
 
 // exitError carries an exit code and a message for people.
@@ -60,7 +61,7 @@ func (e *env) printJSON(v any) error {
 func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
-		{"enrol", "--user NAME [--force | --add] IMAGE...", "register a user from photos (each must show exactly one sharp face); --add adds templates to an existing user", cmdEnrol},
+		{"enrol", "--user NAME [--allow-duplicate | --add] IMAGE...", "register a user from photos (each must show exactly one sharp face; a face enrolled under another name is refused); --add adds templates to an existing user", cmdEnrol},
 		{"identify", "[--verbose] IMAGE", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators)", cmdIdentify},
 		{"verify", "--user NAME [--verbose] IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
 		{"users", "[list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users; show lists a user's templates by kind and date", cmdUsers},
@@ -112,7 +113,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal.\n")
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk).\n")
 }
 
 // newFlags makes a command's flag set that reports errors as usage errors.

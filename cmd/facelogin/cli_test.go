@@ -133,7 +133,7 @@ func TestEnrolIdentify(t *testing.T) {
 		t.Fatalf("group photo: %s", errOut)
 	}
 	_, errOut = c.want(exitInput, "enrol", "--user", "again", c.photo("bona.jpg"))
-	if !strings.Contains(errOut, `existing user "bona"`) {
+	if !strings.Contains(errOut, `already enrolled as "bona"`) || !strings.Contains(errOut, "--allow-duplicate") {
 		t.Fatalf("same face under a new name: %s", errOut)
 	}
 	c.want(exitInput, "enrol", "--user", "bad name!", c.photo("joy.jpg"))

@@ -17,7 +17,7 @@ import (
 // database: the same columns as the window's CSV export.
 func cmdEvents(e *env, args []string) error {
 	fs := newFlags(e, "events")
-	db := fs.String("db", "", "database (default $FACELOGIN_DB, else the embedded SQLite file)")
+	db := addDBFlags(fs)
 	since := fs.String("since", "", "only events of the last DURATION: 90m, 24h, 7d")
 	from := fs.String("from", "", "first day (YYYY-MM-DD, local time) or time (YYYY-MM-DD HH:MM[:SS], RFC 3339)")
 	to := fs.String("to", "", "last day, included (YYYY-MM-DD), or time, excluded")
@@ -60,7 +60,7 @@ func cmdEvents(e *env, args []string) error {
 
 // printEvents streams the events (or the per-day summary) matching q to
 // stdout in the chosen format, and their count to stderr.
-func printEvents(e *env, q store.EventQuery, db *string, asCSV, summary bool) error {
+func printEvents(e *env, q store.EventQuery, db *dbOptions, asCSV, summary bool) error {
 	format := activity.Text
 	switch {
 	case asCSV:
@@ -73,7 +73,7 @@ func printEvents(e *env, q store.EventQuery, db *string, asCSV, summary bool) er
 		cols = activity.SummaryColumns()
 	}
 	ctx := context.Background()
-	st, err := openStore(ctx, e, &common{db: db, station: new(string), create: new(bool)})
+	st, err := openStore(ctx, e, &common{db: db, station: new(string)})
 	if err != nil {
 		return err
 	}

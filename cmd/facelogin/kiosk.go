@@ -30,9 +30,14 @@ func kioskPINFile(flagValue string) (string, error) {
 // The store writes station into the audit log with every identification.
 func runKiosk(a fyne.App, deps app.Deps, opts app.Options, station, pinFile string) {
 	k := app.NewKiosk(a, deps, opts, app.KioskOptions{
-		Station:  station,
-		CheckPIN: adminpin.Checker(pinFile),
+		Station:     station,
+		CheckPIN:    adminpin.Checker(pinFile),
+		PINAttempts: adminpin.AttemptsFile(pinFile),
 	})
 	opts.Logger.Info("kiosk started", "station", station, "pin_file", pinFile)
+	if h, err := adminpin.ReadFile(pinFile); err == nil && h.Cheaper(adminpin.DefaultParams) {
+		opts.Logger.Warn("the administrator PIN is hashed at a lower cost than this version's; set it again with `facelogin admin set-pin`",
+			"hash", h.Params, "current", adminpin.DefaultParams)
+	}
 	k.ShowAndRun()
 }

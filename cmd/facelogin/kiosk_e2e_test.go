@@ -23,7 +23,7 @@ import (
 
 const (
 	kioskScreenW, kioskScreenH = 1280, 1024
-	kioskE2EPIN                = "2468"
+	kioskE2EPIN                = "583920"
 )
 
 // kioskWelcomeGreen is app's kioskWelcome.

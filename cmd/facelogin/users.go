@@ -17,27 +17,29 @@ import (
 
 // common are the flags of every command that uses the database.
 type common struct {
-	db        *string
+	db        *dbOptions
 	models    *string
 	threshold *float64
 	station   *string
-	create    *bool
 }
 
 func addCommon(e *env, fs *flag.FlagSet) *common {
 	fs.BoolVar(&e.json, "json", false, "print JSON for scripts")
 	return &common{
-		db:        fs.String("db", "", "database: mysql://user:pass@host:3306/db, a go-sql-driver DSN, or a SQLite file (default $FACELOGIN_DB, else the embedded SQLite file)"),
+		db:        addDBFlags(fs),
 		models:    fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)"),
 		threshold: fs.Float64("threshold", float64(recognition.DefaultThreshold), "base threshold: the largest distance accepted as the same person while the gallery is small; each user's own threshold follows from it and from who else is enrolled (README, \"Accuracy\")"),
 		station:   fs.String("station", "", "station name for the audit log (default: host name)"),
-		create:    fs.Bool("create", false, "create the SQLite file given by --db if it does not exist (the default file is always created)"),
 	}
 }
 
 func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
-	dsn, source := store.ResolveDSN(*c.db, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *c.station, Create: *c.create})
+	cfg, source, err := c.db.config(e)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Station = *c.station
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		return nil, explainStoreError(err)
 	}
@@ -47,6 +49,7 @@ func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
 
 // explainStoreError writes the store's failures for people.
 func explainStoreError(err error) error {
+	var dup *store.DuplicateError
 	switch {
 	case errors.Is(err, store.ErrNoDatabase):
 		return fail(exitDatabase, err, "%v\n  no database there: check the --db path or FACELOGIN_DB; to start a new, empty database there, add --create", err)
@@ -54,8 +57,9 @@ func explainStoreError(err error) error {
 		return fail(exitDatabase, err, "the database has been altered and is not used: %v\n  restore it from a backup (see README, \"Backing up the key\")", err)
 	case errors.Is(err, store.ErrUnsafeFile):
 		return fail(exitDatabase, err, "%v", err)
-	case errors.Is(err, store.ErrDuplicateFace):
-		return fail(exitInput, err, "%v: this face is already enrolled under another name", err)
+	case errors.As(err, &dup):
+		return fail(exitInput, err, "this face is already enrolled as %q (distance %.3f, threshold %.3f): the same person, or a lookalike\n"+
+			"  an administrator can enrol it anyway with --allow-duplicate (noted in the audit log)", dup.Username, dup.Distance, dup.Threshold)
 	case errors.Is(err, store.ErrConfusableName):
 		return fail(exitInput, err, "%v: it would be mistaken for the existing name; choose another username", err)
 	case errors.Is(err, store.ErrUnavailable):
@@ -156,7 +160,8 @@ func cmdEnrol(e *env, args []string) error {
 	fs := newFlags(e, "enrol")
 	c := addCommon(e, fs)
 	user := fs.String("user", "", "username to register (letters, digits, . _ -; 1-64 characters)")
-	force := fs.Bool("force", false, "enrol even if the face matches an existing user")
+	allow := fs.Bool("allow-duplicate", false, "for administrators: enrol even if the face is already enrolled under another name (a warning, and an entry in the audit log)")
+	fs.BoolVar(allow, "force", false, "the same as --allow-duplicate")
 	add := fs.Bool("add", false, "add the photos as templates of the existing user --user (never replaces; the face must not be another user's)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -165,8 +170,8 @@ func cmdEnrol(e *env, args []string) error {
 		return fail(exitUsage, nil, "enrol: give --user NAME and at least one photo")
 	}
 	if *add {
-		if *force {
-			return fail(exitUsage, nil, "enrol: --add and --force do not go together")
+		if *allow {
+			return fail(exitUsage, nil, "enrol: --add and --allow-duplicate (--force) do not go together")
 		}
 		return enrolAdd(e, c, *user, fs.Args())
 	}
@@ -187,21 +192,34 @@ func cmdEnrol(e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if m := s.dir.Identify(&f.Descriptor); m.Accepted(float32(*c.threshold)) && !*force {
-			return fail(exitInput, nil, "%s: this face matches the existing user %q (distance %.3f, threshold %.3f): already registered, or a lookalike; use --force to enrol anyway",
-				filepath.Base(path), m.User, m.Distance, *c.threshold)
-		}
 		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
 	}
-	u, err := s.dir.Enroll(ctx, *user, ds, qs)
+	// The look for the same face under another name and the insert are
+	// one transaction: enrolments at once, here or at other stations
+	// sharing the database, end with one account.
+	check := store.DuplicateCheck{Threshold: float32(*c.threshold), Allow: *allow}
+	u, dups, err := s.dir.EnrollUnique(ctx, *user, ds, qs, check)
 	if err != nil {
 		return explainStoreError(err)
 	}
+	for _, d := range dups {
+		fmt.Fprintf(e.stderr, "facelogin: warning: this face is %.3f from the existing user %q (threshold %.3f): enrolled anyway (--allow-duplicate), noted in the audit log\n",
+			d.Distance, d.Username, check.Threshold)
+	}
 	if e.json {
-		return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "templates": len(ds)})
+		return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "templates": len(ds), "duplicates": dupNames(dups)})
 	}
 	fmt.Fprintf(e.stdout, "enrolled %s with %d template(s)\n", u.Username, len(ds))
 	return nil
+}
+
+// dupNames are the users an allowed duplicate matched (never null in JSON).
+func dupNames(dups []store.Duplicate) []string {
+	names := []string{}
+	for _, d := range dups {
+		names = append(names, d.Username)
+	}
+	return names
 }
 
 func cmdUsers(e *env, args []string) error {
@@ -298,6 +316,10 @@ func cmdImportLegacy(e *env, args []string) error {
 	}
 	if *from == "" {
 		return fail(exitUsage, nil, "import-legacy: give --from DSN of the old demo's database")
+	}
+	if store.DSNHasPassword(*from) {
+		fmt.Fprintf(e.stderr, "facelogin: warning: --from %s carries the old database's password, which every user of this computer can read (ps) while the import runs; change it afterwards if others share this computer\n",
+			store.RedactDSN(*from))
 	}
 	ctx := context.Background()
 	src, err := store.OpenLegacy(ctx, *from, store.TLSConfig{})

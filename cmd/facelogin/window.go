@@ -34,8 +34,7 @@ func runWindow(e *env, args []string) error {
 	height := fs.Int("height", 480, "camera frame height")
 	fps := fs.Float64("fps", 0, "camera frame rate (0: the source's own)")
 	modelsFlag := fs.String("models", "", "models directory (default: saved setting, $FACELOGIN_MODELS, ~/.local/share/facelogin/models)")
-	dbFlag := fs.String("db", "", "database DSN (default $FACELOGIN_DB, else the embedded SQLite file)")
-	create := fs.Bool("create", false, "create the SQLite file given by --db if it does not exist")
+	db := addDBFlags(fs)
 	station := fs.String("station", "", "station name for the audit log (default: host name)")
 	refresh := fs.Duration("refresh", 5*time.Second, "how often to look for users enrolled at other stations sharing the database")
 	kiosk := fs.Bool("kiosk", false, "fullscreen kiosk: identify whoever steps up; registration, settings and leaving need the administrator PIN")
@@ -43,6 +42,11 @@ func runWindow(e *env, args []string) error {
 	onLogin := addOnLoginFlags(fs)
 	adaptive := fs.Bool("adaptive", true, "store adaptive templates from live logins (false turns them off for this run; the Settings screen can turn them off for good)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
+	fs.Usage = func() {
+		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "\nWindow and kiosk options:\n")
+		fs.PrintDefaults()
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -55,6 +59,11 @@ func runWindow(e *env, args []string) error {
 		if pinFile, err = kioskPINFile(*pinFlag); err != nil {
 			return err
 		}
+	}
+	// Command-line mistakes (a kiosk without a PIN) first, then the
+	// display, before the models or the database are touched.
+	if err := checkDisplay(); err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(e.stderr, nil))
 	slog.SetDefault(log)
@@ -89,12 +98,22 @@ func runWindow(e *env, args []string) error {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	dsn, source := store.ResolveDSN(*dbFlag, "")
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Station: *station, Logger: log, Create: *create})
+	cfg, source, err := db.config(e)
+	if err != nil {
+		return err
+	}
+	cfg.Station, cfg.Logger = *station, log
+	st, err := store.Open(ctx, cfg)
 	if err != nil {
 		return explainStoreError(err)
 	}
-	defer st.Close()
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("database close", "err", err)
+			return
+		}
+		log.Info("database closed")
+	}()
 	log.Info("database", "using", st.Describe(), "from", source)
 	dir, err := directory.Open(ctx, st, recognition.ModelID, *refresh)
 	if err != nil {

@@ -38,11 +38,15 @@ var _ app.Directory = (*Directory)(nil)
 // Err turns the store's and the directory's errors into the app's, keeping
 // the original text: store.ErrExists is app.ErrNameTaken,
 // store.ErrInvalidName app.ErrInvalidName, store.ErrNotFound and
-// directory.ErrDisabled app.ErrUnknownUser.
+// directory.ErrDisabled app.ErrUnknownUser, a *store.DuplicateError an
+// *app.DuplicateFaceError.
 func Err(err error) error {
+	var dup *store.DuplicateError
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &dup):
+		return &app.DuplicateFaceError{User: dup.Username, Distance: dup.Distance, Threshold: dup.Threshold}
 	case errors.Is(err, store.ErrExists):
 		return fmt.Errorf("%w: %v", app.ErrNameTaken, err)
 	case errors.Is(err, store.ErrInvalidName):
@@ -57,13 +61,17 @@ func (a *Directory) CheckName(ctx context.Context, name string) error {
 	return Err(a.dir.Store().Users.CheckName(ctx, name))
 }
 
-func (a *Directory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
-	_, err := a.dir.Enroll(ctx, name, ds, q)
+// Enroll registers name through directory.EnrollUnique: the look for the
+// same face under another name and the insert are one transaction,
+// serialised with every station sharing the database.
+func (a *Directory) Enroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32, dup app.DuplicateCheck) error {
+	_, _, err := a.dir.EnrollUnique(ctx, name, ds, q, store.DuplicateCheck{Threshold: dup.Threshold, Allow: dup.Allow})
 	return Err(err)
 }
 
-func (a *Directory) ReEnroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32) error {
-	return Err(a.dir.ReEnroll(ctx, name, ds, q))
+// ReEnroll replaces name's templates through directory.ReEnrollUnique.
+func (a *Directory) ReEnroll(ctx context.Context, name string, ds []recognition.Descriptor, q []float32, threshold float32) error {
+	return Err(a.dir.ReEnrollUnique(ctx, name, ds, q, threshold))
 }
 
 // Identify refuses a disabled user's face instead of passing it on to the

@@ -16,8 +16,15 @@ import (
 // open is a directory on a fresh SQLite store.
 func open(t *testing.T) (*store.Store, *directory.Directory) {
 	t.Helper()
+	return openAt(t, "sqlite:"+filepath.Join(t.TempDir(), "f.db"), "test")
+}
+
+// openAt opens the database dsn (created if missing, an all-zero key) as
+// station, and its directory (loaded now, never refreshed).
+func openAt(t *testing.T, dsn, station string) (*store.Store, *directory.Directory) {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "f.db"), Key: make([]byte, 32), Station: "test", Create: true})
+	st, err := store.Open(ctx, store.Config{DSN: dsn, Key: make([]byte, 32), Station: station, Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +44,7 @@ func TestErrorsForPeople(t *testing.T) {
 	_, d := open(t)
 	a := New(d, "window")
 	ann := []recognition.Descriptor{idols[0].Descriptor}
-	if err := a.Enroll(ctx, "ann", ann, nil); err != nil {
+	if err := a.Enroll(ctx, "ann", ann, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
@@ -47,10 +54,10 @@ func TestErrorsForPeople(t *testing.T) {
 	}{
 		{"taken", a.CheckName(ctx, "ANN"), app.ErrNameTaken},
 		{"invalid", a.CheckName(ctx, "a b"), app.ErrInvalidName},
-		{"enrol taken", a.Enroll(ctx, "ann", ann, nil), app.ErrNameTaken},
+		{"enrol taken", a.Enroll(ctx, "ann", ann, nil, app.DuplicateCheck{}), app.ErrNameTaken},
 		{"rename unknown", a.Rename(ctx, "zed", "zoe"), app.ErrUnknownUser},
 		{"delete unknown", a.Delete(ctx, "zed"), app.ErrUnknownUser},
-		{"re-enrol unknown", a.ReEnroll(ctx, "zed", ann, nil), app.ErrUnknownUser},
+		{"re-enrol unknown", a.ReEnroll(ctx, "zed", ann, nil, 0), app.ErrUnknownUser},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if !errors.Is(c.err, c.is) {
@@ -76,10 +83,10 @@ func TestDisabledUserRefused(t *testing.T) {
 	ctx := context.Background()
 	_, d := open(t)
 	a := New(d, "window")
-	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Enroll(ctx, "bob", []recognition.Descriptor{idols[len(idols)-1].Descriptor}, nil); err != nil {
+	if err := a.Enroll(ctx, "bob", []recognition.Descriptor{idols[len(idols)-1].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
 	probe := idols[0].Descriptor
@@ -106,7 +113,7 @@ func TestDecideFollowsBase(t *testing.T) {
 	ctx := context.Background()
 	_, d := open(t)
 	a := New(d, "window")
-	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, base := range []float32{0.3, 0.6, app.DefaultThreshold} {
@@ -123,7 +130,7 @@ func TestRecordLogin(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
 	st, d := open(t)
-	if err := New(d, "window").Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil); err != nil {
+	if err := New(d, "window").Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true); err != nil {
@@ -152,5 +159,65 @@ func TestRecordLogin(t *testing.T) {
 	users, err := New(d, "window").List(ctx)
 	if err != nil || len(users) != 1 || users[0].LastLogin.IsZero() {
 		t.Fatalf("users %+v, %v: want ann with a last login", users, err)
+	}
+}
+
+// TestDuplicateAcrossStations: the window's Register and re-enrolment go
+// through the store's atomic check, not the in-memory matcher: station
+// "hall", whose matcher has not seen ann (no refresh), still refuses her
+// face under another name, with the error the window explains; an
+// administrator's Allow registers it and writes duplicate_allowed to the
+// audit log; bob re-enrolled with ann's face is refused and keeps his
+// templates.
+func TestDuplicateAcrossStations(t *testing.T) {
+	idols := testdata.Idols(t)
+	ctx := context.Background()
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+	station := func(name string) (*store.Store, *Directory) {
+		st, d := openAt(t, dsn, name)
+		return st, New(d, "window")
+	}
+	_, office := station("office")
+	hallStore, hall := station("hall") // its matcher is loaded now, empty, and never refreshed
+	ann, bob := idols[0].Descriptor, idols[len(idols)-1].Descriptor
+	var annAgain recognition.Descriptor // another descriptor of the same person
+	for _, i := range idols[1:] {
+		if i.ID == idols[0].ID {
+			annAgain = i.Descriptor
+			break
+		}
+	}
+	th := recognition.DefaultThreshold
+	if d := recognition.Distance(&ann, &annAgain); d > th {
+		t.Fatalf("test data: %s's descriptors are %.3f apart", idols[0].ID, d)
+	}
+	if err := office.Enroll(ctx, "ann", []recognition.Descriptor{ann}, nil, app.DuplicateCheck{Threshold: th}); err != nil {
+		t.Fatal(err)
+	}
+	if m := hall.Identify(&annAgain); m.User != "" {
+		t.Fatalf("test setup: hall's matcher already knows %q", m.User)
+	}
+
+	err := hall.Enroll(ctx, "ann2", []recognition.Descriptor{annAgain}, nil, app.DuplicateCheck{Threshold: th})
+	var dup *app.DuplicateFaceError
+	if !errors.Is(err, app.ErrDuplicateFace) || !errors.As(err, &dup) || dup.User != "ann" || dup.Threshold != th {
+		t.Fatalf("ann's face as ann2 at another station: %v", err)
+	}
+	if err := hall.Enroll(ctx, "bob", []recognition.Descriptor{bob}, nil, app.DuplicateCheck{Threshold: th}); err != nil {
+		t.Fatalf("someone else: %v", err)
+	}
+	err = hall.ReEnroll(ctx, "bob", []recognition.Descriptor{annAgain}, nil, th)
+	if !errors.As(err, &dup) || dup.User != "ann" {
+		t.Fatalf("bob re-enrolled with ann's face: %v", err)
+	}
+	if dec, err := hall.Decide("bob", []recognition.Descriptor{bob}, th); err != nil || !dec.OK() || dec.Distance != 0 {
+		t.Fatalf("bob's templates changed: %+v, %v", dec, err)
+	}
+	if err := hall.Enroll(ctx, "ann2", []recognition.Descriptor{annAgain}, nil, app.DuplicateCheck{Threshold: th, Allow: true}); err != nil {
+		t.Fatalf("allowed duplicate: %v", err)
+	}
+	evs, err := hallStore.Events.List(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventDuplicateAllowed}, Limit: 10})
+	if err != nil || len(evs) != 1 || evs[0].Username != "ann2" || evs[0].Station != "hall" {
+		t.Fatalf("duplicate_allowed events %+v, %v", evs, err)
 	}
 }

@@ -268,7 +268,14 @@ func (d *Directory) Adapt(ctx context.Context, dec decision.Decision, frames []r
 
 // ReEnroll replaces every template of username (of this model) with ds.
 func (d *Directory) ReEnroll(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32) error {
-	if err := d.st.Users.ReplaceTemplates(ctx, username, d.modelID, newTemplates(ds, quality)); err != nil {
+	return d.ReEnrollUnique(ctx, username, ds, quality, 0)
+}
+
+// ReEnrollUnique is ReEnroll that refuses, with a *store.DuplicateError
+// (store.ErrDuplicateFace), a face within threshold of another user's
+// template, atomically with the swap (store.Users.ReplaceTemplatesChecked).
+func (d *Directory) ReEnrollUnique(ctx context.Context, username string, ds []recognition.Descriptor, quality []float32, threshold float32) error {
+	if err := d.st.Users.ReplaceTemplatesChecked(ctx, username, d.modelID, newTemplates(ds, quality), threshold); err != nil {
 		return err
 	}
 	return d.reload(ctx)

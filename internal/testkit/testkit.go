@@ -124,3 +124,17 @@ func (c *Clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
 }
+
+// WriteFile writes content to path with exactly mode (os.WriteFile's mode
+// is narrowed by the umask; a test of file permissions needs the mode it
+// asked for) and returns path.
+func WriteFile(t testing.TB, path, content string, mode os.FileMode) string {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), mode); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

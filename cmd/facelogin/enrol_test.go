@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"facelogin/internal/testdata"
+)
+
+// TestEnrolDuplicateFace: `enrol` refuses a face already enrolled under
+// another name — the same photo, another photo of the person (bona3.jpg,
+// 0.331 from bona.jpg), one such photo among others — naming the user (the
+// command line is an administrator's) and the flag that overrides it;
+// --allow-duplicate (or --force) enrols with a warning and a
+// duplicate_allowed audit event per existing user it matched.
+func TestEnrolDuplicateFace(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"same photo", []string{"--user", "again", c.photo("bona.jpg")}, exitInput, `already enrolled as "bona" (distance 0.000`},
+		{"another photo of her", []string{"--user", "bona.three", c.photo("bona3.jpg")}, exitInput, `already enrolled as "bona" (distance 0.3`},
+		{"among other photos", []string{"--user", "mixed", c.photo("joy.jpg"), c.photo("bona3.jpg")}, exitInput, `already enrolled as "bona"`},
+		{"someone else", []string{"--user", "joy", c.photo("joy.jpg")}, exitOK, ""},
+		{"allowed", []string{"--user", "bona.twin", "--allow-duplicate", c.photo("bona3.jpg")}, exitOK, `warning: this face is 0.3`},
+		{"allowed with --force", []string{"--user", "bona.again", "--force", c.photo("bona.jpg")}, exitOK, `from the existing user "bona"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut := c.want(tc.code, append([]string{"enrol"}, tc.args...)...)
+			if !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", tc.stderr, errOut)
+			}
+			if tc.code == exitInput && !strings.Contains(errOut, "--allow-duplicate") {
+				t.Errorf("the refusal does not say how to override it:\n%s", errOut)
+			}
+		})
+	}
+	out, _ := c.want(exitOK, "users", "list", "--json")
+	var users []userRow
+	if err := json.Unmarshal([]byte(out), &users); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, u := range users {
+		names = append(names, u.Name)
+	}
+	if got := strings.Join(names, ","); got != "bona,bona.again,bona.twin,joy" {
+		t.Fatalf("users %s", got)
+	}
+	out, _ = c.want(exitOK, "events", "--kind", "duplicate_allowed", "--json")
+	var evs []struct {
+		User   string `json:"user"`
+		Detail string `json:"detail"`
+	}
+	if err := json.Unmarshal([]byte(out), &evs); err != nil {
+		t.Fatalf("events: %v\n%s", err, out)
+	}
+	// One event per existing user the allowed face matched: bona.twin
+	// matched bona; bona.again matched bona and bona.twin.
+	per := map[string]int{}
+	for _, ev := range evs {
+		per[ev.User]++
+		if !strings.Contains(ev.Detail, "from existing user bona") {
+			t.Errorf("event detail %q", ev.Detail)
+		}
+	}
+	if len(evs) != 3 || per["bona.twin"] != 1 || per["bona.again"] != 2 {
+		t.Fatalf("duplicate_allowed events %+v", evs)
+	}
+}
+
+// TestEnrolAtOnce: four `enrol` processes started together with one
+// person's face under four names, against one database, end with one
+// account; the other three are refused naming it. Before the atomic check
+// each process compared the face with the users it loaded at start — nobody
+// — and all four enrolled. Both backends (MariaDB: a private server; skips
+// on a laptop without it, fails when CI=true).
+func TestEnrolAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs it four times at once")
+	}
+	models := testdata.ModelsDir(t)
+	faces := filepath.Join(testdata.Dir(t), "faces")
+	bin := buildBinary(t)
+	for _, backend := range []string{"sqlite", "mariadb"} {
+		t.Run(backend, func(t *testing.T) {
+			dsn := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
+			if backend == "mariadb" {
+				dsn = kioskMariaDB(t)
+			}
+			env := append(appEnv(t, "", models), "FACELOGIN_KEY="+strings.Repeat("cd", 32), "FACELOGIN_DB="+dsn)
+			runBin(t, env, bin, "users", "list", "--create")
+			// The same photo twice, and two photos of one person 0.331
+			// apart; each process enrols two of them.
+			photos := [][]string{
+				{"bona.jpg", "bona3.jpg"}, {"bona3.jpg", "bona.jpg"}, {"bona.jpg", "bona.jpg"}, {"bona3.jpg", "bona3.jpg"},
+			}
+			type result struct {
+				code   int
+				stderr string
+			}
+			results := make([]result, len(photos))
+			var wg sync.WaitGroup
+			for i, ps := range photos {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+					defer cancel()
+					args := []string{"enrol", "--user", fmt.Sprintf("person%d", i)}
+					for _, p := range ps {
+						args = append(args, filepath.Join(faces, p))
+					}
+					cmd := exec.CommandContext(ctx, bin, args...)
+					cmd.Env = env
+					out, err := cmd.CombinedOutput()
+					results[i].stderr = string(out)
+					var xe *exec.ExitError
+					if errors.As(err, &xe) {
+						results[i].code = xe.ExitCode()
+					} else if err != nil {
+						results[i].code = -1
+					}
+				}()
+			}
+			wg.Wait()
+			var winner string
+			for i, r := range results {
+				switch r.code {
+				case exitOK:
+					if winner != "" {
+						t.Errorf("person%d enrolled as well as %s", i, winner)
+					}
+					winner = fmt.Sprintf("person%d", i)
+				case exitInput:
+					if !strings.Contains(r.stderr, "already enrolled as") {
+						t.Errorf("person%d refused for another reason:\n%s", i, r.stderr)
+					}
+				default:
+					t.Errorf("person%d: exit %d\n%s", i, r.code, r.stderr)
+				}
+			}
+			out := runBin(t, env, bin, "users", "list", "--json")
+			var users []userRow
+			if err := json.Unmarshal([]byte(out), &users); err != nil {
+				t.Fatal(err)
+			}
+			if len(users) != 1 || users[0].Name != winner {
+				t.Fatalf("users %+v, want only %s", users, winner)
+			}
+			for i, r := range results {
+				if r.code == exitInput && !strings.Contains(r.stderr, `"`+winner+`"`) {
+					t.Errorf("person%d's refusal does not name %s:\n%s", i, winner, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// runBin runs the binary with env and returns its standard output.
+func runBin(t *testing.T, env []string, bin string, args ...string) string {
+	t.Helper()
+	return string(cliJSON(t, bin, env, args...))
+}
