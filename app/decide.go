@@ -117,8 +117,12 @@ func (r loginResult) reason() string {
 // adapting is on, and the log lines. Only a Debug line names the candidate
 // of a refused identification. The Info line is msg with head, the
 // decision's fields, then tail. It returns the name the audit log
-// recorded. Background goroutine.
+// recorded. A decision made is recorded even when ctx ends meanwhile (the
+// window closing, SIGTERM): the writes get recordTimeout of their own.
+// Background goroutine.
 func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res loginResult, log *slog.Logger, msg string, head []any, tail ...any) string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
 	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)
 	recorded := res.auditUser(in)

@@ -29,7 +29,7 @@ type onLoginAction struct {
 	log     *slog.Logger
 }
 
-// recordTimeout bounds writing an on-login result to the audit log, which
+// recordTimeout bounds writing a login or an on-login result to the audit log, which
 // happens even when the window is closing.
 const recordTimeout = 5 * time.Second
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -43,6 +44,13 @@ func enrolAdd(e *env, c *common, user string, photos []string) error {
 		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
 	}
 	if _, err := s.dir.AddTemplates(ctx, u.Username, ds, qs, store.DuplicateCheck{Threshold: float32(*c.threshold)}); err != nil {
+		var dup *store.DuplicateError
+		if errors.As(err, &dup) {
+			// --add never takes another user's face, not even with
+			// --allow-duplicate (a usage error with --add).
+			return fail(exitInput, err, "a photo shows a face already enrolled under another name, %q (distance %.3f, threshold %.3f): nothing was added to %s",
+				dup.Username, dup.Distance, dup.Threshold, u.Username)
+		}
 		return explainStoreError(err)
 	}
 	if e.json {
