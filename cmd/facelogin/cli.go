@@ -64,6 +64,7 @@ func commands() []command {
 		{"identify", "IMAGE", "print the enrolled user the photo shows, or \"not recognised\"", cmdIdentify},
 		{"verify", "--user NAME IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
 		{"users", "[list | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users", cmdUsers},
+		{"liveness", "--camera SRC [--challenge blink,left] [--timeout 4s] [--json]", "run the liveness challenge (blink, head turns) on a camera or video file: exit 0 live, 1 not live", cmdLiveness},
 		{"events", "[--since 24h | --from DATE --to DATE] [--user NAME] [--station S] [--kind K] [--summary] [--csv | --json]", "print the audit log, newest first, times in the local time zone", cmdEvents},
 		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
 		{"models", "install [--online] [--cnn-model PATH] [--dir DIR] | verify [--image PHOTO] [--dir DIR]", "install the three dlib models without dlib.net, or check them", cmdModels},
