@@ -82,10 +82,15 @@ func cmdLiveness(e *env, args []string) error {
 		return err
 	}
 	defer frames.close()
-	if err := feedChallenge(ctx, e, ch, tr, frames); err != nil {
+	ended, err := feedChallenge(ctx, e, ch, tr, frames)
+	if err != nil {
 		return err
 	}
-	return reportLiveness(e, ch.End())
+	res := ch.End()
+	if ended && !res.Live && !frames.live() && res.Reason != nil {
+		res.Reason = fmt.Errorf("%w (the video ended)", res.Reason)
+	}
+	return reportLiveness(e, res)
 }
 
 // livenessArgs checks the command line: the challenge config and the
@@ -244,25 +249,25 @@ func (c *cameraFrames) live() bool { return true }
 func (c *cameraFrames) close()     { c.cancel(); _ = c.cam.Close() }
 
 // feedChallenge tracks the face in every frame and feeds the challenge
-// until it is done or the frames end. On a live camera each new prompt
-// and hint goes to standard error.
-func feedChallenge(ctx context.Context, e *env, ch *liveness.Challenge, tr *dlib.Tracker, frames frameReader) error {
+// until it is done (ended false) or the frames end (ended true). On a
+// live camera each new prompt and hint goes to standard error.
+func feedChallenge(ctx context.Context, e *env, ch *liveness.Challenge, tr *dlib.Tracker, frames frameReader) (ended bool, err error) {
 	shown := ""
 	for {
 		img, at, err := frames.next(ctx)
 		if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
-			return nil
+			return true, nil
 		}
 		if err != nil {
-			return err
+			return false, err
 		}
 		lf, err := tr.Track(img, at)
 		if err != nil {
-			return fail(exitInternal, err, "liveness: landmarks: %v", err)
+			return false, fail(exitInternal, err, "liveness: landmarks: %v", err)
 		}
 		st := ch.Feed(liveness.FromLandmarkFrame(lf, img))
 		if st.Done {
-			return nil
+			return false, nil
 		}
 		if line := promptLine(st); frames.live() && line != shown {
 			fmt.Fprintln(e.stderr, line)
