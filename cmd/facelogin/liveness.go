@@ -87,7 +87,7 @@ func cmdLiveness(e *env, args []string) error {
 		return err
 	}
 	res := ch.End()
-	if ended && !res.Live && !frames.live() && res.Reason != nil {
+	if ended && !res.Live && frames.recording() && res.Reason != nil {
 		res.Reason = fmt.Errorf("%w (the video ended)", res.Reason)
 	}
 	return reportLiveness(e, res)
@@ -151,8 +151,11 @@ type frameReader interface {
 	// next returns the next frame and its time from the stream's start;
 	// io.EOF after the last.
 	next(ctx context.Context) (*image.RGBA, time.Duration, error)
-	// live is true for a camera: prompts are shown as they change.
-	live() bool
+	// prompts is true for the camera path: the prompts are shown as they
+	// change.
+	prompts() bool
+	// recording is true for a file or image sequence, which can end.
+	recording() bool
 	close()
 }
 
@@ -214,8 +217,9 @@ func (f *fileFrames) next(ctx context.Context) (*image.RGBA, time.Duration, erro
 	return vf.Image, vf.Time, nil
 }
 
-func (f *fileFrames) live() bool { return false }
-func (f *fileFrames) close()     { _ = f.v.Close() }
+func (f *fileFrames) prompts() bool   { return false }
+func (f *fileFrames) recording() bool { return true }
+func (f *fileFrames) close()          { _ = f.v.Close() }
 
 type cameraFrames struct {
 	cam    *camera.Camera
@@ -245,8 +249,11 @@ func (c *cameraFrames) next(ctx context.Context) (*image.RGBA, time.Duration, er
 	return f.Image, f.Time.Sub(c.first), nil
 }
 
-func (c *cameraFrames) live() bool { return true }
-func (c *cameraFrames) close()     { c.cancel(); _ = c.cam.Close() }
+func (c *cameraFrames) prompts() bool { return true }
+func (c *cameraFrames) recording() bool {
+	return c.src.Kind == camera.KindFile || c.src.Kind == camera.KindSequence
+}
+func (c *cameraFrames) close() { c.cancel(); _ = c.cam.Close() }
 
 // feedChallenge tracks the face in every frame and feeds the challenge
 // until it is done (ended false) or the frames end (ended true). On a
@@ -269,7 +276,7 @@ func feedChallenge(ctx context.Context, e *env, ch *liveness.Challenge, tr *dlib
 		if st.Done {
 			return false, nil
 		}
-		if line := promptLine(st); frames.live() && line != shown {
+		if line := promptLine(st); frames.prompts() && line != shown {
 			fmt.Fprintln(e.stderr, line)
 			shown = line
 		}

@@ -229,3 +229,35 @@ func TestLivenessUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestLivenessCameraPath: a source that is not a video file (here an image
+// sequence, which plays like a camera) goes through the camera path, and
+// the person is told what to do on standard error as the prompt changes;
+// the picture is refused. How many frames the check sees depends on the
+// machine's speed on this path, so only what holds at any speed is
+// asserted: the first prompt, a verdict on the frames seen, exit 1.
+func TestLivenessCameraPath(t *testing.T) {
+	c := newCLI(t)
+	requireTools(t, "ffmpeg")
+	dir := t.TempDir()
+	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", filepath.Join(testdata.Dir(t), "video", "d18.mp4"),
+		"-vf", "select='eq(n\\,20)',"+vfFit+",loop=59:1:0", "-frames:v", "60", filepath.Join(dir, "%03d.jpg"))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg sequence: %v\n%s", err, b)
+	}
+	code, out, errOut := c.run("liveness", "--json", "--camera", filepath.Join(dir, "%03d.jpg"), "--challenge", "left")
+	var rep livenessReport
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errOut)
+	}
+	t.Logf("exit %d %+v\nstderr:\n%s", code, rep, errOut)
+	if code != exitNoMatch || rep.Live || rep.Frames == 0 || rep.Reason == "" {
+		t.Errorf("still picture on the camera path: exit %d, %+v", code, rep)
+	}
+	if !strings.HasSuffix(rep.Reason, "(the video ended)") {
+		t.Errorf("reason %q should say the sequence ended", rep.Reason)
+	}
+	if !strings.HasPrefix(errOut, "Look at the camera") {
+		t.Errorf("stderr should start with the first prompt:\n%s", errOut)
+	}
+}
