@@ -113,7 +113,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal.\n")
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised or not live, 2 usage, 3 bad input, 4 models, 5 database, 6 internal.\n")
 }
 
 // newFlags makes a command's flag set that reports errors as usage errors.
