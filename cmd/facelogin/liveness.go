@@ -61,8 +61,10 @@ func cmdLiveness(e *env, args []string) error {
 		return err
 	}
 	ch, err := liveness.New(cfg)
-	if err != nil {
-		return fail(exitUsage, err, "liveness: %v", err)
+	if err != nil && cfg.Steps != nil {
+		return fail(exitUsage, err, "--challenge: %v", err)
+	} else if err != nil {
+		return fail(exitInternal, err, "liveness: %v", err)
 	}
 	lm, err := openLandmarker(*modelsFlag)
 	if err != nil {
@@ -236,7 +238,7 @@ func (c *cameraFrames) next(ctx context.Context) (*image.RGBA, time.Duration, er
 	case errors.Is(err, camera.ErrEnded):
 		return nil, 0, io.EOF
 	case c.seq == 0 && ctx.Err() == nil:
-		return nil, 0, fail(exitInput, err, "camera %s gave no picture: %v (%s)", c.src, err, c.cam.Status())
+		return nil, 0, fail(exitInput, err, "camera %s gave no picture: %v", c.src, err)
 	case c.seq == 0:
 		return nil, 0, fail(exitInput, err, "camera %s gave no picture (%s)", c.src, c.cam.Status())
 	default:
