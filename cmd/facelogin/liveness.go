@@ -50,8 +50,8 @@ func cmdLiveness(e *env, args []string) error {
 	challenge := fs.String("challenge", "", "the steps, comma-separated from blink, left, right (default: 2 random steps)")
 	timeout := fs.Duration("timeout", 4*time.Second, "time allowed for each step (a video file also ends the check at its last frame)")
 	modelsFlag := fs.String("models", "", "models directory (default $FACELOGIN_MODELS or ~/.local/share/facelogin/models)")
-	width := fs.Int("width", 640, "camera frame width (devices)")
-	height := fs.Int("height", 480, "camera frame height (devices)")
+	width := fs.Int("width", 640, "largest frame width from a camera or stream")
+	height := fs.Int("height", 480, "largest frame height from a camera or stream")
 	fs.BoolVar(&e.json, "json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
