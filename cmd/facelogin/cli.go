@@ -65,6 +65,7 @@ func commands() []command {
 		{"identify", "[--verbose] IMAGE", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators)", cmdIdentify},
 		{"verify", "--user NAME [--verbose] IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
 		{"users", "[list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users; show lists a user's templates by kind and date", cmdUsers},
+		{"liveness", "--camera SRC [--challenge blink,left] [--timeout 4s] [--json]", "run the liveness challenge (blink, head turns) on a camera or video file: exit 0 live, 1 not live", cmdLiveness},
 		{"events", "[--since 24h | --from DATE --to DATE] [--user NAME] [--station S] [--kind K] [--summary] [--csv | --json]", "print the audit log, newest first, times in the local time zone", cmdEvents},
 		{"import-legacy", "--from DSN", "import users from the old Flask demo's MySQL database", cmdImportLegacy},
 		{"models", "install [--online] [--cnn-model PATH] [--dir DIR] | verify [--image PHOTO] [--dir DIR]", "install the three dlib models without dlib.net, or check them", cmdModels},
@@ -113,7 +114,7 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk).\n")
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised or not live, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk).\n")
 }
 
 // newFlags makes a command's flag set that reports errors as usage errors.
