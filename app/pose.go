@@ -90,12 +90,12 @@ func smileRatio(lm []recognition.Point) float64 {
 
 type vec2 struct{ x, y float64 }
 
-func p2(p recognition.Point) vec2        { return vec2{float64(p.X), float64(p.Y)} }
-func (a vec2) add(b vec2) vec2           { return vec2{a.x + b.x, a.y + b.y} }
-func (a vec2) sub(b vec2) vec2           { return vec2{a.x - b.x, a.y - b.y} }
-func (a vec2) scale(s float64) vec2      { return vec2{a.x * s, a.y * s} }
-func (a vec2) dot(b vec2) float64        { return a.x*b.x + a.y*b.y }
-func (a vec2) norm() float64             { return math.Hypot(a.x, a.y) }
+func p2(p recognition.Point) vec2   { return vec2{float64(p.X), float64(p.Y)} }
+func (a vec2) add(b vec2) vec2      { return vec2{a.x + b.x, a.y + b.y} }
+func (a vec2) sub(b vec2) vec2      { return vec2{a.x - b.x, a.y - b.y} }
+func (a vec2) scale(s float64) vec2 { return vec2{a.x * s, a.y * s} }
+func (a vec2) dot(b vec2) float64   { return a.x*b.x + a.y*b.y }
+func (a vec2) norm() float64        { return math.Hypot(a.x, a.y) }
 
 // poseKind is what one step of a guided registration asks for.
 type poseKind int

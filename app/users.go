@@ -32,7 +32,7 @@ type usersScreen struct {
 	rename      *widget.Button
 	remove      *widget.Button
 	reenrol     *widget.Button
-	renameEntry *widget.Entry // inside the rename dialog
+	renameEntry *widget.Entry     // inside the rename dialog
 	guidance    fyne.CanvasObject // the guide's, shown while re-enrolling
 	message     *widget.Label
 	content     fyne.CanvasObject
