@@ -45,7 +45,7 @@ func posedLandmarks(r image.Rectangle, kind poseKind) []image.Point {
 // different photos), so each template tells which step it came from.
 type guidedFixture struct {
 	h      *harness
-	frames []*image.RGBA           // by step
+	frames []*image.RGBA            // by step
 	descs  []recognition.Descriptor // by step
 	steps  *testClock               // the optional steps' time limits
 }
