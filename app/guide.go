@@ -160,16 +160,17 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		base poseCues
 		done int // progress units: accepted frames plus the quotas of steps ended early
 	)
+	show := func(v int) { g.cap.do(func() { g.progress.SetValue(float64(v)) }) }
 	for i, st := range g.steps {
 		g.cap.do(func() {
 			g.setPrompt(st.prompt, nil)
-			g.progress.SetValue(float64(done))
 			setEnabled(st.optional, g.skipBtn)
 		})
+		show(done)
 		taken, cues, last, err := g.step(ctx, st, i == 0, base, &got, func(rejected error) {
 			if rejected == nil {
 				done++
-				g.cap.do(func() { g.progress.SetValue(float64(done)) })
+				show(done)
 			}
 			advise(rejected)
 		})
@@ -185,10 +186,8 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		done += st.frames - taken
 		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", taken, "completed", taken >= st.frames)
 	}
-	g.cap.do(func() {
-		g.progress.SetValue(float64(done))
-		g.setPrompt("", nil)
-	})
+	show(done)
+	g.cap.do(func() { g.setPrompt("", nil) })
 	return g.choose(got), nil
 }
 
