@@ -150,20 +150,20 @@ func TestRegisterGuided(t *testing.T) {
 	}
 }
 
-// TestRegisterGuidedSkip: the straight step cannot be skipped and refuses
-// a turned head; Skip ends an optional step, and the steps done still
-// count.
+// TestRegisterGuidedSkip: the straight step cannot be skipped; Skip ends
+// an optional step, and the steps done still count.
 func TestRegisterGuidedSkip(t *testing.T) {
 	f := newGuidedFixture(t, Options{})
 	h, g := f.h, f.h.u.register.guide
-	h.cam.show(f.frames[poseLeft]) // turned away from the start
+	empty := loadPhoto(t, "luda.jpg") // no face scripted: nobody in view
+	h.cam.show(empty)
 	test.Type(h.u.register.name, "soobin")
 	test.Tap(h.u.register.button)
 	h.waitFor("the straight step's refusal", func() bool {
-		return h.u.register.message.Text == "Look straight at the camera"
+		return h.u.register.message.Text == "No face in view — look at the camera"
 	})
-	if !g.skipBtn.Disabled() {
-		t.Error("the straight step can be skipped")
+	if !g.skipBtn.Disabled() || g.prompt.Text != "Look straight at the camera" {
+		t.Errorf("straight step: prompt %q, Skip disabled %v; want it not skippable", g.prompt.Text, g.skipBtn.Disabled())
 	}
 	h.cam.show(f.frames[poseStraight])
 	f.waitPrompt(g, 1) // left: skipped
@@ -198,7 +198,8 @@ func TestRegisterGuidedSkip(t *testing.T) {
 
 // TestRegisterGuidedNeverTurns: a person who does nothing but look
 // straight is registered from the straight frames once the optional
-// steps have run out of time; one who never looks straight is told to.
+// steps have run out of time; one who never shows a good frame is told
+// what is wrong when the capture gives up.
 func TestRegisterGuidedNeverTurns(t *testing.T) {
 	t.Run("registers after the time limits", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
@@ -215,16 +216,16 @@ func TestRegisterGuidedNeverTurns(t *testing.T) {
 			t.Errorf("templates by step %v, want the 5 straight frames", steps)
 		}
 	})
-	t.Run("told to look straight", func(t *testing.T) {
+	t.Run("told what to do", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
 		h := f.h
-		h.cam.show(f.frames[poseRight])
+		h.cam.show(loadPhoto(t, "luda.jpg")) // nobody in view
 		test.Type(h.u.register.name, "soobin")
 		test.Tap(h.u.register.button)
-		h.waitFor("the refusal", func() bool { return h.u.register.message.Text == "Look straight at the camera" })
+		h.waitFor("the refusal", func() bool { return h.u.register.message.Text == "No face in view — look at the camera" })
 		h.clock.expire()
 		h.registerDone()
-		if got, want := h.u.register.message.Text, "Gave up: Look straight at the camera"; got != want {
+		if got, want := h.u.register.message.Text, "Gave up: No face in view — look at the camera"; got != want {
 			t.Errorf("message %q, want %q", got, want)
 		}
 		if h.dir.user("soobin") != nil {
