@@ -129,6 +129,7 @@ func TestRegisterGuided(t *testing.T) {
 	}
 	u := h.dir.user("soobin")
 	steps := f.stepsOf(u.templates)
+	t.Logf("templates by step (0 straight … 4 smile): %v", steps)
 	for k := range 5 {
 		if count(steps, k) == 0 {
 			t.Errorf("no template of step %d (%s); templates by step: %v", k+1, g.steps[k].prompt, steps)
