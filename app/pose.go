@@ -54,8 +54,8 @@ func cuesOf(lm []recognition.Point) (poseCues, bool) {
 // tip's position relative to the eye–mouth frame: the nose tip stands in
 // front of the plane of eyes and mouth, so tipping the head back (looking
 // up) moves its image towards the eyes and r falls; looking down raises
-// it. ≈ 0.4–0.5 facing the camera (the iBUG mean shape: 0.45). 0 for a
-// degenerate shape.
+// it. Only its change from the person's own straight view is used (its
+// absolute value depends on the face). 0 for a degenerate shape.
 func pitchRatio(lm []recognition.Point) float64 {
 	var re, le vec2
 	for i := range 6 {
@@ -78,8 +78,8 @@ func pitchRatio(lm []recognition.Point) float64 {
 // distance between the outer eye corners (36 and 45): the lip-corner pull
 // of a smile (FACS action unit 12, Ekman & Friesen, "Facial Action Coding
 // System", 1978) normalised by the inter-ocular distance, the usual scale
-// for landmark-based expression features. ≈ 0.5–0.6 with a neutral mouth;
-// a smile widens the mouth by 10–30%. 0 for a degenerate shape.
+// for landmark-based expression features. Only its change from the
+// person's own straight view is used. 0 for a degenerate shape.
 func smileRatio(lm []recognition.Point) float64 {
 	eyes := p2(lm[recognition.LeftEye.First+3]).sub(p2(lm[recognition.RightEye.First])).norm()
 	if eyes == 0 {
