@@ -132,15 +132,15 @@ var (
 )
 
 const (
-	// upPitch is the fall of pitchRatio that counts as "slightly up":
-	// about a third of the yaw turn's change, since the nose tip travels
-	// across the shorter eye–mouth span (~0.4 of the jaw width) rather
-	// than the jaw line. Not measured on video: the shared videos hold no
-	// one looking up.
+	// upPitch is the fall of pitchRatio that counts as "slightly up".
+	// A design value, not measured: the shared videos hold no one looking
+	// up on request. It is smaller than turnYaw because the nose tip moves
+	// across the eye–mouth span, shorter than the jaw line the yaw ratio
+	// divides by.
 	upPitch = 0.05
 	// smileGain is the relative widening of the mouth that counts as a
-	// smile: 8%, under the 10–30% of a posed smile (AU12), over the ~2–3%
-	// landmark jitter of a still mouth. Not measured on video.
+	// smile. A design value, not measured on video; a still face's
+	// landmarks must not reach it (the e2e test's still photo never does).
 	smileGain = 0.08
 )
 
