@@ -19,6 +19,9 @@ type capture struct {
 	// timeout bounds one capture or database call: context.WithTimeout;
 	// tests end it themselves instead of waiting for the clock.
 	timeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
+	// stepTimeout bounds one optional step of a guided registration
+	// (context.WithTimeout); tests end steps with their own clock.
+	stepTimeout func(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc)
 	// now is the wall clock a capture compares frame times with (fresh
 	// frames); tests set their own.
 	now func() time.Time
@@ -29,7 +32,7 @@ type capture struct {
 }
 
 func newCapture(t *tasks, det *detector) *capture {
-	return &capture{tasks: t, det: det, timeout: context.WithTimeout, now: time.Now}
+	return &capture{tasks: t, det: det, timeout: context.WithTimeout, stepTimeout: context.WithTimeout, now: time.Now}
 }
 
 // do runs f on the UI goroutine unless the window is stopping. Any

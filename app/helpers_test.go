@@ -604,6 +604,11 @@ type harness struct {
 	log   *testkit.LockedBuffer
 	q     chan func()
 	clock testClock
+	// steps times the optional steps of a guided registration. It starts
+	// expired: those steps end at once, so tests of anything else register
+	// from the straight step's frames; guided tests install a fresh clock
+	// with guidedSteps.
+	steps *testClock
 }
 
 func newHarness(t *testing.T, frame image.Image, opts Options) *harness {
@@ -653,6 +658,9 @@ func newHarnessDeps(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *
 	}
 	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
+	h.steps = &testClock{}
+	h.steps.expire()
+	h.u.capture.stepTimeout = h.steps.withTimeout
 	for _, f := range setup {
 		f(h.u)
 	}

@@ -10,7 +10,10 @@ import (
 // rejectionAdvice tells a person what to do about a frame the quality gate
 // refused.
 func rejectionAdvice(err error) string {
+	var pe *poseError
 	switch {
+	case errors.As(err, &pe):
+		return pe.advice()
 	case errors.Is(err, ErrNoFace):
 		return "No face in view — look at the camera"
 	case errors.Is(err, ErrSeveralFaces):

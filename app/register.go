@@ -48,12 +48,13 @@ func (e *DuplicateFaceError) Unwrap() error { return ErrDuplicateFace }
 // not learn who is enrolled.
 const duplicateAdvice = "This face is already registered — log in instead. If you have forgotten your username, ask an administrator."
 
-// registerScreen enrols a new user from several good frames.
+// registerScreen enrols a new user through a guided registration (guide):
+// good frames of several poses, the most diverse kept as templates.
 type registerScreen struct {
 	cap    *capture
 	users  Enroller
 	admin  bool // an administrator's screen: name a duplicate's owner, offer to register anyway
-	accept acceptFunc
+	guide  *guide
 	th     *threshold
 	events *userEvents
 	limits captureLimits
@@ -62,27 +63,24 @@ type registerScreen struct {
 
 	name     *widget.Entry
 	button   *widget.Button
-	progress *widget.ProgressBar
+	progress *widget.ProgressBar // the guide's
 	message  *widget.Label
 	content  fyne.CanvasObject
 }
 
 func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
-	r := &registerScreen{cap: c, users: users, admin: admin, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits, win: win, log: log}
+	r := &registerScreen{cap: c, users: users, admin: admin, th: th, events: events, limits: limits, win: win, log: log}
+	r.guide = newGuide(c, enrolmentAccept(gate, th), limits, log)
 	r.name = widget.NewEntry()
 	r.name.SetPlaceHolder("Username")
 	r.name.OnSubmitted = func(string) { r.onRegister() }
 	r.button = &widget.Button{Text: "Register", Importance: widget.HighImportance, OnTapped: r.onRegister}
-	r.progress = widget.NewProgressBar()
-	r.progress.Max = float64(limits.frames)
-	r.progress.TextFormatter = func() string {
-		return fmt.Sprintf("%d of %d good frames", int(r.progress.Value), limits.frames)
-	}
-	r.message = widget.NewLabel("Type a name, look at the camera and press Register.")
+	r.progress = r.guide.progress
+	r.message = widget.NewLabel("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile.")
 	r.message.Wrapping = fyne.TextWrapWord
 	r.content = container.NewVBox(
 		widget.NewLabelWithStyle("Register", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		r.name, r.button, r.progress, r.message,
+		r.name, r.button, r.guide.content, r.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, r.button) })
 	return r
@@ -103,7 +101,7 @@ func (r *registerScreen) onRegister() {
 	if !r.cap.begin() {
 		return
 	}
-	r.progress.SetValue(0)
+	r.guide.reset()
 	r.say("Checking the name…", widget.MediumImportance)
 	r.cap.spawn(func(ctx context.Context) { r.run(ctx, name) })
 }
@@ -118,21 +116,22 @@ func (r *registerScreen) fail(msg string) {
 
 // run registers name. Background goroutine; ends the capture on every path.
 func (r *registerScreen) run(ctx context.Context, name string) {
-	ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
-	defer cancel()
-	if err := r.users.CheckName(ctx, name); err != nil {
+	check, cancel := r.cap.timeout(ctx, r.limits.timeout)
+	err := r.users.CheckName(check, name)
+	cancel()
+	if err != nil {
 		r.log.Info("register refused", "user", name, "err", err)
 		r.fail(nameAdvice(name, err))
 		return
 	}
-	r.cap.do(func() { r.say("Look at the camera…", widget.MediumImportance) })
-	samples, err := r.cap.collect(ctx, r.limits.frames, r.accept, func(done int, rejected error) {
+	r.cap.do(func() { r.say("Follow the prompt above", widget.MediumImportance) })
+	// Each step is bounded by its own time limit (guide.run).
+	samples, err := r.guide.run(ctx, func(rejected error) {
 		r.cap.do(func() {
-			r.progress.SetValue(float64(done))
 			if rejected != nil {
 				r.say(rejectionAdvice(rejected), widget.WarningImportance)
 			} else {
-				r.say("Good — keep looking at the camera", widget.MediumImportance)
+				r.say("Good — hold it", widget.MediumImportance)
 			}
 		})
 	})
@@ -142,7 +141,9 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
-	r.enroll(ctx, name, ds, qs, false)
+	save, cancel := r.cap.timeout(ctx, r.limits.timeout)
+	defer cancel()
+	r.enroll(save, name, ds, qs, false)
 }
 
 // enroll stores the templates, unless the face is already registered under

@@ -149,7 +149,7 @@ func TestRegisterHappyPath(t *testing.T) {
 			}
 		}
 	}
-	if h.u.register.progress.Value != 5 || h.u.register.name.Text != "" {
+	if h.u.register.progress.Value != h.u.register.progress.Max || h.u.register.name.Text != "" {
 		t.Errorf("progress %v, name %q after success", h.u.register.progress.Value, h.u.register.name.Text)
 	}
 	if !strings.Contains(h.log.String(), "msg=registered user=luda templates=5") {

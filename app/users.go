@@ -18,7 +18,7 @@ import (
 type usersScreen struct {
 	cap    *capture
 	users  UserAdmin
-	accept acceptFunc
+	guide  *guide // re-enrolment is a guided registration
 	th     *threshold
 	events *userEvents
 	limits captureLimits
@@ -32,15 +32,15 @@ type usersScreen struct {
 	rename      *widget.Button
 	remove      *widget.Button
 	reenrol     *widget.Button
-	renameEntry *widget.Entry // inside the rename dialog
-	progress    *widget.ProgressBar
+	renameEntry *widget.Entry     // inside the rename dialog
+	guidance    fyne.CanvasObject // the guide's, shown while re-enrolling
 	message     *widget.Label
 	content     fyne.CanvasObject
 }
 
 func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
-	s := &usersScreen{cap: c, users: users, accept: enrolmentAccept(gate, th), th: th, events: events, limits: limits,
-		win: win, log: log, selected: -1}
+	s := &usersScreen{cap: c, users: users, guide: newGuide(c, enrolmentAccept(gate, th), limits, log), th: th, events: events,
+		limits: limits, win: win, log: log, selected: -1}
 	s.list = widget.NewList(
 		func() int { return len(s.rows) },
 		func() fyne.CanvasObject {
@@ -64,16 +64,15 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 	s.remove = &widget.Button{Text: "Delete…", Importance: widget.DangerImportance, OnTapped: s.onDelete}
 	s.reenrol = &widget.Button{Text: "Re-enrol", OnTapped: s.onReEnrol}
 	s.renameEntry = widget.NewEntry()
-	s.progress = widget.NewProgressBar()
-	s.progress.Max = float64(limits.frames)
-	s.progress.Hide()
+	s.guidance = s.guide.content
+	s.guidance.Hide()
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
 	refresh := &widget.Button{Text: "Refresh", OnTapped: s.reload}
 	s.updateButtons()
 	bottom := container.NewVBox(
 		container.NewHBox(s.rename, s.remove, s.reenrol, refresh),
-		s.progress, s.message,
+		s.guidance, s.message,
 	)
 	s.content = container.NewBorder(nil, bottom, nil, nil, s.list)
 	c.onBusy(func(bool) { s.updateButtons() })
@@ -220,20 +219,18 @@ func (s *usersScreen) onReEnrol() {
 	if !ok || !s.cap.begin() {
 		return
 	}
-	s.progress.SetValue(0)
-	s.progress.Show()
-	s.say("Re-enrolling "+user.Name+": look at the camera…", widget.MediumImportance)
+	s.guide.reset()
+	s.guidance.Show()
+	s.say("Re-enrolling "+user.Name+": follow the prompt above", widget.MediumImportance)
 	s.cap.spawn(func(ctx context.Context) { s.runReEnrol(ctx, user.Name) })
 }
 
 // runReEnrol replaces the templates of name with new ones. Background
 // goroutine; ends the capture on every path.
 func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
-	ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
-	defer cancel()
 	finish := func(msg string, imp widget.Importance, changed bool) {
 		s.cap.do(func() {
-			s.progress.Hide()
+			s.guidance.Hide()
 			s.say(msg, imp)
 			s.cap.end()
 			if changed {
@@ -243,13 +240,11 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 			}
 		})
 	}
-	samples, err := s.cap.collect(ctx, s.limits.frames, s.accept, func(done int, rejected error) {
-		s.cap.do(func() {
-			s.progress.SetValue(float64(done))
-			if rejected != nil {
-				s.say(rejectionAdvice(rejected), widget.WarningImportance)
-			}
-		})
+	// Each step is bounded by its own time limit (guide.run).
+	samples, err := s.guide.run(ctx, func(rejected error) {
+		if rejected != nil {
+			s.cap.do(func() { s.say(rejectionAdvice(rejected), widget.WarningImportance) })
+		}
 	})
 	if err != nil {
 		s.log.Info("re-enrol failed", "user", name, "err", err)
@@ -257,6 +252,8 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		return
 	}
 	ds, qs := descriptors(samples)
+	ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
+	defer cancel()
 	// Re-enrolment is for the same person in new conditions; a face that
 	// is another user's is refused, in the same step as the swap.
 	err = s.users.ReEnroll(ctx, name, ds, qs, s.th.get())

@@ -1,0 +1,293 @@
+package app
+
+import (
+	"fmt"
+	"image"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+
+	"facelogin/recognition"
+)
+
+// posedLandmarks are syntheticLandmarks(r) moved into a pose: the nose
+// (27–35) shifted across the face for a turn (the person's own left is
+// the right of the picture) or up towards the eyes for a look up, the
+// mouth (48–67) widened for a smile.
+func posedLandmarks(r image.Rectangle, kind poseKind) []image.Point {
+	pts := syntheticLandmarks(r)
+	w, h := r.Dx(), r.Dy()
+	shift := func(first, last int, dx, dy int) {
+		for i := first; i <= last; i++ {
+			pts[i] = pts[i].Add(image.Pt(dx, dy))
+		}
+	}
+	switch kind {
+	case poseLeft:
+		shift(27, 35, w/8, 0) // ΔYawRatio ≈ 0.13
+	case poseRight:
+		shift(27, 35, -w/8, 0)
+	case poseUp:
+		shift(27, 35, 0, -h/25) // Δpitch ≈ 0.1
+	case poseSmile:
+		cx := r.Min.X + w/2
+		for i := recognition.OuterLips.First; i <= recognition.InnerLips.Last; i++ {
+			pts[i].X = cx + (pts[i].X-cx)*6/5 // 20% wider
+		}
+	}
+	return pts
+}
+
+// guidedFixture is a person in front of the camera who can take every
+// pose: one camera image per step (guidedSteps' order), each with its own
+// landmarks and a descriptor of its own (real descriptors of one person,
+// different photos), so each template tells which step it came from.
+type guidedFixture struct {
+	h      *harness
+	frames []*image.RGBA            // by step
+	descs  []recognition.Descriptor // by step
+	steps  *testClock               // the optional steps' time limits
+}
+
+func newGuidedFixture(t *testing.T, opts Options) *guidedFixture {
+	t.Helper()
+	idols := loadIdols(t)
+	all := idol(t, idols, "Soobin (WJSN)")
+	var descs []recognition.Descriptor
+	for _, d := range all {
+		if recognition.Distance(&d, &all[0]) < 0.3 { // one face for the same-face check
+			descs = append(descs, d)
+		}
+	}
+	if len(descs) < 5 {
+		t.Fatalf("test data: %d descriptors of Soobin within 0.3, want 5", len(descs))
+	}
+	f := &guidedFixture{descs: descs[:5], steps: &testClock{}}
+	for range 5 {
+		f.frames = append(f.frames, loadPhoto(t, "luda.jpg"))
+	}
+	f.h = newHarness(t, f.frames[0], opts)
+	for k, img := range f.frames {
+		r := centreFace(img)
+		f.h.eng.set(img, recognition.Face{Rect: r, Landmarks: posedLandmarks(r, poseKind(k)), Descriptor: f.descs[k]})
+	}
+	f.h.u.capture.stepTimeout = f.steps.withTimeout
+	return f
+}
+
+// waitPrompt waits until the guide asks for step k.
+func (f *guidedFixture) waitPrompt(g *guide, k int) {
+	f.h.t.Helper()
+	want := g.steps[k].prompt
+	f.h.waitFor("the prompt "+want, func() bool { return g.prompt.Text == want })
+}
+
+// stepsOf names, for each template, the step whose descriptor it is (the
+// fake engine jitters each descriptor by ≤ 0.05); -1 for none.
+func (f *guidedFixture) stepsOf(ts []recognition.Descriptor) []int {
+	out := make([]int, len(ts))
+	for i := range ts {
+		out[i] = -1
+		for k := range f.descs {
+			if recognition.Distance(&ts[i], &f.descs[k]) < 0.05 {
+				out[i] = k
+			}
+		}
+	}
+	return out
+}
+
+func count(steps []int, k int) int {
+	n := 0
+	for _, s := range steps {
+		if s == k {
+			n++
+		}
+	}
+	return n
+}
+
+// TestRegisterGuided: a person who takes every pose in turn is registered
+// with templates of every pose — farthest-point sampling over all 17
+// accepted frames, not the first five (which are all "straight").
+func TestRegisterGuided(t *testing.T) {
+	f := newGuidedFixture(t, Options{})
+	h, g := f.h, f.h.u.register.guide
+	test.Type(h.u.register.name, "soobin")
+	test.Tap(h.u.register.button)
+	for k := 1; k < 5; k++ {
+		f.waitPrompt(g, k)
+		if g.skipBtn.Disabled() {
+			t.Errorf("step %d: Skip disabled", k+1)
+		}
+		h.cam.show(f.frames[k])
+	}
+	h.registerDone()
+	if got, want := h.u.register.message.Text, "Registered “soobin” with 10 face templates. You can log in now."; got != want {
+		t.Fatalf("message %q, want %q", got, want)
+	}
+	u := h.dir.user("soobin")
+	steps := f.stepsOf(u.templates)
+	t.Logf("templates by step (0 straight … 4 smile): %v", steps)
+	for k := range 5 {
+		if count(steps, k) == 0 {
+			t.Errorf("no template of step %d (%s); templates by step: %v", k+1, g.steps[k].prompt, steps)
+		}
+	}
+	if n := count(steps, int(poseStraight)); n > 2 {
+		t.Errorf("%d of 10 templates look straight: the near-identical straight frames were kept (%v)", n, steps)
+	}
+	for k := range 5 {
+		if !strings.Contains(h.log.String(), fmt.Sprintf("step=%d", k+1)) {
+			t.Errorf("step %d not logged", k+1)
+		}
+	}
+	if c := strings.Count(h.log.String(), "completed=true"); c != 5 {
+		t.Errorf("%d steps completed, want 5:\n%s", c, h.log.String())
+	}
+	if h.u.register.progress.Value != h.u.register.progress.Max || !g.skipBtn.Disabled() {
+		t.Errorf("after the end: progress %v of %v, Skip disabled %v", h.u.register.progress.Value, h.u.register.progress.Max, g.skipBtn.Disabled())
+	}
+}
+
+// TestRegisterGuidedSkip: the straight step cannot be skipped; Skip ends
+// an optional step, and the steps done still count.
+func TestRegisterGuidedSkip(t *testing.T) {
+	f := newGuidedFixture(t, Options{})
+	h, g := f.h, f.h.u.register.guide
+	empty := loadPhoto(t, "luda.jpg") // no face scripted: nobody in view
+	h.cam.show(empty)
+	test.Type(h.u.register.name, "soobin")
+	test.Tap(h.u.register.button)
+	h.waitFor("the straight step's refusal", func() bool {
+		return h.u.register.message.Text == "No face in view — look at the camera"
+	})
+	if !g.skipBtn.Disabled() || g.prompt.Text != "Look straight at the camera" {
+		t.Errorf("straight step: prompt %q, Skip disabled %v; want it not skippable", g.prompt.Text, g.skipBtn.Disabled())
+	}
+	h.cam.show(f.frames[poseStraight])
+	f.waitPrompt(g, 1) // left: skipped
+	h.waitFor("the pose advice", func() bool {
+		return h.u.register.message.Text == "Turn your head slightly to your left — or press “Skip this step”"
+	})
+	test.Tap(g.skipBtn)
+	f.waitPrompt(g, 2) // right: done
+	h.cam.show(f.frames[poseRight])
+	f.waitPrompt(g, 3) // up: skipped
+	test.Tap(g.skipBtn)
+	f.waitPrompt(g, 4) // smile: done
+	h.cam.show(f.frames[poseSmile])
+	h.registerDone()
+	u := h.dir.user("soobin")
+	if u == nil {
+		t.Fatalf("not registered: %q", h.u.register.message.Text)
+	}
+	steps := f.stepsOf(u.templates)
+	if len(u.templates) != 10 || count(steps, 0)+count(steps, 2)+count(steps, 4) != 10 {
+		t.Errorf("templates by step %v: want 10 of steps 1, 3 and 5 (5+3+3 frames accepted)", steps)
+	}
+	for _, k := range []int{0, 2, 4} {
+		if count(steps, k) == 0 {
+			t.Errorf("no template of step %d: %v", k+1, steps)
+		}
+	}
+	if c := strings.Count(h.log.String(), "completed=false"); c != 2 {
+		t.Errorf("%d steps not completed, want the 2 skipped:\n%s", c, h.log.String())
+	}
+}
+
+// TestRegisterGuidedNeverTurns: a person who does nothing but look
+// straight is registered from the straight frames once the optional
+// steps have run out of time; one who never shows a good frame is told
+// what is wrong when the capture gives up.
+func TestRegisterGuidedNeverTurns(t *testing.T) {
+	t.Run("registers after the time limits", func(t *testing.T) {
+		f := newGuidedFixture(t, Options{})
+		h, g := f.h, f.h.u.register.guide
+		test.Type(h.u.register.name, "soobin")
+		test.Tap(h.u.register.button)
+		f.waitPrompt(g, 1)
+		f.steps.expire() // every optional step's time is up
+		h.registerDone()
+		if got, want := h.u.register.message.Text, "Registered “soobin” with 5 face templates. You can log in now."; got != want {
+			t.Fatalf("message %q, want %q", got, want)
+		}
+		if steps := f.stepsOf(h.dir.user("soobin").templates); count(steps, 0) != 5 {
+			t.Errorf("templates by step %v, want the 5 straight frames", steps)
+		}
+	})
+	t.Run("told what to do", func(t *testing.T) {
+		f := newGuidedFixture(t, Options{})
+		h := f.h
+		h.cam.show(loadPhoto(t, "luda.jpg")) // nobody in view
+		test.Type(h.u.register.name, "soobin")
+		test.Tap(h.u.register.button)
+		h.waitFor("the refusal", func() bool { return h.u.register.message.Text == "No face in view — look at the camera" })
+		h.clock.expire()
+		h.registerDone()
+		if got, want := h.u.register.message.Text, "Gave up: No face in view — look at the camera"; got != want {
+			t.Errorf("message %q, want %q", got, want)
+		}
+		if h.dir.user("soobin") != nil {
+			t.Error("registered without a straight frame")
+		}
+	})
+}
+
+// TestRegisterGuidedQualityGate: during a pose step the quality gate
+// still refuses a bad frame in the right pose (blurred), and says why.
+func TestRegisterGuidedQualityGate(t *testing.T) {
+	f := newGuidedFixture(t, Options{})
+	h, g := f.h, f.h.u.register.guide
+	bad := blurred(f.frames[poseLeft])
+	r := centreFace(bad)
+	var other recognition.Descriptor
+	for i := range other {
+		other[i] = f.descs[poseLeft][i] + 0.01 // within the same-face check, apart from every step's
+	}
+	h.eng.set(bad, recognition.Face{Rect: r, Landmarks: posedLandmarks(r, poseLeft), Descriptor: other})
+	test.Type(h.u.register.name, "soobin")
+	test.Tap(h.u.register.button)
+	f.waitPrompt(g, 1)
+	h.cam.show(bad)
+	h.waitFor("the gate's refusal", func() bool { return h.u.register.message.Text == "Hold still" })
+	f.steps.expire()
+	h.registerDone()
+	u := h.dir.user("soobin")
+	if u == nil {
+		t.Fatalf("not registered: %q", h.u.register.message.Text)
+	}
+	for i, s := range f.stepsOf(u.templates) {
+		if s != 0 {
+			t.Errorf("template %d is not a straight frame (step %d): a blurred frame was kept", i, s+1)
+		}
+	}
+}
+
+// TestUsersReEnrolGuided: re-enrolment from the Users screen is the same
+// guided capture.
+func TestUsersReEnrolGuided(t *testing.T) {
+	f := newGuidedFixture(t, Options{})
+	h := f.h
+	h.dir.add("soobin", f.descs[0])
+	h.u.tabs.SelectIndex(2)
+	h.waitFor("the users list", func() bool { return len(h.u.users.rows) == 1 })
+	h.selectUser("soobin")
+	test.Tap(h.u.users.reenrol)
+	g := h.u.users.guide
+	for k := 1; k < 5; k++ {
+		f.waitPrompt(g, k)
+		h.cam.show(f.frames[k])
+	}
+	h.waitFor("the re-enrolment", func() bool { return !h.u.capture.busy })
+	if got, want := h.u.users.message.Text, "Re-enrolled “soobin” with 10 new face templates"; got != want {
+		t.Fatalf("message %q, want %q", got, want)
+	}
+	steps := f.stepsOf(h.dir.user("soobin").templates)
+	for k := range 5 {
+		if count(steps, k) == 0 {
+			t.Errorf("no template of step %d: %v", k+1, steps)
+		}
+	}
+}
