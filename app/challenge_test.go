@@ -317,6 +317,48 @@ func TestLoginChallengePasses(t *testing.T) {
 	checkDescribedTracked(t, h)
 }
 
+// TestLoginChallengeSwappedFace: the descriptor after the last step must
+// be the same person's as before the first (liveness.SamePersonDistance):
+// a face whose descriptor changes mid-way (here: the engine sees another
+// person from the second step on, as if one person did the steps and another stepped
+// in) is refused and recorded with that reason.
+func TestLoginChallengeSwappedFace(t *testing.T) {
+	cam := genuineCamera(t, 160)
+	h := newVideoHarness(t, cam, Options{}, withChallenge(live.TurnLeft, live.TurnRight))
+	m := h.u.det.engine.(*videoModels)
+	// Someone plainly not elkie (dlib's ResNet: another person ≥ 0.6 away;
+	// a lookalike within it is not stopped by this check, its doc says).
+	other := farFrom(t, m.desc, 0.8)
+	clickLogin(h)
+	cam.play(h, "the refusal", loginDone(h), func() {
+		if strings.HasPrefix(h.u.login.prompt.Text, "Turn your head to your right") {
+			m.mu.Lock()
+			m.desc = other
+			m.mu.Unlock()
+		}
+	})
+	if got := h.u.login.result.Text; got != "Liveness check failed" {
+		t.Fatalf("result %q, message %q", got, h.u.login.message.Text)
+	}
+	ls := h.dir.loginLog()
+	if want := "liveness failed: " + live.ErrNotSamePerson.Error(); len(ls) != 1 || ls[0].success || ls[0].reason != want {
+		t.Fatalf("audit log %+v: want one failure %q", ls, want)
+	}
+}
+
+// farFrom is the first reference descriptor of idols.json at least least
+// from d.
+func farFrom(t *testing.T, d recognition.Descriptor, least float32) recognition.Descriptor {
+	t.Helper()
+	for _, i := range sharedtd.Idols(t) {
+		if recognition.Distance(&i.Descriptor, &d) >= least {
+			return i.Descriptor
+		}
+	}
+	t.Fatalf("no descriptor %.2f from elkie's", least)
+	return recognition.Descriptor{}
+}
+
 // checkDescribedTracked: the frames were described (the challenge's
 // before/after descriptors and the decision's) — the decision did not
 // come from frames before the click.
