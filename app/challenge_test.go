@@ -347,7 +347,7 @@ func TestLoginChallengeSwappedFace(t *testing.T) {
 }
 
 // farFrom is the first reference descriptor of idols.json at least least
-// from d.
+// away from d.
 func farFrom(t *testing.T, d recognition.Descriptor, least float32) recognition.Descriptor {
 	t.Helper()
 	for _, i := range sharedtd.Idols(t) {
