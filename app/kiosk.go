@@ -529,6 +529,10 @@ func (r *kioskRun) challenge(ctx context.Context, th float32) {
 	ctx, cancel := context.WithTimeout(ctx, challengeTimeout(cfg)+k.s.opts.CaptureTimeout)
 	defer cancel()
 	res, samples, err := k.s.capture.challenge(ctx, cfg, kioskDecideFrames, func(st live.Status) {
+		if k.paused.Load() {
+			cancel() // the PIN panel opened: no decision
+			return
+		}
 		k.s.tasks.do(func() { k.showChallenge(st) })
 	})
 	k.s.tasks.do(k.hideChallenge)
@@ -539,8 +543,8 @@ func (r *kioskRun) challenge(ctx context.Context, th float32) {
 		r.refused("Not a live face", capitalize(why))
 		return
 	case err != nil:
-		// The face left, the camera stopped or the kiosk is stopping: no
-		// decision, no record.
+		// The face left, the camera stopped, an administrator opened the
+		// PIN panel or the kiosk is stopping: no decision, no record.
 		k.s.log.Info("kiosk: no decision", "station", k.opts.Station, "err", err)
 		return
 	}
