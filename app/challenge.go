@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition"
 	live "facelogin/recognition/liveness"
@@ -191,33 +188,11 @@ func stepText(st live.Status) string {
 	return "Liveness check: hold still, facing the camera"
 }
 
-// livenessSetting is the Settings screen's block for the liveness check:
-// a check box that applies at once and is kept in the preferences.
-type livenessSetting struct {
-	prefs fyne.Preferences
-	log   *slog.Logger
-	on    *atomic.Bool // what logins read
-
-	check   *widget.Check
-	content fyne.CanvasObject
-}
-
-func newLivenessSetting(prefs fyne.Preferences, log *slog.Logger) *livenessSetting {
-	l := &livenessSetting{prefs: prefs, log: log, on: &atomic.Bool{}}
-	saved := prefs.BoolWithFallback(PrefLiveness, true)
-	l.on.Store(saved)
-	l.check = widget.NewCheck("Liveness check at login (blink and head-turn challenge)", l.onChanged)
-	l.check.Checked = saved
-	help := widget.NewLabel("Before a login is decided, the person follows two random prompts — blink, turn the " +
-		"head left or right — so that a photo or a screen held up to the camera is refused. Turned off, a photo " +
-		"of a registered person can log in. Applies at once.")
-	help.Wrapping = fyne.TextWrapWord
-	l.content = container.NewVBox(widget.NewSeparator(), l.check, help)
-	return l
-}
-
-func (l *livenessSetting) onChanged(on bool) {
-	l.on.Store(on)
-	l.prefs.SetBool(PrefLiveness, on)
-	l.log.Info("settings saved", "liveness", on)
+// newLivenessSetting is the Settings screen's block for the liveness
+// check.
+func newLivenessSetting(prefs fyne.Preferences, log *slog.Logger) *checkSetting {
+	return newCheckSetting(prefs, log, PrefLiveness, "liveness", "Liveness check at login (blink and head-turn challenge)",
+		"Before a login is decided, the person follows two random prompts — blink, turn the head left or right — "+
+			"so that a photo or a screen held up to the camera is refused. Turned off, a photo of a registered "+
+			"person can log in. Applies at once.", false, "")
 }

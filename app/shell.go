@@ -40,8 +40,8 @@ type shell struct {
 	users    *usersScreen
 	activity *activityScreen // nil without Deps.Activity
 	settings *settingsScreen
-	adaptive *adaptiveSetting
-	liveness *livenessSetting // the liveness challenge on (the setting)
+	adaptive *checkSetting // adaptive templates (the setting)
+	liveness *checkSetting // the liveness challenge on (the setting)
 	// liveConfig is each login's liveness challenge, window and kiosk
 	// (challengeConfig; tests fix the steps).
 	liveConfig func() live.Config
