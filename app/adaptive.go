@@ -16,42 +16,52 @@ import (
 // (true unless the person turned it off).
 const PrefAdaptive = "recognition.adaptive"
 
-// adaptiveSetting is the Settings screen's block for adaptive templates: a
-// check box that applies at once and is kept in the preferences. In the
-// kiosk, like every setting, it is behind the administrator PIN.
-type adaptiveSetting struct {
-	prefs fyne.Preferences
-	log   *slog.Logger
-	on    *atomic.Bool // what logins read
+// checkSetting is a Settings screen block of one check box that applies
+// at once and is kept in the preferences under key (true unless the person
+// turned it off). In the kiosk, like every setting, it is behind the
+// administrator PIN.
+type checkSetting struct {
+	prefs  fyne.Preferences
+	log    *slog.Logger
+	key    string       // preference key
+	logKey string       // the key of the "settings saved" log line
+	on     *atomic.Bool // what logins read
 
 	check   *widget.Check
 	content fyne.CanvasObject
 }
 
-// newAdaptiveSetting reads the saved setting; forcedOff (--adaptive=false)
-// turns adaptation off for this run and disables the check box.
-func newAdaptiveSetting(prefs fyne.Preferences, forcedOff bool, log *slog.Logger) *adaptiveSetting {
-	a := &adaptiveSetting{prefs: prefs, log: log, on: &atomic.Bool{}}
-	saved := prefs.BoolWithFallback(PrefAdaptive, true)
-	a.on.Store(saved && !forcedOff)
-	a.check = widget.NewCheck("Learn from logins (adaptive templates)", a.onChanged)
-	a.check.Checked = saved && !forcedOff
+// newCheckSetting reads the saved setting; forcedOff turns it off for this
+// run, disables the check box and shows forcedHelp instead of help.
+func newCheckSetting(prefs fyne.Preferences, log *slog.Logger, key, logKey, label, help string, forcedOff bool, forcedHelp string) *checkSetting {
+	c := &checkSetting{prefs: prefs, log: log, key: key, logKey: logKey, on: &atomic.Bool{}}
+	saved := prefs.BoolWithFallback(key, true)
+	c.on.Store(saved && !forcedOff)
+	c.check = widget.NewCheck(label, c.onChanged)
+	c.check.Checked = saved && !forcedOff
+	if forcedOff {
+		c.check.Disable()
+		help = forcedHelp
+	}
+	text := widget.NewLabel(help)
+	text.Wrapping = fyne.TextWrapWord
+	c.content = container.NewVBox(widget.NewSeparator(), c.check, text)
+	return c
+}
+
+func (c *checkSetting) onChanged(on bool) {
+	c.on.Store(on)
+	c.prefs.SetBool(c.key, on)
+	c.log.Info("settings saved", c.logKey, on)
+}
+
+// newAdaptiveSetting is the block for adaptive templates; forcedOff
+// (--adaptive=false) turns adaptation off for this run.
+func newAdaptiveSetting(prefs fyne.Preferences, forcedOff bool, log *slog.Logger) *checkSetting {
 	p := decision.DefaultAdaptPolicy
 	help := fmt.Sprintf("After a successful live login whose face has changed a little since registration, keep "+
 		"that frame as one of at most %d extra templates per user (at most %d a day, never far from the registered "+
 		"face, each in the activity log). Applies at once.", p.Max, p.PerDay)
-	if forcedOff {
-		a.check.Disable()
-		help = "Turned off for this run (--adaptive=false)."
-	}
-	label := widget.NewLabel(help)
-	label.Wrapping = fyne.TextWrapWord
-	a.content = container.NewVBox(widget.NewSeparator(), a.check, label)
-	return a
-}
-
-func (a *adaptiveSetting) onChanged(on bool) {
-	a.on.Store(on)
-	a.prefs.SetBool(PrefAdaptive, on)
-	a.log.Info("settings saved", "adaptive_templates", on)
+	return newCheckSetting(prefs, log, PrefAdaptive, "adaptive_templates", "Learn from logins (adaptive templates)",
+		help, forcedOff, "Turned off for this run (--adaptive=false).")
 }

@@ -22,9 +22,9 @@ type loginInput struct {
 	// (decision.Policy.WithBase). Each user's own threshold follows from
 	// it and from who else is enrolled.
 	Base float32
-	// Liveness is what a liveness check said of the frames. Liveness is
-	// not in the login yet, so the window and the kiosk pass
-	// livenessNotChecked.
+	// Liveness is what a liveness check said of the frames: the window
+	// and the kiosk decide only after a passed challenge
+	// (livenessPassed), or livenessNotChecked with the check turned off.
 	Liveness liveness
 	// Adapt lets an accepted login that is also live store an adaptive
 	// template (the setting, and --adaptive).
@@ -54,12 +54,21 @@ type loginResult struct {
 type liveness int
 
 const (
-	// livenessNotChecked: no challenge was run. The window's login and the
-	// kiosk do not run one yet, so every attempt is this today.
+	// livenessNotChecked: no challenge was run (the setting is off).
 	livenessNotChecked liveness = iota
 	livenessPassed              // a live person answered the challenge
 	livenessFailed              // the challenge failed: a photo, a replay, or no answer
 )
+
+func (l liveness) String() string {
+	switch l {
+	case livenessPassed:
+		return "passed"
+	case livenessFailed:
+		return "failed"
+	}
+	return "not checked"
+}
 
 // Accepted reports whether the person is let in.
 func (r loginResult) Accepted() bool { return r.OK() && !r.Disabled }
@@ -126,7 +135,7 @@ func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res
 	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
 	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)
 	recorded := res.auditUser(in)
-	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted()); err != nil {
+	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted(), ""); err != nil {
 		log.Error("record login", "user", recorded, "err", err)
 	}
 	if !res.Accepted() || !in.Adapt {

@@ -116,8 +116,10 @@ type Adapter interface {
 // LoginRecorder writes login attempts to the audit log.
 type LoginRecorder interface {
 	// RecordLogin notes a login attempt. username is "" when nobody was
-	// recognised.
-	RecordLogin(ctx context.Context, username string, distance float32, success bool) error
+	// recognised. reason is why a refused attempt was refused when it was
+	// not the face's distance (a failed liveness check: "liveness failed:
+	// the head turn showed no depth, …"); "" otherwise.
+	RecordLogin(ctx context.Context, username string, distance float32, success bool, reason string) error
 }
 
 // Enroller registers new users.

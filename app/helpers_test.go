@@ -334,6 +334,7 @@ type fakeLogin struct {
 	user     string
 	distance float32
 	success  bool
+	reason   string
 }
 
 func newFakeDirectory() *fakeDirectory { return &fakeDirectory{users: map[string]*fakeUser{}} }
@@ -573,10 +574,10 @@ func (d *fakeDirectory) Delete(_ context.Context, name string) error {
 	return nil
 }
 
-func (d *fakeDirectory) RecordLogin(_ context.Context, name string, dist float32, ok bool) error {
+func (d *fakeDirectory) RecordLogin(_ context.Context, name string, dist float32, ok bool, reason string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.logins = append(d.logins, fakeLogin{name, dist, ok})
+	d.logins = append(d.logins, fakeLogin{name, dist, ok, reason})
 	if _, u := d.find(name); u != nil && ok {
 		u.lastLogin = time.Now()
 	}
@@ -656,6 +657,10 @@ func newHarnessDeps(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *
 	if more != nil {
 		more(&deps)
 	}
+	// The tests of the decision path run with the liveness check off, as
+	// a person turns it off in the settings; the liveness tests turn it on
+	// (withChallenge).
+	a.Preferences().SetBool(PrefLiveness, false)
 	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
 	h.steps = &testClock{}

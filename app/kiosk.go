@@ -7,6 +7,7 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
@@ -19,6 +20,7 @@ import (
 	"facelogin/internal/adminpin"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	live "facelogin/recognition/liveness"
 )
 
 // KioskOptions tune the kiosk. Zero values take the defaults noted.
@@ -108,6 +110,7 @@ type Kiosk struct {
 	now func() time.Time
 
 	prompt      *canvas.Text
+	progress    *widget.ProgressBar // the liveness challenge's, hidden otherwise
 	station     *canvas.Text
 	adminButton *widget.Button
 	scan        fyne.CanvasObject // preview, prompt, station line
@@ -186,6 +189,9 @@ func (k *Kiosk) build() {
 	if k.opts.Station != "" {
 		station = "Face Login · " + k.opts.Station
 	}
+	k.progress = widget.NewProgressBar()
+	k.progress.TextFormatter = func() string { return "" }
+	k.progress.Hide()
 	k.station = canvas.NewText(station, kioskDim)
 	k.station.TextSize = kioskSmallSize
 	k.adminButton = &widget.Button{Text: "Admin", Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
@@ -194,7 +200,7 @@ func (k *Kiosk) build() {
 	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, p.status)
 	k.scan = container.NewStack(
 		canvas.NewRectangle(kioskBack),
-		container.NewBorder(container.NewPadded(k.prompt), container.NewPadded(bottom), nil, nil, p.image),
+		container.NewBorder(container.NewPadded(container.NewVBox(k.prompt, k.progress)), container.NewPadded(bottom), nil, nil, p.image),
 	)
 
 	k.resultBack = canvas.NewRectangle(kioskWelcome)
@@ -478,9 +484,15 @@ func (r *kioskRun) stillThere(d detection, face recognition.TrackedFace) bool {
 
 // identify decides who the steady face is from the descriptors of a few
 // frames of its run (each computed from its own frame), records it and
-// shows the result.
+// shows the result. With the liveness check on, the person first answers
+// the challenge, and the decision is made from frames of the same tracked
+// face after it.
 func (r *kioskRun) identify(ctx context.Context, th float32) {
 	k := r.k
+	if k.s.liveness.on.Load() {
+		r.challenge(ctx, th)
+		return
+	}
 	release := k.s.det.hold()
 	defer release()
 	run := r.streak
@@ -504,32 +516,79 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		r.say(rejectionAdvice(lastErr), kioskWarn)
 		return
 	}
-	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}
+	r.decide(ctx, loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}, run[len(run)-1].face.ID)
+}
+
+// challenge runs the liveness challenge on the steady face, showing its
+// prompts, then decides from frames of the same face; a failed challenge
+// is a failed attempt (towards the lockout) with its reason on screen.
+func (r *kioskRun) challenge(ctx context.Context, th float32) {
+	k := r.k
+	r.streak = r.streak[:0]
+	cfg := k.s.liveConfig()
+	ctx, cancel := context.WithTimeout(ctx, challengeTimeout(cfg)+k.s.opts.CaptureTimeout)
+	defer cancel()
+	res, samples, err := k.s.capture.challenge(ctx, cfg, kioskDecideFrames, func(st live.Status) {
+		if k.paused.Load() {
+			cancel() // the PIN panel opened: no decision
+			return
+		}
+		k.s.tasks.do(func() { k.showChallenge(st) })
+	})
+	k.s.tasks.do(k.hideChallenge)
+	r.prompt = "" // the prompt is redrawn after the result
+	switch {
+	case err == nil && !res.Live:
+		why := refuseLiveness(ctx, k.users, "", res, k.s.log, "kiosk identification", "station", k.opts.Station)
+		r.refused("Not a live face", capitalize(why))
+		return
+	case err != nil:
+		// The face left, the camera stopped, an administrator opened the
+		// PIN panel or the kiosk is stopping: no decision, no record.
+		k.s.log.Info("kiosk: no decision", "station", k.opts.Station, "err", err)
+		return
+	}
+	ds, _ := descriptors(samples)
+	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load(), Liveness: livenessPassed}
+	r.decide(ctx, in, samples[len(samples)-1].face.ID)
+}
+
+// decide decides, records and shows a login of the face with track id.
+func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.TrackID) {
+	k := r.k
 	res, err := decideLogin(k.users, in)
 	if err != nil {
 		// Not a refusal the decision explains: nobody is let in.
 		k.s.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
-		res = loginResult{Decision: decision.Decision{Reason: decision.TooFar, Frames: len(ds)}}
+		res = loginResult{Decision: decision.Decision{Reason: decision.TooFar, Frames: len(in.Descriptors)}, Liveness: in.Liveness}
 	}
-	concludeLogin(ctx, k.users, in, res, k.s.log, "kiosk identification", []any{"station", k.opts.Station})
+	concludeLogin(ctx, k.users, in, res, k.s.log, "kiosk identification", []any{"station", k.opts.Station}, "liveness", in.Liveness.String())
 	r.prompt = "" // the prompt is redrawn after the result
 	now := k.now()
 	if res.Accepted() {
 		k.s.onLogin.afterLogin(k.s.tasks, res, now)
 		r.failures, r.lockouts = 0, 0
+		ds := in.Descriptors
 		r.welcomed, r.welcomedAt, r.left = &ds[len(ds)/2], now, false
-		r.welcomedTrack, r.otherTrack = run[len(run)-1].face.ID, 0
+		r.welcomedTrack, r.otherTrack = id, 0
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
 		name := res.User
 		at := now.Format("15:04")
 		k.s.tasks.do(func() { k.showResult("Welcome, "+name, "Checked in at "+at, kioskWelcome) })
 		return
 	}
+	r.refused("Not recognised", refusalAdvice(res, "", true))
+}
+
+// refused counts a failed attempt — not recognised, or not live — and
+// shows title and detail, or starts a lockout after MaxFailures in a row.
+func (r *kioskRun) refused(title, detail string) {
+	k := r.k
+	now := k.now()
 	r.failures++
 	if r.failures < k.opts.MaxFailures {
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
-		detail := refusalAdvice(res, "", true)
-		k.s.tasks.do(func() { k.showResult("Not recognised", detail, kioskRefused) })
+		k.s.tasks.do(func() { k.showResult(title, detail, kioskRefused) })
 		return
 	}
 	r.lockouts++
@@ -541,6 +600,31 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	r.shown = fmt.Sprintf("Too many failed attempts — try again in %s", waitText(wait))
 	text := r.shown
 	k.s.tasks.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
+}
+
+// showChallenge shows a liveness challenge's status on the scanning
+// screen: the prompt (with its arrow) large, and the progress bar. UI
+// goroutine.
+func (k *Kiosk) showChallenge(st live.Status) {
+	text, col := promptText(st), kioskText
+	if st.Hint != nil {
+		text, col = capitalize(live.ReasonText(st.Hint)), kioskWarn
+	}
+	k.setPrompt(text, col)
+	k.progress.Show()
+	k.progress.SetValue(st.Overall)
+}
+
+func (k *Kiosk) hideChallenge() { k.progress.Hide() }
+
+// capitalize upper-cases the first letter of a reason, for a line of its
+// own.
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
 }
 
 // spread picks up to k indexes of 0..n-1, evenly spread, the last one

@@ -87,7 +87,16 @@ func newKioskHarnessAt(t *testing.T, frame image.Image, kopts KioskOptions, noPI
 // set, adds them to the kiosk's Deps.
 func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration, more func(*Deps)) *kioskHarness {
 	t.Helper()
+	return newKioskHarnessLive(t, frame, kopts, noPIN, clock, more, nil)
+}
+
+// newKioskHarnessLive is newKioskHarnessWith with the liveness check as
+// challenge sets it (nil: off, as a person turns it off in the settings
+// behind the PIN; see withChallenge).
+func newKioskHarnessLive(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration, more func(*Deps), challenge func(*shell)) *kioskHarness {
+	t.Helper()
 	ia := &interceptApp{App: test.NewTempApp(t)}
+	ia.Preferences().SetBool(PrefLiveness, false)
 	kh := &kioskHarness{}
 	kh.clock.advance(clock)
 	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),
@@ -118,6 +127,9 @@ func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, no
 	kh.harness, kh.win = h, ia.win
 	h.u = kh.k.s
 	kh.k.now = kh.clock.now
+	if challenge != nil {
+		challenge(kh.k.s)
+	}
 	kh.k.Start()
 	t.Cleanup(func() {
 		close(done)

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition/decision"
+	live "facelogin/recognition/liveness"
 )
 
 // loginScreen identifies the person in front of the camera (1:N), or
@@ -29,10 +31,17 @@ type loginScreen struct {
 	// action is the on-login action, run after an accepted login; set by
 	// the shell.
 	action *onLoginAction
+	// liveOn turns the liveness challenge on (the setting); liveConfig is
+	// each login's challenge (challengeConfig; tests fix the steps). Set
+	// by the shell.
+	liveOn     *atomic.Bool
+	liveConfig func() live.Config
 
 	user    *widget.Entry
 	button  *widget.Button
 	result  *widget.Label
+	prompt  *canvas.Text        // the challenge's instruction, large
+	steps   *widget.ProgressBar // the challenge's progress
 	gauge   *distanceGauge
 	message *widget.Label
 	content fyne.CanvasObject
@@ -47,12 +56,20 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.result = widget.NewLabel("")
 	l.result.SizeName = theme.SizeNameHeadingText
 	l.result.TextStyle.Bold = true
+	l.prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	l.prompt.TextSize = 2 * theme.TextHeadingSize()
+	l.prompt.TextStyle.Bold = true
+	l.prompt.Alignment = fyne.TextAlignCenter
+	l.prompt.Hide()
+	l.steps = widget.NewProgressBar()
+	l.steps.TextFormatter = func() string { return "" }
+	l.steps.Hide()
 	l.gauge = newDistanceGauge()
 	l.message = widget.NewLabel("Look at the camera and press Log in.")
 	l.message.Wrapping = fyne.TextWrapWord
 	l.content = container.NewVBox(
 		widget.NewLabelWithStyle("Login", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		l.user, l.button, l.result, l.gauge, l.message,
+		l.user, l.button, l.prompt, l.steps, l.result, l.gauge, l.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, l.button) })
 	return l
@@ -75,16 +92,47 @@ func (l *loginScreen) say(imp widget.Importance, msg string) {
 	l.message.SetText(msg)
 }
 
-// run decides from the next few frames. Background goroutine; ends the
-// capture on every path.
+// run decides from the next few frames — after a liveness challenge when
+// it is on. Background goroutine; ends the capture on every path.
 func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
-	ctx, cancel := l.cap.timeout(ctx, l.limits.timeout)
+	checked := l.liveOn != nil && l.liveOn.Load()
+	timeout := l.limits.timeout
+	var cfg live.Config
+	if checked {
+		cfg = l.liveConfig()
+		timeout += challengeTimeout(cfg)
+	}
+	ctx, cancel := l.cap.timeout(ctx, timeout)
 	defer cancel()
-	samples, err := l.cap.collect(ctx, l.limits.frames, singleFace, func(_ int, rejected error) {
-		if rejected != nil {
-			l.cap.do(func() { l.message.SetText(rejectionAdvice(rejected)) })
+	var (
+		samples []sample
+		err     error
+		lv      = livenessNotChecked
+	)
+	if checked {
+		var lres live.Result
+		lres, samples, err = l.cap.challenge(ctx, cfg, l.limits.frames, func(st live.Status) {
+			l.cap.do(func() { l.showChallenge(st) })
+		})
+		l.cap.do(l.hideChallenge)
+		if err == nil && !lres.Live {
+			why := refuseLiveness(ctx, l.users, user, lres, l.log, "login", "mode", loginMode(user))
+			l.cap.do(func() {
+				l.result.Importance = widget.DangerImportance
+				l.result.SetText("Liveness check failed")
+				l.say(widget.DangerImportance, livenessAdvice(why))
+				l.cap.end()
+			})
+			return
 		}
-	})
+		lv = livenessPassed
+	} else {
+		samples, err = l.cap.collect(ctx, l.limits.frames, singleFace, func(_ int, rejected error) {
+			if rejected != nil {
+				l.cap.do(func() { l.message.SetText(rejectionAdvice(rejected)) })
+			}
+		})
+	}
 	if err != nil {
 		l.log.Info("login failed", "err", err)
 		l.cap.do(func() {
@@ -94,7 +142,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		return
 	}
 	ds, _ := descriptors(samples)
-	in := loginInput{Claimed: user, Descriptors: ds, Base: l.th.get(), Adapt: l.adapt.Load()}
+	in := loginInput{Claimed: user, Descriptors: ds, Base: l.th.get(), Adapt: l.adapt.Load(), Liveness: lv}
 	res, err := decideLogin(l.users, in)
 	elapsed := time.Since(clicked)
 	if err != nil {
@@ -105,11 +153,8 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		})
 		return
 	}
-	mode := "identify"
-	if user != "" {
-		mode = "verify"
-	}
-	recorded := concludeLogin(ctx, l.users, in, res, l.log, "login", []any{"mode", mode}, "decision_ms", elapsed.Milliseconds())
+	recorded := concludeLogin(ctx, l.users, in, res, l.log, "login", []any{"mode", loginMode(user)},
+		"liveness", lv.String(), "decision_ms", elapsed.Milliseconds())
 	l.action.afterLogin(l.cap.tasks, res, time.Now())
 	l.cap.do(func() {
 		l.show(in, res, elapsed)
@@ -133,6 +178,37 @@ func (l *loginScreen) show(in loginInput, res loginResult, elapsed time.Duration
 	if res.Accepted() || in.Claimed != "" && res.Reason != decision.NoFrames {
 		l.gauge.Set(res.Distance, res.Threshold.Value)
 	}
+}
+
+// loginMode names a login for the log: "verify" when a name was typed.
+func loginMode(user string) string {
+	if user != "" {
+		return "verify"
+	}
+	return "identify"
+}
+
+// showChallenge shows a challenge's status: the prompt large, the
+// progress of the whole challenge, and the step or what is in the way.
+// UI goroutine.
+func (l *loginScreen) showChallenge(st live.Status) {
+	l.prompt.Text = promptText(st)
+	l.prompt.Show()
+	l.prompt.Refresh()
+	l.steps.Show()
+	l.steps.SetValue(st.Overall)
+	l.say(widget.MediumImportance, stepText(st))
+}
+
+func (l *loginScreen) hideChallenge() {
+	l.prompt.Hide()
+	l.steps.Hide()
+}
+
+// livenessAdvice is the message of a login refused by its liveness
+// challenge: the reason in plain words and what to do.
+func livenessAdvice(why string) string {
+	return "Not a live face: " + why + ". Press Log in and follow the prompts; a photo or a screen is never let in."
 }
 
 func (l *loginScreen) showRefused(msg string) {

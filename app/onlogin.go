@@ -88,9 +88,10 @@ func (a *onLoginAction) runOnLogin(ctx context.Context, d onlogin.Decision) (onl
 // goroutine of t (the result is on screen without waiting for the
 // command; the window closing stops it, and its result is still
 // recorded). It starts nothing for a refused login or one whose liveness
-// check failed. The login paths do not run a liveness check yet
-// (livenessNotChecked): until they do, an accepted login runs the action
-// without proof that a live person was in front of the camera.
+// check failed. The window and the kiosk decide only after a passed
+// challenge; with the liveness setting off (livenessNotChecked) an
+// accepted login runs the action without proof that a live person was in
+// front of the camera.
 func (a *onLoginAction) afterLogin(t *tasks, res loginResult, at time.Time) {
 	if !res.Accepted() || res.Liveness == livenessFailed || a.get() == nil {
 		return

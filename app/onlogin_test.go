@@ -386,7 +386,7 @@ func TestAfterLoginGate(t *testing.T) {
 		refused("ann", livenessPassed),
 		accepted("bob", livenessFailed),
 		accepted("cid", livenessPassed),
-		accepted("dee", livenessNotChecked), // not checked: the login paths today
+		accepted("dee", livenessNotChecked), // not checked: the liveness setting off
 		{Decision: decision.Decision{User: "eve", Distance: 0.3, Reason: decision.Accepted, Frames: 3}, Disabled: true, Liveness: livenessPassed},
 	} {
 		a.afterLogin(tk, res, at)

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/container"
 
 	"facelogin/internal/onlogin"
+	live "facelogin/recognition/liveness"
 )
 
 // shell is what the window and the kiosk are both built on, by newShell
@@ -39,8 +40,12 @@ type shell struct {
 	users    *usersScreen
 	activity *activityScreen // nil without Deps.Activity
 	settings *settingsScreen
-	adaptive *adaptiveSetting
-	tabs     *container.AppTabs
+	adaptive *checkSetting // adaptive templates (the setting)
+	liveness *checkSetting // the liveness challenge on (the setting)
+	// liveConfig is each login's liveness challenge, window and kiosk
+	// (challengeConfig; tests fix the steps).
+	liveConfig func() live.Config
+	tabs       *container.AppTabs
 	// onLogin is the on-login action the login path runs (runOnLogin).
 	onLogin *onLoginAction
 
@@ -66,6 +71,8 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.th = newThreshold(saved.Threshold)
 	s.adaptive = newAdaptiveSetting(a.Preferences(), opts.NoAdaptive, s.log)
 	s.adapt = s.adaptive.on
+	s.liveness = newLivenessSetting(a.Preferences(), s.log)
+	s.liveConfig = challengeConfig
 
 	s.win = a.NewWindow(opts.Title)
 	s.win.Resize(fyne.NewSize(1100, 640))
@@ -85,6 +92,8 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	}
 	s.onLogin = newOnLoginAction(deps.OnLogin, rec, opts.Station, s.log)
 	s.login.action = s.onLogin
+	s.login.liveOn = s.liveness.on
+	s.login.liveConfig = func() live.Config { return s.liveConfig() }
 	s.settings = newSettingsScreen(s.tasks, a.Preferences(), saved, opts.Defaults, deps.Users, s.th, deps.Switcher,
 		s.onLogin, opts.OnSettingsSaved, s.log)
 	s.tabs = container.NewAppTabs(
@@ -97,7 +106,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		s.events.subscribe(s.activity.changed)
 		s.tabs.Append(container.NewTabItem("Activity", s.activity.content))
 	}
-	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content)
+	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content, s.liveness.content)
 	s.tabs.Append(container.NewTabItem("Settings", settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch {

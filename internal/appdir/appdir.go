@@ -125,12 +125,16 @@ func (a *Directory) Delete(ctx context.Context, name string) error {
 
 // RecordLogin writes the attempt to the audit log. The store finds the
 // user's ID from the name, so the users list's last login (joined by ID)
-// sees it.
-func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, ok bool) error {
+// sees it. The event's detail is the front end, and for a refusal why:
+// reason when given (a failed liveness check), else "not recognised".
+func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, ok bool, reason string) error {
 	at := store.LoginAttempt{Success: ok, Username: name, Distance: dist,
 		HasDistance: name != "" && !math.IsInf(float64(dist), 0), Detail: a.source}
 	if !ok {
-		at.Detail = "not recognised (" + a.source + ")"
+		if reason == "" {
+			reason = "not recognised"
+		}
+		at.Detail = reason + " (" + a.source + ")"
 	}
 	return a.dir.RecordLogin(ctx, at)
 }

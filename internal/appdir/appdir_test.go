@@ -3,6 +3,7 @@ package appdir
 import (
 	"context"
 	"errors"
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -133,17 +134,22 @@ func TestRecordLogin(t *testing.T) {
 	if err := New(d, "window").Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true); err != nil {
+	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := New(d, "window").RecordLogin(ctx, "", 0.7, false); err != nil {
+	if err := New(d, "window").RecordLogin(ctx, "", 0.7, false, ""); err != nil {
+		t.Fatal(err)
+	}
+	// A failed liveness check: its reason instead of "not recognised",
+	// no distance.
+	if err := New(d, "kiosk").RecordLogin(ctx, "", float32(math.Inf(1)), false, "liveness failed: step not done in time"); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := st.Events.List(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventLoginSuccess, store.EventLoginFailure}, Limit: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 {
+	if len(evs) != 3 {
 		t.Fatalf("events %+v", evs)
 	}
 	details := map[string]store.Event{}
@@ -155,6 +161,9 @@ func TestRecordLogin(t *testing.T) {
 	}
 	if ev, ok := details["not recognised (window)"]; !ok || ev.Username != "" || ev.HasDistance {
 		t.Errorf("window refusal recorded as %+v", evs)
+	}
+	if ev, ok := details["liveness failed: step not done in time (kiosk)"]; !ok || ev.Kind != store.EventLoginFailure || ev.HasDistance {
+		t.Errorf("failed liveness check recorded as %+v", evs)
 	}
 	users, err := New(d, "window").List(ctx)
 	if err != nil || len(users) != 1 || users[0].LastLogin.IsZero() {

@@ -562,7 +562,7 @@ func (c *Challenge) Status() Status {
 		} else {
 			st.Prompt = "Liveness check failed"
 			if c.reason != nil {
-				st.Prompt = sentinelText(c.reason)
+				st.Prompt = ReasonText(c.reason)
 			}
 		}
 	}
@@ -572,8 +572,14 @@ func (c *Challenge) Status() Status {
 	return st
 }
 
-// sentinelText is the people-facing text of the Err* reason err wraps.
-func sentinelText(err error) string {
+// ReasonText is the people-facing text of the Err* reason err wraps (a
+// Result.Reason): "the head turn showed no depth, as a flat picture does",
+// without the detail meant for logs; err's own text when it wraps none,
+// "" for nil.
+func ReasonText(err error) string {
+	if err == nil {
+		return ""
+	}
 	for _, s := range []error{ErrTooSlow, ErrNoMotion, ErrTooSmall, ErrNoLandmarks, ErrBadFrame, ErrNoFace,
 		ErrManyFaces, ErrFaceLost, ErrFaceJumped, ErrNotFrontal, ErrTimeout, ErrWrongWay, ErrFlat,
 		ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrNotSamePerson, ErrNoDescriptor} {
