@@ -86,6 +86,9 @@ type Options struct {
 	// NoAdaptive turns adaptive templates off for this run, whatever the
 	// setting says (--adaptive=false).
 	NoAdaptive bool
+	// NoLiveness turns the liveness challenge off for this run, whatever
+	// the setting says (--liveness=false: tests, evaluations).
+	NoLiveness bool
 	// Administrator: the screens are an administrator's (the kiosk's,
 	// behind its PIN). Register then names the user a face is already
 	// registered as and offers to register it anyway (audited); otherwise

@@ -435,7 +435,7 @@ func TestLoginWithoutChallenge(t *testing.T) {
 func TestLivenessSetting(t *testing.T) {
 	a := test.NewTempApp(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := newLivenessSetting(a.Preferences(), log)
+	s := newLivenessSetting(a.Preferences(), false, log)
 	if !s.on.Load() || !s.check.Checked {
 		t.Fatal("liveness check off by default")
 	}
@@ -443,12 +443,19 @@ func TestLivenessSetting(t *testing.T) {
 	if s.on.Load() || a.Preferences().BoolWithFallback(PrefLiveness, true) {
 		t.Fatalf("unchecked: in force %v, saved %v", s.on.Load(), a.Preferences().Bool(PrefLiveness))
 	}
-	if s2 := newLivenessSetting(a.Preferences(), log); s2.on.Load() || s2.check.Checked {
+	if s2 := newLivenessSetting(a.Preferences(), false, log); s2.on.Load() || s2.check.Checked {
 		t.Fatal("turned off, then on again at the next start")
 	}
 	test.Tap(s.check)
-	if s3 := newLivenessSetting(a.Preferences(), log); !s3.on.Load() {
+	if s3 := newLivenessSetting(a.Preferences(), false, log); !s3.on.Load() {
 		t.Fatal("turned on again, off at the next start")
+	}
+	// --liveness=false: off for this run, the saved setting untouched.
+	if s4 := newLivenessSetting(a.Preferences(), true, log); s4.on.Load() || s4.check.Checked || !s4.check.Disabled() {
+		t.Fatal("--liveness=false left the check on or editable")
+	}
+	if !a.Preferences().BoolWithFallback(PrefLiveness, true) {
+		t.Fatal("--liveness=false changed the saved setting")
 	}
 }
 

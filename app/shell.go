@@ -71,7 +71,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.th = newThreshold(saved.Threshold)
 	s.adaptive = newAdaptiveSetting(a.Preferences(), opts.NoAdaptive, s.log)
 	s.adapt = s.adaptive.on
-	s.liveness = newLivenessSetting(a.Preferences(), s.log)
+	s.liveness = newLivenessSetting(a.Preferences(), opts.NoLiveness, s.log)
 	s.liveConfig = challengeConfig
 
 	s.win = a.NewWindow(opts.Title)

@@ -26,6 +26,8 @@ var (
 	closedRe     = regexp.MustCompile(`msg="window closed".*`)
 	registeredRe = regexp.MustCompile(`msg=registered user=bona templates=(\d+)`)
 	loginRe      = regexp.MustCompile(`msg=login mode=identify success=(true|false) user=(\S*) .*`)
+	// livenessRefusedRe is a login refused by the liveness challenge.
+	livenessRefusedRe = regexp.MustCompile(`msg=login mode=identify success=false user="" liveness=failed reason=.*`)
 )
 
 // TestWindowEndToEnd starts the real binary three times in a real window on
@@ -88,7 +90,9 @@ func TestWindowEndToEnd(t *testing.T) {
 		{"stranger", joy, false, redBox},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			app := startApp(t, bin, env, art, fmt.Sprintf("%d-login-%s", i+2, tc.name), "--camera", tc.video)
+			// The liveness check is off for these runs: the videos are of
+			// still photos (it is on below).
+			app := startApp(t, bin, env, art, fmt.Sprintf("%d-login-%s", i+2, tc.name), "--camera", tc.video, "--liveness=false")
 			app.WaitLog(firstFrameRe, time.Minute)
 			t.Logf("first frame %v after exec", time.Since(app.Started).Round(time.Millisecond))
 			w := app.findWindow()
@@ -137,6 +141,28 @@ func TestWindowEndToEnd(t *testing.T) {
 			}
 		})
 	}
+
+	// With the liveness check on (the default), the photo video of bona
+	// that was let in above is refused by the challenge: logged under no
+	// name with the liveness reason, and bona's last login stays.
+	t.Run("photo-refused-by-liveness", func(t *testing.T) {
+		app := startApp(t, bin, env, art, "4-login-photo-liveness", "--camera", bona)
+		app.WaitLog(firstFrameRe, time.Minute)
+		w := app.findWindow()
+		waitScreen(t, app, w, "before", greenBox)
+		w.openLogin()
+		w.clickPrimary()
+		app.screenshot("challenge")
+		m := app.WaitLog(livenessRefusedRe, 2*time.Minute)
+		t.Logf("%s", m[0])
+		app.screenshot("refused")
+		app.stop()
+		checkLog(t, app)
+		users := listUsers(t, bin, env)
+		if len(users) != 1 || users[0].LastLogin == nil || !users[0].LastLogin.Equal(lastLogin) {
+			t.Fatalf("users %+v after the photo was refused, want bona last in at %v", users, lastLogin)
+		}
+	})
 }
 
 // checkLog looks for what must never be in a run's log: Fyne's complaint

@@ -62,7 +62,19 @@ func TestKioskEndToEnd(t *testing.T) {
 	testkit.Run(t, env, kioskE2EPIN+"\n", bin, "admin", "set-pin")
 	video := makeVideo(t, t.TempDir(), "bona", photo, vfFit, 10)
 
-	k := startApp(t, bin, env, art, "kiosk", "--kiosk", "--camera", video, "--station", "e2e-hall")
+	// With the liveness check on (the default), the photo video is refused
+	// by the challenge, recorded under no name with its reason.
+	l := startApp(t, bin, env, art, "kiosk-liveness", "--kiosk", "--camera", video, "--station", "e2e-hall")
+	m := l.WaitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=false user="" liveness=failed reason=.*`), 2*time.Minute)
+	t.Logf("%s", m[0])
+	l.screenshot("refused")
+	l.stop()
+	if strings.Contains(l.Log.String(), "success=true") {
+		t.Fatalf("the photo video was let in with the liveness check on:\n%s", l.Log.String())
+	}
+
+	// The rest runs with the check off (the video is of a still photo).
+	k := startApp(t, bin, env, art, "kiosk", "--kiosk", "--camera", video, "--station", "e2e-hall", "--liveness=false")
 	defer func() {
 		if t.Failed() {
 			t.Logf("kiosk log:\n%s", k.Log.String())
@@ -70,7 +82,7 @@ func TestKioskEndToEnd(t *testing.T) {
 	}()
 
 	// Identification from the video, logged with the station.
-	m := k.WaitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=true user=bona distance=[0-9.]+`), 2*time.Minute)
+	m = k.WaitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=true user=bona distance=[0-9.]+`), 2*time.Minute)
 	t.Logf("%s", m[0])
 
 	// The welcome screen stays 4 s: poll the screen while it lasts. On a

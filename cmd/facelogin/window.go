@@ -41,6 +41,7 @@ func runWindow(e *env, args []string) error {
 	pinFlag := fs.String("pin-file", "", "administrator PIN file for --kiosk (default $XDG_CONFIG_HOME/facelogin/admin-pin; set with `facelogin admin set-pin`)")
 	onLogin := addOnLoginFlags(fs)
 	adaptive := fs.Bool("adaptive", true, "store adaptive templates from live logins (false turns them off for this run; the Settings screen can turn them off for good)")
+	liveness := fs.Bool("liveness", true, "the blink and head-turn challenge before each login (false turns it off for this run — a photo can then log in; for tests and evaluations)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	fs.Usage = func() {
 		usage(e.stderr)
@@ -133,7 +134,7 @@ func runWindow(e *env, args []string) error {
 	log.Info("camera", "source", src)
 
 	deps := app.Deps{Camera: cam, Switcher: cam, Tracker: eng, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
-	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive}
+	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive, NoLiveness: !*liveness}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)
