@@ -231,6 +231,7 @@ func TestNamesThatLookAlike(t *testing.T) {
 		}{
 			{"Cyrillic а", "\u0430dmin", ErrConfusableName},
 			{"Greek ο in admin", "adm\u0456n", ErrConfusableName},
+			{"Cherokee Ꭺ (listed only in upper case)", "\u13aadmin", ErrConfusableName},
 			{"fullwidth ａlice", "\uff41lice", ErrExists},
 			{"fullwidth ＡＤＭＩＮ", "\uff21\uff24\uff2d\uff29\uff2e", ErrExists},
 			{"alice + U+034F", "alice\u034f", ErrInvalidName},

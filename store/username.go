@@ -73,15 +73,28 @@ func invisible(r rune) bool {
 		unicode.Is(unicode.Variation_Selector, r)
 }
 
-// nameSkeleton is the UTS #39 confusable skeleton of a name, lower-cased
-// before (so "rn" and "m", "I" and "l" are compared as people see them in
-// lower case) and case-folded after (names are case-insensitive): two names with equal
-// skeletons look alike ("admin" and "аdmin" with a Cyrillic а, "paypal" and
-// "𝔭𝒶ỿ𝕡𝕒ℓ"). The mapping is Unicode's confusables.txt (17.0) as compiled
-// into go.mau.fi/util/confusable. A skeleton is for comparing, never for
-// showing.
+// nameSkeleton is the UTS #39 confusable skeleton of a name, compared
+// case-insensitively: two names with equal skeletons look alike ("admin"
+// and "аdmin" with a Cyrillic а, "paypal" and "𝔭𝒶ỿ𝕡𝕒ℓ", "Admin" and
+// "Ꭺdmin" with a Cherokee Ꭺ). The skeleton is taken of the name as typed,
+// lower-cased (so "rn" and "m", "I" and "l" are compared as people see them
+// in lower case), taken again and case-folded, until nothing changes, so a
+// letter whose confusable entry exists only for its upper case (Cherokee Ꭺ
+// U+13AA is listed as "A"; lower-casing it first gave U+AB7A, listed as
+// small-capital ᴀ) is still caught. Letters confusables.txt does not list
+// (small-capital ᴀ U+1D00) are not. The mapping is Unicode's confusables.txt (17.0) as
+// compiled into go.mau.fi/util/confusable. A skeleton is for comparing,
+// never for showing.
 func nameSkeleton(name string) string {
-	return usernameKey(confusable.Skeleton(strings.ToLower(name)))
+	s := name
+	for range 4 { // a fixed point after one or two rounds in practice
+		next := usernameKey(confusable.Skeleton(strings.ToLower(confusable.Skeleton(s))))
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
 }
 
 // lookupKeys are the username_key values a typed name may be stored under:
