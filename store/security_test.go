@@ -435,6 +435,43 @@ func TestKeyCheckTampered(t *testing.T) {
 	})
 }
 
+// TestKeyCheckCopied: a key check copied in from another database (made
+// with another key) does not hand this one to that key: templates exist and
+// none opens with it, so Open refuses as altered, and nothing is written.
+func TestKeyCheckCopied(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		ctx := ctxT(t)
+		mustEnroll(t, s, "ann", newTemplates(t, 0, 2))
+		s.Close()
+		other := bytes.Repeat([]byte{7}, KeySize)
+		sl, err := newSealer(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		foreign, err := sl.keyCheck()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := rawDB(t, dsn)
+		if _, err := raw.ExecContext(ctx, "UPDATE store_state SET key_check = ? WHERE id = 1", foreign); err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig(dsn, &logBuf{})
+		cfg.Key = other
+		if s, err := Open(ctx, cfg); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "backup") {
+			if s != nil {
+				s.Close()
+			}
+			t.Fatalf("Open with the copied key check's key: %v, want ErrTampered", err)
+		}
+		var n int
+		if err := raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM face_templates").Scan(&n); err != nil || n != 2 {
+			t.Fatalf("%d templates after the refusal (%v), want 2", n, err)
+		}
+	})
+}
+
 // rawDB opens a test database with no store around it.
 func rawDB(t testing.TB, dsn string) *sql.DB {
 	t.Helper()

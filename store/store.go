@@ -399,7 +399,49 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("store: %w: key from %s; use the key this database was set up with (restore the key file from backup or set %s)",
 			ErrWrongKey, s.keySource, KeyEnv)
 	}
+	if err := s.refuseForeignKeyCheck(ctx, sl); err != nil {
+		return err
+	}
 	s.seal = sl
+	return nil
+}
+
+// refuseForeignKeyCheck fails with ErrTampered when templates exist and
+// none of them opens with the key that opened the key check: the key check
+// was copied in from another database, which would hand this one to the
+// other database's key (and refuse the owner's from then on). It stops at
+// the first template that opens, so a genuine database costs one row.
+func (s *Store) refuseForeignKeyCheck(ctx context.Context, sl *sealer) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.user_id, u.username, t.model_id, t.kind, t.created_at, t.sealed
+		FROM face_templates t JOIN users u ON u.id = t.user_id ORDER BY t.id`)
+	if err != nil {
+		return s.wrap("check templates against the key", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var b binding
+		var name, kind string
+		var sealed []byte
+		if err := rows.Scan(&b.userID, &name, &b.modelID, &kind, &b.created, &sealed); err != nil {
+			return s.wrap("check templates against the key", err)
+		}
+		b.nameKey, b.kind = usernameKey(name), TemplateKind(kind)
+		if _, err := sl.openFor(sealed, b); err == nil {
+			return nil
+		}
+		if _, err := sl.openDescriptorV1(sealed, b.userID, b.modelID); err == nil {
+			return nil // sealed before names were bound (migrated on open)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return s.wrap("check templates against the key", err)
+	}
+	if n > 0 {
+		return fmt.Errorf("store: %s: %w: its key check opens with the key from %s, but none of its %d face templates does; restore the database from a backup",
+			s.Describe(), ErrTampered, s.keySource, n)
+	}
 	return nil
 }
 
