@@ -12,7 +12,8 @@ import (
 )
 
 // TestNoDisplay: the window and the kiosk started where no X server answers
-// — $DISPLAY unset, or naming a server that is not running — exit with
+// — $DISPLAY unset, naming a server that is not running, or one without
+// OpenGL (GLX) — exit with
 // exitNoDisplay and one sentence saying what to do, not Fyne's panic (exit
 // 2 and a stack trace, before the fix), and without touching the database:
 // the default database is not created. (A kiosk without a PIN is a
@@ -24,6 +25,7 @@ func TestNoDisplay(t *testing.T) {
 	models := testdata.ModelsDir(t)
 	bin := buildBinary(t)
 	video := filepath.Join(testdata.Dir(t), "video", "d0.mp4")
+	noGLX := testkit.StartXvfbArgs(t, 320, 240, "-extension", "GLX")
 	for _, tc := range []struct {
 		name    string
 		display string // "" unsets DISPLAY
@@ -33,6 +35,7 @@ func TestNoDisplay(t *testing.T) {
 		{"window, DISPLAY unset", "", []string{"--camera", video}, "$DISPLAY is not set"},
 		{"window, no server", ":87", []string{"--camera", video}, "no X server answers at DISPLAY=:87"},
 		{"kiosk, DISPLAY unset", "", []string{"--kiosk", "--camera", video}, "$DISPLAY is not set"},
+		{"window, a server without OpenGL", noGLX, []string{"--camera", video}, "the X server at DISPLAY=" + noGLX + " has no OpenGL (GLX extension)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := appEnv(t, tc.display, models)

@@ -24,12 +24,20 @@ import (
 // laptop and fails it under CI=true.
 func StartXvfb(t testing.TB, w, h int) string {
 	t.Helper()
+	return StartXvfbArgs(t, w, h)
+}
+
+// StartXvfbArgs is StartXvfb with more Xvfb arguments (say "-extension",
+// "GLX" for a server without OpenGL).
+func StartXvfbArgs(t testing.TB, w, h int, extra ...string) string {
+	t.Helper()
 	r, pw, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset")
+	args := append([]string{"-displayfd", "3", "-screen", "0", fmt.Sprintf("%dx%dx24", w, h), "-nolisten", "tcp", "-noreset"}, extra...)
+	cmd := exec.Command("Xvfb", args...)
 	cmd.ExtraFiles = []*os.File{pw}
 	var stderr LockedBuffer
 	cmd.Stderr = &stderr
