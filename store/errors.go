@@ -42,7 +42,8 @@ var (
 	// ErrDuplicateFace: a face being enrolled is within the duplicate
 	// threshold of another user's template (see DuplicateError).
 	ErrDuplicateFace = errors.New("face already enrolled under another name")
-	// ErrUnsafeFile: the database file may be read by other local users
-	// and its mode could not be fixed.
-	ErrUnsafeFile = errors.New("database file readable by others")
+	// ErrUnsafeFile: a file holding a secret (the database, a password
+	// file) may be read by other local users, or is not a regular file, and
+	// was not used.
+	ErrUnsafeFile = errors.New("unsafe file: refused")
 )
