@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	secrets "facelogin/internal/redact"
 	"fmt"
 	"io"
 	"io/fs"
@@ -256,10 +257,12 @@ func readSecretFile(path, what string) (string, error) {
 	return string(raw), nil
 }
 
-// redact hides a password in a DSN for error messages.
+// redact hides a password in a DSN for error messages: a URL's user
+// password and credential query parameters (password=, …: internal/redact),
+// or a go-sql-driver DSN's password.
 func redact(dsn string) string {
-	if u, err := url.Parse(dsn); err == nil && u.User != nil {
-		return u.Redacted()
+	if strings.Contains(dsn, "://") {
+		return secrets.URL(dsn)
 	}
 	rest := strings.TrimPrefix(dsn, "mysql:")
 	prefix := dsn[:len(dsn)-len(rest)]

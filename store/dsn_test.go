@@ -37,6 +37,10 @@ func TestDSNHasPassword(t *testing.T) {
 			t.Errorf("RedactDSN(%q) = %q", c.dsn, RedactDSN(c.dsn))
 		}
 	}
+	// A password in a query parameter as well (found by a tester).
+	if r := RedactDSN("mysql://u:secret@127.0.0.1:1/db?tls=false&password=secret2"); strings.Contains(r, "secret") {
+		t.Errorf("RedactDSN kept a password: %q", r)
+	}
 }
 
 // TestSecretFiles: a password file and the settings file are read only
