@@ -99,7 +99,7 @@ func windowLive(b *testing.B, busy int) {
 
 	startBusy(b, busy)
 	load0 := loadAvg(b)
-	app := startApp(b, bin, env, art, "live", "--camera", video)
+	app := startApp(b, bin, env, art, "live", "--camera", video, "--liveness=false") // a photo video: the decision path alone
 	app.WaitLog(firstFrameRe, time.Minute)
 	app.WaitLog(modelsLoadedRe, time.Minute)
 	w := app.findWindow()
