@@ -1,3 +1,5 @@
+//go:build cgo
+
 package app
 
 import (
@@ -21,6 +23,8 @@ import (
 	"facelogin/camera"
 	sharedtd "facelogin/internal/testdata"
 	"facelogin/recognition"
+	// recognition/dlib (cgo) tracks the real videos: these tests are left out
+	// of the cgo-free run of app (make test-nocgo) and run in the unit stage.
 	"facelogin/recognition/dlib"
 	live "facelogin/recognition/liveness"
 )
