@@ -110,6 +110,11 @@ func Parse(s string) (Hash, error) {
 	if err != nil {
 		return Hash{}, err
 	}
+	// Go's base64 decoder skips '\r' and '\n' inside the text; a hash
+	// file is one line, so a line break inside a field is damage.
+	if strings.ContainsAny(parts[4]+parts[5], "\r\n") {
+		return Hash{}, fmt.Errorf("%w: line break inside the salt or hash", ErrBadHash)
+	}
 	h := Hash{Params: p}
 	if h.Salt, err = b64.DecodeString(parts[4]); err != nil || len(h.Salt) < MinSalt || len(h.Salt) > MaxSalt {
 		return Hash{}, fmt.Errorf("%w: salt", ErrBadHash)
