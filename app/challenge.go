@@ -146,7 +146,7 @@ func livenessDetail(res live.Result) string {
 // template nor the on-login action. It returns the reason for people.
 // Background goroutine.
 func refuseLiveness(ctx context.Context, users LoginRecorder, claimed string, res live.Result, log *slog.Logger, msg string, head ...any) string {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout) // recorded even at shutdown
+	ctx, cancel := recordContext(ctx) // recorded even at shutdown
 	defer cancel()
 	log.Info(msg, append(head, "success", false, "user", claimed, "liveness", res.Outcome.String(),
 		"reason", res.Reason, "steps", live.FormatSteps(stepsOf(res)), "frames", res.Frames, "ms", res.Duration.Milliseconds())...)

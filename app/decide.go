@@ -130,7 +130,7 @@ func (r loginResult) reason() string {
 // window closing, SIGTERM): the writes get recordTimeout of their own.
 // Background goroutine.
 func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res loginResult, log *slog.Logger, msg string, head []any, tail ...any) string {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	ctx, cancel := recordContext(ctx)
 	defer cancel()
 	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
 	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)

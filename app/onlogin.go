@@ -33,6 +33,13 @@ type onLoginAction struct {
 // happens even when the window is closing.
 const recordTimeout = 5 * time.Second
 
+// recordContext is ctx for a write to the audit log that must happen even
+// when ctx ends (the window closing, SIGTERM): not cancelled with it, bounded
+// by recordTimeout.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
 func newOnLoginAction(r *onlogin.Runner, rec OnLoginRecorder, station string, log *slog.Logger) *onLoginAction {
 	a := &onLoginAction{rec: rec, station: station, log: log}
 	a.runner.Store(r)
@@ -75,7 +82,7 @@ func (a *onLoginAction) runOnLogin(ctx context.Context, d onlogin.Decision) (onl
 		a.log.Warn("on-login action failed", "user", d.User, "result", detail, "ms", res.Duration.Milliseconds())
 	}
 	if a.rec != nil {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+		rctx, cancel := recordContext(ctx)
 		defer cancel()
 		if err := a.rec.RecordOnLogin(rctx, d.User, detail); err != nil {
 			a.log.Error("record on-login action", "user", d.User, "err", err)
