@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/internal/testkit"
 	"facelogin/internal/uitest"
 	"facelogin/store"
 )
@@ -68,17 +69,6 @@ func seedEvents(tb testing.TB, path string, evs []store.Event) {
 	if err := tx.Commit(); err != nil {
 		tb.Fatal(err)
 	}
-}
-
-// madrid is the time zone the tests show times in: not the machine's, and
-// one with summer time.
-func madrid(tb testing.TB) *time.Location {
-	tb.Helper()
-	loc, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return loc
 }
 
 // activityWeek is a week of check-ins in Madrid, 24–30 November 2026: ann
@@ -153,7 +143,7 @@ type activityFixture struct {
 func newActivityFixture(t *testing.T) *activityFixture {
 	t.Helper()
 	st, path := activityStore(t)
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	evs := activityWeek(loc)
 	seedEvents(t, path, evs)
 	for i := range evs {
@@ -587,7 +577,7 @@ func TestActivityExportFailure(t *testing.T) {
 // callback uses it, with progress.
 func TestActivityExportCSVDirect(t *testing.T) {
 	st, path := activityStore(t)
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	evs := activityWeek(loc)
 	seedEvents(t, path, evs)
 	var b strings.Builder

@@ -223,7 +223,7 @@ func TestSettingsOnLogin(t *testing.T) {
 // the audit log is not read before.
 func TestKioskActivityAndOnLoginAdminOnly(t *testing.T) {
 	st, path := activityStore(t)
-	seedEvents(t, path, activityWeek(madrid(t)))
+	seedEvents(t, path, activityWeek(testkit.Madrid(t)))
 	cl := &countingLog{ActivityLog: storeLog{st.Events}}
 	kh := newKioskHarnessWith(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "hall"}, false, 0,
 		func(d *Deps) { d.Activity = cl })

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"facelogin/internal/testkit"
 )
 
 // seedEvent is an audit event written with a chosen time, as another station
@@ -43,15 +45,6 @@ func insertEvent(t testing.TB, s *Store, e seedEvent) int64 {
 	return id
 }
 
-func madrid(t testing.TB) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
-
 // activityFixture is three days of check-ins around the end of summer time
 // in Madrid (2026-10-25, 03:00 CEST becomes 02:00 CET, so 02:30 happens
 // twice), by ann, bob (renamed robert since), a deleted user and nobody.
@@ -64,7 +57,7 @@ type activityFixture struct {
 
 func newActivityFixture(t *testing.T, dsn string) *activityFixture {
 	s, _ := openTest(t, dsn)
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	f := &activityFixture{s: s, loc: loc, id: map[string]int64{}}
 	f.ann = mustEnroll(t, s, "ann", newTemplates(t, 0, 1))
 	f.bob = mustEnroll(t, s, "bob", newTemplates(t, 1, 1))

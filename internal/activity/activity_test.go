@@ -11,17 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"facelogin/internal/testkit"
 	"facelogin/store"
 )
-
-func madrid(t *testing.T) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Madrid")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return loc
-}
 
 // events are two check-ins at 02:30 on the night summer time ends in Madrid
 // (the hour repeats), a failure with no face and awkward text.
@@ -61,7 +53,7 @@ func names(cols []Column) []string {
 }
 
 func TestEventCSV(t *testing.T) {
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	rows := asRows(events)
 	recs, err := csv.NewReader(strings.NewReader(write(t, EventColumns(), CSV, loc, rows...))).ReadAll()
 	if err != nil {
@@ -93,7 +85,7 @@ func asRows[T any](xs []T) []any {
 }
 
 func TestEventJSON(t *testing.T) {
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	out := write(t, EventColumns(), JSON, loc, asRows(events)...)
 	var got []map[string]any
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
@@ -123,7 +115,7 @@ func TestEventJSON(t *testing.T) {
 }
 
 func TestEventText(t *testing.T) {
-	out := write(t, EventColumns(), Text, madrid(t), asRows(events)...)
+	out := write(t, EventColumns(), Text, testkit.Madrid(t), asRows(events)...)
 	want := "" +
 		"12       2026-10-25 02:30:00  login_success    Zoë               hall          0.2900    window\n" +
 		"11       2026-10-25 02:30:00  login_success    Zoë               hall          0.3125    kiosk\n" +
@@ -149,7 +141,7 @@ func TestEmpty(t *testing.T) {
 }
 
 func TestSummary(t *testing.T) {
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	d := store.DaySummary{Day: time.Date(2026, 10, 25, 0, 0, 0, 0, loc), UserID: 3, User: "Zoë",
 		First: events[1].At.In(loc), Last: events[0].At.In(loc), CheckIns: 2}
 	if got, want := write(t, SummaryColumns(), CSV, loc, d), "day,user,first,last,check_ins\n2026-10-25,Zoë,2026-10-25T02:30:00+02:00,2026-10-25T02:30:00+01:00,2\n"; got != want {
@@ -165,7 +157,7 @@ func TestSummary(t *testing.T) {
 }
 
 func TestShowForWindow(t *testing.T) {
-	loc := madrid(t)
+	loc := testkit.Madrid(t)
 	cols := EventColumns()
 	var shown []string
 	for _, c := range cols {

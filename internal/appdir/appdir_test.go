@@ -10,44 +10,39 @@ import (
 	"facelogin/app"
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
+	"facelogin/internal/testkit/dirtest"
 	"facelogin/recognition"
 	"facelogin/store"
 )
 
-// open is a directory on a fresh SQLite store.
-func open(t *testing.T) (*store.Store, *directory.Directory) {
-	t.Helper()
-	return openAt(t, "sqlite:"+filepath.Join(t.TempDir(), "f.db"), "test")
+// annEnrolled is the window's adapter on a fresh SQLite store with ann
+// enrolled from the first idol photo's descriptor.
+type annEnrolled struct {
+	idols []testdata.Idol
+	ann   recognition.Descriptor
+	st    *store.Store
+	d     *directory.Directory
+	a     *Directory
 }
 
-// openAt opens the database dsn (created if missing, an all-zero key) as
-// station, and its directory (loaded now, never refreshed).
-func openAt(t *testing.T, dsn, station string) (*store.Store, *directory.Directory) {
+func withAnn(t *testing.T) annEnrolled {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: dsn, Key: make([]byte, 32), Station: station, Create: true})
-	if err != nil {
+	f := annEnrolled{idols: testdata.Idols(t)}
+	f.ann = f.idols[0].Descriptor
+	f.st, f.d = dirtest.Open(t, store.Config{})
+	f.a = New(f.d, "window")
+	if err := f.a.Enroll(context.Background(), "ann", []recognition.Descriptor{f.ann}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, d
+	return f
 }
 
 // TestErrorsForPeople: the store's errors reach the app as the errors it
 // explains to people, keeping their text.
 func TestErrorsForPeople(t *testing.T) {
-	idols := testdata.Idols(t)
-	ctx := context.Background()
-	_, d := open(t)
-	a := New(d, "window")
-	ann := []recognition.Descriptor{idols[0].Descriptor}
-	if err := a.Enroll(ctx, "ann", ann, nil, app.DuplicateCheck{}); err != nil {
-		t.Fatal(err)
-	}
+	f := withAnn(t)
+	ctx, a := context.Background(), f.a
+	ann := []recognition.Descriptor{f.ann}
 	for _, c := range []struct {
 		name string
 		err  error
@@ -80,17 +75,12 @@ func TestErrorsForPeople(t *testing.T) {
 // TestDisabledUserRefused: a disabled user's face is not recognised, and
 // not passed on to the next most similar user either.
 func TestDisabledUserRefused(t *testing.T) {
-	idols := testdata.Idols(t)
-	ctx := context.Background()
-	_, d := open(t)
-	a := New(d, "window")
-	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
+	f := withAnn(t)
+	ctx, a, d := context.Background(), f.a, f.d
+	if err := a.Enroll(ctx, "bob", []recognition.Descriptor{f.idols[len(f.idols)-1].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Enroll(ctx, "bob", []recognition.Descriptor{idols[len(idols)-1].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
-		t.Fatal(err)
-	}
-	probe := idols[0].Descriptor
+	probe := f.ann
 	if m := a.Identify(&probe); m.User != "ann" || m.Distance != 0 {
 		t.Fatalf("before: %+v", m)
 	}
@@ -110,15 +100,10 @@ func TestDisabledUserRefused(t *testing.T) {
 // TestDecideFollowsBase: the base threshold passed with each decision is
 // the directory's policy Base from then on.
 func TestDecideFollowsBase(t *testing.T) {
-	idols := testdata.Idols(t)
-	ctx := context.Background()
-	_, d := open(t)
-	a := New(d, "window")
-	if err := a.Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
-		t.Fatal(err)
-	}
+	f := withAnn(t)
+	a, d := f.a, f.d
 	for _, base := range []float32{0.3, 0.6, app.DefaultThreshold} {
-		dec, err := a.Decide("", []recognition.Descriptor{idols[0].Descriptor}, base)
+		dec, err := a.Decide("", []recognition.Descriptor{f.ann}, base)
 		if err != nil || !dec.OK() || dec.Threshold.Value != base || d.Policy().Base != base {
 			t.Fatalf("base %.3f: %v %v, threshold %.3f, policy %+v", base, dec.Reason, err, dec.Threshold.Value, d.Policy())
 		}
@@ -128,12 +113,8 @@ func TestDecideFollowsBase(t *testing.T) {
 // TestRecordLogin: attempts are audited with where they happened, and a
 // success sets the user's last login.
 func TestRecordLogin(t *testing.T) {
-	idols := testdata.Idols(t)
-	ctx := context.Background()
-	st, d := open(t)
-	if err := New(d, "window").Enroll(ctx, "ann", []recognition.Descriptor{idols[0].Descriptor}, nil, app.DuplicateCheck{}); err != nil {
-		t.Fatal(err)
-	}
+	f := withAnn(t)
+	ctx, st, d := context.Background(), f.st, f.d
 	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true, ""); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +164,7 @@ func TestDuplicateAcrossStations(t *testing.T) {
 	ctx := context.Background()
 	dsn := "sqlite:" + filepath.Join(t.TempDir(), "shared.db")
 	station := func(name string) (*store.Store, *Directory) {
-		st, d := openAt(t, dsn, name)
+		st, d := dirtest.Open(t, store.Config{DSN: dsn, Station: name})
 		return st, New(d, "window")
 	}
 	_, office := station("office")

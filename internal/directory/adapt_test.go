@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"math"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
 	"facelogin/internal/testkit"
+	"facelogin/internal/testkit/dirtest"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/store"
@@ -24,18 +24,7 @@ var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 // openAt is a directory on a fresh SQLite store whose clock is c.
 func openAt(t testing.TB, c *testkit.Clock) (*store.Store, *directory.Directory) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{DSN: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite"), Key: make([]byte, 32),
-		Station: "test", Create: true, Clock: c.Now, Logger: discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return st, d
+	return dirtest.Open(t, store.Config{Clock: c.Now, Logger: discard})
 }
 
 // toward is the point dist from a in the direction of b.

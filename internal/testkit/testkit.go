@@ -17,6 +17,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	_ "time/tzdata" // Madrid: the same zone rules on every machine
 
 	"facelogin/internal/testdata"
 )
@@ -123,6 +124,19 @@ func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
 	c.mu.Unlock()
+}
+
+// Madrid is the Europe/Madrid time zone, the one the tests of local times
+// are written for (summer time ends there on 2026-10-25, so 02:30 happens
+// twice). The zone database is linked in (time/tzdata), so the answer does
+// not depend on the machine's /usr/share/zoneinfo.
+func Madrid(t testing.TB) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Madrid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
 
 // WriteFile writes content to path with exactly mode (os.WriteFile's mode
