@@ -125,15 +125,10 @@ func sharedVideo(t *testing.T, name string) string {
 // in use without a restart: the preview goes on showing frames, now the
 // other video's (d0 is 512×512, d6 480×480), with frame numbers still
 // growing; the old camera is closed; the choice is saved. A device that is
-// not there is switched to, and the preview shows its retry status.
+// not there is switched to, and the preview shows its retry status. The
+// window is touched only inside fyne.DoAndWait, on uitest.SerialApp's one
+// UI goroutine, so the test runs under -race.
 func TestCameraSwitchInWindow(t *testing.T) {
-	if testing.Short() {
-		// It paints and taps the running window from the test goroutine
-		// while the preview's goroutines update it, which the race
-		// detector reports against Fyne's test driver: it runs in the
-		// unit stage (make test-unit), not in the -race -short one.
-		t.Skip("drives a running window from the test goroutine; runs in the unit stage")
-	}
 	d0, d6 := sharedVideo(t, "d0.mp4"), sharedVideo(t, "d6.mp4")
 	const missingDevice = "/dev/video97"
 	if _, err := os.Stat(missingDevice); err == nil {
@@ -173,13 +168,15 @@ func TestCameraSwitchInWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := test.NewTempApp(t)
+	a := uitest.SerialApp(t)
 	settings := app.Settings{CameraSource: d0, Threshold: recognition.DefaultThreshold}
 	ui := app.New(a, app.Deps{Camera: spy, Switcher: spy, Tracker: noFaces{}, Engine: noFaces{}, Users: appdir.New(dir, "window"),
 		Activity: appdir.NewActivity(st.Events)}, app.Options{Settings: &settings, Logger: log})
 	w := ui.Window()
-	w.Resize(fyne.NewSize(1100, 700)) // before Start: the preview's goroutines update its widgets
-	ui.Start()
+	fyne.DoAndWait(func() {
+		w.Resize(fyne.NewSize(1100, 700))
+		ui.Start()
+	})
 	stopped := false
 	defer func() {
 		if !stopped {
@@ -190,41 +187,45 @@ func TestCameraSwitchInWindow(t *testing.T) {
 	eventually(t, "d0's frames", func() bool { return spy.frameSize() == image.Pt(512, 512) && ui.Stats().Displayed > 0 })
 
 	// The settings, as a person opens them.
-	uitest.Paint(w.Canvas())
-	var tabs *container.AppTabs
-	for _, o := range uitest.Shown(w.Content()) {
-		if t, ok := o.(*container.AppTabs); ok {
-			tabs = t
-		}
-	}
-	if tabs == nil {
-		t.Fatal("no tabs")
-	}
-	tabs.SelectIndex(len(tabs.Items) - 1)
-	uitest.Paint(w.Canvas())
 	var entry *widget.Entry
 	var save *widget.Button
-	for _, o := range uitest.Shown(tabs.Selected().Content) {
-		switch x := o.(type) {
-		case *widget.Entry:
-			if x.Text == d0 {
-				entry = x
-			}
-		case *widget.Button:
-			if x.Text == "Save" {
-				save = x
+	fyne.DoAndWait(func() {
+		uitest.Paint(w.Canvas())
+		var tabs *container.AppTabs
+		for _, o := range uitest.Shown(w.Content()) {
+			if t, ok := o.(*container.AppTabs); ok {
+				tabs = t
 			}
 		}
-	}
+		if tabs == nil {
+			return
+		}
+		tabs.SelectIndex(len(tabs.Items) - 1)
+		uitest.Paint(w.Canvas())
+		for _, o := range uitest.Shown(tabs.Selected().Content) {
+			switch x := o.(type) {
+			case *widget.Entry:
+				if x.Text == d0 {
+					entry = x
+				}
+			case *widget.Button:
+				if x.Text == "Save" {
+					save = x
+				}
+			}
+		}
+	})
 	if entry == nil || save == nil {
-		t.Fatal("no camera entry or Save button in the settings")
+		t.Fatal("no settings tab with the camera entry and Save button")
 	}
 
 	switchTo := func(source string) *camera.Camera {
 		t.Helper()
 		old := sc.current()
-		entry.SetText(source)
-		test.Tap(save)
+		fyne.DoAndWait(func() {
+			entry.SetText(source)
+			test.Tap(save)
+		})
 		// The settings save the camera once it is in use, last.
 		eventually(t, "the saved camera "+source, func() bool { return a.Preferences().String(app.PrefCameraSource) == source })
 		if got := sc.current().Source().CommandLine(); got != source {
@@ -250,13 +251,15 @@ func TestCameraSwitchInWindow(t *testing.T) {
 	release()
 	ui.Stop()
 	stopped = true
-	uitest.Paint(w.Canvas())
 	var texts []string
-	for _, o := range uitest.Shown(w.Content()) {
-		if l, ok := o.(*widget.Label); ok {
-			texts = append(texts, l.Text)
+	fyne.DoAndWait(func() {
+		uitest.Paint(w.Canvas())
+		for _, o := range uitest.Shown(w.Content()) {
+			if l, ok := o.(*widget.Label); ok {
+				texts = append(texts, l.Text)
+			}
 		}
-	}
+	})
 	all := strings.Join(texts, "\n")
 	if !strings.Contains(all, "camera unavailable (") || !strings.Contains(all, "retrying in") {
 		t.Errorf("the preview does not show the retry status:\n%s", all)
