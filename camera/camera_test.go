@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -265,13 +266,21 @@ func TestOpenFails(t *testing.T) {
 }
 
 func TestMissingDeviceReconnects(t *testing.T) {
-	// No camera on this machine: /dev/video63 stands for one unplugged.
-	if _, err := os.Stat("/dev/video63"); err == nil {
-		t.Skip("/dev/video63 exists")
+	// The first device from /dev/video63 on that is not there stands for
+	// one unplugged (a machine with cameras has them at the low numbers).
+	n := 63
+	for ; n <= maxDeviceIndex; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/dev/video%d", n)); errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 	}
-	cam, log := open(t, "/dev/video63", fastRetry)
+	if n > maxDeviceIndex {
+		t.Fatalf("/dev/video63 to /dev/video%d all exist: no missing device to open", maxDeviceIndex)
+	}
+	missing := fmt.Sprintf("/dev/video%d", n)
+	cam, log := open(t, missing, fastRetry)
 	st, _ := log.waitFor(t, 0, time.Minute, func(s Status) bool { return s.State == StateReconnecting && s.Retries >= 3 })
-	if !errors.Is(st.Err, fs.ErrNotExist) || !strings.Contains(st.Err.Error(), "/dev/video63") {
+	if !errors.Is(st.Err, fs.ErrNotExist) || !strings.Contains(st.Err.Error(), missing) {
 		t.Errorf("error %v", st.Err)
 	}
 	if _, ok := cam.Latest(); ok {
@@ -282,7 +291,7 @@ func TestMissingDeviceReconnects(t *testing.T) {
 	// With MaxRetries it gives up, and Wait says why.
 	opts := fastRetry
 	opts.MaxRetries = 2
-	cam2, log2 := open(t, "7", opts)
+	cam2, log2 := open(t, strconv.Itoa(n), opts)
 	st, _ = log2.waitFor(t, 0, time.Minute, isState(StateFailed))
 	if st.Retries != 2 || !errors.Is(st.Err, fs.ErrNotExist) {
 		t.Errorf("failed status %+v", st)
