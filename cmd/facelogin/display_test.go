@@ -19,9 +19,6 @@ import (
 // the default database is not created. (A kiosk without a PIN is a
 // command-line mistake, exit 2, told first: TestAdminSetPIN.)
 func TestNoDisplay(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
 	models := testdata.ModelsDir(t)
 	bin := buildBinary(t)
 	video := filepath.Join(testdata.Dir(t), "video", "d0.mp4")

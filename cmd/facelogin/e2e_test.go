@@ -39,9 +39,6 @@ var (
 // the outcome does not depend on which frames the app happens to pick.
 // Screenshots and the app's logs are kept as artifacts.
 func TestWindowEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end: builds the binary and runs it under Xvfb")
-	}
 	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg")
 	models := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
@@ -231,9 +228,6 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 // opens; a file dlib cannot read leaves the preview running without
 // detection and makes the program exit with the models' code and message.
 func TestWindowUnreadableModels(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end: builds the binary and runs it under Xvfb")
-	}
 	requireTools(t, "Xvfb", "ffmpeg")
 	good := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")

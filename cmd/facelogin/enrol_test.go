@@ -88,9 +88,6 @@ func TestEnrolDuplicateFace(t *testing.T) {
 // — and all four enrolled. Both backends (MariaDB: a private server; skips
 // on a laptop without it, fails when CI=true).
 func TestEnrolAtOnce(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and runs it four times at once")
-	}
 	models := testdata.ModelsDir(t)
 	faces := filepath.Join(testdata.Dir(t), "faces")
 	bin := buildBinary(t)

@@ -48,9 +48,6 @@ func kioskShare(img image.Image, col color.RGBA) float64 {
 }
 
 func TestKioskEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end: builds the binary and runs it under Xvfb")
-	}
 	requireTools(t, "Xvfb", "xdotool", "import", "ffmpeg", "go")
 	models := testdata.ModelsDir(t)
 	photo := filepath.Join(testdata.Dir(t), "faces", "bona.jpg")

@@ -60,9 +60,6 @@ func TestKioskSharedSQLite(t *testing.T) {
 // test starts (socket only, own datadir). Skips on a laptop without
 // mariadb-server; fails when CI=true.
 func TestKioskSharedMySQL(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a MariaDB server")
-	}
 	kioskSharedDatabase(t, kioskMariaDB(t))
 }
 

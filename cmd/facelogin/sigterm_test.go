@@ -22,9 +22,6 @@ import (
 // panic or error line; the SQLite -wal file is gone, as it is only when
 // the last connection closes cleanly (after SIGKILL it stays).
 func TestSIGTERM(t *testing.T) {
-	if testing.Short() {
-		t.Skip("end to end: builds the binary and runs it under Xvfb")
-	}
 	requireTools(t, "Xvfb", "ffmpeg", "go")
 	models := testdata.ModelsDir(t)
 	photo := filepath.Join(testdata.Dir(t), "faces", "bona.jpg")

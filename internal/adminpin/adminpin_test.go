@@ -199,9 +199,6 @@ func TestWeakPINs(t *testing.T) {
 // of 20,000 random six-digit PINs (seeded) at most 3% are refused. The
 // whole space (1e6) is measured in the README's Kiosk section.
 func TestRandomPINsAccepted(t *testing.T) {
-	if testing.Short() {
-		t.Skip("20,000 zxcvbn estimates")
-	}
 	r := rand.New(rand.NewPCG(11, 17))
 	const n = 20000
 	why := map[string]int{}

@@ -10,6 +10,7 @@ import (
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
 	"facelogin/internal/testkit"
+	"facelogin/internal/testkit/dirtest"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/store"
@@ -31,12 +32,7 @@ func openStore(t *testing.T, path string, key []byte) *store.Store {
 func TestDirectory(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
-	key := make([]byte, 32)
-	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), key)
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := dirtest.Open(t, store.Config{})
 	a, b := idols[0].Descriptor, idols[1].Descriptor
 	if _, err := d.Enroll(ctx, "alice", []recognition.Descriptor{a}, []float32{0.9}); err != nil {
 		t.Fatal(err)
@@ -106,11 +102,7 @@ func TestTwoStations(t *testing.T) {
 func TestDecide(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
-	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := dirtest.Open(t, store.Config{})
 	if dec, err := d.Decide("", []recognition.Descriptor{idols[0].Descriptor}); err != nil || dec.Reason != decision.NobodyEnrolled {
 		t.Fatalf("empty directory: %v %v", dec.Reason, err)
 	}
@@ -168,17 +160,13 @@ func TestDecide(t *testing.T) {
 func TestEnrollUnique(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
-	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, d := dirtest.Open(t, store.Config{})
 	a := idols[0].Descriptor
 	check := store.DuplicateCheck{Threshold: recognition.DefaultThreshold}
 	if _, _, err := d.EnrollUnique(ctx, "alice", []recognition.Descriptor{a}, nil, check); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err = d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
+	_, _, err := d.EnrollUnique(ctx, "alice2", []recognition.Descriptor{a}, nil, check)
 	var de *store.DuplicateError
 	if !errors.Is(err, store.ErrDuplicateFace) || !errors.As(err, &de) || de.Username != "alice" {
 		t.Fatalf("same face, second name: %v", err)

@@ -47,11 +47,6 @@ func describeAll(t *testing.T) map[string]recognition.Descriptor {
 // every single-face photo and checks the default threshold's FAR and FRR.
 // Run with -v to print the FAR/FRR table the README quotes.
 func TestOperatingPoint(t *testing.T) {
-	if testing.Short() {
-		// A measurement over every photo, not a concurrency test: make
-		// test runs it in full; its -race -short pass need not repeat it.
-		t.Skip("accuracy measurement over every photo")
-	}
 	desc := describeAll(t)
 	person := map[string]string{}
 	for _, p := range testdata.Photos(t) {
