@@ -64,7 +64,9 @@ func (d *serialDriver) stop() {
 }
 
 // DoFromGoroutine queues f for the loop; with wait it returns once f ran.
-// Work posted from inside f (fyne.Do from a handler) queues behind it.
+// Work posted from inside f (fyne.Do from a handler) queues behind it;
+// fyne.DoAndWait from inside f would wait for itself (the real driver
+// refuses that too).
 // After the test ended f runs at once, still one at a time.
 func (d *serialDriver) DoFromGoroutine(f func(), wait bool) {
 	job, ran := f, make(chan struct{})
