@@ -2,7 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,12 +16,14 @@ import (
 )
 
 // TestQuietLocale runs the real binary's commands with the C locales of
-// containers and servers: stderr holds the commands' own lines and nothing
-// from Fyne.
+// containers and servers (and with no locale at all): stderr holds the
+// commands' own lines and nothing from Fyne, and the command line leaves
+// no trace of the GUI toolkit (no Fyne preferences or cache directory: it
+// never creates a Fyne app).
 func TestQuietLocale(t *testing.T) {
 	bin := buildBinary(t)
 	home := t.TempDir()
-	for _, locale := range []string{"LANG=C.UTF-8", "LANG=C.utf8", "LC_ALL=C.UTF-8", "LANG=POSIX.UTF-8", "LANG=C"} {
+	for _, locale := range []string{"LANG=C.UTF-8", "LANG=C.utf8", "LC_ALL=C.UTF-8", "LANG=POSIX.UTF-8", "LANG=C", "LANG=POSIX", "LANG unset"} {
 		for _, c := range []struct {
 			args   []string
 			stderr *regexp.Regexp
@@ -28,14 +34,22 @@ func TestQuietLocale(t *testing.T) {
 		} {
 			t.Run(locale+" "+strings.Join(c.args, " "), func(t *testing.T) {
 				cmd := exec.Command(bin, c.args...)
-				cmd.Env = []string{locale, "HOME=" + home, "XDG_DATA_HOME=" + home + "/data", "XDG_CONFIG_HOME=" + home + "/config"}
+				cmd.Env = []string{"HOME=" + home, "XDG_DATA_HOME=" + home + "/data", "XDG_CONFIG_HOME=" + home + "/config", "XDG_CACHE_HOME=" + home + "/cache"}
+				if strings.Contains(locale, "=") {
+					cmd.Env = append(cmd.Env, locale)
+				}
 				var stderr bytes.Buffer
 				cmd.Stderr = &stderr
 				cmd.Run()
-				if !c.stderr.MatchString(stderr.String()) {
+				if !c.stderr.MatchString(stderr.String()) || strings.Contains(strings.ToLower(stderr.String()), "fyne") {
 					t.Fatalf("stderr:\n%s\nwant only the command's own lines (%s)", stderr.String(), c.stderr)
 				}
 			})
+		}
+	}
+	for _, dir := range []string{"config/fyne", "data/fyne", "cache/fyne"} {
+		if _, err := os.Stat(filepath.Join(home, dir)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the command line touched the GUI toolkit: %s exists (%v)", dir, err)
 		}
 	}
 }
