@@ -608,7 +608,7 @@ func (r *kioskRun) refused(title, detail string) {
 func (k *Kiosk) showChallenge(st live.Status) {
 	text, col := promptText(st), kioskText
 	if st.Hint != nil {
-		text, col = capitalize(live.ReasonText(st.Hint)), kioskWarn
+		text, col = capitalize(liveReason(st.Hint)), kioskWarn
 	}
 	k.setPrompt(text, col)
 	k.progress.Show()

@@ -2,6 +2,7 @@ package app
 
 import (
 	"embed"
+	"errors"
 	"log/slog"
 	"os"
 
@@ -9,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
+
+	live "facelogin/recognition/liveness"
 )
 
 // PrefLanguage is the preference key of the window's language: "" follows
@@ -131,4 +134,74 @@ func newLanguageSetting(prefs fyne.Preferences, log *slog.Logger) *languageSetti
 	form := widget.NewForm(widget.NewFormItem(lang.L("Language"), l.choice))
 	l.content = container.NewVBox(widget.NewSeparator(), form, help)
 	return l
+}
+
+// liveReason is a liveness refusal or hint for people, in the window's
+// language: live.ReasonText translated by the sentinel the reason wraps.
+func liveReason(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, r := range liveReasons() {
+		if errors.Is(err, r.sentinel) {
+			return r.text
+		}
+	}
+	return live.ReasonText(err)
+}
+
+// liveReasons are the reasons a liveness check gives, with their text for
+// people.
+func liveReasons() []liveReasonText {
+	return []liveReasonText{
+		{live.ErrTooSlow, lang.L("The camera is too slow for the liveness check.")},
+		{live.ErrNoMotion, lang.L("The picture does not move: a frozen camera or a still image.")},
+		{live.ErrTooSmall, lang.L("The face is too small for the liveness check: come closer.")},
+		{live.ErrNoLandmarks, lang.L("The liveness check needs the 68-point landmark model.")},
+		{live.ErrBadFrame, lang.L("The camera's frames came out of order.")},
+		{live.ErrNoFace, lang.L("No face in view.")},
+		{live.ErrManyFaces, lang.L("More than one face: one person at a time.")},
+		{live.ErrFaceLost, lang.L("The face was lost during the check.")},
+		{live.ErrFaceJumped, lang.L("The face changed during the check.")},
+		{live.ErrNotFrontal, lang.L("Look straight at the camera.")},
+		{live.ErrTimeout, lang.L("The step was not done in time.")},
+		{live.ErrWrongWay, lang.L("You turned the other way.")},
+		{live.ErrFlat, lang.L("The head turn showed no depth, as a flat picture does.")},
+		{live.ErrNotBlink, lang.L("The eyes closed too long or not completely to count as a blink.")},
+		{live.ErrPhotoBlink, lang.L("The eyes changed without moving, as two alternated pictures do.")},
+		{live.ErrEyesUnchanged, lang.L("No blink seen: the eyes themselves did not close.")},
+		{live.ErrNotSamePerson, lang.L("A different face at the end of the check.")},
+		{live.ErrNoDescriptor, lang.L("No face descriptor to confirm the person.")},
+	}
+}
+
+type liveReasonText struct {
+	sentinel error
+	text     string
+}
+
+// livePrompt is a challenge's prompt (live.Status.Prompt: a step's
+// instruction, "Look at the camera", "Done", or why the check failed) in
+// the window's language.
+func livePrompt(st live.Status) string {
+	switch {
+	case st.Step == live.Blink && st.Prompt == live.Blink.Prompt():
+		return lang.L("Blink")
+	case st.Step == live.TurnLeft && st.Prompt == live.TurnLeft.Prompt():
+		return lang.L("Turn your head to your left")
+	case st.Step == live.TurnRight && st.Prompt == live.TurnRight.Prompt():
+		return lang.L("Turn your head to your right")
+	case st.Prompt == "Look at the camera":
+		return lang.L("Look at the camera")
+	case st.Prompt == "Done":
+		return lang.L("Done")
+	case st.Prompt == "Liveness check failed":
+		return lang.L("Liveness check failed")
+	}
+	for _, r := range liveReasons() {
+		if st.Prompt == r.sentinel.Error() {
+			return r.text
+		}
+	}
+	return st.Prompt
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -174,9 +175,9 @@ func (p *preview) showState(st *displayState, first bool) {
 	}
 	alert := ""
 	if err := p.det.latest().err; err != nil {
-		alert = "Face detection is not working — see the log (" + err.Error() + ")"
+		alert = lang.L("Face detection is not working — see the log ({{.Err}})", map[string]any{"Err": err.Error()})
 	} else if e := p.det.engineFailure(); e != "" {
-		alert = "Face recognition is not working — see the log (" + e + ")"
+		alert = lang.L("Face recognition is not working — see the log ({{.Err}})", map[string]any{"Err": e})
 	}
 	if alert != st.lastAlert {
 		st.lastAlert = alert
