@@ -41,6 +41,7 @@ func codeKeys(t *testing.T) map[string]string {
 	}
 	keys := map[string]string{}
 	fset := token.NewFileSet()
+	var parsed []*ast.File
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -49,6 +50,10 @@ func codeKeys(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
+		parsed = append(parsed, f)
+	}
+	consts := stringConsts(parsed)
+	for _, f := range parsed {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
@@ -71,7 +76,7 @@ func codeKeys(t *testing.T) map[string]string {
 			}
 			var args []string
 			for _, a := range call.Args[:min(len(call.Args), map[string]int{"L": 1, "X": 2}[sel.Sel.Name])] {
-				s, ok := constString(a)
+				s, ok := constString(a, consts)
 				if !ok {
 					t.Errorf("%s: lang.%s with a key or text that is not a constant string", fset.Position(a.Pos()), sel.Sel.Name)
 					return true
@@ -85,9 +90,38 @@ func codeKeys(t *testing.T) map[string]string {
 	return keys
 }
 
-// constString evaluates a string literal or a + of them.
-func constString(e ast.Expr) (string, bool) {
+// stringConsts are the package's constants whose value is a string
+// literal, by name.
+func stringConsts(files []*ast.File) map[string]string {
+	out := map[string]string{}
+	for _, f := range files {
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if i < len(vs.Values) {
+						if s, ok := constString(vs.Values[i], nil); ok {
+							out[name.Name] = s
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// constString evaluates a string literal, a string constant of consts or
+// a + of them.
+func constString(e ast.Expr, consts map[string]string) (string, bool) {
 	switch e := e.(type) {
+	case *ast.Ident:
+		s, ok := consts[e.Name]
+		return s, ok
 	case *ast.BasicLit:
 		if e.Kind != token.STRING {
 			return "", false
@@ -98,11 +132,11 @@ func constString(e ast.Expr) (string, bool) {
 		if e.Op != token.ADD {
 			return "", false
 		}
-		a, ok := constString(e.X)
-		b, ok2 := constString(e.Y)
+		a, ok := constString(e.X, consts)
+		b, ok2 := constString(e.Y, consts)
 		return a + b, ok && ok2
 	case *ast.ParenExpr:
-		return constString(e.X)
+		return constString(e.X, consts)
 	}
 	return "", false
 }
