@@ -70,7 +70,7 @@ type preview struct {
 func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Duration, log *slog.Logger) *preview {
 	p := &preview{
 		camera: camera, det: det, do: do, poll: poll, log: log, created: time.Now(),
-		status: widget.NewLabel("Starting camera…"),
+		status: widget.NewLabel(lang.L("Starting camera…")),
 		alert:  widget.NewLabel(""),
 		strip:  newDescriptorStrip(),
 		free:   make(chan *image.RGBA, 3),
@@ -84,7 +84,7 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	p.alert.Wrapping = fyne.TextWrapWord
 	p.alert.Importance = widget.DangerImportance
 	p.alert.Hide()
-	caption := widget.NewLabel("Descriptor of the last face described (128 values: blue < 0 < red)")
+	caption := widget.NewLabel(lang.L("Descriptor of the last face described (128 values: blue < 0 < red)"))
 	caption.SizeName = theme.SizeNameCaptionText
 	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
