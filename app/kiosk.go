@@ -575,7 +575,9 @@ func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.Tra
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
 		name := res.User
 		at := now.Format("15:04")
-		k.s.tasks.do(func() { k.showResult(lang.L("Welcome, {{.Name}}", map[string]any{"Name": name}), lang.L("Checked in at {{.Time}}", map[string]any{"Time": at}), kioskWelcome) })
+		k.s.tasks.do(func() {
+			k.showResult(lang.L("Welcome, {{.Name}}", map[string]any{"Name": name}), lang.L("Checked in at {{.Time}}", map[string]any{"Time": at}), kioskWelcome)
+		})
 		return
 	}
 	r.refused(lang.L("Not recognised"), refusalAdvice(res, "", true))

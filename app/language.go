@@ -205,3 +205,32 @@ func livePrompt(st live.Status) string {
 	}
 	return st.Prompt
 }
+
+// columnTitle is the Activity table's header of an internal/activity
+// column (whose titles stay English in the CSV export and the command
+// line).
+func columnTitle(title string) string {
+	switch title {
+	case "Time":
+		return lang.L("Time")
+	case "Event":
+		return lang.L("Event")
+	case "User":
+		return lang.L("User")
+	case "Station":
+		return lang.L("Station")
+	case "Distance":
+		return lang.L("Distance")
+	case "Detail":
+		return lang.L("Detail")
+	case "Day":
+		return lang.L("Day")
+	case "First check-in":
+		return lang.L("First check-in")
+	case "Last check-in":
+		return lang.L("Last check-in")
+	case "Check-ins":
+		return lang.L("Check-ins")
+	}
+	return title
+}
