@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -61,7 +62,7 @@ func useLanguage(choice string) string {
 // systemLanguage is "es" when the system locale's language is Spanish and
 // "en" otherwise.
 func systemLanguage() string {
-	if lang.SystemLocale().LanguageString() == languageSpanish {
+	if l, _, _ := strings.Cut(string(lang.SystemLocale()), "-"); l == languageSpanish {
 		return languageSpanish
 	}
 	return languageEnglish

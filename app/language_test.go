@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"fyne.io/fyne/v2"
@@ -286,7 +287,7 @@ func checkNoEnglish(t *testing.T, en, es map[string][]string) {
 		}
 	}
 	allowed := map[string]bool{"Face Login": true, "English": true, "Español": true, "elkie": true,
-		"fake directory (memory)": true, "hall": true}
+		"fake directory (memory)": true, "hall": true, "fake camera 640×480": true, "Face Login · hall": true}
 	n := 0
 	for screen, texts := range es {
 		for _, s := range texts {
@@ -299,4 +300,46 @@ func checkNoEnglish(t *testing.T, en, es map[string][]string) {
 	if n < 20 {
 		t.Fatalf("only %d texts found on the Spanish screens: the walk is broken", n)
 	}
+}
+
+// kioskTexts renders the kiosk with the system locale lcAll: the scanning
+// screen, the PIN panel after a wrong PIN, and the administrator's view
+// after the right one.
+func kioskTexts(t *testing.T, lcAll string) map[string][]string {
+	t.Helper()
+	t.Setenv("LC_ALL", lcAll)
+	t.Setenv("LANGUAGE", "")
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "hall"}, false)
+	k, p := kh.k, kh.k.pin
+	w := k.s.win
+	w.Resize(fyne.NewSize(1600, 1000))
+	out := map[string][]string{"scanning": shownTexts(w)}
+	test.Tap(k.adminButton)
+	test.Type(p.entry, "1111")
+	test.Tap(p.ok)
+	kh.waitFor("the PIN check", func() bool { return !k.pinChecking })
+	out["wrong PIN"] = shownTexts(w)
+	k.pinWaitUntil = time.Time{}
+	k.updatePINWait()
+	test.Type(p.entry, testPIN)
+	test.Tap(p.ok)
+	kh.waitFor("the administrator's view", func() bool { return k.unlocked })
+	out["administrator"] = shownTexts(w)
+	return out
+}
+
+// TestKioskInSpanish renders the kiosk under an English and a Spanish
+// system locale (the kiosk has no settings of its own before the PIN): the
+// Spanish one shows no English text.
+func TestKioskInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	en := kioskTexts(t, "en_GB.UTF-8")
+	es := kioskTexts(t, "es_ES.UTF-8")
+	checkNoEnglish(t, en, es)
+	for _, s := range es["scanning"] {
+		if s == "Mira a la cámara" {
+			return
+		}
+	}
+	t.Errorf("the Spanish kiosk does not ask people to look at the camera: %q", es["scanning"])
 }
