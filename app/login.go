@@ -119,7 +119,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 			why := refuseLiveness(ctx, l.users, user, lres, l.log, "login", "mode", loginMode(user))
 			l.cap.do(func() {
 				l.result.Importance = widget.DangerImportance
-				l.result.SetText("Liveness check failed")
+				l.result.SetText(lang.L("Liveness check failed"))
 				l.say(widget.DangerImportance, livenessAdvice(why))
 				l.cap.end()
 			})
