@@ -30,8 +30,9 @@ var sameInBothLanguages = map[string]bool{
 	"Error": true, "PIN": true, "CSV": true, "Total": true, "OK": true,
 }
 
-// codeKeys returns every translation key the package's code uses, with the
-// English text it stands for: lang.L("text", ...) is keyed by its text,
+// codeKeys returns every translation key the window's code uses (this
+// package and cmd/facelogin's window parts), with the English text it
+// stands for: lang.L("text", ...) is keyed by its text,
 // lang.X("key", "text", ...) by its key. A key that is not a constant
 // string fails the test: it could not be checked.
 func codeKeys(t *testing.T) map[string]string {
@@ -40,6 +41,11 @@ func codeKeys(t *testing.T) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cmd, err := filepath.Glob("../cmd/facelogin/*.go")
+	if err != nil || len(cmd) == 0 {
+		t.Fatalf("cmd/facelogin's files: %v", err)
+	}
+	files = append(files, cmd...)
 	keys := map[string]string{}
 	fset := token.NewFileSet()
 	var parsed []*ast.File
