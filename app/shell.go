@@ -62,7 +62,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		deps.Quality = defaultGate
 	}
 	s := &shell{app: a, opts: opts, log: opts.Logger, tasks: newTasks(post), events: &userEvents{}}
-	useLanguage(a.Preferences().String(PrefLanguage))
+	s.log.Info("window language", "language", useLanguage(a.Preferences().String(PrefLanguage)))
 	saved := LoadSettings(a.Preferences(), opts.Defaults)
 	if opts.Settings != nil {
 		saved = *opts.Settings

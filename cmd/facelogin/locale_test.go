@@ -54,28 +54,42 @@ func TestQuietLocale(t *testing.T) {
 	}
 }
 
-// TestWindowQuietLocale opens the window under LANG=C.UTF-8: it starts,
-// shows frames and closes without a word from Fyne about the locale (the
-// window then speaks English).
+// TestWindowQuietLocale opens the window under the C locales: it starts,
+// shows frames and closes without a word from Fyne about the locale, and
+// speaks English; under a Spanish locale it speaks Spanish.
 func TestWindowQuietLocale(t *testing.T) {
 	requireTools(t, "Xvfb", "ffmpeg")
 	models := testdata.ModelsDir(t)
 	art := artifactsDir(t, "quiet-locale")
 	bin := buildBinary(t)
-	env := appEnv(t, startXvfb(t), models)
-	for i, e := range env {
-		if strings.HasPrefix(e, "LANG=") {
-			env[i] = "LANG=C.UTF-8"
-		}
-	}
 	video := makeVideo(t, t.TempDir(), "bona", testdata.Dir(t)+"/faces/bona.jpg", vfFit, 1)
-	app := startApp(t, bin, env, art, "c-utf8", "--camera", video)
-	app.WaitLog(firstFrameRe, 30*time.Second)
-	app.stop()
-	// Only the locale is this test's business: Fyne can also log a
-	// "Preferences load error: EOF" when its file watcher reads the
-	// preferences while the app writes them (Fyne v2.7.1 app/preferences.go).
-	if log := app.Log.String(); strings.Contains(log, "user locale") || strings.Contains(log, "tag is not well-formed") {
-		t.Fatalf("the window's log mentions the locale:\n%s", log)
+	display := startXvfb(t)
+	for _, c := range []struct{ name, lang, want string }{
+		{"c-utf8", "C.UTF-8", "en"},
+		{"c", "C", "en"},
+		{"es", "es_ES.UTF-8", "es"},
+	} {
+		t.Run(c.lang, func(t *testing.T) {
+			env := appEnv(t, display, models)
+			for i, e := range env {
+				if strings.HasPrefix(e, "LANG=") {
+					env[i] = "LANG=" + c.lang
+				}
+			}
+			app := startApp(t, bin, env, art, c.name, "--camera", video)
+			app.WaitLog(firstFrameRe, 30*time.Second)
+			app.stop()
+			// Only the locale is this test's business: Fyne can also log a
+			// "Preferences load error: EOF" when its file watcher reads the
+			// preferences while the app writes them (Fyne v2.7.1 app/preferences.go).
+			log := app.Log.String()
+			if strings.Contains(log, "user locale") || strings.Contains(log, "tag is not well-formed") ||
+				strings.Contains(log, "Translation failure") {
+				t.Fatalf("the window's log mentions the locale:\n%s", log)
+			}
+			if !strings.Contains(log, `msg="window language" language=`+c.want) {
+				t.Fatalf("the window does not speak %s:\n%s", c.want, log)
+			}
+		})
 	}
 }
