@@ -211,27 +211,14 @@ func livePrompt(st live.Status) string {
 // column (whose titles stay English in the CSV export and the command
 // line).
 func columnTitle(title string) string {
-	switch title {
-	case "Time":
-		return lang.L("Time")
-	case "Event":
-		return lang.L("Event")
-	case "User":
-		return lang.L("User")
-	case "Station":
-		return lang.L("Station")
-	case "Distance":
-		return lang.L("Distance")
-	case "Detail":
-		return lang.L("Detail")
-	case "Day":
-		return lang.L("Day")
-	case "First check-in":
-		return lang.L("First check-in")
-	case "Last check-in":
-		return lang.L("Last check-in")
-	case "Check-ins":
-		return lang.L("Check-ins")
+	titles := map[string]string{
+		"Time": lang.L("Time"), "Event": lang.L("Event"), "User": lang.L("User"), "Station": lang.L("Station"),
+		"Distance": lang.L("Distance"), "Detail": lang.L("Detail"), "Day": lang.L("Day"),
+		"First check-in": lang.L("First check-in"), "Last check-in": lang.L("Last check-in"),
+		"Check-ins": lang.L("Check-ins"),
+	}
+	if t, ok := titles[title]; ok {
+		return t
 	}
 	return title
 }
