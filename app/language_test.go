@@ -20,6 +20,7 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/uitest"
 )
@@ -352,5 +353,44 @@ func TestKioskInSpanish(t *testing.T) {
 		if !slices.Contains(es[screen], want) {
 			t.Errorf("the Spanish kiosk's %s screen lacks %q: %q", screen, want, es[screen])
 		}
+	}
+}
+
+// TestLanguageSettingPersists: choosing Español in the Settings keeps it
+// in the preferences, and the window built next on them speaks Spanish;
+// choosing System again follows the locale (English here).
+func TestLanguageSettingPersists(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	t.Setenv("LC_ALL", "en_US.UTF-8")
+	t.Setenv("LANGUAGE", "")
+	a := test.NewTempApp(t)
+	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	h := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
+	h.u.tabs.SelectIndex(len(h.u.tabs.Items) - 1)
+	uitest.Paint(h.u.win.Canvas())
+	var choice *widget.Select
+	for _, o := range uitest.Shown(h.u.win.Canvas().Content()) {
+		if s, ok := o.(*widget.Select); ok && slices.Contains(s.Options, "Español") {
+			choice = s
+		}
+	}
+	if choice == nil {
+		t.Fatal("no language choice on the Settings tab")
+	}
+	if choice.Selected != "System" || !slices.Equal(choice.Options, []string{"System", "English", "Español"}) {
+		t.Fatalf("language choice %q of %q", choice.Selected, choice.Options)
+	}
+	choice.SetSelected("Español")
+	if got := a.Preferences().String(PrefLanguage); got != "es" {
+		t.Fatalf("saved language %q, want es", got)
+	}
+	next := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
+	if got := next.u.login.button.Text; got != "Iniciar sesión" {
+		t.Errorf("the next window's login button says %q", got)
+	}
+	a.Preferences().SetString(PrefLanguage, languageSystem)
+	again := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
+	if got := again.u.login.button.Text; got != "Log in" {
+		t.Errorf("with the system language (English) the login button says %q", got)
 	}
 }
