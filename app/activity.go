@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -15,6 +14,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
@@ -83,23 +83,25 @@ const (
 )
 
 // kindTitles name the kinds of events in the kind filter.
-var kindTitles = map[store.EventKind]string{
-	store.EventRegister:         "Registrations",
-	store.EventTemplatesAdded:   "Templates added",
-	store.EventReRegister:       "Re-registrations",
-	store.EventLoginSuccess:     "Logins (check-ins)",
-	store.EventLoginFailure:     "Refused logins",
-	store.EventRename:           "Renames",
-	store.EventDisable:          "Users disabled",
-	store.EventEnable:           "Users enabled",
-	store.EventDelete:           "Deletions",
-	store.EventImport:           "Imports",
-	store.EventOnLogin:          "On-login actions",
-	store.EventDuplicateAllowed: "Look-alikes allowed",
+func kindTitles() map[store.EventKind]string {
+	return map[store.EventKind]string{
+		store.EventRegister:         lang.L("Registrations"),
+		store.EventTemplatesAdded:   lang.L("Templates added"),
+		store.EventReRegister:       lang.L("Re-registrations"),
+		store.EventLoginSuccess:     lang.L("Logins (check-ins)"),
+		store.EventLoginFailure:     lang.L("Refused logins"),
+		store.EventRename:           lang.L("Renames"),
+		store.EventDisable:          lang.L("Users disabled"),
+		store.EventEnable:           lang.L("Users enabled"),
+		store.EventDelete:           lang.L("Deletions"),
+		store.EventImport:           lang.L("Imports"),
+		store.EventOnLogin:          lang.L("On-login actions"),
+		store.EventDuplicateAllowed: lang.L("Look-alikes allowed"),
+	}
 }
 
 func kindTitle(k store.EventKind) string {
-	if t, ok := kindTitles[k]; ok {
+	if t, ok := kindTitles()[k]; ok {
 		return t
 	}
 	return string(k)
@@ -163,22 +165,22 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	}
 	s.from = widget.NewDateEntry()
 	s.to = widget.NewDateEntry()
-	s.from.SetPlaceHolder("First day")
-	s.to.SetPlaceHolder("Last day")
+	s.from.SetPlaceHolder(lang.L("First day"))
+	s.to.SetPlaceHolder(lang.L("Last day"))
 	s.user = widget.NewSelectEntry(nil)
-	s.user.SetPlaceHolder("Anyone")
+	s.user.SetPlaceHolder(lang.L("Anyone"))
 	s.station = widget.NewSelectEntry(s.stationNames())
-	s.station.SetPlaceHolder("Any station")
-	kinds := []string{allKinds}
+	s.station.SetPlaceHolder(lang.L("Any station"))
+	kinds := []string{lang.L(allKinds)}
 	for _, k := range store.EventKinds() {
 		kinds = append(kinds, kindTitle(k))
 	}
 	s.kind = widget.NewSelect(kinds, nil)
-	s.kind.SetSelected(allKinds)
-	s.view = widget.NewRadioGroup([]string{viewEvents, viewSummary}, nil)
+	s.kind.SetSelected(lang.L(allKinds))
+	s.view = widget.NewRadioGroup([]string{lang.L(viewEvents), lang.L(viewSummary)}, nil)
 	s.view.Horizontal = true
 	s.view.Required = true
-	s.view.SetSelected(viewEvents)
+	s.view.SetSelected(lang.L(viewEvents))
 	s.showLastDays(7)
 
 	s.table = widget.NewTableWithHeaders(
@@ -195,15 +197,15 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	}
 	s.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
 		if id.Col >= 0 && id.Col < len(s.cols) {
-			o.(*widget.Label).SetText(s.cols[id.Col].Title)
+			o.(*widget.Label).SetText(columnTitle(s.cols[id.Col].Title))
 		}
 	}
 	s.setColumns(activity.EventColumns())
 
-	s.newer = &widget.Button{Text: "Newer", Icon: theme.NavigateBackIcon(), OnTapped: s.onNewer}
-	s.older = &widget.Button{Text: "Older", Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText, OnTapped: s.onOlder}
-	s.reload = &widget.Button{Text: "Refresh", Icon: theme.ViewRefreshIcon(), OnTapped: s.load}
-	s.export = &widget.Button{Text: "Export CSV…", Icon: theme.DocumentSaveIcon(), OnTapped: s.onExport}
+	s.newer = &widget.Button{Text: lang.L("Newer"), Icon: theme.NavigateBackIcon(), OnTapped: s.onNewer}
+	s.older = &widget.Button{Text: lang.L("Older"), Icon: theme.NavigateNextIcon(), IconPlacement: widget.ButtonIconTrailingText, OnTapped: s.onOlder}
+	s.reload = &widget.Button{Text: lang.L("Refresh"), Icon: theme.ViewRefreshIcon(), OnTapped: s.load}
+	s.export = &widget.Button{Text: lang.L("Export CSV…"), Icon: theme.DocumentSaveIcon(), OnTapped: s.onExport}
 	s.position = widget.NewLabel("")
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
@@ -221,11 +223,11 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	s.view.OnChanged = func(string) { s.load() }
 
 	filters := container.New(layout.NewFormLayout(),
-		widget.NewLabel("Days"), container.NewGridWithColumns(2, s.from, s.to),
-		widget.NewLabel("User"), s.user,
-		widget.NewLabel("Station"), s.station,
-		widget.NewLabel("Kind"), s.kind,
-		widget.NewLabel("Show"), s.view,
+		widget.NewLabel(lang.L("Days")), container.NewGridWithColumns(2, s.from, s.to),
+		widget.NewLabel(lang.L("User")), s.user,
+		widget.NewLabel(lang.L("Station")), s.station,
+		widget.NewLabel(lang.L("Kind")), s.kind,
+		widget.NewLabel(lang.L("Show")), s.view,
 	)
 	// Narrow enough for the window's right pane (the tabs take the
 	// widest screen's width).
@@ -353,16 +355,16 @@ func (s *activityScreen) query() (store.EventQuery, bool, error) {
 		q.To = day(s.to.Date).AddDate(0, 0, 1)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return q, false, advice("The first day is after the last day — change one of them.")
+		return q, false, advice(lang.L("The first day is after the last day — change one of them."))
 	}
 	q.User = strings.TrimSpace(s.user.Text)
 	q.Station = strings.TrimSpace(s.station.Text)
-	for k, title := range kindTitles {
+	for k, title := range kindTitles() {
 		if s.kind.Selected == title {
 			q.Kinds = []store.EventKind{k}
 		}
 	}
-	return q, s.view.Selected == viewSummary, nil
+	return q, s.view.Selected == lang.L(viewSummary), nil
 }
 
 // load shows the first page (or the summary) for the filters as they are.
@@ -477,7 +479,7 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 	setEnabled(page.More, s.older)
 	s.showPosition()
 	if len(s.rows) == 0 {
-		s.say("No events match these filters.", widget.MediumImportance)
+		s.say(lang.L("No events match these filters."), widget.MediumImportance)
 	} else {
 		s.say("", widget.MediumImportance)
 	}
@@ -491,12 +493,12 @@ func (s *activityScreen) showPosition() {
 	first := (len(s.starts)-1)*s.pageSize + 1
 	switch {
 	case len(s.rows) == 0:
-		s.position.SetText("No events")
+		s.position.SetText(lang.L("No events"))
 	case s.total >= 0:
-		s.position.SetText(fmt.Sprintf("Events %s–%s of %s", thousands(int64(first)),
-			thousands(int64(first+len(s.rows)-1)), thousands(s.total)))
+		s.position.SetText(lang.L("Events {{.First}}–{{.Last}} of {{.Total}}", map[string]any{"First": thousands(int64(first)),
+			"Last": thousands(int64(first + len(s.rows) - 1)), "Total": thousands(s.total)}))
 	default:
-		s.position.SetText(fmt.Sprintf("Events %s–%s", thousands(int64(first)), thousands(int64(first+len(s.rows)-1))))
+		s.position.SetText(lang.L("Events {{.First}}–{{.Last}}", map[string]any{"First": thousands(int64(first)), "Last": thousands(int64(first + len(s.rows) - 1))}))
 	}
 }
 
@@ -556,13 +558,13 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 	}
 	switch {
 	case len(rows) == 0:
-		s.position.SetText("No check-ins")
-		s.say("Nobody checked in on these days.", widget.MediumImportance)
+		s.position.SetText(lang.L("No check-ins"))
+		s.say(lang.L("Nobody checked in on these days."), widget.MediumImportance)
 	case more:
-		s.position.SetText(fmt.Sprintf("The newest %s check-in days", thousands(int64(len(rows)))))
-		s.say("Only the newest rows are shown here; narrow the days or export CSV for all of them.", widget.MediumImportance)
+		s.position.SetText(lang.L("The newest {{.N}} check-in days", map[string]any{"N": thousands(int64(len(rows)))}))
+		s.say(lang.L("Only the newest rows are shown here; narrow the days or export CSV for all of them."), widget.MediumImportance)
 	default:
-		s.position.SetText(fmt.Sprintf("%s people-days over %s days", thousands(int64(len(rows))), thousands(int64(len(days)))))
+		s.position.SetText(lang.L("{{.Rows}} people-days over {{.Days}} days", map[string]any{"Rows": thousands(int64(len(rows))), "Days": thousands(int64(len(days)))}))
 		s.say("", widget.MediumImportance)
 	}
 }
@@ -585,11 +587,11 @@ func (s *activityScreen) failed(what string, err error) {
 func activityAdvice(user string, err error) string {
 	switch {
 	case errors.Is(err, ErrInvalidName), errors.Is(err, store.ErrInvalidName):
-		return fmt.Sprintf("“%s” is not a user name — pick one from the list or clear the user filter.", user)
+		return lang.L("“{{.User}}” is not a user name — pick one from the list or clear the user filter.", map[string]any{"User": user})
 	case errors.Is(err, context.DeadlineExceeded):
-		return "The activity log took too long to read — try fewer days, or try again."
+		return lang.L("The activity log took too long to read — try fewer days, or try again.")
 	default:
-		return "The activity log could not be read — see the log."
+		return lang.L("The activity log could not be read — see the log.")
 	}
 }
 
@@ -618,7 +620,7 @@ func (s *activityScreen) onExport() {
 	}
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil {
-			s.say("The file could not be opened for writing: "+err.Error(), widget.DangerImportance)
+			s.say(lang.L("The file could not be opened for writing:")+" "+err.Error(), widget.DangerImportance)
 			return
 		}
 		if w != nil { // nil: cancelled
@@ -646,15 +648,15 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 	s.exporting = true
 	s.export.Disable()
 	s.busy.Show()
-	s.say("Exporting to "+name+"…", widget.MediumImportance)
-	what := "events"
+	s.say(lang.L("Exporting to {{.File}}…", map[string]any{"File": name}), widget.MediumImportance)
+	what := lang.L("events")
 	if summary {
-		what = "rows"
+		what = lang.L("rows")
 	}
 	s.tasks.Go(func(ctx context.Context) {
 		n, err := exportCSV(ctx, s.events, q, summary, loc, w, func(n int) {
 			s.tasks.do(func() {
-				s.say(fmt.Sprintf("Exporting to %s… %s %s", name, thousands(int64(n)), what), widget.MediumImportance)
+				s.say(lang.L("Exporting to {{.File}}… {{.N}} {{.What}}", map[string]any{"File": name, "N": thousands(int64(n)), "What": what}), widget.MediumImportance)
 			})
 		})
 		if cerr := w.Close(); err == nil && cerr != nil {
@@ -676,7 +678,7 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)
 				return
 			}
-			s.say(fmt.Sprintf("Exported %s %s to %s.", thousands(int64(n)), what, name), widget.SuccessImportance)
+			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": what, "File": name}), widget.SuccessImportance)
 		})
 	})
 }
@@ -691,9 +693,9 @@ func (e *exportWriteError) Unwrap() error { return e.err }
 func exportAdvice(name, user string, err error) string {
 	var we *exportWriteError
 	if errors.As(err, &we) {
-		return fmt.Sprintf("%s could not be written (%v). Nothing was saved — try another place.", name, we.err)
+		return lang.L("{{.File}} could not be written ({{.Err}}). Nothing was saved — try another place.", map[string]any{"File": name, "Err": we.err.Error()})
 	}
-	return activityAdvice(user, err) + " Nothing was saved."
+	return activityAdvice(user, err) + " " + lang.L("Nothing was saved.")
 }
 
 // exportCSV streams the events matching q (or, with summary, each user's

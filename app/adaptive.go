@@ -1,12 +1,12 @@
 package app
 
 import (
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition/decision"
@@ -59,9 +59,9 @@ func (c *checkSetting) onChanged(on bool) {
 // (--adaptive=false) turns adaptation off for this run.
 func newAdaptiveSetting(prefs fyne.Preferences, forcedOff bool, log *slog.Logger) *checkSetting {
 	p := decision.DefaultAdaptPolicy
-	help := fmt.Sprintf("After a successful live login whose face has changed a little since registration, keep "+
-		"that frame as one of at most %d extra templates per user (at most %d a day, never far from the registered "+
-		"face, each in the activity log). Applies at once.", p.Max, p.PerDay)
-	return newCheckSetting(prefs, log, PrefAdaptive, "adaptive_templates", "Learn from logins (adaptive templates)",
-		help, forcedOff, "Turned off for this run (--adaptive=false).")
+	help := lang.L("After a successful live login whose face has changed a little since registration, keep "+
+		"that frame as one of at most {{.Max}} extra templates per user (at most {{.PerDay}} a day, never far from the registered "+
+		"face, each in the activity log). Applies at once.", map[string]any{"Max": p.Max, "PerDay": p.PerDay})
+	return newCheckSetting(prefs, log, PrefAdaptive, "adaptive_templates", lang.L("Learn from logins (adaptive templates)"),
+		help, forcedOff, lang.L("Turned off for this run (--adaptive=false)."))
 }

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,7 +51,7 @@ var (
 
 // otherCamera is the picker's choice for a source that is not a device
 // present: a file, an image sequence, a stream URL, a device not plugged in.
-const otherCamera = "File or URL…"
+func otherCamera() string { return lang.L("File or URL…") }
 
 // cameraPicker chooses the camera: one of the devices present by name, or
 // a file or URL typed in.
@@ -64,8 +65,8 @@ type cameraPicker struct {
 
 func newCameraPicker(source string, onRefresh func()) *cameraPicker {
 	p := &cameraPicker{entry: widget.NewEntry()}
-	p.entry.SetPlaceHolder("video.mp4, frames/%03d.jpg, rtsp://… or /dev/video2")
-	p.choice = widget.NewSelect([]string{otherCamera}, func(string) { p.showEntry() })
+	p.entry.SetPlaceHolder(lang.L("video.mp4, frames/%03d.jpg, rtsp://… or /dev/video2"))
+	p.choice = widget.NewSelect([]string{otherCamera()}, func(string) { p.showEntry() })
 	p.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: onRefresh}
 	p.set(source)
 	p.content = container.NewVBox(container.NewBorder(nil, nil, nil, p.refresh, p.choice), p.entry)
@@ -80,7 +81,7 @@ func (p *cameraPicker) setDevices(ds []CameraDevice) {
 	for _, d := range ds {
 		names = append(names, d.Name)
 	}
-	p.choice.SetOptions(append(names, otherCamera))
+	p.choice.SetOptions(append(names, otherCamera()))
 	p.set(src)
 }
 
@@ -95,12 +96,12 @@ func (p *cameraPicker) set(source string) {
 		}
 	}
 	p.entry.SetText(source)
-	p.choice.SetSelected(otherCamera)
+	p.choice.SetSelected(otherCamera())
 	p.showEntry()
 }
 
 func (p *cameraPicker) showEntry() {
-	if p.choice.Selected == otherCamera {
+	if p.choice.Selected == otherCamera() {
 		p.entry.Show()
 	} else {
 		p.entry.Hide()
@@ -119,17 +120,17 @@ func (p *cameraPicker) source() string {
 
 // cameraAdvice explains a camera the switcher could not open.
 func cameraAdvice(source string, err error) string {
-	src := "“" + redact.URL(source) + "”"
+	src := map[string]any{"Source": redact.URL(source)}
 	var msg string
 	switch {
 	case errors.Is(err, ErrBadCameraSource):
-		msg = src + " is not a camera: choose one from the list, or give a video file, an image sequence (frames/%03d.jpg) or a stream URL (rtsp://…)."
+		msg = lang.L("“{{.Source}}” is not a camera: choose one from the list, or give a video file, an image sequence (frames/%03d.jpg) or a stream URL (rtsp://…).", src)
 	case errors.Is(err, fs.ErrNotExist):
-		msg = "There is no file " + src + "."
+		msg = lang.L("There is no file “{{.Source}}”.", src)
 	case errors.Is(err, ErrCameraUnreadable):
-		msg = src + " can't be played — is it a video file or an image sequence?"
+		msg = lang.L("“{{.Source}}” can't be played — is it a video file or an image sequence?", src)
 	default:
-		msg = src + " could not be opened — see the log."
+		msg = lang.L("“{{.Source}}” could not be opened — see the log.", src)
 	}
-	return msg + " The camera in use is unchanged."
+	return msg + " " + lang.L("The camera in use is unchanged.")
 }

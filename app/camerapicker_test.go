@@ -60,7 +60,7 @@ func TestSettingsCameraPicker(t *testing.T) {
 	h.u.tabs.Select(h.u.tabs.Items[len(h.u.tabs.Items)-1])
 	p := st.camera
 	h.waitFor("the cameras", func() bool { return len(p.devices) == 2 })
-	if want := []string{"Integrated Camera (/dev/video0)", "USB Camera (/dev/video2)", otherCamera}; !slices.Equal(p.choice.Options, want) {
+	if want := []string{"Integrated Camera (/dev/video0)", "USB Camera (/dev/video2)", otherCamera()}; !slices.Equal(p.choice.Options, want) {
 		t.Errorf("choices %q", p.choice.Options)
 	}
 	if p.choice.Selected != "Integrated Camera (/dev/video0)" || p.entry.Visible() || p.source() != "/dev/video0" {
@@ -81,7 +81,7 @@ func TestSettingsCameraPicker(t *testing.T) {
 		t.Errorf("saved camera %q", got)
 	}
 
-	p.choice.SetSelected(otherCamera)
+	p.choice.SetSelected(otherCamera())
 	if !p.entry.Visible() {
 		t.Fatal("no entry for a file or URL")
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"facelogin/recognition"
 )
 
@@ -285,11 +287,11 @@ func captureAdvice(err error) string {
 	if errors.As(err, &ce) {
 		if errors.Is(ce.Err, context.DeadlineExceeded) {
 			if ce.Last == nil {
-				return "The camera sent no pictures — check the camera and try again"
+				return lang.L("The camera sent no pictures — check the camera and try again")
 			}
-			return "Gave up: " + rejectionAdvice(ce.Last)
+			return lang.L("Gave up:") + " " + rejectionAdvice(ce.Last)
 		}
-		return "Stopped"
+		return lang.L("Stopped")
 	}
 	return rejectionAdvice(err)
 }

@@ -3,12 +3,12 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"facelogin/recognition"
 	live "facelogin/recognition/liveness"
@@ -153,7 +153,7 @@ func refuseLiveness(ctx context.Context, users LoginRecorder, claimed string, re
 	if err := users.RecordLogin(ctx, claimed, float32(math.Inf(1)), false, livenessDetail(res)); err != nil {
 		log.Error("record login", "user", claimed, "err", err)
 	}
-	return live.ReasonText(res.Reason)
+	return liveReason(res.Reason)
 }
 
 func stepsOf(res live.Result) []live.Step {
@@ -171,11 +171,11 @@ func stepsOf(res live.Result) []live.Step {
 func promptText(st live.Status) string {
 	switch st.Arrow {
 	case live.ArrowLeft:
-		return "← " + st.Prompt
+		return "← " + livePrompt(st)
 	case live.ArrowRight:
-		return st.Prompt + " →"
+		return livePrompt(st) + " →"
 	}
-	return st.Prompt
+	return livePrompt(st)
 }
 
 // stepText is the line under the prompt: the step's number, or what is in
@@ -183,11 +183,11 @@ func promptText(st live.Status) string {
 func stepText(st live.Status) string {
 	switch {
 	case st.Hint != nil:
-		return live.ReasonText(st.Hint)
+		return liveReason(st.Hint)
 	case st.Step != 0:
-		return fmt.Sprintf("Step %d of %d", st.Index+1, st.Count)
+		return lang.L("Step {{.N}} of {{.Count}}", map[string]any{"N": st.Index + 1, "Count": st.Count})
 	}
-	return "Liveness check: hold still, facing the camera"
+	return lang.L("Liveness check: hold still, facing the camera")
 }
 
 // newLivenessSetting is the Settings screen's block for the liveness
@@ -195,9 +195,9 @@ func stepText(st live.Status) string {
 // forcedOff (--liveness=false, for tests and evaluations started by whoever
 // runs the program) turns it off for this run.
 func newLivenessSetting(prefs fyne.Preferences, forcedOff bool, log *slog.Logger) *checkSetting {
-	return newCheckSetting(prefs, log, PrefLiveness, "liveness", "Liveness check at login (blink and head-turn challenge)",
-		"Before a login is decided, the person follows two random prompts — blink, turn the head left or right — "+
+	return newCheckSetting(prefs, log, PrefLiveness, "liveness", lang.L("Liveness check at login (blink and head-turn challenge)"),
+		lang.L("Before a login is decided, the person follows two random prompts — blink, turn the head left or right — "+
 			"so that a photo or a screen held up to the camera is refused. Turned off, a photo of a registered "+
-			"person can log in. Applies at once.", forcedOff,
-		"Turned off for this run (--liveness=false): a photo of a registered person can log in.")
+			"person can log in. Applies at once."), forcedOff,
+		lang.L("Turned off for this run (--liveness=false): a photo of a registered person can log in."))
 }

@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -44,11 +45,11 @@ func (g *distanceGauge) Clear() {
 // Text is the gauge's caption.
 func (g *distanceGauge) Text() string {
 	if !g.has {
-		return "distance —"
+		return lang.L("distance —")
 	}
 	// Three decimals: the default threshold is 0.375, and "0.38" next to
 	// a refused 0.376 reads like a bug.
-	return fmt.Sprintf("distance %.3f (threshold %.3f)", g.distance, g.threshold)
+	return lang.L("distance {{.Distance}} (threshold {{.Threshold}})", map[string]any{"Distance": fmt.Sprintf("%.3f", g.distance), "Threshold": fmt.Sprintf("%.3f", g.threshold)})
 }
 
 func (g *distanceGauge) CreateRenderer() fyne.WidgetRenderer {

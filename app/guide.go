@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -42,11 +43,11 @@ const (
 // slightly up and a smile, each optional.
 func guidedSteps(minimum int) []poseStep {
 	return []poseStep{
-		{kind: poseStraight, prompt: "Look straight at the camera", frames: minimum},
-		{kind: poseLeft, prompt: "Turn your head slightly to your left", frames: poseFrames, optional: true},
-		{kind: poseRight, prompt: "Turn your head slightly to your right", frames: poseFrames, optional: true},
-		{kind: poseUp, prompt: "Tilt your head slightly up", frames: poseFrames, optional: true},
-		{kind: poseSmile, prompt: "Look at the camera and smile", frames: poseFrames, optional: true},
+		{kind: poseStraight, prompt: lang.L("Look straight at the camera"), frames: minimum},
+		{kind: poseLeft, prompt: lang.L("Turn your head slightly to your left"), frames: poseFrames, optional: true},
+		{kind: poseRight, prompt: lang.L("Turn your head slightly to your right"), frames: poseFrames, optional: true},
+		{kind: poseUp, prompt: lang.L("Tilt your head slightly up"), frames: poseFrames, optional: true},
+		{kind: poseSmile, prompt: lang.L("Look at the camera and smile"), frames: poseFrames, optional: true},
 	}
 }
 
@@ -63,7 +64,7 @@ func (e *poseError) Unwrap() error { return errNotInPose }
 // advice repeats the prompt, with the way out of an optional step.
 func (e *poseError) advice() string {
 	if e.step.optional {
-		return e.step.prompt + " — or press “Skip this step”"
+		return e.step.prompt + " — " + lang.L("or press “Skip this step”")
 	}
 	return e.step.prompt
 }
@@ -100,7 +101,7 @@ func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Log
 	g.progress = widget.NewProgressBar()
 	g.progress.Max = float64(total)
 	g.progress.TextFormatter = func() string { return g.progressText() }
-	g.skipBtn = &widget.Button{Text: "Skip this step", OnTapped: g.onSkip}
+	g.skipBtn = &widget.Button{Text: lang.L("Skip this step"), OnTapped: g.onSkip}
 	g.skipBtn.Disable()
 	g.content = container.NewVBox(g.prompt, container.NewBorder(nil, nil, nil, g.skipBtn, g.progress))
 	return g
@@ -111,11 +112,11 @@ func (g *guide) progressText() string {
 	done, v := 0, int(g.progress.Value)
 	for i, s := range g.steps {
 		if v < done+s.frames {
-			return fmt.Sprintf("Step %d of %d", i+1, len(g.steps))
+			return lang.L("Step {{.N}} of {{.Count}}", map[string]any{"N": i + 1, "Count": len(g.steps)})
 		}
 		done += s.frames
 	}
-	return "Done"
+	return lang.L("Done")
 }
 
 // onSkip ends the running optional step. UI goroutine.

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -181,7 +182,7 @@ func (o *KioskOptions) fill() {
 
 func (k *Kiosk) build() {
 	p := k.s.preview
-	k.prompt = canvas.NewText(promptLook, kioskText)
+	k.prompt = canvas.NewText(lang.L(promptLook), kioskText)
 	k.prompt.TextSize = kioskPromptSize
 	k.prompt.TextStyle.Bold = true
 	k.prompt.Alignment = fyne.TextAlignCenter
@@ -194,7 +195,7 @@ func (k *Kiosk) build() {
 	k.progress.Hide()
 	k.station = canvas.NewText(station, kioskDim)
 	k.station.TextSize = kioskSmallSize
-	k.adminButton = &widget.Button{Text: "Admin", Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
+	k.adminButton = &widget.Button{Text: lang.L("Admin"), Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
 	// The camera status wraps, so it takes the middle of a border layout
 	// (a box would give it no width).
 	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, p.status)
@@ -217,9 +218,9 @@ func (k *Kiosk) build() {
 	k.pin = newPINPanel(k)
 	k.view = container.NewStack(k.scan, k.result, k.pin.content)
 
-	back := &widget.Button{Text: "Back to kiosk", Icon: theme.ViewRestoreIcon(), OnTapped: k.lock}
-	exit := &widget.Button{Text: "Exit kiosk", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: k.exit}
-	bar := container.NewHBox(widget.NewLabelWithStyle("Administrator mode", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+	back := &widget.Button{Text: lang.L("Back to kiosk"), Icon: theme.ViewRestoreIcon(), OnTapped: k.lock}
+	exit := &widget.Button{Text: lang.L("Exit kiosk"), Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: k.exit}
+	bar := container.NewHBox(widget.NewLabelWithStyle(lang.L("Administrator mode"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		layout.NewSpacer(), back, exit)
 	split := container.NewHSplit(p.content, k.s.tabs)
 	split.Offset = 0.62
@@ -357,7 +358,7 @@ type kioskRun struct {
 func (k *Kiosk) run(ctx context.Context) {
 	sub, cancel := k.s.capture.subscribe(1)
 	defer cancel()
-	r := &kioskRun{k: k, prompt: promptLook}
+	r := &kioskRun{k: k, prompt: lang.L(promptLook)}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -398,7 +399,7 @@ func (r *kioskRun) tick(now time.Time) {
 			k.s.tasks.do(k.hideResult)
 			return
 		}
-		text := fmt.Sprintf("Too many failed attempts — try again in %s", waitText(r.until.Sub(now)))
+		text := lang.L("Too many failed attempts — try again in {{.Wait}}", map[string]any{"Wait": waitText(r.until.Sub(now))})
 		if text != r.shown {
 			r.shown = text
 			k.s.tasks.do(func() {
@@ -430,17 +431,17 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 		return
 	case len(faces) == 0:
 		r.streak = r.streak[:0]
-		r.say(promptLook, kioskText)
+		r.say(lang.L(promptLook), kioskText)
 		return
 	case len(faces) > 1:
 		r.streak = r.streak[:0]
-		r.say(promptOneAtATime, kioskWarn)
+		r.say(lang.L(promptOneAtATime), kioskWarn)
 		return
 	}
 	face := faces[0]
 	if r.stillThere(d, face) {
 		r.streak = r.streak[:0]
-		r.say(promptNext, kioskText)
+		r.say(lang.L(promptNext), kioskText)
 		return
 	}
 	if n := len(r.streak); n > 0 && r.streak[n-1].face.ID != face.ID {
@@ -448,7 +449,7 @@ func (r *kioskRun) detection(ctx context.Context, d detection) {
 	}
 	r.streak = append(r.streak, sample{det: d, face: face})
 	if len(r.streak) < k.opts.SteadyFrames {
-		r.say(promptHold, kioskText)
+		r.say(lang.L(promptHold), kioskText)
 		return
 	}
 	r.identify(ctx, k.s.th.get())
@@ -540,7 +541,7 @@ func (r *kioskRun) challenge(ctx context.Context, th float32) {
 	switch {
 	case err == nil && !res.Live:
 		why := refuseLiveness(ctx, k.users, "", res, k.s.log, "kiosk identification", "station", k.opts.Station)
-		r.refused("Not a live face", capitalize(why))
+		r.refused(lang.L("Not a live face"), capitalize(why))
 		return
 	case err != nil:
 		// The face left, the camera stopped, an administrator opened the
@@ -574,10 +575,12 @@ func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.Tra
 		r.state, r.until = kioskShowing, now.Add(k.opts.ResultFor)
 		name := res.User
 		at := now.Format("15:04")
-		k.s.tasks.do(func() { k.showResult("Welcome, "+name, "Checked in at "+at, kioskWelcome) })
+		k.s.tasks.do(func() {
+			k.showResult(lang.L("Welcome, {{.Name}}", map[string]any{"Name": name}), lang.L("Checked in at {{.Time}}", map[string]any{"Time": at}), kioskWelcome)
+		})
 		return
 	}
-	r.refused("Not recognised", refusalAdvice(res, "", true))
+	r.refused(lang.L("Not recognised"), refusalAdvice(res, "", true))
 }
 
 // refused counts a failed attempt — not recognised, or not live — and
@@ -597,9 +600,9 @@ func (r *kioskRun) refused(title, detail string) {
 		"failures", r.failures, "lockout", wait)
 	r.failures = 0
 	r.state, r.until = kioskLocked, now.Add(wait)
-	r.shown = fmt.Sprintf("Too many failed attempts — try again in %s", waitText(wait))
+	r.shown = lang.L("Too many failed attempts — try again in {{.Wait}}", map[string]any{"Wait": waitText(wait)})
 	text := r.shown
-	k.s.tasks.do(func() { k.showResult("Please wait", text, kioskLockedOut) })
+	k.s.tasks.do(func() { k.showResult(lang.L("Please wait"), text, kioskLockedOut) })
 }
 
 // showChallenge shows a liveness challenge's status on the scanning
@@ -608,7 +611,7 @@ func (r *kioskRun) refused(title, detail string) {
 func (k *Kiosk) showChallenge(st live.Status) {
 	text, col := promptText(st), kioskText
 	if st.Hint != nil {
-		text, col = capitalize(live.ReasonText(st.Hint)), kioskWarn
+		text, col = capitalize(liveReason(st.Hint)), kioskWarn
 	}
 	k.setPrompt(text, col)
 	k.progress.Show()

@@ -2,12 +2,12 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -46,10 +46,10 @@ func newPINPanel(k *Kiosk) *pinPanel {
 	p.title = widget.NewLabelWithStyle("", fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	p.title.SizeName = theme.SizeNameHeadingText
 	p.entry = widget.NewPasswordEntry()
-	p.entry.SetPlaceHolder("Administrator PIN")
+	p.entry.SetPlaceHolder(lang.L("Administrator PIN"))
 	p.entry.OnSubmitted = func(string) { k.submitPIN() }
-	p.ok = &widget.Button{Text: "OK", Importance: widget.HighImportance, OnTapped: k.submitPIN}
-	p.cancel = &widget.Button{Text: "Cancel", OnTapped: k.closePIN}
+	p.ok = &widget.Button{Text: lang.L("OK"), Importance: widget.HighImportance, OnTapped: k.submitPIN}
+	p.cancel = &widget.Button{Text: lang.L("Cancel"), OnTapped: k.closePIN}
 	p.message = widget.NewLabel("")
 	p.message.Wrapping = fyne.TextWrapWord
 	width := canvas.NewRectangle(nil)
@@ -70,16 +70,16 @@ func (k *Kiosk) openPIN(purpose pinPurpose) {
 	k.pinFor = purpose
 	k.paused.Store(true)
 	if purpose == pinExit {
-		p.title.SetText("Leave the kiosk")
+		p.title.SetText(lang.L("Leave the kiosk"))
 	} else {
-		p.title.SetText("Administrator")
+		p.title.SetText(lang.L("Administrator"))
 	}
 	p.entry.SetText("")
 	p.content.Show()
 	if k.opts.CheckPIN == nil {
 		p.entry.Disable()
 		p.ok.Disable()
-		p.say("No administrator PIN is set. Set one on this computer with: facelogin admin set-pin", widget.DangerImportance)
+		p.say(lang.L("No administrator PIN is set. Set one on this computer with: facelogin admin set-pin"), widget.DangerImportance)
 		return
 	}
 	k.updatePINWait()
@@ -117,7 +117,7 @@ func (k *Kiosk) submitPIN() {
 	k.pinChecking = true
 	p.entry.Disable()
 	p.ok.Disable()
-	p.say("Checking…", widget.MediumImportance)
+	p.say(lang.L("Checking…"), widget.MediumImportance)
 	check, record := k.opts.CheckPIN, k.opts.PINAttempts
 	before := adminpin.Attempts{Failures: k.pinFailures, NextAt: k.pinWaitUntil}
 	failed := before.Failed(k.pinBackoff(), now)
@@ -177,7 +177,7 @@ func (k *Kiosk) pinChecked(ok bool, err error, failed adminpin.Attempts) {
 		k.s.log.Error("kiosk: check administrator PIN", "err", err)
 		p.entry.Enable()
 		p.ok.Enable()
-		p.say("The PIN could not be checked — see the log", widget.DangerImportance)
+		p.say(lang.L("The PIN could not be checked — see the log"), widget.DangerImportance)
 	case !ok:
 		k.pinFailures, k.pinWaitUntil = failed.Failures, failed.NextAt
 		k.s.log.Warn("kiosk: wrong administrator PIN", "station", k.opts.Station, "failures", k.pinFailures,
@@ -210,7 +210,7 @@ func (k *Kiosk) updatePINWait() {
 			k.s.win.Canvas().Focus(p.entry) // disabling took the focus away
 		}
 		if k.pinFailures > 0 {
-			p.say("Wrong PIN — try again", widget.DangerImportance)
+			p.say(lang.L("Wrong PIN — try again"), widget.DangerImportance)
 		} else {
 			p.say("", widget.MediumImportance)
 		}
@@ -218,7 +218,7 @@ func (k *Kiosk) updatePINWait() {
 	}
 	p.entry.Disable()
 	p.ok.Disable()
-	p.say(fmt.Sprintf("Wrong PIN — try again in %s", waitText(left)), widget.DangerImportance)
+	p.say(lang.L("Wrong PIN — try again in {{.Wait}}", map[string]any{"Wait": waitText(left)}), widget.DangerImportance)
 	next := left % time.Second
 	if next == 0 {
 		next = time.Second

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	"facelogin/recognition"
 )
 
@@ -72,7 +74,7 @@ func newLabeler(det *detector, users Decider, th *threshold) *labeler {
 	return l
 }
 
-var unknownLabel = faceLabel{Text: "unknown"}
+func unknownLabel() faceLabel { return faceLabel{Text: lang.L("unknown")} }
 
 // labelsFor returns the labels of faces, in their order. Any goroutine.
 func (l *labeler) labelsFor(faces []recognition.TrackedFace) []faceLabel {
@@ -86,7 +88,7 @@ func (l *labeler) labelsFor(faces []recognition.TrackedFace) []faceLabel {
 		if tl := l.tracks[faces[i].ID]; tl != nil && tl.has {
 			out[i] = tl.label
 		} else {
-			out[i] = unknownLabel
+			out[i] = unknownLabel()
 		}
 	}
 	return out
@@ -177,7 +179,7 @@ func (l *labeler) identify(tl *trackLabel, now time.Time) {
 	desc := tl.desc
 	l.mu.Unlock()
 	dec, err := l.users.Decide("", []recognition.Descriptor{desc}, l.th.get())
-	label := unknownLabel
+	label := unknownLabel()
 	if err == nil && dec.OK() {
 		label = faceLabel{Text: fmt.Sprintf("%s %.2f", dec.User, dec.Distance), Known: true}
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -11,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -50,9 +50,9 @@ type loginScreen struct {
 func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atomic.Bool, events *userEvents, limits captureLimits, log *slog.Logger) *loginScreen {
 	l := &loginScreen{cap: c, users: users, th: th, adapt: adapt, events: events, limits: limits, log: log}
 	l.user = widget.NewEntry()
-	l.user.SetPlaceHolder("Username (optional: check one person)")
+	l.user.SetPlaceHolder(lang.L("Username (optional: check one person)"))
 	l.user.OnSubmitted = func(string) { l.onLogin() }
-	l.button = &widget.Button{Text: "Log in", Importance: widget.HighImportance, OnTapped: l.onLogin}
+	l.button = &widget.Button{Text: lang.L("Log in"), Importance: widget.HighImportance, OnTapped: l.onLogin}
 	l.result = widget.NewLabel("")
 	l.result.SizeName = theme.SizeNameHeadingText
 	l.result.TextStyle.Bold = true
@@ -65,10 +65,10 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.steps.TextFormatter = func() string { return "" }
 	l.steps.Hide()
 	l.gauge = newDistanceGauge()
-	l.message = widget.NewLabel("Look at the camera and press Log in.")
+	l.message = widget.NewLabel(lang.L("Look at the camera and press Log in."))
 	l.message.Wrapping = fyne.TextWrapWord
 	l.content = container.NewVBox(
-		widget.NewLabelWithStyle("Login", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.X("tab.login", "Login"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		l.user, l.button, l.prompt, l.steps, l.result, l.gauge, l.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, l.button) })
@@ -82,7 +82,7 @@ func (l *loginScreen) onLogin() {
 	user := strings.TrimSpace(l.user.Text)
 	l.result.SetText("")
 	l.gauge.Clear()
-	l.say(widget.MediumImportance, "Look at the camera…")
+	l.say(widget.MediumImportance, lang.L("Look at the camera…"))
 	clicked := time.Now()
 	l.cap.spawn(func(ctx context.Context) { l.run(ctx, user, clicked) })
 }
@@ -119,7 +119,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 			why := refuseLiveness(ctx, l.users, user, lres, l.log, "login", "mode", loginMode(user))
 			l.cap.do(func() {
 				l.result.Importance = widget.DangerImportance
-				l.result.SetText("Liveness check failed")
+				l.result.SetText(lang.L("Liveness check failed"))
 				l.say(widget.DangerImportance, livenessAdvice(why))
 				l.cap.end()
 			})
@@ -170,8 +170,8 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 func (l *loginScreen) show(in loginInput, res loginResult, elapsed time.Duration) {
 	if res.Accepted() {
 		l.result.Importance = widget.SuccessImportance
-		l.result.SetText("Welcome, " + res.User)
-		l.say(widget.MediumImportance, fmt.Sprintf("Decided in %d ms from %d frames.", elapsed.Milliseconds(), res.Frames))
+		l.result.SetText(lang.L("Welcome, {{.Name}}", map[string]any{"Name": res.User}))
+		l.say(widget.MediumImportance, lang.L("Decided in {{.Ms}} ms from {{.Frames}} frames.", map[string]any{"Ms": elapsed.Milliseconds(), "Frames": res.Frames}))
 	} else {
 		l.showRefused(refusalAdvice(res, in.Claimed, false))
 	}
@@ -208,12 +208,12 @@ func (l *loginScreen) hideChallenge() {
 // livenessAdvice is the message of a login refused by its liveness
 // challenge: the reason in plain words and what to do.
 func livenessAdvice(why string) string {
-	return "Not a live face: " + why + ". Press Log in and follow the prompts; a photo or a screen is never let in."
+	return lang.L("Not a live face: {{.Why}}. Press Log in and follow the prompts; a photo or a screen is never let in.", map[string]any{"Why": why})
 }
 
 func (l *loginScreen) showRefused(msg string) {
 	l.result.Importance = widget.DangerImportance
-	l.result.SetText("Not recognised")
+	l.result.SetText(lang.L("Not recognised"))
 	l.say(widget.DangerImportance, msg)
 }
 

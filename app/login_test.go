@@ -389,7 +389,7 @@ func TestDeadEngineShowsError(t *testing.T) {
 		})
 		s := h.u.Stats()
 		h.waitFor("landmarks on new frames", func() bool { return h.u.Stats().Overlaid >= s.Overlaid+5 })
-		if l := h.u.det.latest().labels; len(l) != 1 || l[0] != unknownLabel {
+		if l := h.u.det.latest().labels; len(l) != 1 || l[0] != unknownLabel() {
 			t.Errorf("labels %+v, want unknown", l)
 		}
 		if n := strings.Count(h.log.String(), `msg="face descriptor failed"`); n != 1 {

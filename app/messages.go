@@ -2,7 +2,8 @@ package app
 
 import (
 	"errors"
-	"fmt"
+
+	"fyne.io/fyne/v2/lang"
 
 	"facelogin/recognition/decision"
 )
@@ -15,29 +16,29 @@ func rejectionAdvice(err error) string {
 	case errors.As(err, &pe):
 		return pe.advice()
 	case errors.Is(err, ErrNoFace):
-		return "No face in view — look at the camera"
+		return lang.L("No face in view — look at the camera")
 	case errors.Is(err, ErrSeveralFaces):
-		return "Only one face please"
+		return lang.L("Only one face please")
 	case errors.Is(err, ErrFaceTooSmall):
-		return "Move closer"
+		return lang.L("Move closer")
 	case errors.Is(err, ErrFaceBlurred):
-		return "Hold still"
+		return lang.L("Hold still")
 	case errors.Is(err, ErrFaceCutOff):
-		return "Move into the middle of the picture"
+		return lang.L("Move into the middle of the picture")
 	case errors.Is(err, ErrFaceTurned):
-		return "Look straight at the camera"
+		return lang.L("Look straight at the camera")
 	case errors.Is(err, ErrTooDark):
-		return "Too dark — add light"
+		return lang.L("Too dark — add light")
 	case errors.Is(err, ErrDifferentFace):
-		return "Keep the same face in view"
+		return lang.L("Keep the same face in view")
 	case errors.Is(err, ErrFaceUnclear):
-		return "Look straight at the camera and hold still"
+		return lang.L("Look straight at the camera and hold still")
 	case errors.Is(err, errTracker):
-		return "Face detection failed — see the log"
+		return lang.L("Face detection failed — see the log")
 	case errors.Is(err, errEngine):
-		return "Face recognition failed — see the log"
+		return lang.L("Face recognition failed — see the log")
 	default:
-		return "This frame can't be used — keep looking at the camera"
+		return lang.L("This frame can't be used — keep looking at the camera")
 	}
 }
 
@@ -45,13 +46,13 @@ func rejectionAdvice(err error) string {
 func nameAdvice(name string, err error) string {
 	switch {
 	case errors.Is(err, ErrNameTaken):
-		return fmt.Sprintf("The name “%s” is taken — choose another", name)
+		return lang.L("The name “{{.Name}}” is taken — choose another", map[string]any{"Name": name})
 	case errors.Is(err, ErrInvalidName):
-		return "That name can't be used — use letters, digits, '.', '_' or '-' (no spaces), at most 64 characters"
+		return lang.L("That name can't be used — use letters, digits, '.', '_' or '-' (no spaces), at most 64 characters")
 	case errors.Is(err, ErrUnknownUser):
-		return fmt.Sprintf("There is no user called “%s”", name)
+		return lang.L("There is no user called “{{.Name}}”", map[string]any{"Name": name})
 	default:
-		return "The user database is not working — see the log"
+		return lang.L("The user database is not working — see the log")
 	}
 }
 
@@ -70,15 +71,35 @@ var (
 func refusalAdvice(res loginResult, claimed string, kiosk bool) string {
 	switch {
 	case res.Disabled:
-		return "This face belongs to a disabled account — ask an administrator."
+		return lang.L("This face belongs to a disabled account — ask an administrator.")
 	case res.Reason == decision.Ambiguous && kiosk:
-		return "You look like more than one registered person — please ask a member of staff"
+		return lang.L("You look like more than one registered person — please ask a member of staff")
 	case res.Reason == decision.TooFar && claimed != "":
-		return fmt.Sprintf("This face does not match “%s”.", claimed)
+		return lang.L("This face does not match “{{.Name}}”.", map[string]any{"Name": claimed})
 	case res.Reason == decision.TooFar && kiosk:
-		return "Please ask a member of staff"
+		return lang.L("Please ask a member of staff")
 	case res.Reason == decision.TooFar:
-		return "Register first, or move into better light and try again."
+		return lang.L("Register first, or move into better light and try again.")
 	}
-	return res.Reason.Message()
+	return reasonMessage(res.Reason)
+}
+
+// reasonMessage is decision.Reason.Message in the window's language.
+func reasonMessage(r decision.Reason) string {
+	switch r {
+	case decision.Accepted:
+		return ""
+	case decision.NoFrames:
+		return lang.L("No face was seen. Look at the camera and try again.")
+	case decision.NobodyEnrolled:
+		return lang.L("Nobody is registered yet.")
+	case decision.UnknownUser:
+		return lang.L("No registered person has that name.")
+	case decision.Ambiguous:
+		return lang.L("You look like more than one registered person — type your name to log in.")
+	case decision.OtherUser:
+		return lang.L("This face matches another registered person better than the name typed.")
+	default:
+		return lang.L("Not recognised. Move into better light and try again, or register first.")
+	}
 }

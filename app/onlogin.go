@@ -14,6 +14,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/onlogin"
@@ -123,16 +124,16 @@ type onLoginField struct {
 
 func newOnLoginField(s Settings) *onLoginField {
 	f := &onLoginField{command: widget.NewEntry(), timeout: widget.NewEntry()}
-	f.command.SetPlaceHolder(`["/usr/local/bin/open-door", "front"] or /usr/local/bin/open-door`)
+	f.command.SetPlaceHolder(lang.L(`["/usr/local/bin/open-door", "front"] or /usr/local/bin/open-door`))
 	f.command.SetText(s.OnLogin)
 	f.timeout.SetText(formatSeconds(s.OnLoginTimeout))
 	f.items = []*widget.FormItem{
-		widget.NewFormItem("On-login command", f.command),
-		widget.NewFormItem("Its time limit (s)", container.NewGridWithColumns(3, f.timeout)),
+		widget.NewFormItem(lang.L("On-login command"), f.command),
+		widget.NewFormItem(lang.L("Its time limit (s)"), container.NewGridWithColumns(3, f.timeout)),
 	}
-	f.help = widget.NewLabel("The on-login command runs after each successful login with FACELOGIN_USER, " +
+	f.help = widget.NewLabel(lang.L("The on-login command runs after each successful login with FACELOGIN_USER, " +
 		"FACELOGIN_STATION, FACELOGIN_DISTANCE and FACELOGIN_TIME set; it is never given to a shell. " +
-		"Its result is in the Activity log. Leave it empty for none.")
+		"Its result is in the Activity log. Leave it empty for none."))
 	f.help.Wrapping = fyne.TextWrapWord
 	return f
 }
@@ -144,19 +145,19 @@ func (f *onLoginField) read() (command string, timeout time.Duration, r *onlogin
 	secs, perr := strconv.ParseFloat(strings.TrimSpace(f.timeout.Text), 64)
 	timeout = time.Duration(math.Round(secs*1000)) * time.Millisecond
 	if perr != nil || math.IsNaN(secs) || timeout < minOnLoginTimeout || timeout > maxOnLoginTimeout {
-		return "", 0, nil, advicef("The on-login time limit must be a number of seconds from %s to %s.",
-			formatSeconds(minOnLoginTimeout), formatSeconds(maxOnLoginTimeout))
+		return "", 0, nil, advicef("%s", lang.L("The on-login time limit must be a number of seconds from {{.Min}} to {{.Max}}.",
+			map[string]any{"Min": formatSeconds(minOnLoginTimeout), "Max": formatSeconds(maxOnLoginTimeout)}))
 	}
 	argv, err := onlogin.ParseArgv(command)
 	if err != nil {
-		return "", 0, nil, advicef("The on-login command can't be used: %s. Write it as a JSON array, program first: "+
-			`["/usr/local/bin/open-door", "front"].`, strings.TrimPrefix(err.Error(), "onlogin: "))
+		return "", 0, nil, advicef("%s", lang.L("The on-login command can't be used: {{.Err}}. Write it as a JSON array, program first: "+
+			`["/usr/local/bin/open-door", "front"].`, map[string]any{"Err": strings.TrimPrefix(err.Error(), "onlogin: ")}))
 	}
 	if argv == nil {
 		return "", timeout, nil, nil
 	}
 	if r, err = onlogin.New(argv, timeout); err != nil {
-		return "", 0, nil, advicef("The on-login program can't be run: %s.", onLoginStartError(err))
+		return "", 0, nil, advicef("%s", lang.L("The on-login program can't be run: {{.Err}}.", map[string]any{"Err": onLoginStartError(err)}))
 	}
 	return onlogin.FormatArgv(argv), timeout, r, nil
 }
@@ -165,7 +166,7 @@ func (f *onLoginField) read() (command string, timeout time.Duration, r *onlogin
 func onLoginStartError(err error) string {
 	msg := strings.TrimPrefix(err.Error(), "onlogin: ")
 	if errors.Is(err, exec.ErrNotFound) {
-		return msg + " — give its absolute path"
+		return msg + " — " + lang.L("give its absolute path")
 	}
 	return msg
 }

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -69,7 +70,7 @@ type preview struct {
 func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Duration, log *slog.Logger) *preview {
 	p := &preview{
 		camera: camera, det: det, do: do, poll: poll, log: log, created: time.Now(),
-		status: widget.NewLabel("Starting camera…"),
+		status: widget.NewLabel(lang.L("Starting camera…")),
 		alert:  widget.NewLabel(""),
 		strip:  newDescriptorStrip(),
 		free:   make(chan *image.RGBA, 3),
@@ -83,7 +84,7 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	p.alert.Wrapping = fyne.TextWrapWord
 	p.alert.Importance = widget.DangerImportance
 	p.alert.Hide()
-	caption := widget.NewLabel("Descriptor of the last face described (128 values: blue < 0 < red)")
+	caption := widget.NewLabel(lang.L("Descriptor of the last face described (128 values: blue < 0 < red)"))
 	caption.SizeName = theme.SizeNameCaptionText
 	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
 	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
@@ -174,9 +175,9 @@ func (p *preview) showState(st *displayState, first bool) {
 	}
 	alert := ""
 	if err := p.det.latest().err; err != nil {
-		alert = "Face detection is not working — see the log (" + err.Error() + ")"
+		alert = lang.L("Face detection is not working — see the log ({{.Err}})", map[string]any{"Err": err.Error()})
 	} else if e := p.det.engineFailure(); e != "" {
-		alert = "Face recognition is not working — see the log (" + e + ")"
+		alert = lang.L("Face recognition is not working — see the log ({{.Err}})", map[string]any{"Err": e})
 	}
 	if alert != st.lastAlert {
 		st.lastAlert = alert

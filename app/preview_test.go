@@ -211,7 +211,7 @@ func TestLandmarksNotHeldUpBySlowEngine(t *testing.T) {
 		n := h.u.Stats()
 		return n.Tracked >= s.Tracked+10 && n.Overlaid >= s.Overlaid+10
 	})
-	if l := h.u.det.latest().labels; len(l) != 1 || l[0] != unknownLabel {
+	if l := h.u.det.latest().labels; len(l) != 1 || l[0] != unknownLabel() {
 		t.Errorf("labels %+v before the descriptor, want unknown", l)
 	}
 	if n := h.u.Stats().Descriptors; n != 0 {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition"
@@ -72,14 +73,14 @@ func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *thresho
 	r := &registerScreen{cap: c, users: users, admin: admin, th: th, events: events, limits: limits, win: win, log: log}
 	r.guide = newGuide(c, enrolmentAccept(gate, th), limits, log)
 	r.name = widget.NewEntry()
-	r.name.SetPlaceHolder("Username")
+	r.name.SetPlaceHolder(lang.L("Username"))
 	r.name.OnSubmitted = func(string) { r.onRegister() }
-	r.button = &widget.Button{Text: "Register", Importance: widget.HighImportance, OnTapped: r.onRegister}
+	r.button = &widget.Button{Text: lang.X("button.register", "Register"), Importance: widget.HighImportance, OnTapped: r.onRegister}
 	r.progress = r.guide.progress
-	r.message = widget.NewLabel("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile.")
+	r.message = widget.NewLabel(lang.L("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile."))
 	r.message.Wrapping = fyne.TextWrapWord
 	r.content = container.NewVBox(
-		widget.NewLabelWithStyle("Register", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		widget.NewLabelWithStyle(lang.X("tab.register", "Register"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.name, r.button, r.guide.content, r.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, r.button) })
@@ -95,14 +96,14 @@ func (r *registerScreen) say(msg string, imp widget.Importance) {
 func (r *registerScreen) onRegister() {
 	name := strings.TrimSpace(r.name.Text)
 	if name == "" {
-		r.say("Type a username first", widget.DangerImportance)
+		r.say(lang.L("Type a username first"), widget.DangerImportance)
 		return
 	}
 	if !r.cap.begin() {
 		return
 	}
 	r.guide.reset()
-	r.say("Checking the name…", widget.MediumImportance)
+	r.say(lang.L("Checking the name…"), widget.MediumImportance)
 	r.cap.spawn(func(ctx context.Context) { r.run(ctx, name) })
 }
 
@@ -124,14 +125,14 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 		r.fail(nameAdvice(name, err))
 		return
 	}
-	r.cap.do(func() { r.say("Follow the prompt above", widget.MediumImportance) })
+	r.cap.do(func() { r.say(lang.L("Follow the prompt above"), widget.MediumImportance) })
 	// Each step is bounded by its own time limit (guide.run).
 	samples, err := r.guide.run(ctx, func(rejected error) {
 		r.cap.do(func() {
 			if rejected != nil {
 				r.say(rejectionAdvice(rejected), widget.WarningImportance)
 			} else {
-				r.say("Good — hold it", widget.MediumImportance)
+				r.say(lang.L("Good — hold it"), widget.MediumImportance)
 			}
 		})
 	})
@@ -160,7 +161,7 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 			r.cap.do(func() { r.confirmDuplicate(name, dup, ds, qs) })
 			return
 		}
-		r.fail(duplicateAdvice)
+		r.fail(lang.L(duplicateAdvice))
 		return
 	case err != nil:
 		r.log.Error("register failed", "user", name, "err", err)
@@ -169,7 +170,7 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 	}
 	r.log.Info("registered", "user", name, "templates", len(ds))
 	r.cap.do(func() {
-		r.say(fmt.Sprintf("Registered “%s” with %d face templates. You can log in now.", name, len(ds)), widget.SuccessImportance)
+		r.say(lang.L("Registered “{{.Name}}” with {{.N}} face templates. You can log in now.", map[string]any{"Name": name, "N": len(ds)}), widget.SuccessImportance)
 		r.name.SetText("")
 		r.cap.end()
 		r.events.publish(userEvent{kind: userRegistered, user: name})
@@ -179,24 +180,24 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 // confirmDuplicate asks an administrator whether to register a face that
 // is already registered as dup.User. UI goroutine.
 func (r *registerScreen) confirmDuplicate(name string, dup *DuplicateFaceError, ds []recognition.Descriptor, qs []float32) {
-	msg := fmt.Sprintf("This face is already registered as “%s” (distance %.3f, threshold %.3f):\n"+
+	msg := lang.L("This face is already registered as “{{.User}}” (distance {{.Distance}}, threshold {{.Threshold}}):\n"+
 		"the same person, or someone who looks alike. Logins could mix the two up.\n"+
-		"Register “%s” anyway? This is noted in the audit log.",
-		dup.User, dup.Distance, dup.Threshold, name)
-	d := dialog.NewConfirm("Face already registered", msg, func(ok bool) {
+		"Register “{{.Name}}” anyway? This is noted in the audit log.",
+		map[string]any{"User": dup.User, "Distance": fmt.Sprintf("%.3f", dup.Distance), "Threshold": fmt.Sprintf("%.3f", dup.Threshold), "Name": name})
+	d := dialog.NewConfirm(lang.L("Face already registered"), msg, func(ok bool) {
 		if !ok {
-			r.say("Registration cancelled", widget.MediumImportance)
+			r.say(lang.L("Registration cancelled"), widget.MediumImportance)
 			r.cap.end()
 			return
 		}
-		r.say("Saving…", widget.MediumImportance)
+		r.say(lang.L("Saving…"), widget.MediumImportance)
 		r.cap.spawn(func(ctx context.Context) {
 			ctx, cancel := r.cap.timeout(ctx, r.limits.timeout)
 			defer cancel()
 			r.enroll(ctx, name, ds, qs, true)
 		})
 	}, r.win)
-	d.SetConfirmText("Register anyway")
-	d.SetDismissText("Cancel")
+	d.SetConfirmText(lang.L("Register anyway"))
+	d.SetDismissText(lang.L("Cancel"))
 	d.Show()
 }

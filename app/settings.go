@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/onlogin"
@@ -140,24 +141,24 @@ func newSettingsScreen(t *tasks, prefs fyne.Preferences, s, defaults Settings, b
 	st.models = widget.NewEntry()
 	st.models.SetText(s.ModelsDir)
 	st.onLogin = newOnLoginField(s)
-	st.save = &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: st.onSave}
+	st.save = &widget.Button{Text: lang.L("Save"), Importance: widget.HighImportance, OnTapped: st.onSave}
 	st.message = widget.NewLabel("")
 	st.message.Wrapping = fyne.TextWrapWord
 	form := widget.NewForm(
-		widget.NewFormItem("Camera", st.camera.content),
-		widget.NewFormItem("Base threshold", container.NewBorder(nil, nil, nil, st.thresholdLabel, st.threshold)),
-		widget.NewFormItem("Database", st.database),
-		widget.NewFormItem("Models directory", st.models),
+		widget.NewFormItem(lang.L("Camera"), st.camera.content),
+		widget.NewFormItem(lang.L("Base threshold"), container.NewBorder(nil, nil, nil, st.thresholdLabel, st.threshold)),
+		widget.NewFormItem(lang.L("Database"), st.database),
+		widget.NewFormItem(lang.L("Models directory"), st.models),
 	)
 	for _, it := range st.onLogin.items {
 		form.AppendItem(it)
 	}
-	help := widget.NewLabel("Lower thresholds refuse more lookalikes and more bad frames of the right person. " +
-		"Each user's own threshold follows from this one and from who else is registered: a lookalike tightens it.")
+	help := widget.NewLabel(lang.L("Lower thresholds refuse more lookalikes and more bad frames of the right person. " +
+		"Each user's own threshold follows from this one and from who else is registered: a lookalike tightens it."))
 	help.Wrapping = fyne.TextWrapWord
 	st.content = container.NewVScroll(container.NewVBox(form, help, st.onLogin.help, st.save, st.message))
 	if s.OnLogin != "" && action.get() == nil {
-		st.say("The saved on-login command could not be started and is off — see the log, then correct it and save.",
+		st.say(lang.L("The saved on-login command could not be started and is off — see the log, then correct it and save."),
 			widget.WarningImportance)
 	}
 	return st
@@ -207,12 +208,12 @@ func (st *settingsScreen) onSave() {
 	}
 	s := st.current()
 	if s.CameraSource == "" && st.inForce.CameraSource != "" {
-		st.say("Choose a camera, or type the video file or stream URL to use.", widget.DangerImportance)
+		st.say(lang.L("Choose a camera, or type the video file or stream URL to use."), widget.DangerImportance)
 		return
 	}
 	command, timeout, runner, err := st.onLogin.read()
 	if err != nil {
-		st.say("Not saved. "+err.Error(), widget.DangerImportance)
+		st.say(lang.L("Not saved.")+" "+err.Error(), widget.DangerImportance)
 		return
 	}
 	s.OnLogin, s.OnLoginTimeout = command, timeout
@@ -229,9 +230,9 @@ func (st *settingsScreen) onSave() {
 	st.onLogin.command.SetText(command)
 	st.log.Info("settings saved", "camera", redact.URL(s.CameraSource), "threshold", s.Threshold, "models", s.ModelsDir,
 		"on_login", command, "on_login_timeout", timeout)
-	msg := "Saved."
+	msg := lang.L("Saved.")
 	if (st.switcher == nil && s.CameraSource != old.CameraSource) || s.ModelsDir != old.ModelsDir {
-		msg = "Saved. The new camera source and models directory are used from the next start."
+		msg = lang.L("Saved. The new camera source and models directory are used from the next start.")
 	}
 	st.say(msg, widget.SuccessImportance)
 	if st.onSaved != nil {
@@ -247,7 +248,7 @@ func (st *settingsScreen) onSave() {
 func (st *settingsScreen) switchCamera(source string) {
 	st.switching = true
 	st.save.Disable()
-	st.say("Saved. Opening the camera “"+redact.URL(source)+"”…", widget.MediumImportance)
+	st.say(lang.L("Saved. Opening the camera “{{.Camera}}”…", map[string]any{"Camera": redact.URL(source)}), widget.MediumImportance)
 	st.tasks.Go(func(ctx context.Context) {
 		ctx, cancel := context.WithTimeout(ctx, switchTimeout)
 		defer cancel()
@@ -265,7 +266,7 @@ func (st *settingsScreen) switchCamera(source string) {
 				return
 			}
 			st.inForce.CameraSource = source
-			st.say("Saved. Now using the camera “"+redact.URL(source)+"”.", widget.SuccessImportance)
+			st.say(lang.L("Saved. Now using the camera “{{.Camera}}”.", map[string]any{"Camera": redact.URL(source)}), widget.SuccessImportance)
 			if st.onSaved != nil {
 				st.onSaved(st.inForce)
 			}

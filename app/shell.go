@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 
 	"facelogin/internal/onlogin"
 	live "facelogin/recognition/liveness"
@@ -61,6 +62,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		deps.Quality = defaultGate
 	}
 	s := &shell{app: a, opts: opts, log: opts.Logger, tasks: newTasks(post), events: &userEvents{}}
+	s.log.Info("window language", "language", useLanguage(a.Preferences().String(PrefLanguage)))
 	saved := LoadSettings(a.Preferences(), opts.Defaults)
 	if opts.Settings != nil {
 		saved = *opts.Settings
@@ -97,17 +99,17 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.settings = newSettingsScreen(s.tasks, a.Preferences(), saved, opts.Defaults, deps.Users, s.th, deps.Switcher,
 		s.onLogin, opts.OnSettingsSaved, s.log)
 	s.tabs = container.NewAppTabs(
-		container.NewTabItem("Login", s.login.content),
-		container.NewTabItem("Register", s.register.content),
-		container.NewTabItem("Users", s.users.content),
+		container.NewTabItem(lang.X("tab.login", "Login"), s.login.content),
+		container.NewTabItem(lang.X("tab.register", "Register"), s.register.content),
+		container.NewTabItem(lang.L("Users"), s.users.content),
 	)
 	if deps.Activity != nil {
 		s.activity = newActivityScreen(s.tasks, deps.Activity, deps.Users, opts.Station, s.win, s.log)
 		s.events.subscribe(s.activity.changed)
-		s.tabs.Append(container.NewTabItem("Activity", s.activity.content))
+		s.tabs.Append(container.NewTabItem(lang.L("Activity"), s.activity.content))
 	}
-	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content, s.liveness.content)
-	s.tabs.Append(container.NewTabItem("Settings", settingsTab))
+	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content, s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content)
+	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch {
 		case t.Content == s.users.content:

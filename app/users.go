@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -60,15 +61,15 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 	)
 	s.list.OnSelected = func(id widget.ListItemID) { s.selected = id; s.updateButtons() }
 	s.list.OnUnselected = func(widget.ListItemID) { s.selected = -1; s.updateButtons() }
-	s.rename = &widget.Button{Text: "Rename…", OnTapped: s.onRename}
-	s.remove = &widget.Button{Text: "Delete…", Importance: widget.DangerImportance, OnTapped: s.onDelete}
-	s.reenrol = &widget.Button{Text: "Re-enrol", OnTapped: s.onReEnrol}
+	s.rename = &widget.Button{Text: lang.L("Rename…"), OnTapped: s.onRename}
+	s.remove = &widget.Button{Text: lang.L("Delete…"), Importance: widget.DangerImportance, OnTapped: s.onDelete}
+	s.reenrol = &widget.Button{Text: lang.L("Re-enrol"), OnTapped: s.onReEnrol}
 	s.renameEntry = widget.NewEntry()
 	s.guidance = s.guide.content
 	s.guidance.Hide()
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
-	refresh := &widget.Button{Text: "Refresh", OnTapped: s.reload}
+	refresh := &widget.Button{Text: lang.L("Refresh"), OnTapped: s.reload}
 	s.updateButtons()
 	bottom := container.NewVBox(
 		container.NewHBox(s.rename, s.remove, s.reenrol, refresh),
@@ -82,13 +83,13 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 
 // userColumns are the texts of one row: name, templates, last login.
 func userColumns(r UserInfo) [3]string {
-	templates := fmt.Sprintf("%d templates", r.Templates)
+	templates := lang.L("{{.N}} templates", map[string]any{"N": r.Templates})
 	if r.Templates == 1 {
-		templates = "1 template"
+		templates = lang.L("1 template")
 	}
-	last := "never logged in"
+	last := lang.L("never logged in")
 	if !r.LastLogin.IsZero() {
-		last = "last login " + r.LastLogin.Local().Format("2006-01-02 15:04")
+		last = lang.L("last login {{.Time}}", map[string]any{"Time": r.LastLogin.Local().Format("2006-01-02 15:04")})
 	}
 	return [3]string{r.Name, templates, last}
 }
@@ -154,8 +155,8 @@ func (s *usersScreen) onRename() {
 		return
 	}
 	s.renameEntry.SetText(user.Name)
-	d := dialog.NewForm("Rename “"+user.Name+"”", "Rename", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("New name", s.renameEntry)},
+	d := dialog.NewForm(lang.L("Rename “{{.Name}}”", map[string]any{"Name": user.Name}), lang.L("Rename"), lang.L("Cancel"),
+		[]*widget.FormItem{widget.NewFormItem(lang.L("New name"), s.renameEntry)},
 		func(ok bool) {
 			newName := strings.TrimSpace(s.renameEntry.Text)
 			if !ok || newName == "" || newName == user.Name {
@@ -163,7 +164,7 @@ func (s *usersScreen) onRename() {
 			}
 			s.change("rename", userEvent{kind: userRenamed, user: newName}, user.Name, func(ctx context.Context) error {
 				return s.users.Rename(ctx, user.Name, newName)
-			}, fmt.Sprintf("Renamed “%s” to “%s”", user.Name, newName))
+			}, lang.L("Renamed “{{.Old}}” to “{{.New}}”", map[string]any{"Old": user.Name, "New": newName}))
 		}, s.win)
 	d.Show()
 }
@@ -173,19 +174,19 @@ func (s *usersScreen) onDelete() {
 	if !ok {
 		return
 	}
-	d := dialog.NewConfirm("Delete “"+user.Name+"”?",
-		fmt.Sprintf("This removes %s and their %s. It cannot be undone.", user.Name, userColumns(user)[1]),
+	d := dialog.NewConfirm(lang.L("Delete “{{.Name}}”?", map[string]any{"Name": user.Name}),
+		lang.L("This removes {{.Name}} and their {{.Templates}}. It cannot be undone.", map[string]any{"Name": user.Name, "Templates": userColumns(user)[1]}),
 		func(ok bool) {
 			if !ok {
 				return
 			}
 			s.change("delete", userEvent{kind: userDeleted, user: user.Name}, user.Name, func(ctx context.Context) error {
 				return s.users.Delete(ctx, user.Name)
-			}, fmt.Sprintf("Deleted “%s”", user.Name))
+			}, lang.L("Deleted “{{.Name}}”", map[string]any{"Name": user.Name}))
 		}, s.win)
-	d.SetConfirmText("Delete")
+	d.SetConfirmText(lang.L("Delete"))
 	d.SetConfirmImportance(widget.DangerImportance)
-	d.SetDismissText("Cancel")
+	d.SetDismissText(lang.L("Cancel"))
 	d.Show()
 }
 
@@ -221,7 +222,7 @@ func (s *usersScreen) onReEnrol() {
 	}
 	s.guide.reset()
 	s.guidance.Show()
-	s.say("Re-enrolling "+user.Name+": follow the prompt above", widget.MediumImportance)
+	s.say(lang.L("Re-enrolling {{.Name}}: follow the prompt above", map[string]any{"Name": user.Name}), widget.MediumImportance)
 	s.cap.spawn(func(ctx context.Context) { s.runReEnrol(ctx, user.Name) })
 }
 
@@ -263,7 +264,7 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		// The users list names everyone already: naming the other user
 		// tells the person at this screen nothing new.
 		s.log.Info("re-enrol refused: face of another user", "user", name, "near", dup.User, "distance", dup.Distance)
-		finish(fmt.Sprintf("Not saved: this face is registered as “%s” (distance %.2f). Is the right person in front of the camera?", dup.User, dup.Distance), widget.DangerImportance, false)
+		finish(lang.L("Not saved: this face is registered as “{{.User}}” (distance {{.Distance}}). Is the right person in front of the camera?", map[string]any{"User": dup.User, "Distance": fmt.Sprintf("%.2f", dup.Distance)}), widget.DangerImportance, false)
 		return
 	case err != nil:
 		s.log.Error("re-enrol failed", "user", name, "err", err)
@@ -271,5 +272,5 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		return
 	}
 	s.log.Info("re-enrolled", "user", name, "templates", len(ds))
-	finish(fmt.Sprintf("Re-enrolled “%s” with %d new face templates", name, len(ds)), widget.SuccessImportance, true)
+	finish(lang.L("Re-enrolled “{{.Name}}” with {{.N}} new face templates", map[string]any{"Name": name, "N": len(ds)}), widget.SuccessImportance, true)
 }

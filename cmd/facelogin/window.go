@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"fyne.io/fyne/v2/lang"
+
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"facelogin/app"
@@ -257,11 +259,11 @@ func (s cameraSource) Latest() (app.Frame, bool) {
 func (s cameraSource) Status() app.CameraStatus {
 	st := s.c.Status()
 	if st.State == camera.StateRunning {
-		return app.CameraStatus{OK: true, Message: fmt.Sprintf("%s %s", s.c.Source(), st)}
+		return app.CameraStatus{OK: true, Message: cameraStatusText(fmt.Sprint(s.c.Source()), st)}
 	}
-	msg := st.String()
+	msg := cameraStatusText(fmt.Sprint(s.c.Source()), st)
 	if st.State == camera.StateReconnecting && !st.RetryAt.IsZero() {
-		msg = fmt.Sprintf("camera unavailable (%v) — retrying in %s", st.Err, time.Until(st.RetryAt).Round(time.Second))
+		msg = lang.L("camera unavailable ({{.Err}}) — retrying in {{.In}}", map[string]any{"Err": fmt.Sprint(st.Err), "In": time.Until(st.RetryAt).Round(time.Second).String()})
 	}
 	return app.CameraStatus{OK: false, Message: msg}
 }

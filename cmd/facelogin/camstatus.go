@@ -1,0 +1,32 @@
+package main
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2/lang"
+
+	"facelogin/camera"
+)
+
+// cameraStatusText is the window's camera status line in its language
+// (the translations are app's): "/dev/video0 running 640x480 @ 30 fps",
+// "failed after 3 attempts: …". camera.Status.String is the English one,
+// for logs.
+func cameraStatusText(source string, st camera.Status) string {
+	switch st.State {
+	case camera.StateRunning:
+		return lang.L("{{.Source}} running {{.Width}}x{{.Height}} @ {{.FPS}} fps", map[string]any{"Source": source,
+			"Width": st.Size.X, "Height": st.Size.Y, "FPS": fmt.Sprintf("%.3g", st.FPS)})
+	case camera.StateStarting:
+		return lang.L("starting")
+	case camera.StateReconnecting:
+		return lang.L("reconnecting (attempt {{.N}}): {{.Err}}", map[string]any{"N": st.Retries + 1, "Err": fmt.Sprint(st.Err)})
+	case camera.StateEnded:
+		return lang.L("ended")
+	case camera.StateFailed:
+		return lang.L("failed after {{.N}} attempts: {{.Err}}", map[string]any{"N": st.Retries, "Err": fmt.Sprint(st.Err)})
+	case camera.StateClosed:
+		return lang.L("closed")
+	}
+	return st.String()
+}
