@@ -142,6 +142,18 @@ func BenchmarkOverlay(b *testing.B) {
 	}
 }
 
+// BenchmarkOverlayMirrored is BenchmarkOverlay on the mirrored preview
+// (the default): the frame flipped while copied, the faces flipped.
+func BenchmarkOverlayMirrored(b *testing.B) {
+	frame, faces, labels := benchFrame(b)
+	dst := image.NewRGBA(frame.Rect)
+	b.ReportAllocs()
+	for b.Loop() {
+		mirrorFrame(dst, frame)
+		drawOverlay(dst, mirrorFaces(faces, dst.Rect), labels)
+	}
+}
+
 // BenchmarkOverlayDrawOnly leaves out the frame copy.
 func BenchmarkOverlayDrawOnly(b *testing.B) {
 	frame, faces, labels := benchFrame(b)

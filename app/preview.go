@@ -43,6 +43,8 @@ type preview struct {
 	created time.Time // for the first-frame log line
 	// overlayWait is overlayWait in nanoseconds; tests set it.
 	overlayWait atomic.Int64
+	// mirror: show the mirror image (mirror.go); the setting's flag.
+	mirror *atomic.Bool
 
 	image   *canvas.Image
 	status  *widget.Label // camera status
@@ -73,6 +75,7 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 		alert:  widget.NewLabel(""),
 		strip:  newDescriptorStrip(),
 		free:   make(chan *image.RGBA, 3),
+		mirror: &atomic.Bool{},
 	}
 	p.overlayWait.Store(int64(overlayWait))
 	p.image = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 640, 480)))
@@ -157,9 +160,18 @@ func (p *preview) next(st *displayState) {
 	}
 	st.since = time.Time{}
 	buf := p.buffer(img.Bounds())
-	copyFrame(buf, img)
+	mirror := p.mirror.Load()
+	if mirror {
+		mirrorFrame(buf, img)
+	} else {
+		copyFrame(buf, img)
+	}
 	if overlay != nil {
-		drawOverlay(buf, overlay.faces, overlay.labels)
+		faces := overlay.faces
+		if mirror {
+			faces = mirrorFaces(faces, buf.Rect)
+		}
+		drawOverlay(buf, faces, overlay.labels)
 	}
 	p.displayPending.Store(true)
 	p.do(func() { p.show(buf, own) })
