@@ -122,7 +122,7 @@ func TestOverlayFivePointLandmarks(t *testing.T) {
 }
 
 // benchFrame is a 640×480 camera frame with one face.
-func benchFrame(b *testing.B) (*image.RGBA, []recognition.Face, []faceLabel) {
+func benchFrame(b testing.TB) (*image.RGBA, []recognition.Face, []faceLabel) {
 	photo := loadPhoto(b, "elkie.jpg")
 	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	copyFrame(frame, photo.SubImage(photo.Rect).(*image.RGBA)) // size differs: the draw path

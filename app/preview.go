@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"image"
+	"image/color"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -19,6 +20,9 @@ import (
 // staleAfter is the age after which a detection is no longer drawn on a
 // later frame: its boxes would float where a face used to be.
 const staleAfter = 2 * time.Second
+
+// previewBack is the panel behind the preview picture.
+var previewBack = color.NRGBA{0x10, 0x10, 0x10, 0xff}
 
 // overlayWait is how long the preview holds a new camera frame back for
 // its landmarks before it shows the frame with the previous frame's
@@ -89,7 +93,9 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	caption := widget.NewLabel("Descriptor of the last face described (128 values: blue < 0 < red)")
 	caption.SizeName = theme.SizeNameCaptionText
 	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
-	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
+	// The picture centred on a dark panel: bars beside a frame of another
+	// shape than the pane look like part of the preview, not holes in it.
+	p.content = container.NewBorder(nil, bottom, nil, nil, container.NewStack(canvas.NewRectangle(previewBack), p.image))
 	return p
 }
 

@@ -79,7 +79,6 @@ func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *thresho
 	r.message = widget.NewLabel("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile.")
 	r.message.Wrapping = fyne.TextWrapWord
 	r.content = container.NewVBox(
-		widget.NewLabelWithStyle("Register", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.name, r.button, r.guide.content, r.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, r.button) })
