@@ -31,12 +31,44 @@ import (
 func activityStore(tb testing.TB) (*store.Store, string) {
 	tb.Helper()
 	path := filepath.Join(tb.TempDir(), "activity.db")
-	st, err := store.Open(context.Background(), store.Config{DSN: "sqlite:" + path, Key: make([]byte, 32), Station: "hall", MaxEvents: -1, Create: true})
+	return openActivityStore(tb, "sqlite:"+path), path
+}
+
+// openActivityStore opens the store at dsn, created empty.
+func openActivityStore(tb testing.TB, dsn string) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), store.Config{DSN: dsn, Key: make([]byte, 32), Station: "hall", MaxEvents: -1, Create: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	return st, path
+	return st
+}
+
+// activityDB is a database the Activity screen's tests run on: open makes
+// a fresh store and the function that seeds its audit log.
+type activityDB func(testing.TB) (*store.Store, func([]store.Event))
+
+// activityBackends runs test on SQLite and on MySQL — a private MariaDB
+// of the test's own, as the store's tests use (skipped on a laptop
+// without mariadb-server, failing when CI=true) — the two databases the
+// screen's queries (keyset pages, local-day summary, streaming export)
+// must agree on.
+func activityBackends(t *testing.T, test func(*testing.T, activityDB)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, sqliteActivity) })
+	t.Run("mysql", func(t *testing.T) {
+		m := testkit.StartMariaDB(t)
+		test(t, func(tb testing.TB) (*store.Store, func([]store.Event)) {
+			dsn := m.NewDatabase(tb)
+			return openActivityStore(tb, dsn), func(evs []store.Event) { seedEventsSQL(tb, "mysql", dsn, evs) }
+		})
+	})
+}
+
+// sqliteActivity is an activityDB on a fresh SQLite file.
+func sqliteActivity(tb testing.TB) (*store.Store, func([]store.Event)) {
+	st, path := activityStore(tb)
+	return st, func(evs []store.Event) { seedEvents(tb, path, evs) }
 }
 
 // seedEvents writes evs, oldest first, into the audit log of the SQLite
@@ -44,7 +76,14 @@ func activityStore(tb testing.TB) (*store.Store, string) {
 // own writers stamp the time of writing). IDs follow the order.
 func seedEvents(tb testing.TB, path string, evs []store.Event) {
 	tb.Helper()
-	db, err := sql.Open("sqlite", path)
+	seedEventsSQL(tb, "sqlite", path, evs)
+}
+
+// seedEventsSQL is seedEvents on the database dsn of the database/sql
+// driver ("sqlite" or "mysql").
+func seedEventsSQL(tb testing.TB, driver, dsn string, evs []store.Event) {
+	tb.Helper()
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -65,6 +104,9 @@ func seedEvents(tb testing.TB, path string, evs []store.Event) {
 		if _, err := ins.Exec(ev.At.UnixMicro(), string(ev.Kind), ev.Username, dist, ev.Station, ev.Detail); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	if err := ins.Close(); err != nil {
+		tb.Fatal(err)
 	}
 	if err := tx.Commit(); err != nil {
 		tb.Fatal(err)
@@ -129,30 +171,35 @@ func (c *countingLog) Each(ctx context.Context, q store.EventQuery, fn func(stor
 type storeLog struct{ *store.Events }
 
 // activityFixture is a window on the test driver whose Activity screen
-// reads a week of events from a real SQLite audit log, times shown in
-// Madrid, pages of 10.
+// reads a week of events from a real audit log (SQLite, or MySQL through
+// newActivityFixtureOn), times shown in Madrid, pages of 10.
 type activityFixture struct {
 	*harness
-	s    *activityScreen
-	log  *countingLog
-	evs  []store.Event // as seeded, with their IDs
-	loc  *time.Location
-	path string
+	s   *activityScreen
+	log *countingLog
+	evs []store.Event // as seeded, with their IDs
+	loc *time.Location
 }
 
 func newActivityFixture(t *testing.T) *activityFixture {
 	t.Helper()
-	st, path := activityStore(t)
+	return newActivityFixtureOn(t, sqliteActivity)
+}
+
+// newActivityFixtureOn is newActivityFixture on the database db.
+func newActivityFixtureOn(t *testing.T, db activityDB) *activityFixture {
+	t.Helper()
+	st, seed := db(t)
 	loc := testkit.Madrid(t)
 	evs := activityWeek(loc)
-	seedEvents(t, path, evs)
+	seed(evs)
 	for i := range evs {
 		evs[i].ID = int64(i + 1)
 	}
 	cl := &countingLog{ActivityLog: storeLog{st.Events}}
 	h := newHarnessWith(t, test.NewTempApp(t), image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
 		Options{Station: "hall"}, func(d *Deps) { d.Activity = cl })
-	f := &activityFixture{harness: h, s: h.u.activity, log: cl, evs: evs, loc: loc, path: path}
+	f := &activityFixture{harness: h, s: h.u.activity, log: cl, evs: evs, loc: loc}
 	f.s.loc, f.s.pageSize = loc, 10
 	return f
 }
@@ -246,8 +293,10 @@ func tableTexts(tb *widget.Table) []string {
 
 // TestActivityPagesNewestFirst: the week's 38 events in pages of 10,
 // newest first, with the position and count; times in Madrid on screen.
-func TestActivityPagesNewestFirst(t *testing.T) {
-	f := newActivityFixture(t)
+func TestActivityPagesNewestFirst(t *testing.T) { activityBackends(t, testActivityPagesNewestFirst) }
+
+func testActivityPagesNewestFirst(t *testing.T, db activityDB) {
+	f := newActivityFixtureOn(t, db)
 	f.open()
 	all := f.want(func(store.Event) bool { return true })
 	if got := f.shownIDs(); !slices.Equal(got, all[:10]) {
@@ -291,8 +340,10 @@ func TestActivityPagesNewestFirst(t *testing.T) {
 
 // TestActivityFilters: day range (local days, the last one included), user,
 // station and kind, alone and together, each read through every page.
-func TestActivityFilters(t *testing.T) {
-	f := newActivityFixture(t)
+func TestActivityFilters(t *testing.T) { activityBackends(t, testActivityFilters) }
+
+func testActivityFilters(t *testing.T, db activityDB) {
+	f := newActivityFixtureOn(t, db)
 	f.open()
 	day := func(d int) *time.Time { t := time.Date(2026, 11, d, 0, 0, 0, 0, f.loc); return &t }
 	inDays := func(from, to int) func(store.Event) bool {
@@ -377,8 +428,10 @@ func TestActivityFilters(t *testing.T) {
 // TestActivitySummary: each user's first and last check-in per local day,
 // newest day first, users by name; the user filter applies, the kind
 // filter does not.
-func TestActivitySummary(t *testing.T) {
-	f := newActivityFixture(t)
+func TestActivitySummary(t *testing.T) { activityBackends(t, testActivitySummary) }
+
+func testActivitySummary(t *testing.T, db activityDB) {
+	f := newActivityFixtureOn(t, db)
 	f.open()
 	f.s.kind.SetSelected(kindTitle(store.EventLoginFailure))
 	f.waitIdle()
@@ -466,8 +519,10 @@ func readCSV(t *testing.T, path string) [][]string {
 // TestActivityExport: the rows matching the filters — all of them, not the
 // page on screen — stream from the log to the file, times in the screen's
 // zone with their offset, formulas defused; the summary exports too.
-func TestActivityExport(t *testing.T) {
-	f := newActivityFixture(t)
+func TestActivityExport(t *testing.T) { activityBackends(t, testActivityExport) }
+
+func testActivityExport(t *testing.T, db activityDB) {
+	f := newActivityFixtureOn(t, db)
 	f.open()
 	f.s.station.SetText("door")
 	f.waitIdle()

@@ -13,7 +13,8 @@ import (
 
 // distanceGauge shows a match distance against the threshold: a bar filled
 // up to the distance (green at or under the threshold, red above) with a
-// mark at the threshold and the numbers written beside it.
+// mark at the threshold and the numbers written beside it. It is hidden
+// until it has a distance to show.
 type distanceGauge struct {
 	widget.BaseWidget
 	distance, threshold float32
@@ -27,19 +28,21 @@ const gaugeMax = 1.0
 func newDistanceGauge() *distanceGauge {
 	g := &distanceGauge{}
 	g.ExtendBaseWidget(g)
+	g.Hide()
 	return g
 }
 
 // Set shows distance against threshold. UI goroutine.
 func (g *distanceGauge) Set(distance, threshold float32) {
 	g.distance, g.threshold, g.has = distance, threshold, true
+	g.Show()
 	g.Refresh()
 }
 
-// Clear empties the gauge. UI goroutine.
+// Clear empties and hides the gauge. UI goroutine.
 func (g *distanceGauge) Clear() {
 	g.has = false
-	g.Refresh()
+	g.Hide()
 }
 
 // Text is the gauge's caption.

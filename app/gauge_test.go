@@ -6,6 +6,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"facelogin/recognition"
 )
@@ -22,9 +23,15 @@ func TestDistanceGauge(t *testing.T) {
 		{0.376, 0.375, unknownColor, "distance 0.376 (threshold 0.375)"},
 	} {
 		g := newDistanceGauge()
+		if g.Visible() {
+			t.Fatal("an empty gauge is shown")
+		}
 		r := test.TempWidgetRenderer(t, g).(*gaugeRenderer)
 		g.Resize(fyne.NewSize(200, 40))
 		g.Set(tc.distance, tc.threshold)
+		if !g.Visible() {
+			t.Fatal("a gauge with a distance is hidden")
+		}
 		if r.fill.FillColor != tc.fill {
 			t.Errorf("%.2f: fill %v, want %v", tc.distance, r.fill.FillColor, tc.fill)
 		}
@@ -36,6 +43,9 @@ func TestDistanceGauge(t *testing.T) {
 		}
 		if r.text.Text != tc.text {
 			t.Errorf("text %q, want %q", r.text.Text, tc.text)
+		}
+		if g.Clear(); g.Visible() {
+			t.Error("a cleared gauge is shown")
 		}
 	}
 }
@@ -61,5 +71,24 @@ func TestDescriptorStripRenders(t *testing.T) {
 	blue := color.RGBAModel.Convert(img.At(6, y)).(color.RGBA)
 	if !(red.R > 200 && red.B < 100) || !(blue.B > 200 && blue.R < 100) {
 		t.Errorf("cells render as %v and %v, want red then blue", red, blue)
+	}
+}
+
+// TestScreensNameNoHeading: the tab names the screen; Login and Register
+// do not repeat it as a heading, and Login shows no empty gauge.
+func TestScreensNameNoHeading(t *testing.T) {
+	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+	for _, tc := range []struct {
+		name    string
+		content fyne.CanvasObject
+	}{{"Login", h.u.login.content}, {"Register", h.u.register.content}} {
+		for _, o := range tc.content.(*fyne.Container).Objects {
+			if l, ok := o.(*widget.Label); ok && l.Text == tc.name {
+				t.Errorf("%s repeats its tab name as a heading", tc.name)
+			}
+		}
+	}
+	if h.u.login.gauge.Visible() {
+		t.Error("Login shows the distance gauge before any login")
 	}
 }

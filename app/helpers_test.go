@@ -661,6 +661,10 @@ func newHarnessDeps(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *
 	// a person turns it off in the settings; the liveness tests turn it on
 	// (withChallenge).
 	a.Preferences().SetBool(PrefLiveness, false)
+	// They check the overlay where the tracker put it, in the camera's own
+	// coordinates: the preview is not mirrored unless a test asks
+	// (withMirror).
+	a.Preferences().SetBool(PrefMirror, false)
 	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
 	h.steps = &testClock{}

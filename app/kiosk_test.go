@@ -97,6 +97,7 @@ func newKioskHarnessLive(t *testing.T, frame image.Image, kopts KioskOptions, no
 	t.Helper()
 	ia := &interceptApp{App: test.NewTempApp(t)}
 	ia.Preferences().SetBool(PrefLiveness, false)
+	ia.Preferences().SetBool(PrefMirror, false) // as newHarnessDeps
 	kh := &kioskHarness{}
 	kh.clock.advance(clock)
 	h := &harness{t: t, app: ia, cam: newFakeCamera(frame), eng: newFakeEngine(), dir: newFakeDirectory(),

@@ -57,7 +57,7 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.result.SizeName = theme.SizeNameHeadingText
 	l.result.TextStyle.Bold = true
 	l.prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	l.prompt.TextSize = 2 * theme.TextHeadingSize()
+	l.prompt.TextSize = 1.5 * theme.TextHeadingSize()
 	l.prompt.TextStyle.Bold = true
 	l.prompt.Alignment = fyne.TextAlignCenter
 	l.prompt.Hide()
@@ -67,9 +67,10 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.gauge = newDistanceGauge()
 	l.message = widget.NewLabel(lang.L("Look at the camera and press Log in."))
 	l.message.Wrapping = fyne.TextWrapWord
+	// What to do now (the challenge's prompt), then the result, then the
+	// details; the tab names the screen.
 	l.content = container.NewVBox(
-		widget.NewLabelWithStyle(lang.X("tab.login", "Login"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		l.user, l.button, l.prompt, l.steps, l.result, l.gauge, l.message,
+		l.user, l.button, l.prompt, l.steps, l.result, l.message, l.gauge,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, l.button) })
 	return l

@@ -4,9 +4,11 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"sync"
 
+	"fyne.io/fyne/v2/theme"
 	"golang.org/x/image/font"
-	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/math/fixed"
 
 	"facelogin/recognition"
@@ -76,7 +78,7 @@ func drawOverlay(dst *image.RGBA, faces []recognition.Face, labels []faceLabel) 
 		drawRect(dst, f.Rect, col, thick)
 		drawLandmarks(dst, f.Landmarks, thick)
 		if lab.Text != "" {
-			drawLabel(dst, f.Rect, lab.Text, col, max(1, b.Dy()/480))
+			drawLabel(dst, f.Rect, lab.Text, col)
 		}
 	}
 }
@@ -167,40 +169,70 @@ func abs(v int) int {
 	return v
 }
 
-// drawLabel writes text in a filled box on the top edge of the face box (or
-// under it when the face touches the top of the frame), scaled by an
-// integer factor so it stays readable on big frames.
-func drawLabel(dst *image.RGBA, face image.Rectangle, text string, col color.RGBA, scale int) {
-	face7x13 := basicfont.Face7x13
-	const pad = 3
-	w := font.MeasureString(face7x13, text).Ceil() + 2*pad
-	h := face7x13.Height + 2*pad
-	// Render 1:1 into a small image, then blow it up.
-	small := image.NewRGBA(image.Rect(0, 0, w, h))
-	fillRect(small, small.Rect, col)
-	fillRect(small, small.Rect.Inset(1), labelBack)
-	d := font.Drawer{
-		Dst:  small,
-		Src:  image.NewUniform(labelText),
-		Face: face7x13,
-		Dot:  fixed.P(pad, pad+face7x13.Ascent),
-	}
-	d.DrawString(text)
+// labelFont is the overlay labels' typeface: the window's own bold font
+// (Fyne's theme), drawn anti-aliased.
+var labelFont = sync.OnceValues(func() (*opentype.Font, error) {
+	return opentype.Parse(theme.DefaultTextBoldFont().Content())
+})
 
-	at := image.Pt(face.Min.X, face.Min.Y-h*scale)
+// labelFaces holds labelFont per pixel size, each with its glyph cache. A
+// face is not safe for concurrent use: labels are drawn under mu.
+var labelFaces struct {
+	mu     sync.Mutex
+	bySize map[int]font.Face
+}
+
+// labelFace is labelFont at px pixels. Call with labelFaces.mu held.
+func labelFace(px int) (font.Face, error) {
+	if f, ok := labelFaces.bySize[px]; ok {
+		return f, nil
+	}
+	f, err := labelFont()
+	if err != nil {
+		return nil, err
+	}
+	ff, err := opentype.NewFace(f, &opentype.FaceOptions{Size: float64(px), DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, err
+	}
+	if labelFaces.bySize == nil {
+		labelFaces.bySize = map[int]font.Face{}
+	}
+	labelFaces.bySize[px] = ff
+	return ff, nil
+}
+
+// drawLabel writes text in a filled box on the top edge of the face box (or
+// under it when the face touches the top of the frame), kept inside the
+// frame. The text is 1/28 of the frame's height (17 px on 480 lines), at
+// least 13 px.
+func drawLabel(dst *image.RGBA, face image.Rectangle, text string, col color.RGBA) {
+	px := max(13, dst.Rect.Dy()/28)
+	labelFaces.mu.Lock()
+	defer labelFaces.mu.Unlock()
+	ff, err := labelFace(px)
+	if err != nil {
+		// The embedded font is part of Fyne: it parses. Without it the
+		// box and landmarks still show.
+		return
+	}
+	m := ff.Metrics()
+	pad := px / 4
+	w := font.MeasureString(ff, text).Ceil() + 2*pad
+	h := (m.Ascent + m.Descent).Ceil() + 2*pad
+	at := image.Pt(face.Min.X, face.Min.Y-h)
 	if at.Y < dst.Rect.Min.Y {
 		at.Y = face.Max.Y
 	}
-	if scale == 1 {
-		r := image.Rectangle{at, at.Add(small.Rect.Size())}
-		draw.Draw(dst, r, small, image.Point{}, draw.Src)
-		return
+	at.X = max(dst.Rect.Min.X, min(at.X, dst.Rect.Max.X-w))
+	box := image.Rectangle{at, at.Add(image.Pt(w, h))}
+	fillRect(dst, box, col)
+	fillRect(dst, box.Inset(max(1, pad/3)), labelBack)
+	d := font.Drawer{
+		Dst:  dst,
+		Src:  image.NewUniform(labelText),
+		Face: ff,
+		Dot:  fixed.P(at.X+pad, at.Y+pad+m.Ascent.Ceil()),
 	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			o := small.PixOffset(x, y)
-			c := color.RGBA{small.Pix[o], small.Pix[o+1], small.Pix[o+2], 0xff}
-			fillRect(dst, image.Rect(at.X+x*scale, at.Y+y*scale, at.X+(x+1)*scale, at.Y+(y+1)*scale), c)
-		}
-	}
+	d.DrawString(text)
 }

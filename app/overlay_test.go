@@ -122,7 +122,7 @@ func TestOverlayFivePointLandmarks(t *testing.T) {
 }
 
 // benchFrame is a 640×480 camera frame with one face.
-func benchFrame(b *testing.B) (*image.RGBA, []recognition.Face, []faceLabel) {
+func benchFrame(b testing.TB) (*image.RGBA, []recognition.Face, []faceLabel) {
 	photo := loadPhoto(b, "elkie.jpg")
 	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	copyFrame(frame, photo.SubImage(photo.Rect).(*image.RGBA)) // size differs: the draw path
@@ -139,6 +139,18 @@ func BenchmarkOverlay(b *testing.B) {
 	for b.Loop() {
 		copyFrame(dst, frame)
 		drawOverlay(dst, faces, labels)
+	}
+}
+
+// BenchmarkOverlayMirrored is BenchmarkOverlay on the mirrored preview
+// (the default): the frame flipped while copied, the faces flipped.
+func BenchmarkOverlayMirrored(b *testing.B) {
+	frame, faces, labels := benchFrame(b)
+	dst := image.NewRGBA(frame.Rect)
+	b.ReportAllocs()
+	for b.Loop() {
+		mirrorFrame(dst, frame)
+		drawOverlay(dst, mirrorFaces(faces, dst.Rect), labels)
 	}
 }
 

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"image"
+	"image/color"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -20,6 +21,9 @@ import (
 // staleAfter is the age after which a detection is no longer drawn on a
 // later frame: its boxes would float where a face used to be.
 const staleAfter = 2 * time.Second
+
+// previewBack is the panel behind the preview picture.
+var previewBack = color.NRGBA{0x10, 0x10, 0x10, 0xff}
 
 // overlayWait is how long the preview holds a new camera frame back for
 // its landmarks before it shows the frame with the previous frame's
@@ -44,6 +48,8 @@ type preview struct {
 	created time.Time // for the first-frame log line
 	// overlayWait is overlayWait in nanoseconds; tests set it.
 	overlayWait atomic.Int64
+	// mirror: show the mirror image (mirror.go); the setting's flag.
+	mirror *atomic.Bool
 
 	image   *canvas.Image
 	status  *widget.Label // camera status
@@ -74,6 +80,7 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 		alert:  widget.NewLabel(""),
 		strip:  newDescriptorStrip(),
 		free:   make(chan *image.RGBA, 3),
+		mirror: &atomic.Bool{},
 	}
 	p.overlayWait.Store(int64(overlayWait))
 	p.image = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 640, 480)))
@@ -87,7 +94,9 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	caption := widget.NewLabel(lang.L("Descriptor of the last face described (128 values: blue < 0 < red)"))
 	caption.SizeName = theme.SizeNameCaptionText
 	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
-	p.content = container.NewBorder(nil, bottom, nil, nil, p.image)
+	// The picture centred on a dark panel: bars beside a frame of another
+	// shape than the pane look like part of the preview, not holes in it.
+	p.content = container.NewBorder(nil, bottom, nil, nil, container.NewStack(canvas.NewRectangle(previewBack), p.image))
 	return p
 }
 
@@ -158,9 +167,18 @@ func (p *preview) next(st *displayState) {
 	}
 	st.since = time.Time{}
 	buf := p.buffer(img.Bounds())
-	copyFrame(buf, img)
+	mirror := p.mirror.Load()
+	if mirror {
+		mirrorFrame(buf, img)
+	} else {
+		copyFrame(buf, img)
+	}
 	if overlay != nil {
-		drawOverlay(buf, overlay.faces, overlay.labels)
+		faces := overlay.faces
+		if mirror {
+			faces = mirrorFaces(faces, buf.Rect)
+		}
+		drawOverlay(buf, faces, overlay.labels)
 	}
 	p.displayPending.Store(true)
 	p.do(func() { p.show(buf, own) })

@@ -80,7 +80,6 @@ func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *thresho
 	r.message = widget.NewLabel(lang.L("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile."))
 	r.message.Wrapping = fyne.TextWrapWord
 	r.content = container.NewVBox(
-		widget.NewLabelWithStyle(lang.X("tab.register", "Register"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		r.name, r.button, r.guide.content, r.message,
 	)
 	c.onBusy(func(busy bool) { setEnabled(!busy, r.button) })

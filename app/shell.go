@@ -43,6 +43,7 @@ type shell struct {
 	settings *settingsScreen
 	adaptive *checkSetting // adaptive templates (the setting)
 	liveness *checkSetting // the liveness challenge on (the setting)
+	mirror   *checkSetting // the mirrored preview (the setting)
 	// liveConfig is each login's liveness challenge, window and kiosk
 	// (challengeConfig; tests fix the steps).
 	liveConfig func() live.Config
@@ -75,12 +76,14 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.adapt = s.adaptive.on
 	s.liveness = newLivenessSetting(a.Preferences(), opts.NoLiveness, s.log)
 	s.liveConfig = challengeConfig
+	s.mirror = newMirrorSetting(a.Preferences(), s.log)
 
 	s.win = a.NewWindow(opts.Title)
 	s.win.Resize(fyne.NewSize(1100, 640))
 	s.det = &detector{camera: deps.Camera, tracker: deps.Tracker, engine: deps.Engine, poll: opts.Poll, log: s.log}
 	newLabeler(s.det, deps.Users, s.th)
 	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
+	s.preview.mirror = s.mirror.on
 	s.det.onDescriptor = s.preview.showDescriptor // the descriptor strip
 	s.capture = newCapture(s.tasks, s.det)
 	register := captureLimits{frames: opts.RegisterFrames, timeout: opts.CaptureTimeout}
@@ -108,7 +111,7 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		s.events.subscribe(s.activity.changed)
 		s.tabs.Append(container.NewTabItem(lang.L("Activity"), s.activity.content))
 	}
-	settingsTab := container.NewVBox(s.settings.content, s.adaptive.content, s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content)
+	settingsTab := container.NewVBox(s.settings.content, s.mirror.content, s.adaptive.content, s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content)
 	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch {

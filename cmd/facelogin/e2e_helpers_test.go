@@ -6,6 +6,7 @@ import (
 	"facelogin/internal/testkit"
 	"fmt"
 	"image"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	xdraw "golang.org/x/image/draw"
 )
 
 // This file drives the real binary in a real window on a private X server
@@ -186,8 +189,8 @@ const (
 	tabLoginX        = 28 // "Login" tab label
 	tabRegisterX     = 96 // "Register" tab label
 	tabY             = 21
-	entryY           = 100 // the username field of either tab
-	primaryButtonY   = 140 // "Log in" / "Register"
+	entryY           = 62  // the username field of either tab
+	primaryButtonY   = 101 // "Log in" / "Register"
 	previewBottomGap = 120 // status line, descriptor strip and caption under the preview
 )
 
@@ -223,6 +226,41 @@ func (a *appRun) screenshot(name string) image.Image {
 	a.shots++
 	return testkit.Screenshot(a.t, a.display, "root", filepath.Join(a.art, fmt.Sprintf("%s-%d-%s.png", a.Name, a.shots, name)))
 }
+
+// readmeShot keeps img, cropped to r (the screen's coordinates), as
+// docs/screenshots/NAME.png for the README when UPDATE_SCREENSHOTS=1:
+// `UPDATE_SCREENSHOTS=1 go test -run 'TestWindowEndToEnd|TestKioskEndToEnd'
+// ./cmd/facelogin/` remakes them from the running app. Scaled to
+// readmeWidth pixels wide so the repository stays small.
+func readmeShot(t testing.TB, img image.Image, r image.Rectangle, name string) {
+	t.Helper()
+	if os.Getenv("UPDATE_SCREENSHOTS") != "1" {
+		return
+	}
+	r = r.Intersect(img.Bounds())
+	h := r.Dy() * readmeWidth / r.Dx()
+	small := image.NewRGBA(image.Rect(0, 0, readmeWidth, h))
+	xdraw.CatmullRom.Scale(small, small.Rect, img, r, xdraw.Src, nil)
+	path := filepath.Join(repoRoot(t), "docs", "screenshots", name+".png")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, small); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("README screenshot %s (%d×%d, %d KB)", path, readmeWidth, h, buf.Len()/1024)
+}
+
+// readmeWidth is the width of the README's screenshots in pixels.
+const readmeWidth = 800
+
+// rect is the window's area on the screen.
+func (w *window) rect() image.Rectangle { return image.Rect(w.x, w.y, w.x+w.w, w.y+w.h) }
 
 // colourStats counts the distinct colours in r and the pixels of exactly
 // col (overlay colours are drawn unblended and scaled nearest-neighbour).

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -67,7 +68,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	if m[1] != "5" {
 		t.Fatalf("registered with %s templates, want 5", m[1])
 	}
-	waitScreen(t, app, w, "registered", greenBox)
+	readmeShot(t, waitScreen(t, app, w, "registered", greenBox), w.rect(), "register")
 	app.stop()
 	checkLog(t, app)
 
@@ -120,7 +121,10 @@ func TestWindowEndToEnd(t *testing.T) {
 			if tc.success && dist > 0.2 || !tc.success && dist <= float64(recognition.DefaultThreshold) {
 				t.Fatalf("distance %.3f is not what this video gives: %s", dist, m[0])
 			}
-			app.screenshot("decided")
+			shot := app.screenshot("decided")
+			if tc.success {
+				readmeShot(t, waitWelcome(t, app, w, shot), w.rect(), "window-login")
+			}
 			app.stop()
 			checkLog(t, app)
 
@@ -202,7 +206,7 @@ func listUsers(t *testing.T, bin string, env []string) []userRow {
 // frozen-black window a handful. A blank screen is only a failure if it
 // stays blank: the window paints its first frames a moment after they are
 // logged, later on a busy machine.
-func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8) {
+func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8) image.Image {
 	t.Helper()
 	deadline := time.Now().Add(time.Minute)
 	for {
@@ -211,7 +215,7 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 		preview, boxPixels := colourStats(img, w.previewRect(), box)
 		blank := all < 1000 || preview < 1000
 		if !blank && boxPixels >= 200 {
-			return
+			return img
 		}
 		if time.Now().After(deadline) {
 			if blank {
@@ -221,6 +225,32 @@ func waitScreen(t *testing.T, app *appRun, w *window, name string, box [3]uint8)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+}
+
+// waitWelcome takes screenshots, from shot on, until the Login pane shows
+// the welcome in the theme's green (the log line comes a moment before the
+// screen changes), for ten seconds at most, and returns the last.
+func waitWelcome(t *testing.T, app *appRun, w *window, shot image.Image) image.Image {
+	t.Helper()
+	pane := image.Rect(w.x+w.paneX(0), w.y, w.x+w.w, w.y+w.h/2)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		n := 0
+		for y := pane.Min.Y; y < pane.Max.Y; y++ {
+			for x := pane.Min.X; x < pane.Max.X; x++ {
+				r, g, b, _ := shot.At(x, y).RGBA()
+				if g>>8 > 180 && r>>8 < 140 && b>>8 < 160 {
+					n++
+				}
+			}
+		}
+		if n > 200 {
+			return shot
+		}
+		time.Sleep(200 * time.Millisecond)
+		shot = app.screenshot("welcome")
+	}
+	t.Errorf("no welcome on the Login pane within 10 s; see %s", app.art)
+	return shot
 }
 
 // TestWindowUnreadableModels: the window reads the models in the background

@@ -26,8 +26,25 @@ const (
 	kioskE2EPIN                = "583920"
 )
 
-// kioskWelcomeGreen is app's kioskWelcome.
-var kioskWelcomeGreen = color.RGBA{0x16, 0xa3, 0x4a, 0xff}
+// kioskWelcomeGreen and kioskRefusedRed are app's kioskWelcome and
+// kioskRefused.
+var (
+	kioskWelcomeGreen = color.RGBA{0x16, 0xa3, 0x4a, 0xff}
+	kioskRefusedRed   = color.RGBA{0xdc, 0x26, 0x26, 0xff}
+)
+
+// kioskResult takes up to 40 screenshots NAME-NN until more than 60% of
+// the screen is the result colour col, and returns the last with its
+// share of col.
+func kioskResult(a *appRun, name string, col color.RGBA) (image.Image, float64) {
+	var shot image.Image
+	var share float64
+	for i := 0; i < 40 && share <= 0.6; i++ {
+		shot = a.screenshot(fmt.Sprintf("%s-%02d", name, i))
+		share = kioskShare(shot, col)
+	}
+	return shot, share
+}
 
 // kioskShare is the fraction of sampled pixels of img within 12 of col per
 // channel, on a 40-pixel grid.
@@ -64,7 +81,12 @@ func TestKioskEndToEnd(t *testing.T) {
 	l := startApp(t, bin, env, art, "kiosk-liveness", "--kiosk", "--camera", video, "--station", "e2e-hall")
 	m := l.WaitLog(regexp.MustCompile(`msg="kiosk identification" station=e2e-hall success=false user="" liveness=failed reason=.*`), 2*time.Minute)
 	t.Logf("%s", m[0])
-	l.screenshot("refused")
+	// The refusal shows a moment after it is logged, for 4 s.
+	if shot, share := kioskResult(l, "refused", kioskRefusedRed); share > 0.6 {
+		readmeShot(t, shot, shot.Bounds(), "kiosk-refused")
+	} else {
+		t.Errorf("no refusal screen: %.0f%% of the last screenshot is the refusal red", 100*share)
+	}
 	l.stop()
 	if strings.Contains(l.Log.String(), "success=true") {
 		t.Fatalf("the photo video was let in with the liveness check on:\n%s", l.Log.String())
@@ -86,12 +108,11 @@ func TestKioskEndToEnd(t *testing.T) {
 	// loaded machine a screenshot can miss it; the next identification
 	// (after the person leaves, or a minute later) is not waited for, so
 	// look for the green on any shot taken until the detail line changes.
-	var welcome float64
-	for i := 0; i < 40 && welcome <= 0.6; i++ {
-		welcome = kioskShare(k.screenshot(fmt.Sprintf("welcome-%02d", i)), kioskWelcomeGreen)
-	}
-	if welcome <= 0.6 {
-		t.Fatalf("no welcome screen: at most %.0f%% of the screen is the welcome green", 100*welcome)
+	shot, welcome := kioskResult(k, "welcome", kioskWelcomeGreen)
+	if welcome > 0.6 {
+		readmeShot(t, shot, shot.Bounds(), "kiosk-welcome")
+	} else {
+		t.Fatalf("no welcome screen: %.0f%% of the last screenshot is the welcome green", 100*welcome)
 	}
 	t.Logf("welcome screen: %.0f%% of the screen is the welcome green", 100*welcome)
 

@@ -143,7 +143,9 @@ func runWindow(e *env, args []string) error {
 		return eng.Err()
 	}
 	deps.Users = appdir.New(dir, "window")
-	app.New(a, deps, opts).ShowAndRun()
+	u := app.New(a, deps, opts)
+	fitToScreen(a, u.Window(), log)
+	u.ShowAndRun()
 	return eng.Err()
 }
 
