@@ -1,8 +1,11 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"slices"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -168,6 +171,33 @@ func (c *capture) describe(d detection, face recognition.TrackedFace) (recogniti
 	return c.det.describe(d.frame, face)
 }
 
+// describeAll describes the face of each sample from its own frame, all
+// at once: go-face overlaps one's detection with another's ResNet, so on
+// two cores they take about half as long as one after another. It returns
+// the descriptors of those described, in the samples' order, and the last
+// error of those that were not. Any goroutine.
+func (c *capture) describeAll(ss []sample) ([]recognition.Descriptor, error) {
+	ds := make([]recognition.Descriptor, len(ss))
+	errs := make([]error, len(ss))
+	var wg sync.WaitGroup
+	for i := range ss {
+		wg.Go(func() { ds[i], errs[i] = c.describe(ss[i].det, ss[i].face) })
+	}
+	wg.Wait()
+	var (
+		out  []recognition.Descriptor
+		last error
+	)
+	for i := range ss {
+		if errs[i] != nil {
+			last = errs[i]
+			continue
+		}
+		out = append(out, ds[i])
+	}
+	return out, last
+}
+
 // sample is one accepted face of a capture: the tracked frame it came
 // from, the face in it, its descriptor computed from that frame, and the
 // quality gate's score (registration only).
@@ -228,6 +258,71 @@ func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progres
 	if err != nil {
 		return got, &captureError{Last: last, Err: err}
 	}
+	return got, nil
+}
+
+// collectEach is collect for a login, whose accept judges each frame on
+// its own (never the samples before): every frame that comes while fewer
+// than n samples are taken or being described is described at once, on a
+// goroutine of its own, while the next frames come — starting with the
+// frame on screen (if it is fresh). A descriptor takes about as long as a
+// frame or two; go-face detects in one region and runs one ResNet at a
+// time, so two descriptors of consecutive frames overlap on two cores
+// instead of queueing behind each other. Samples are in frame order.
+// Background goroutine; it returns after every description it started.
+func (c *capture) collectEach(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
+	release := c.det.hold()
+	defer release()
+	s, cancel := c.subscribe(1)
+	defer cancel()
+	type result struct {
+		s   sample
+		err error
+	}
+	results := make(chan result, n) // at most n descriptions run at once
+	var (
+		got  []sample
+		last error
+		busy int
+		seen uint64
+		wg   sync.WaitGroup
+	)
+	defer wg.Wait()
+	start := func(d detection) {
+		if d.seq == seen || len(got)+busy >= n {
+			return // the frame on screen again, or enough under way
+		}
+		seen = d.seq
+		busy++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			smp, err := d.sample(accept, c.describe, nil)
+			results <- result{smp, err}
+		}()
+	}
+	if d := c.det.latest(); d.frame != nil && c.now().Sub(d.at) <= freshFor {
+		start(d)
+	}
+	for len(got) < n {
+		select {
+		case <-ctx.Done():
+			return got, &captureError{Last: last, Err: ctx.Err()}
+		case r := <-results:
+			busy--
+			if r.err != nil {
+				last = r.err
+			} else {
+				got = append(got, r.s)
+			}
+			progress(len(got), r.err)
+		case <-s.ready:
+			if d, ok := s.take(); ok {
+				start(d)
+			}
+		}
+	}
+	slices.SortFunc(got, func(a, b sample) int { return cmp.Compare(a.det.seq, b.det.seq) })
 	return got, nil
 }
 

@@ -484,10 +484,10 @@ func (r *kioskRun) stillThere(d detection, face recognition.TrackedFace) bool {
 }
 
 // identify decides who the steady face is from the descriptors of a few
-// frames of its run (each computed from its own frame), records it and
-// shows the result. With the liveness check on, the person first answers
-// the challenge, and the decision is made from frames of the same tracked
-// face after it.
+// frames of its run (each computed from its own frame, all at once),
+// records it and shows the result. With the liveness check on, the person
+// first answers the challenge, and the decision is made from frames of the
+// same tracked face after it.
 func (r *kioskRun) identify(ctx context.Context, th float32) {
 	k := r.k
 	if k.s.liveness.on.Load() {
@@ -498,19 +498,12 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 	defer release()
 	run := r.streak
 	r.streak = r.streak[:0]
-	var (
-		ds      []recognition.Descriptor
-		lastErr error
-	)
 	picks := spread(len(run), kioskDecideFrames)
-	for _, i := range picks {
-		desc, err := k.s.capture.describe(run[i].det, run[i].face)
-		if err != nil {
-			lastErr = err
-			continue
-		}
-		ds = append(ds, desc)
+	chosen := make([]sample, len(picks))
+	for j, i := range picks {
+		chosen[j] = run[i]
 	}
+	ds, lastErr := k.s.capture.describeAll(chosen)
 	if 2*len(ds) < len(picks) {
 		// Mostly unclear frames, or the engine failed: no decision, no record.
 		k.s.log.Info("kiosk: no decision", "station", k.opts.Station, "described", len(ds), "of", len(picks), "err", lastErr)

@@ -1,10 +1,12 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"image"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -455,11 +457,15 @@ func TestLoginStartsWithFrameOnScreen(t *testing.T) {
 				h.waitFor("a descriptor of the clicked frame", func() bool { return len(eng.describeCalls()) == 2 })
 			}
 			// The first frame decided on is the clicked one (fresh) or the
-			// next (stale); the others come after it, in order (a busy
-			// login may skip a frame: the stream hands the newest).
+			// next (stale); the others come after it (a busy login may
+			// skip a frame: the stream hands the newest). Frames are
+			// described as they come, overlapping: the calls may start in
+			// any order.
+			calls := h.finishLogin(cam, eng)
+			slices.SortFunc(calls, func(a, b describeCall) int { return cmp.Compare(frameNumber(a.frame), frameNumber(b.frame)) })
 			prev := clicked + tc.first - 1
-			for i, c := range h.finishLogin(cam, eng) {
-				k := int(c.frame.(*image.RGBA).Pix[0])
+			for i, c := range calls {
+				k := frameNumber(c.frame)
 				if i == 0 && k != clicked+tc.first || k <= prev {
 					t.Errorf("descriptor %d: frame %d, want %s (clicked at %d, its frame %v old)", i, k,
 						map[bool]string{true: fmt.Sprint(clicked + tc.first), false: fmt.Sprintf("> %d", prev)}[i == 0], clicked, tc.age)
@@ -470,6 +476,9 @@ func TestLoginStartsWithFrameOnScreen(t *testing.T) {
 		})
 	}
 }
+
+// frameNumber is the number a stepCamera frame carries in its first pixel.
+func frameNumber(img image.Image) int { return int(img.(*image.RGBA).Pix[0]) }
 
 // subscribers is how many subscriptions det serves.
 func subscribers(det *detector) int {

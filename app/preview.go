@@ -30,7 +30,9 @@ var previewBack = color.NRGBA{0x10, 0x10, 0x10, 0xff}
 // overlay instead. The tracker takes 3–20 ms a frame (more on a busy
 // machine), so normally every frame is shown with its own landmarks; a
 // tracker that is loading its model, stuck or dead never stalls the
-// picture for longer than this.
+// picture for longer than this, and only once: until it answers a frame
+// again, the frames after are shown as they come (waiting for each would
+// halve the frame rate while the models load).
 const overlayWait = 50 * time.Millisecond
 
 // preview shows the camera at its own frame rate with the overlay of the
@@ -102,8 +104,13 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 
 // displayState is the display loop's own state.
 type displayState struct {
-	shown      uint64    // Seq of the frame on screen
-	since      time.Time // when the loop first saw a newer frame than shown; zero: none yet
+	shown uint64    // Seq of the frame on screen
+	since time.Time // when the loop first saw a newer frame than shown; zero: none yet
+	// stalled: the frame on screen waited overlayWait in vain; answered
+	// is the tracker's newest detection (its seq) then. Until the tracker
+	// answers a newer frame, frames are not held back again.
+	stalled    bool
+	answered   uint64
 	lastStatus CameraStatus
 	lastAlert  string
 }
@@ -154,18 +161,21 @@ func (p *preview) next(st *displayState) {
 		if st.since.IsZero() {
 			st.since = now
 		}
-		if now.Sub(st.since) < time.Duration(p.overlayWait.Load()) {
+		if (!st.stalled || d.seq != st.answered) && now.Sub(st.since) < time.Duration(p.overlayWait.Load()) {
 			return
 		}
 		img = cam.Image
 		if d.frame != nil && now.Sub(d.at) < staleAfter {
 			overlay = &d
 		}
-		st.shown = cam.Seq
+		st.shown, st.stalled, st.answered = cam.Seq, true, d.seq
 	default:
 		return
 	}
 	st.since = time.Time{}
+	if own {
+		st.stalled = false
+	}
 	buf := p.buffer(img.Bounds())
 	mirror := p.mirror.Load()
 	if mirror {

@@ -194,6 +194,31 @@ func TestPreviewNotHeldUpBySlowTracker(t *testing.T) {
 	}
 }
 
+// TestPreviewWaitsOnceForStalledTracker: a tracker that does not answer
+// (loading its model, stuck) holds the picture back once, for overlayWait;
+// the frames after are shown as they come until it answers again, instead
+// of each waiting for it (which halved the frame rate while the models
+// loaded). The wait is made endless after the first frame: a frame that
+// waited for the tracker would never be shown.
+func TestPreviewWaitsOnceForStalledTracker(t *testing.T) {
+	const n = 6
+	eng := &gatedEngine{fakeEngine: newFakeEngine(), trackGate: newGate()}
+	cam := movingFace(t, eng.fakeEngine, "joy.jpg", idol(t, loadIdols(t), "Joy (Red Velvet)")[0], n)
+	h := newHarnessCam(t, test.NewTempApp(t), cam, eng, newFakeDirectory(), Options{}, func(s *shell) {
+		s.preview.overlayWait.Store(int64(time.Millisecond))
+	})
+	t.Cleanup(func() { close(eng.trackGate.release) }) // before the harness stops the window
+	h.step(cam)
+	<-eng.trackGate.entered // the tracker holds frame 1
+	h.u.preview.overlayWait.Store(int64(time.Hour))
+	for range n - 1 {
+		h.step(cam)
+	}
+	if s := h.u.Stats(); s.Displayed != n || s.Tracked != 0 {
+		t.Errorf("%d frames sent: %d shown, %d tracked; want all shown, none tracked", n, s.Displayed, s.Tracked)
+	}
+}
+
 // TestLandmarksNotHeldUpBySlowEngine: while the engine is busy with a
 // descriptor for the labels, the tracker goes on and every new frame is
 // shown with its own landmarks.

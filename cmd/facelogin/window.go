@@ -181,6 +181,9 @@ func loadModels(dir string, log *slog.Logger) *lazyModels {
 		defer close(l.engineReady)
 		l.loadTracker(log)
 		start := time.Now()
+		// Whole descriptors overlap on the window's cores instead
+		// (dlib.SetBLASThreads): the same descriptors, half the CPU.
+		dlib.SetBLASThreads(1)
 		if l.eng, l.engineErr = dlib.Open(dir, dlib.DefaultOptions); l.engineErr != nil {
 			log.Error("models failed", "dir", dir, "err", l.engineErr)
 			return

@@ -107,8 +107,7 @@ func windowLive(b *testing.B, busy int) {
 	var decisions []float64
 	b.ResetTimer()
 	for i := range b.N {
-		w.clickPrimary()
-		m, err := app.PollLog(loginRe, i, 30*time.Second)
+		m, err := clickForLogin(w, app, i)
 		if err != nil {
 			b.Fatalf("login %d: %v\nlog:\n%s", i+1, err, app.Log.String())
 		}
@@ -141,6 +140,23 @@ func windowLive(b *testing.B, busy int) {
 	b.ReportMetric(load0, "load1-start")
 	b.ReportMetric(load1, "load1-end")
 	b.Logf("%d busy processes; %d logins: decision ms %v; %s", busy, len(decisions), decisions, closed)
+}
+
+// clickForLogin clicks "Log in" until the app logs its i-th login (0
+// first), for up to 30 s. On a loaded machine the button may still be
+// disabled from the login before when the click lands, and the click is
+// lost; a click while a login runs is ignored, so clicking again is safe.
+// The decision time is the app's own, from the click it acted on.
+func clickForLogin(w *window, app *appRun, i int) ([]string, error) {
+	var err error
+	for range 10 {
+		w.clickPrimary()
+		var m []string
+		if m, err = app.PollLog(loginRe, i, 3*time.Second); err == nil {
+			return m, nil
+		}
+	}
+	return nil, err
 }
 
 // startBusy starts n CPU-bound processes (shell busy loops) for the rest

@@ -1,5 +1,25 @@
 package dlib
 
+// #cgo LDFLAGS: -ldl
+// #define _GNU_SOURCE
+// #include <dlfcn.h>
+//
+// // OpenBLAS's thread count, found at run time: Debian's libblas.so.3 may
+// // be OpenBLAS or another BLAS without these functions.
+// static int blas_set_threads(int n) {
+// 	void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
+// 	if (!set) {
+// 		return 0;
+// 	}
+// 	set(n);
+// 	return 1;
+// }
+// static int blas_threads(void) {
+// 	int (*get)(void) = (int (*)(void))dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+// 	return get ? get() : 0;
+// }
+import "C"
+
 import (
 	"bufio"
 	"os"
@@ -37,3 +57,21 @@ func BLASLibraries() []string {
 	}
 	return out
 }
+
+// SetBLASThreads sets how many threads OpenBLAS uses for each matrix
+// product of the descriptor's ResNet, for the whole process; false when the
+// BLAS in use is not OpenBLAS (nothing changed). Call it before any
+// descriptor is computed.
+//
+// The live window sets 1: OpenBLAS's second thread waits for work by
+// spinning (sched_yield) between the ResNet's layers, which more than
+// doubled a descriptor's CPU time on this 2-core machine (BenchmarkDescribeTracked:
+// 80 → 37 CPU ms per face of 240 px with other jobs running) and took a
+// core from the tracker and the picture; the window overlaps whole
+// descriptors instead (a login describes its frames at once). The
+// descriptors are the same, bit for bit (TestDescribeOneBLASThread).
+func SetBLASThreads(n int) bool { return C.blas_set_threads(C.int(n)) != 0 }
+
+// BLASThreads is OpenBLAS's thread count, 0 when the BLAS in use is not
+// OpenBLAS.
+func BLASThreads() int { return int(C.blas_threads()) }

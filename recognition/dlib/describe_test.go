@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"facelogin/camera"
@@ -53,6 +54,51 @@ func TestDescribeMatchesRecognize(t *testing.T) {
 		len(dists), percentile(dists, 0.5), percentile(dists, 0.9), percentile(dists, 1))
 	if percentile(dists, 0.5) > 0.06 || percentile(dists, 1) > 0.15 {
 		t.Errorf("descriptors differ from Recognize's by %.3f (median), %.3f (max)", percentile(dists, 0.5), percentile(dists, 1))
+	}
+}
+
+// TestDescribeOneBLASThread: with OpenBLAS on one thread (as the live
+// window runs it, SetBLASThreads) a tracked face's descriptor, box and
+// landmarks are bit for bit those computed with OpenBLAS's default threads.
+// Every 30th frame of each shared video as a 640×480 webcam frame.
+func TestDescribeOneBLASThread(t *testing.T) {
+	e := liveEngine(t)
+	threads := dlib.BLASThreads()
+	if threads == 0 {
+		testdata.Require(t, "OpenBLAS", &blasErr{dlib.BLASLibraries()})
+	}
+	t.Cleanup(func() { dlib.SetBLASThreads(threads) })
+	n := 0
+	for _, path := range testdata.Videos(t) {
+		tr := newTracker(t, dlib.TrackerOptions{})
+		readFrames(t, path, func(f camera.VideoFrame) {
+			frame := webcamFrame(f.Image)
+			lf, err := tr.Track(frame, f.Time)
+			if err != nil || f.Index%30 != 7 || len(lf.Faces) != 1 {
+				return
+			}
+			dlib.SetBLASThreads(threads)
+			want, err := e.Describe(frame, lf.Faces[0])
+			if err != nil {
+				return // go-face finds no face there, whatever the threads
+			}
+			if dlib.SetBLASThreads(1); dlib.BLASThreads() != 1 {
+				t.Fatalf("OpenBLAS runs %d threads after SetBLASThreads(1)", dlib.BLASThreads())
+			}
+			got, err := e.Describe(frame, lf.Faces[0])
+			if err != nil {
+				t.Fatalf("%s frame %d: %v", filepath.Base(path), f.Index, err)
+			}
+			if got.Descriptor != want.Descriptor || got.Rect != want.Rect || !slices.Equal(got.Landmarks, want.Landmarks) {
+				t.Errorf("%s frame %d: one BLAS thread gave %v (distance %g), %d threads %v", filepath.Base(path), f.Index,
+					got.Rect, recognition.Distance(&got.Descriptor, &want.Descriptor), threads, want.Rect)
+			}
+			n++
+		})
+	}
+	t.Logf("%d tracked faces described with %d and 1 BLAS threads: identical", n, threads)
+	if n < 20 {
+		t.Errorf("only %d faces compared", n)
 	}
 }
 
