@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"log/slog"
 	"sync"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -17,6 +16,7 @@ import (
 
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	"facelogin/recognition/pose"
 )
 
 // Guided registration: how many templates are kept, and how long a pose
@@ -28,26 +28,30 @@ const (
 	// against 35/114 for the first 5 frames (TestDecisionRules in
 	// recognition/dlib; README, "Accuracy").
 	guidedTemplates = 10
-	// poseFrames is how many accepted frames complete a pose step (the
-	// straight step takes captureLimits.frames, the minimum to register).
-	poseFrames = 3
 	// poseStepLimit is how long a pose step waits for the person before it
-	// moves on by itself: time to read the prompt and turn.
-	poseStepLimit = 6 * time.Second
+	// moves on by itself (pose.StepLimit).
+	poseStepLimit = pose.StepLimit
 )
 
-// guidedSteps are the poses a registration asks for: looking straight
-// (required: it takes the minimum number of frames and measures the
-// person's own straight-ahead cues), then slightly left, slightly right,
-// slightly up and a smile, each optional.
+// posePrompts are the words of each step, by pose.
+var posePrompts = map[poseKind]string{
+	poseStraight: "Look straight at the camera",
+	poseLeft:     "Turn your head slightly to your left",
+	poseRight:    "Turn your head slightly to your right",
+	poseUp:       "Tilt your head slightly up",
+	poseSmile:    "Look at the camera and smile",
+}
+
+// guidedSteps are the poses a registration asks for (pose.Steps): looking
+// straight (required: it takes the minimum number of frames and measures
+// the person's own straight-ahead cues), then slightly left, slightly
+// right, slightly up and a smile, each optional.
 func guidedSteps(minimum int) []poseStep {
-	return []poseStep{
-		{kind: poseStraight, prompt: "Look straight at the camera", frames: minimum},
-		{kind: poseLeft, prompt: "Turn your head slightly to your left", frames: poseFrames, optional: true},
-		{kind: poseRight, prompt: "Turn your head slightly to your right", frames: poseFrames, optional: true},
-		{kind: poseUp, prompt: "Tilt your head slightly up", frames: poseFrames, optional: true},
-		{kind: poseSmile, prompt: "Look at the camera and smile", frames: poseFrames, optional: true},
+	var out []poseStep
+	for _, s := range pose.Steps(minimum) {
+		out = append(out, poseStep{kind: s.Kind, prompt: posePrompts[s.Kind], frames: s.Frames, optional: s.Optional})
 	}
+	return out
 }
 
 // errNotInPose refuses a frame whose head is not (yet) in the step's pose
