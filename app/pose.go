@@ -41,3 +41,7 @@ type poseStep struct {
 // reached reports whether cues, against the straight-ahead baseline,
 // show the pose the step asks for (pose.Default).
 func (s poseStep) reached(c, base poseCues) bool { return pose.Default.Reached(s.kind, c, base) }
+
+// headMoved reports whether c shows the head on its way to any pose
+// (pose.Thresholds.Moved).
+func headMoved(c, base poseCues) bool { return pose.Default.Moved(c, base) }

@@ -128,8 +128,9 @@ type Frame struct {
 // steps[0].Frames OK frames and their median cues become the baseline;
 // each optional step then takes OK frames that reach its pose until it has
 // its Frames or limit of camera time has passed since its first frame; a
-// step that timed out without a single frame that Moved ends the
-// registration there (the person is not following the prompts). It returns
+// step that timed out with the face in view but not a single frame that
+// Moved ends the registration there (the person is not following the
+// prompts). It returns
 // the indices of the frames each step accepted; steps never started are
 // empty. Frames after the last step are not looked at.
 func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][]int {
@@ -141,15 +142,16 @@ func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][
 			break
 		}
 		start := frames[i].At
-		moved := false
+		seen, moved := false, false
 		var cues []Cues
 		for ; i < len(frames) && len(out[s]) < st.Frames; i++ {
 			f := frames[i]
 			if st.Optional && f.At-start >= limit {
 				break
 			}
-			if s > 0 && f.Cues != (Cues{}) && th.Moved(f.Cues, base) {
-				moved = true
+			if s > 0 && f.Cues != (Cues{}) {
+				seen = true
+				moved = moved || th.Moved(f.Cues, base)
 			}
 			if !f.OK {
 				continue
@@ -164,7 +166,7 @@ func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][
 				break // the registration fails: too few straight frames
 			}
 			base = Median(cues)
-		} else if len(out[s]) < st.Frames && !moved && i < len(frames) {
+		} else if len(out[s]) < st.Frames && seen && !moved && i < len(frames) {
 			break // timed out with the head still
 		}
 	}
