@@ -83,6 +83,24 @@ func (f *guidedFixture) waitPrompt(g *guide, k int) {
 	f.h.waitFor("the prompt "+want, func() bool { return g.prompt.Text == want })
 }
 
+// start registers "soobin" and waits for the first pose step's prompt.
+func (f *guidedFixture) start() *guide {
+	f.h.t.Helper()
+	g := f.h.u.register.guide
+	test.Type(f.h.u.register.name, "soobin")
+	test.Tap(f.h.u.register.button)
+	f.waitPrompt(g, 1)
+	return g
+}
+
+// waitOffPose waits until a frame is refused as not in step k's pose.
+func (f *guidedFixture) waitOffPose(g *guide, k int) {
+	f.h.t.Helper()
+	f.h.waitFor("a frame refused as not in the pose", func() bool {
+		return strings.Contains(f.h.u.register.message.Text, g.steps[k].prompt)
+	})
+}
+
 // stepsOf names, for each template, the step whose descriptor it is (the
 // fake engine jitters each descriptor by ≤ 0.05); -1 for none.
 func (f *guidedFixture) stepsOf(ts []recognition.Descriptor) []int {
@@ -204,13 +222,8 @@ func TestRegisterGuidedSkip(t *testing.T) {
 func TestRegisterGuidedNeverTurns(t *testing.T) {
 	t.Run("registers after the time limits", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
-		h, g := f.h, f.h.u.register.guide
-		test.Type(h.u.register.name, "soobin")
-		test.Tap(h.u.register.button)
-		f.waitPrompt(g, 1)
-		h.waitFor("a frame refused as not in the pose", func() bool {
-			return strings.Contains(h.u.register.message.Text, g.steps[1].prompt)
-		})
+		h, g := f.h, f.start()
+		f.waitOffPose(g, 1)
 		f.steps.expire() // every optional step's time is up
 		h.registerDone()
 		if got, want := h.u.register.message.Text, "Registered “soobin” with 5 face templates. You can log in now."; got != want {
@@ -253,10 +266,7 @@ func TestRegisterGuidedNeverTurns(t *testing.T) {
 func TestRegisterGuidedFinish(t *testing.T) {
 	t.Run("Finish", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
-		h, g := f.h, f.h.u.register.guide
-		test.Type(h.u.register.name, "soobin")
-		test.Tap(h.u.register.button)
-		f.waitPrompt(g, 1)
+		h, g := f.h, f.start()
 		if g.finishBtn.Disabled() {
 			t.Error("Finish disabled during a pose step")
 		}
@@ -277,16 +287,10 @@ func TestRegisterGuidedFinish(t *testing.T) {
 	})
 	t.Run("moving is not still", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
-		h, g := f.h, f.h.u.register.guide
-		test.Type(h.u.register.name, "soobin")
-		test.Tap(h.u.register.button)
-		f.waitPrompt(g, 1)
+		h, g := f.h, f.start()
 		h.cam.show(f.frames[poseLeft])
 		f.waitPrompt(g, 2)
-		// Turning left during the right step: moving, never in its pose.
-		h.waitFor("a frame refused as not in the pose", func() bool {
-			return strings.Contains(h.u.register.message.Text, g.steps[2].prompt)
-		})
+		f.waitOffPose(g, 2) // turning left during the right step: moving, never in its pose
 		f.steps.expire()
 		h.registerDone()
 		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 5 || g.prompt.Text == stillNote {

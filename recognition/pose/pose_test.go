@@ -1,6 +1,7 @@
 package pose
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
@@ -69,17 +70,6 @@ func TestWalk(t *testing.T) {
 		}
 		return out
 	}
-	eq := func(a, b []int) bool {
-		if len(a) != len(b) {
-			return false
-		}
-		for i := range a {
-			if a[i] != b[i] {
-				return false
-			}
-		}
-		return true
-	}
 	for _, tc := range []struct {
 		name   string
 		frames []Frame
@@ -90,7 +80,7 @@ func TestWalk(t *testing.T) {
 		{"no face at first", frames(0, 5, Cues{}, straight, posed(Left)), []int{5, 3, 0, 0, 0}},
 	} {
 		got := lens(Default.Walk(steps, StepLimit, tc.frames))
-		if !eq(got, tc.want) {
+		if !slices.Equal(got, tc.want) {
 			t.Errorf("%s: frames per step %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -100,7 +90,7 @@ func TestWalk(t *testing.T) {
 	fs := frames(0, 5, straight)
 	fs = append(fs, frames(500*time.Millisecond, 61, try)...)
 	fs = append(fs, frames(500*time.Millisecond+61*100*time.Millisecond, 5, posed(Right), posed(Up), posed(Smile))...)
-	if got := lens(Default.Walk(steps, StepLimit, fs)); !eq(got, []int{5, 0, 3, 3, 3}) {
+	if got := lens(Default.Walk(steps, StepLimit, fs)); !slices.Equal(got, []int{5, 0, 3, 3, 3}) {
 		t.Errorf("tries to turn left: frames per step %v", got)
 	}
 }
