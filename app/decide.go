@@ -120,6 +120,16 @@ func (r loginResult) reason() string {
 	return r.Reason.String()
 }
 
+// auditReason is the audit log's reason for a refusal that the distance
+// does not explain: "user disabled" for a disabled user's face (nobody
+// named; people at the camera are told what a stranger is told), "" else.
+func (r loginResult) auditReason() string {
+	if r.Disabled {
+		return "user disabled"
+	}
+	return ""
+}
+
 // concludeLogin does what follows a decision, for the window's login and
 // the kiosk alike: the audit log (through the directory, which marks where
 // it happened), an adaptive template when the login was accepted, live and
@@ -135,7 +145,7 @@ func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res
 	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
 	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)
 	recorded := res.auditUser(in)
-	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted(), ""); err != nil {
+	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted(), res.auditReason()); err != nil {
 		log.Error("record login", "user", recorded, "err", err)
 	}
 	if !res.Accepted() || !in.Adapt {

@@ -266,7 +266,9 @@ func TestRefusalAdvice(t *testing.T) {
 		{loginResult{Decision: decision.Decision{Reason: decision.TooFar}}, "zoe", false, "This face does not match “zoe”."},
 		{loginResult{Decision: decision.Decision{Reason: decision.OtherUser}}, "zoe", false, "This face matches another registered person better than the name typed."},
 		{loginResult{Decision: decision.Decision{Reason: decision.NobodyEnrolled}}, "", false, "Nobody is registered yet."},
-		{loginResult{Decision: decision.Decision{Reason: decision.Accepted, User: "zoe"}, Disabled: true}, "", true, "This face belongs to a disabled account — ask an administrator."},
+		// A disabled user's face gets a stranger's words.
+		{loginResult{Decision: decision.Decision{Reason: decision.Accepted, User: "zoe"}, Disabled: true}, "", true, "Please ask a member of staff"},
+		{loginResult{Decision: decision.Decision{Reason: decision.Accepted, User: "zoe"}, Disabled: true}, "", false, "Register first, or move into better light and try again."},
 	} {
 		if got := refusalAdvice(tc.res, tc.claimed, tc.kiosk); got != tc.want {
 			t.Errorf("%v (claimed %q, kiosk %v): %q, want %q", tc.res.Reason, tc.claimed, tc.kiosk, got, tc.want)

@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"log/slog"
 	"sync"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -18,6 +17,7 @@ import (
 
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	"facelogin/recognition/pose"
 )
 
 // Guided registration: how many templates are kept, and how long a pose
@@ -29,26 +29,37 @@ const (
 	// against 35/114 for the first 5 frames (TestDecisionRules in
 	// recognition/dlib; README, "Accuracy").
 	guidedTemplates = 10
-	// poseFrames is how many accepted frames complete a pose step (the
-	// straight step takes captureLimits.frames, the minimum to register).
-	poseFrames = 3
 	// poseStepLimit is how long a pose step waits for the person before it
-	// moves on by itself: time to read the prompt and turn.
-	poseStepLimit = 6 * time.Second
+	// moves on by itself (pose.StepLimit).
+	poseStepLimit = pose.StepLimit
 )
 
-// guidedSteps are the poses a registration asks for: looking straight
-// (required: it takes the minimum number of frames and measures the
-// person's own straight-ahead cues), then slightly left, slightly right,
-// slightly up and a smile, each optional.
-func guidedSteps(minimum int) []poseStep {
-	return []poseStep{
-		{kind: poseStraight, prompt: lang.L("Look straight at the camera"), frames: minimum},
-		{kind: poseLeft, prompt: lang.L("Turn your head slightly to your left"), frames: poseFrames, optional: true},
-		{kind: poseRight, prompt: lang.L("Turn your head slightly to your right"), frames: poseFrames, optional: true},
-		{kind: poseUp, prompt: lang.L("Tilt your head slightly up"), frames: poseFrames, optional: true},
-		{kind: poseSmile, prompt: lang.L("Look at the camera and smile"), frames: poseFrames, optional: true},
+// posePrompt is the words of a step, by pose, in the window's language.
+func posePrompt(k poseKind) string {
+	switch k {
+	case poseLeft:
+		return lang.L("Turn your head slightly to your left")
+	case poseRight:
+		return lang.L("Turn your head slightly to your right")
+	case poseUp:
+		return lang.L("Tilt your head slightly up")
+	case poseSmile:
+		return lang.L("Look at the camera and smile")
+	default:
+		return lang.L("Look straight at the camera")
 	}
+}
+
+// guidedSteps are the poses a registration asks for (pose.Steps): looking
+// straight (required: it takes the minimum number of frames and measures
+// the person's own straight-ahead cues), then slightly left, slightly
+// right, slightly up and a smile, each optional.
+func guidedSteps(minimum int) []poseStep {
+	var out []poseStep
+	for _, s := range pose.Steps(minimum) {
+		out = append(out, poseStep{kind: s.Kind, prompt: posePrompt(s.Kind), frames: s.Frames, optional: s.Optional})
+	}
+	return out
 }
 
 // errNotInPose refuses a frame whose head is not (yet) in the step's pose
@@ -79,14 +90,22 @@ type guide struct {
 	steps  []poseStep
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	skip context.CancelFunc // ends the running optional step; nil otherwise
+	mu     sync.Mutex
+	skip   context.CancelFunc // ends the running optional step; nil otherwise
+	finish bool               // Finish was pressed: no further pose steps
 
-	prompt   *canvas.Text // the step's instruction, large
-	progress *widget.ProgressBar
-	skipBtn  *widget.Button
-	content  fyne.CanvasObject
+	prompt    *canvas.Text // the step's instruction, large
+	progress  *widget.ProgressBar
+	skipBtn   *widget.Button
+	finishBtn *widget.Button // ends the pose steps, keeping what was taken
+	content   fyne.CanvasObject
 }
+
+// stillNote is shown when a pose step ran out of time without the head
+// moving at all: the person is not following the prompts (cannot see
+// them, cannot move, or does not want to), so the remaining pose steps are
+// not asked for and the registration goes on with the frames taken.
+const stillNote = "No head movement seen — finishing with the views taken so far"
 
 func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Logger) *guide {
 	g := &guide{cap: c, accept: accept, limits: limits, steps: guidedSteps(limits.frames), log: log}
@@ -103,7 +122,9 @@ func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Log
 	g.progress.TextFormatter = func() string { return g.progressText() }
 	g.skipBtn = &widget.Button{Text: lang.L("Skip this step"), OnTapped: g.onSkip}
 	g.skipBtn.Disable()
-	g.content = container.NewVBox(g.prompt, container.NewBorder(nil, nil, nil, g.skipBtn, g.progress))
+	g.finishBtn = &widget.Button{Text: lang.L("Finish now"), OnTapped: g.onFinish}
+	g.finishBtn.Disable()
+	g.content = container.NewVBox(g.prompt, container.NewBorder(nil, nil, nil, container.NewHBox(g.skipBtn, g.finishBtn), g.progress))
 	return g
 }
 
@@ -129,11 +150,31 @@ func (g *guide) onSkip() {
 	}
 }
 
+// onFinish ends the running optional step and every one after it: the
+// registration goes on with the frames taken. UI goroutine.
+func (g *guide) onFinish() {
+	g.mu.Lock()
+	g.finish = true
+	g.mu.Unlock()
+	g.onSkip()
+}
+
+// finished reports whether Finish was pressed. Any goroutine.
+func (g *guide) finished() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.finish
+}
+
 // reset clears the prompt and progress before a capture. UI goroutine.
 func (g *guide) reset() {
 	g.progress.SetValue(0)
 	g.setPrompt("", color.Transparent)
 	g.skipBtn.Disable()
+	g.finishBtn.Disable()
+	g.mu.Lock()
+	g.finish = false
+	g.mu.Unlock()
 }
 
 func (g *guide) setPrompt(text string, c color.Color) {
@@ -151,24 +192,36 @@ func (g *guide) setPrompt(text string, c color.Color) {
 // it does not get its frames before the capture timeout the error is a
 // *captureError (captureAdvice words it). An optional step ends when it
 // has its frames, when Skip is pressed, or after poseStepLimit (the
-// capture's stepTimeout); frames it accepted still count. advise is
+// capture's stepTimeout); frames it accepted still count. Finish ends the
+// pose steps at once, and so does a step that ran out of time with the
+// face in view but the head not moving at all (pose.Thresholds.Moved;
+// stillNote says so): someone
+// who does none of the poses waits one step's limit, not four. advise is
 // called with the reason a frame was refused (nil when it was taken).
-// Background goroutine; ends with the Skip button disabled.
+// Background goroutine; ends with the Skip and Finish buttons disabled.
 func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample, error) {
-	defer g.cap.do(func() { g.skipBtn.Disable() })
+	defer g.cap.do(func() {
+		g.skipBtn.Disable()
+		g.finishBtn.Disable()
+	})
 	var (
 		got  []sample
 		base poseCues
 		done int // progress units: accepted frames plus the quotas of steps ended early
+		note string
 	)
 	show := func(v int) { g.cap.do(func() { g.progress.SetValue(float64(v)) }) }
 	for i, st := range g.steps {
+		if note != "" || g.finished() {
+			done += st.frames
+			continue
+		}
 		g.cap.do(func() {
 			g.setPrompt(st.prompt, nil)
-			setEnabled(st.optional, g.skipBtn)
+			setEnabled(st.optional, g.skipBtn, g.finishBtn)
 		})
 		show(done)
-		taken, cues, last, err := g.step(ctx, st, i == 0, base, &got, func(rejected error) {
+		res, err := g.step(ctx, st, i == 0, base, &got, func(rejected error) {
 			if rejected == nil {
 				done++
 				show(done)
@@ -177,26 +230,39 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		})
 		if !st.optional {
 			if err != nil {
-				return got, &captureError{Last: last, Err: err}
+				return got, &captureError{Last: res.last, Err: err}
 			}
-			base = medianCues(cues)
+			base = medianCues(res.cues)
 		}
 		if ctx.Err() != nil {
-			return got, &captureError{Last: last, Err: ctx.Err()}
+			return got, &captureError{Last: res.last, Err: ctx.Err()}
 		}
-		done += st.frames - taken
-		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", taken, "completed", taken >= st.frames)
+		done += st.frames - len(res.cues)
+		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", len(res.cues), "completed", len(res.cues) >= st.frames)
+		if st.optional && res.timedOut && res.seen && !res.moved && len(res.cues) < st.frames {
+			note = stillNote
+			g.log.Info("registration: no head movement in a pose step; the remaining pose steps are left out", "step", i+1)
+		}
 	}
 	show(done)
-	g.cap.do(func() { g.setPrompt("", nil) })
+	g.cap.do(func() { g.setPrompt(note, nil) })
 	return g.choose(got), nil
 }
 
+// stepResult is how one step of a guided registration went.
+type stepResult struct {
+	cues     []poseCues // of the frames it accepted
+	last     error      // why the last frame was refused
+	timedOut bool       // its time limit ended it (not Skip, not Finish)
+	seen     bool       // a frame showed one face with its cues
+	moved    bool       // a frame showed the head on its way to some pose
+}
+
 // step runs one step until it has st.frames accepted frames or its time
-// is up, appending them to got; it returns how many it took, their cues,
-// the reason the last frame was refused and the stream's error (nil when
-// the step completed). fresh starts with the frame on screen.
-func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues, got *[]sample, progress func(rejected error)) (int, []poseCues, error, error) {
+// is up, appending them to got; it returns how it went and the stream's
+// error (nil when the step completed). fresh starts with the frame on
+// screen.
+func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues, got *[]sample, progress func(rejected error)) (stepResult, error) {
 	var cancel context.CancelFunc
 	if st.optional {
 		ctx, cancel = g.cap.stepTimeout(ctx, poseStepLimit)
@@ -212,26 +278,28 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 		ctx, cancel = g.cap.timeout(ctx, g.limits.timeout)
 	}
 	defer cancel()
-	var (
-		cues []poseCues
-		last error
-	)
+	var res stepResult
 	err := g.cap.stream(ctx, 1, fresh, func(d detection) (bool, error) {
 		c, err := g.inPose(d, st, base)
+		if c != (poseCues{}) {
+			res.seen = true
+			res.moved = res.moved || headMoved(c, base)
+		}
 		var s sample
 		if err == nil {
 			s, err = d.sample(g.accept, g.cap.describe, *got)
 		}
 		if err != nil {
-			last = err
+			res.last = err
 		} else {
 			*got = append(*got, s)
-			cues = append(cues, c)
+			res.cues = append(res.cues, c)
 		}
 		progress(err)
-		return len(cues) >= st.frames, nil
+		return len(res.cues) >= st.frames, nil
 	})
-	return len(cues), cues, last, err
+	res.timedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+	return res, err
 }
 
 // inPose checks, on the landmarks alone (no descriptor yet), that the one

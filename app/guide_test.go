@@ -83,6 +83,24 @@ func (f *guidedFixture) waitPrompt(g *guide, k int) {
 	f.h.waitFor("the prompt "+want, func() bool { return g.prompt.Text == want })
 }
 
+// start registers "soobin" and waits for the first pose step's prompt.
+func (f *guidedFixture) start() *guide {
+	f.h.t.Helper()
+	g := f.h.u.register.guide
+	test.Type(f.h.u.register.name, "soobin")
+	test.Tap(f.h.u.register.button)
+	f.waitPrompt(g, 1)
+	return g
+}
+
+// waitOffPose waits until a frame is refused as not in step k's pose.
+func (f *guidedFixture) waitOffPose(g *guide, k int) {
+	f.h.t.Helper()
+	f.h.waitFor("a frame refused as not in the pose", func() bool {
+		return strings.Contains(f.h.u.register.message.Text, g.steps[k].prompt)
+	})
+}
+
 // stepsOf names, for each template, the step whose descriptor it is (the
 // fake engine jitters each descriptor by ≤ 0.05); -1 for none.
 func (f *guidedFixture) stepsOf(ts []recognition.Descriptor) []int {
@@ -204,10 +222,8 @@ func TestRegisterGuidedSkip(t *testing.T) {
 func TestRegisterGuidedNeverTurns(t *testing.T) {
 	t.Run("registers after the time limits", func(t *testing.T) {
 		f := newGuidedFixture(t, Options{})
-		h, g := f.h, f.h.u.register.guide
-		test.Type(h.u.register.name, "soobin")
-		test.Tap(h.u.register.button)
-		f.waitPrompt(g, 1)
+		h, g := f.h, f.start()
+		f.waitOffPose(g, 1)
 		f.steps.expire() // every optional step's time is up
 		h.registerDone()
 		if got, want := h.u.register.message.Text, "Registered “soobin” with 5 face templates. You can log in now."; got != want {
@@ -215,6 +231,14 @@ func TestRegisterGuidedNeverTurns(t *testing.T) {
 		}
 		if steps := f.stepsOf(h.dir.user("soobin").templates); count(steps, 0) != 5 {
 			t.Errorf("templates by step %v, want the 5 straight frames", steps)
+		}
+		// The head never moved: after the first pose step's limit the
+		// rest are left out, and the person is told why.
+		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 2 {
+			t.Errorf("%d steps run, want the straight one and one pose step:\n%s", n, h.log.String())
+		}
+		if g.prompt.Text != stillNote || !g.finishBtn.Disabled() {
+			t.Errorf("prompt %q, Finish disabled %v", g.prompt.Text, g.finishBtn.Disabled())
 		}
 	})
 	t.Run("told what to do", func(t *testing.T) {
@@ -231,6 +255,46 @@ func TestRegisterGuidedNeverTurns(t *testing.T) {
 		}
 		if h.dir.user("soobin") != nil {
 			t.Error("registered without a straight frame")
+		}
+	})
+}
+
+// TestRegisterGuidedFinish: Finish ends the pose steps at once — the
+// steps after it are never asked for — and the frames taken so far are
+// registered; a pose step that runs out of time while the person is moving
+// (trying the pose) does not end the registration.
+func TestRegisterGuidedFinish(t *testing.T) {
+	t.Run("Finish", func(t *testing.T) {
+		f := newGuidedFixture(t, Options{})
+		h, g := f.h, f.start()
+		if g.finishBtn.Disabled() {
+			t.Error("Finish disabled during a pose step")
+		}
+		h.cam.show(f.frames[poseLeft])
+		f.waitPrompt(g, 2)
+		test.Tap(g.finishBtn)
+		h.registerDone()
+		steps := f.stepsOf(h.dir.user("soobin").templates)
+		if count(steps, int(poseStraight)) == 0 || count(steps, int(poseLeft)) == 0 || len(steps) != 8 {
+			t.Errorf("templates by step %v, want the 5 straight and 3 left frames", steps)
+		}
+		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 3 || strings.Contains(h.log.String(), g.steps[3].prompt) {
+			t.Errorf("%d steps run, want 3 (the one Finish ended the last):\n%s", n, h.log.String())
+		}
+		if !g.finishBtn.Disabled() || g.prompt.Text != "" {
+			t.Errorf("after the end: Finish disabled %v, prompt %q", g.finishBtn.Disabled(), g.prompt.Text)
+		}
+	})
+	t.Run("moving is not still", func(t *testing.T) {
+		f := newGuidedFixture(t, Options{})
+		h, g := f.h, f.start()
+		h.cam.show(f.frames[poseLeft])
+		f.waitPrompt(g, 2)
+		f.waitOffPose(g, 2) // turning left during the right step: moving, never in its pose
+		f.steps.expire()
+		h.registerDone()
+		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 5 || g.prompt.Text == stillNote {
+			t.Errorf("%d steps run (want 5), prompt %q:\n%s", n, g.prompt.Text, h.log.String())
 		}
 	})
 }

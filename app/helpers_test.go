@@ -316,6 +316,9 @@ type fakeDirectory struct {
 	blind bool
 	// allowed are the users registered with DuplicateCheck.Allow.
 	allowed []string
+	// disabled users stay in the matcher, and Decide refuses their face
+	// with ErrUnknownUser, as internal/appdir does.
+	disabled map[string]bool
 }
 
 type fakeUser struct {
@@ -498,14 +501,20 @@ func (d *fakeDirectory) Decide(claimed string, frames []recognition.Descriptor, 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	g := d.gallery(base)
+	var dec decision.Decision
 	if claimed == "" {
-		return g.Identify(frames), nil
+		dec = g.Identify(frames)
+	} else {
+		name, u := d.find(claimed)
+		if u == nil {
+			return decision.Decision{User: claimed, Reason: decision.UnknownUser, Frames: len(frames)}, ErrUnknownUser
+		}
+		dec = g.Verify(name, frames)
 	}
-	name, u := d.find(claimed)
-	if u == nil {
-		return decision.Decision{User: claimed, Reason: decision.UnknownUser, Frames: len(frames)}, ErrUnknownUser
+	if d.disabled[dec.User] {
+		return dec, fmt.Errorf("%w: %s is disabled", ErrUnknownUser, dec.User)
 	}
-	return g.Verify(name, frames), nil
+	return dec, nil
 }
 
 // Adapt applies the real adaptive-template rules (decision.AdaptPolicy)

@@ -289,22 +289,31 @@ func TestKioskLockout(t *testing.T) {
 	kh.waitFor("identification after the lockout", func() bool { return len(kh.logins()) == 4 })
 }
 
-// TestKioskRefusalNamesNobody: a stranger and a face halfway between two
-// lookalike users are refused with a sentence for people that names
-// nobody — on the screen, on the overlay, in the log and in the audit log.
+// TestKioskRefusalNamesNobody: a stranger, a face halfway between two
+// lookalike users and the face of a disabled user are refused with a
+// sentence for people that names nobody — on the screen, on the overlay,
+// in the log and in the audit log; the disabled user's face gets the
+// stranger's sentence, the audit log alone says why.
 func TestKioskRefusalNamesNobody(t *testing.T) {
 	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{ResultFor: 50 * time.Millisecond}, false)
-	_, luda, _ := kh.probes()
+	elkie, luda, _ := kh.probes()
 	mid, _ := kh.dir.midpoint("elkie", "sejeong")
 	both := loadPhoto(t, "joy.jpg")
 	kh.eng.script(both, mid)
 	for i, tc := range []struct {
 		frame  image.Image
 		detail string
+		reason string // in the audit log
 	}{
-		{luda, "Please ask a member of staff"},
-		{both, "You look like more than one registered person — please ask a member of staff"},
+		{luda, "Please ask a member of staff", ""},
+		{both, "You look like more than one registered person — please ask a member of staff", ""},
+		{elkie, "Please ask a member of staff", "user disabled"},
 	} {
+		if tc.reason == "user disabled" {
+			kh.dir.mu.Lock()
+			kh.dir.disabled = map[string]bool{"elkie": true}
+			kh.dir.mu.Unlock()
+		}
 		kh.cam.show(tc.frame)
 		kh.waitFor("a refusal", func() bool {
 			return len(kh.logins()) == i+1 && kh.resultShown() && kh.k.resultTitle.Text == "Not recognised"
@@ -321,8 +330,8 @@ func TestKioskRefusalNamesNobody(t *testing.T) {
 		if kh.k.resultDetail.Text != tc.detail {
 			t.Errorf("detail %q, want %q", kh.k.resultDetail.Text, tc.detail)
 		}
-		if l := kh.logins()[i]; l.user != "" || l.success {
-			t.Errorf("recorded %+v", l)
+		if l := kh.logins()[i]; l.user != "" || l.success || l.reason != tc.reason {
+			t.Errorf("recorded %+v, want reason %q", l, tc.reason)
 		}
 		kh.waitFor("the end of the refusal", func() bool { return !kh.resultShown() })
 	}

@@ -114,6 +114,36 @@ func TestLoginNotRecognised(t *testing.T) {
 	checkNamesNobody(t, h, 1)
 }
 
+// TestLoginDisabledLikeStranger: the face of a disabled user is refused
+// with the very words a stranger's face gets — "disabled" would tell
+// whoever stands at the camera that the face is enrolled — while the audit
+// log tells an administrator why, naming nobody.
+func TestLoginDisabledLikeStranger(t *testing.T) {
+	f := newLoginFixture(t, Options{})
+	h := f.h
+	h.dir.mu.Lock()
+	h.dir.disabled = map[string]bool{"elkie": true}
+	h.dir.mu.Unlock()
+	h.cam.show(f.ludaFrame)
+	h.login("")
+	l := h.u.login
+	stranger := []string{l.result.Text, l.message.Text}
+	h.cam.show(f.elkieFrame)
+	h.login("")
+	if got := []string{l.result.Text, l.message.Text}; got[0] != stranger[0] || got[1] != stranger[1] {
+		t.Errorf("disabled user's face: %q, a stranger's: %q", got, stranger)
+	}
+	for _, text := range []string{l.result.Text, l.message.Text} {
+		if strings.Contains(strings.ToLower(text), "disabled") {
+			t.Errorf("%q tells the person at the camera the account is disabled", text)
+		}
+	}
+	checkNamesNobody(t, h, 2)
+	if logins := h.dir.loginLog(); len(logins) != 2 || logins[0].reason != "" || logins[1].reason != "user disabled" {
+		t.Errorf("audit log %+v, want the stranger's refusal then \"user disabled\"", logins)
+	}
+}
+
 // checkNamesNobody: after a refused identification, neither the login
 // screen (result, message, gauge), the overlay, the log at the default
 // level nor the audit log's newest n entries name an enrolled user or say

@@ -67,11 +67,15 @@ var (
 // refusalAdvice tells a person why a login was refused and what to do,
 // naming nobody but the user they typed. The kiosk has no name box, so
 // where the window says "type your name" it sends them to a member of
-// staff.
+// staff. A face recognised as a disabled user's is refused with the words
+// a stranger's face gets: saying "disabled" would tell whoever stands at
+// the camera that the face is enrolled (the audit log and the log tell an
+// administrator).
 func refusalAdvice(res loginResult, claimed string, kiosk bool) string {
+	if res.Disabled {
+		res.Reason = decision.TooFar
+	}
 	switch {
-	case res.Disabled:
-		return lang.L("This face belongs to a disabled account — ask an administrator.")
 	case res.Reason == decision.Ambiguous && kiosk:
 		return lang.L("You look like more than one registered person — please ask a member of staff")
 	case res.Reason == decision.TooFar && claimed != "":

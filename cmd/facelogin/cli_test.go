@@ -164,8 +164,25 @@ func TestEnrolIdentify(t *testing.T) {
 
 	c.want(exitOK, "users", "rename", "joy", "joy.park")
 	c.want(exitOK, "users", "disable", "bona")
-	if out, _ := c.want(exitNoMatch, "identify", c.photo("bona.jpg")); out != "not recognised: the matching account is disabled\n" {
+	// A disabled user's face reads as a stranger's: "disabled" would tell
+	// whoever holds the photo that the face is enrolled. --verbose and the
+	// audit log tell an administrator.
+	if out, _ := c.want(exitNoMatch, "identify", c.photo("bona.jpg")); out != "not recognised\n" {
 		t.Fatalf("identify a disabled user: %q", out)
+	}
+	out, _ = c.want(exitNoMatch, "identify", "--json", c.photo("bona.jpg"))
+	var dv verdict
+	if err := json.Unmarshal([]byte(out), &dv); err != nil || dv.Recognised || dv.Reason != "too far" || dv.Message != "" ||
+		dv.User != "" || dv.Distance != nil || dv.Candidate != "" || strings.Contains(out, "disabled") {
+		t.Fatalf("identify --json a disabled user: %s", out)
+	}
+	out, _ = c.want(exitNoMatch, "identify", "--verbose", c.photo("bona.jpg"))
+	if !strings.HasPrefix(out, "not recognised: the matching account is disabled (candidate bona at ") {
+		t.Fatalf("identify --verbose a disabled user: %q", out)
+	}
+	out, _ = c.want(exitOK, "events", "--kind", "login_failure", "--csv")
+	if n := strings.Count(out, "user disabled (command line)"); n != 3 || strings.Contains(out, ",bona,") {
+		t.Fatalf("the audit log has %d disabled-user refusals (want 3, naming nobody): %s", n, out)
 	}
 	c.want(exitNoMatch, "verify", "--user", "bona", c.photo("bona.jpg"))
 	c.want(exitOK, "users", "enable", "bona")

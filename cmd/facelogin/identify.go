@@ -22,7 +22,10 @@ type verdict struct {
 	// User is the user let in, or the one claimed (verify).
 	User string `json:"user,omitempty"`
 	// Reason is decision.Reason's name ("accepted", "too far",
-	// "ambiguous", "other user", "nobody enrolled") or "disabled".
+	// "ambiguous", "other user", "nobody enrolled") or "disabled". A face
+	// identified as a disabled user's is "too far", as a stranger's face
+	// is, unless an administrator asks with --verbose: "disabled" would
+	// tell whoever holds the photo that the face is enrolled.
 	Reason string `json:"reason"`
 	// Message says what happened, for people.
 	Message string `json:"message,omitempty"`
@@ -86,6 +89,15 @@ func (v *verdict) explain(dec decision.Decision, m recognition.Match) {
 		v.NearestOther = m.User
 	} else {
 		v.NearestOther = m.SecondUser
+	}
+}
+
+// hideDisabled makes a refused identification of a disabled user's face
+// read as a stranger's ("not recognised", reason "too far"). The audit
+// log still says "user disabled", and --verbose shows it.
+func (v *verdict) hideDisabled() {
+	if v.Reason == "disabled" && v.User == "" {
+		v.Reason, v.Message = decision.TooFar.String(), ""
 	}
 }
 
@@ -194,6 +206,8 @@ func conclude(ctx context.Context, e *env, s *session, f *decideFlags, dec decis
 	}
 	if *f.verbose {
 		v.explain(dec, s.dir.Identify(&frames[0]))
+	} else {
+		v.hideDisabled()
 	}
 	return report(e, v)
 }

@@ -115,6 +115,12 @@ func openSession(ctx context.Context, e *env, c *common, withEngine bool) (*sess
 		s.Close()
 		return nil, explainStoreError(err)
 	}
+	if path, n, err := useBackground(s.dir); err != nil {
+		s.Close()
+		return nil, err
+	} else if path != "" {
+		fmt.Fprintf(e.stderr, "background set: %d people (%s)\n", n, path)
+	}
 	return s, nil
 }
 

@@ -123,6 +123,11 @@ func runWindow(e *env, args []string) error {
 		return explainStoreError(err)
 	}
 	log.Info("templates loaded", "templates", dir.Templates(), "skipped", dir.Skipped())
+	if path, n, err := useBackground(dir); err != nil {
+		return err
+	} else if path != "" {
+		log.Info("background set", "people", n, "file", path)
+	}
 
 	src, err := camera.ParseSource(settings.CameraSource)
 	if err != nil {

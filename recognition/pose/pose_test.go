@@ -1,0 +1,96 @@
+package pose
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+var straight = Cues{Yaw: 0.5, Pitch: 0.9, Smile: 0.8}
+
+func posed(k Kind) Cues {
+	c := straight
+	switch k {
+	case Left:
+		c.Yaw += 0.12
+	case Right:
+		c.Yaw -= 0.12
+	case Up:
+		c.Pitch -= 0.1
+	case Smile:
+		c.Smile *= 1.25
+	}
+	return c
+}
+
+func TestReached(t *testing.T) {
+	th := Default
+	for k := Straight; k <= Smile; k++ {
+		for j := Straight; j <= Smile; j++ {
+			want := j == k || k == Straight
+			if got := th.Reached(k, posed(j), straight); got != want {
+				t.Errorf("%v asked, %v shown: reached %v, want %v", k, j, got, want)
+			}
+		}
+	}
+	// A smile with the head turned is not the smile step's frame.
+	c := posed(Smile)
+	c.Yaw += 1.5 * th.Turn
+	if th.Reached(Smile, c, straight) {
+		t.Error("a turned smile counts")
+	}
+	if th.Moved(straight, straight) || !th.Moved(Cues{Yaw: 0.5 + th.Turn*0.6, Pitch: 0.9, Smile: 0.8}, straight) {
+		t.Error("Moved")
+	}
+}
+
+// frames makes a 10 fps stream: n frames of each cue given, OK unless
+// the cue is zero.
+func frames(start time.Duration, n int, cs ...Cues) []Frame {
+	var out []Frame
+	at := start
+	for _, c := range cs {
+		for range n {
+			out = append(out, Frame{At: at, Cues: c, OK: c != (Cues{})})
+			at += 100 * time.Millisecond
+		}
+	}
+	return out
+}
+
+// TestWalk: a person who follows every prompt fills every step; one who
+// never moves ends the registration after the first pose step times out;
+// one who tries to turn left but cannot loses only that step.
+func TestWalk(t *testing.T) {
+	steps := Steps(5)
+	lens := func(r [][]int) []int {
+		var out []int
+		for _, s := range r {
+			out = append(out, len(s))
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		frames []Frame
+		want   []int
+	}{
+		{"follows", frames(0, 5, straight, posed(Left), posed(Right), posed(Up), posed(Smile)), []int{5, 3, 3, 3, 3}},
+		{"still", frames(0, 200, straight), []int{5, 0, 0, 0, 0}},
+		{"no face at first", frames(0, 5, Cues{}, straight, posed(Left)), []int{5, 3, 0, 0, 0}},
+	} {
+		got := lens(Default.Walk(steps, StepLimit, tc.frames))
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: frames per step %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// Trying to turn left (moving, never far enough) moves on to the next
+	// steps after the limit, which are then done.
+	try := Cues{Yaw: 0.5 + Default.Turn*0.6, Pitch: 0.9, Smile: 0.8}
+	fs := frames(0, 5, straight)
+	fs = append(fs, frames(500*time.Millisecond, 61, try)...)
+	fs = append(fs, frames(500*time.Millisecond+61*100*time.Millisecond, 5, posed(Right), posed(Up), posed(Smile))...)
+	if got := lens(Default.Walk(steps, StepLimit, fs)); !slices.Equal(got, []int{5, 0, 3, 3, 3}) {
+		t.Errorf("tries to turn left: frames per step %v", got)
+	}
+}
