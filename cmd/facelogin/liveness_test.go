@@ -120,6 +120,10 @@ func TestLivenessTextOutput(t *testing.T) {
 	}
 }
 
+// shake moves, rotates and scales a 640×480 picture as a hand holding it
+// does.
+const shake = "rotate='0.05*sin(2*PI*t*1.3)',crop=600:450:'20+15*sin(2*PI*t*0.7)':'15+10*cos(2*PI*t*0.9)',scale=640:480"
+
 // TestLivenessPhotoVideo: a photo held up to the camera is refused (exit
 // 1) after the steps were prompted (the picture is frontal and large
 // enough to be judged): a frame of a shared video shaken in the hand, and
@@ -131,16 +135,10 @@ func TestLivenessPhotoVideo(t *testing.T) {
 	c := newCLI(t)
 	requireTools(t, "ffmpeg")
 	dir := t.TempDir()
-	frame := filepath.Join(dir, "d18-20.png")
-	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", filepath.Join(testdata.Dir(t), "video", "d18.mp4"),
-		"-vf", "select='eq(n\\,20)'", "-frames:v", "1", frame)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg frame: %v\n%s", err, b)
-	}
+	frame := videoFrame(t, dir, "d18", 20)
 	const (
-		shake = "rotate='0.05*sin(2*PI*t*1.3)',crop=600:450:'20+15*sin(2*PI*t*0.7)':'15+10*cos(2*PI*t*0.9)',scale=640:480"
-		sin   = "sin(2*PI*in/90)"
-		tilt  = "perspective=x0=0:y0='H*0.12*max(0\\,-" + sin + ")':x1=W:y1='H*0.12*max(0\\," + sin + ")':" +
+		sin  = "sin(2*PI*in/90)"
+		tilt = "perspective=x0=0:y0='H*0.12*max(0\\,-" + sin + ")':x1=W:y1='H*0.12*max(0\\," + sin + ")':" +
 			"x2=0:y2='H-H*0.12*max(0\\,-" + sin + ")':x3=W:y3='H-H*0.12*max(0\\," + sin + ")':eval=frame"
 		elkieZoom = "scale=2400:-1,crop=640:480:(iw-640)/2:(ih-480)/2-150"
 	)
