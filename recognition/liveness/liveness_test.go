@@ -205,6 +205,13 @@ func TestGenuineSynthetic(t *testing.T) {
 		{"slow blink", []Step{Blink}, func(b *trackBuilder) { b.hold(h, 300*ms).blink(h, 350*ms).hold(h, 300*ms) }},
 		{"left", []Step{TurnLeft}, func(b *trackBuilder) { b.hold(h, 300*ms).turn(h, 20*deg).hold(h, 200*ms) }},
 		{"right", []Step{TurnRight}, func(b *trackBuilder) { b.hold(h, 300*ms).turn(h, -20*deg).hold(h, 200*ms) }},
+		// A glance the other way that leads straight into the asked turn
+		// (the child of d11 does it) is no turn the other way.
+		{"glance right, then left", []Step{TurnLeft}, func(b *trackBuilder) {
+			glance, out := h, h
+			glance.Yaw, out.Yaw = -13.5*deg, 25*deg
+			b.hold(h, 300*ms).ramp(h, glance, 300*ms).hold(glance, 200*ms).ramp(glance, out, 500*ms).hold(out, 300*ms).ramp(out, h, 500*ms).hold(h, 200*ms)
+		}},
 		{"right, looking up", []Step{TurnRight}, func(b *trackBuilder) {
 			up := h
 			up.Pitch = 10 * deg
@@ -298,6 +305,17 @@ func TestRefusedSynthetic(t *testing.T) {
 		}, Failed, ErrPhotoBlink, true},
 		{"small turn", []Step{TurnLeft}, func(b *trackBuilder) { b.turn(h, 4*deg).hold(h, 4*time.Second) }, Failed, ErrTimeout, false},
 		{"turned left, asked right", []Step{TurnRight}, func(b *trackBuilder) { b.turn(h, 25*deg).hold(h, time.Second) }, Failed, ErrWrongWay, false},
+		// A smaller turn the other way (past the turn threshold, below
+		// WrongWayYaw) and back to rest, then the asked turn: a recording
+		// holding the steps in the other order.
+		{"turned right and back, then left, asked left", []Step{TurnLeft}, func(b *trackBuilder) {
+			b.turn(h, -13.5*deg).hold(h, 500*ms).turn(h, 25*deg).hold(h, time.Second)
+		}, Failed, ErrWrongWay, false},
+		{"turned right and stayed there, asked left", []Step{TurnLeft}, func(b *trackBuilder) {
+			out := h
+			out.Yaw = -13.5 * deg
+			b.ramp(h, out, 400*ms).hold(out, 5*time.Second)
+		}, Failed, ErrTimeout, false},
 		{"turned and stayed", []Step{TurnLeft}, func(b *trackBuilder) {
 			out := h
 			out.Yaw = 20 * deg
