@@ -41,10 +41,11 @@ type livenessReport struct {
 }
 
 // cmdLiveness runs one liveness challenge (recognition/liveness) on the
-// frames of --camera: a video file is read through camera.VideoFile, every
-// frame once, in order, with the file's own timestamps, so the verdict does
-// not depend on the machine's speed; a device or stream goes through the
-// normal camera path, with the current prompt on standard error.
+// frames of --camera: a video file or an image sequence is read through
+// camera.VideoFile, every frame once, in order, with the file's own
+// timestamps (a sequence's 1/30 s apart), so the verdict does not depend
+// on the machine's speed; a device or stream goes through the normal
+// camera path, with the current prompt on standard error.
 func cmdLiveness(e *env, args []string) error {
 	fs := newFlags(e, "liveness")
 	cameraFlag := fs.String("camera", "", "device index, /dev/videoN, video file, image sequence or stream URL")
@@ -178,14 +179,15 @@ type frameReader interface {
 	close()
 }
 
-// openFrames opens src: a video file frame by frame (VideoFile), anything
-// else through the camera path, for at most deadline.
+// openFrames opens src: a video file or an image sequence frame by frame
+// (camera.OpenRecording), a device or stream through the camera path, for
+// at most deadline.
 func openFrames(ctx context.Context, src camera.Source, opts camera.Options, deadline time.Duration) (frameReader, error) {
-	if src.Kind == camera.KindFile {
-		if fi, err := os.Stat(src.Path); err == nil && !fi.Mode().IsRegular() {
+	if src.Kind == camera.KindFile || src.Kind == camera.KindSequence {
+		if fi, err := os.Stat(src.Path); src.Kind == camera.KindFile && err == nil && !fi.Mode().IsRegular() {
 			return nil, fail(exitInput, nil, "%s is not a regular file: give a video file", src)
 		}
-		v, err := camera.OpenVideoFile(src.Path)
+		v, err := camera.OpenRecording(src)
 		if err != nil {
 			return nil, videoError(src, err)
 		}
@@ -268,11 +270,9 @@ func (c *cameraFrames) next(ctx context.Context) (*image.RGBA, time.Duration, er
 	return f.Image, f.Time.Sub(c.first), nil
 }
 
-func (c *cameraFrames) prompts() bool { return true }
-func (c *cameraFrames) recording() bool {
-	return c.src.Kind == camera.KindFile || c.src.Kind == camera.KindSequence
-}
-func (c *cameraFrames) close() { c.cancel(); _ = c.cam.Close() }
+func (c *cameraFrames) prompts() bool   { return true }
+func (c *cameraFrames) recording() bool { return false }
+func (c *cameraFrames) close()          { c.cancel(); _ = c.cam.Close() }
 
 // describer computes the descriptor of a tracked face from the frame it
 // was tracked in (dlib.Engine.Describe).
