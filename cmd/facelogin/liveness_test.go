@@ -232,7 +232,9 @@ func TestLivenessUsage(t *testing.T) {
 // shared video, repeated: a still picture) is read as a video file is —
 // every frame once, in order, 1/30 s apart, no prompts on standard error
 // — so the verdict is the same at any machine speed: two runs give the
-// same report, refused with the sequence's end noted.
+// same report. The picture never changes: it is refused as one that does
+// not move, within the settling, not as a step not done in time; so is
+// the same picture as a still video.
 func TestLivenessImageSequence(t *testing.T) {
 	c := newCLI(t)
 	requireTools(t, "ffmpeg")
@@ -249,8 +251,8 @@ func TestLivenessImageSequence(t *testing.T) {
 		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errOut)
 	}
 	t.Logf("exit %d %+v\nstderr:\n%s", code, rep, errOut)
-	if code != exitNoMatch || rep.Live || rep.Reason == "" {
-		t.Errorf("still picture as a sequence: exit %d, %+v", code, rep)
+	if code != exitNoMatch || rep.Live || rep.Outcome != "refused" || !strings.HasPrefix(rep.Reason, liveness.ErrNoMotion.Error()) {
+		t.Errorf("still picture as a sequence: exit %d, %+v, want refused: %q", code, rep, liveness.ErrNoMotion)
 	}
 	if rep.Frames > 60 || rep.DurationMS > 2000 {
 		t.Errorf("%d frames over %d ms: a sequence of 60 frames is 1967 ms at 30 per second", rep.Frames, rep.DurationMS)
@@ -260,5 +262,10 @@ func TestLivenessImageSequence(t *testing.T) {
 	}
 	if again := livenessJSON(t, c, exitNoMatch, "--camera", seq, "--challenge", "left"); again.Frames != rep.Frames || again.Reason != rep.Reason {
 		t.Errorf("second run differs: %+v, then %+v", rep, again)
+	}
+	video := makeVideo(t, dir, "still", filepath.Join(dir, "001.jpg"), vfFit, 6)
+	rep = livenessJSON(t, c, exitNoMatch, "--camera", video)
+	if rep.Outcome != "refused" || !strings.HasPrefix(rep.Reason, liveness.ErrNoMotion.Error()) || rep.DurationMS > 2000 {
+		t.Errorf("still video: %+v, want refused within 2 s: %q", rep, liveness.ErrNoMotion)
 	}
 }

@@ -53,7 +53,7 @@ type Thresholds struct {
 	MinRate     float64       // landmark frames per second below which the check refuses to judge
 	MaxGap      time.Duration // longest time without the face before it counts as lost
 	MinEyeWidth float64       // pixels, mean eye width (corner to corner) below which eyes are too small
-	FrozenFor   time.Duration // identical landmarks for this long: a frozen source
+	FrozenFor   time.Duration // identical landmarks or pixels for this long: a frozen source
 
 	// Settling (before the first step)
 	SettleFor      time.Duration // a steady frontal face for this long gives the baselines

@@ -2,6 +2,7 @@ package liveness
 
 import (
 	"errors"
+	"image"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -334,6 +335,13 @@ func TestRefusedSynthetic(t *testing.T) {
 	}
 }
 
+func BenchmarkFrameDigest(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for b.Loop() {
+		frameDigest(img)
+	}
+}
+
 func TestTiltedPictureSaysFlat(t *testing.T) {
 	// A picture tilted 40° close to the camera without noise is a clean
 	// case: the turn it fakes is reported as lacking depth.
@@ -375,6 +383,36 @@ func TestSourceRefusals(t *testing.T) {
 		b.noise = 0
 		b.hold(h, 3*time.Second)
 		wantReason(t, run(t, []Step{Blink}, b.frames), Refused, ErrNoMotion)
+	})
+	// A still photo played as a video: the landmarks jitter (the
+	// predictor's noise), the pixels are the same picture every frame.
+	// With sensor noise in every frame (a real camera) it is judged.
+	still := func(noise bool) []Frame {
+		b := newTrack(30)
+		settle(b, h).hold(h, 3*time.Second)
+		rng := rand.New(rand.NewPCG(1, 2))
+		pic := image.NewRGBA(image.Rect(0, 0, 640, 480))
+		for i := range pic.Pix {
+			pic.Pix[i] = uint8(rng.IntN(256))
+		}
+		for i := range b.frames {
+			img := pic
+			if noise {
+				img = image.NewRGBA(pic.Rect)
+				copy(img.Pix, pic.Pix)
+				for k := range 200 {
+					img.Pix[(k*7919+i*104729)%len(img.Pix)] ^= 1
+				}
+			}
+			b.frames[i].Image = img
+		}
+		return b.frames
+	}
+	t.Run("still picture, pixels repeated", func(t *testing.T) {
+		wantReason(t, run(t, []Step{Blink}, still(false)), Refused, ErrNoMotion)
+	})
+	t.Run("still scene, sensor noise", func(t *testing.T) {
+		wantReason(t, run(t, []Step{Blink}, still(true)), Failed, ErrTimeout)
 	})
 	t.Run("face too small", func(t *testing.T) {
 		small := h
