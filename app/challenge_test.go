@@ -376,7 +376,7 @@ func checkDescribedTracked(t *testing.T, h *harness) {
 
 // TestLoginRefusesStillPhoto: a photo held still in front of the camera
 // (d12's first frame, unchanged) is refused with the liveness reason in
-// plain words (the prompted turn never came); the audit log records a failure with that reason and no
+// plain words (the picture does not move); the audit log records a refusal with that reason and no
 // distance, and the on-login action never runs.
 func TestLoginRefusesStillPhoto(t *testing.T) {
 	cam := photoCamera(t, 400)
@@ -394,13 +394,13 @@ func TestLoginRefusesStillPhoto(t *testing.T) {
 		t.Fatalf("audit log %+v: want one failure without a distance", ls)
 	}
 	// The tracker's landmarks of a still picture are not bit-identical
-	// from frame to frame (not a frozen source): the picture is judged,
-	// and it never turns.
-	want := "liveness failed: " + live.ErrTimeout.Error()
+	// from frame to frame, but its pixels are: the same picture handed
+	// again is refused as one that does not move.
+	want := "liveness refused: " + live.ErrNoMotion.Error()
 	if ls[0].reason != want {
 		t.Errorf("audit reason %q, want %q", ls[0].reason, want)
 	}
-	if !strings.Contains(l.message.Text, live.ErrTimeout.Error()) {
+	if !strings.Contains(l.message.Text, live.ErrNoMotion.Error()) {
 		t.Errorf("message %q does not say why", l.message.Text)
 	}
 	h.u.stop() // waits for every goroutine, a stray action included
@@ -465,7 +465,7 @@ func TestLivenessSetting(t *testing.T) {
 
 // TestKioskChallenge: the kiosk challenges a steady face before deciding:
 // the genuine person is welcomed; a still photo is refused with the
-// liveness reason on screen, recorded as a failure, and counts towards
+// liveness reason on screen (the picture does not move), recorded as a failure, and counts towards
 // the lockout (MaxFailures 1: the first failure locks the kiosk).
 func TestKioskChallenge(t *testing.T) {
 	t.Run("genuine", func(t *testing.T) {
@@ -495,7 +495,7 @@ func TestKioskChallenge(t *testing.T) {
 			t.Fatalf("result %q %q, want the lockout", kh.k.resultTitle.Text, kh.k.resultDetail.Text)
 		}
 		ls := kh.logins()
-		if len(ls) != 1 || ls[0].success || ls[0].reason != "liveness failed: "+live.ErrTimeout.Error() {
+		if len(ls) != 1 || ls[0].success || ls[0].reason != "liveness refused: "+live.ErrNoMotion.Error() {
 			t.Fatalf("audit log %+v: want the failed challenge", ls)
 		}
 		if !strings.Contains(kh.log.String(), "kiosk lockout") {
@@ -506,7 +506,7 @@ func TestKioskChallenge(t *testing.T) {
 		cam := photoCamera(t, 400)
 		kh := newVideoKiosk(t, cam, KioskOptions{MaxFailures: 2})
 		cam.play(kh.harness, "the refusal", kh.resultShown, nil)
-		if kh.k.resultTitle.Text != "Not a live face" || kh.k.resultDetail.Text != "Step not done in time" {
+		if kh.k.resultTitle.Text != "Not a live face" || kh.k.resultDetail.Text != "The picture does not move — a photo cannot log in" {
 			t.Fatalf("result %q %q", kh.k.resultTitle.Text, kh.k.resultDetail.Text)
 		}
 	})

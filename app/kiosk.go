@@ -42,8 +42,9 @@ type KioskOptions struct {
 	// welcomed (and logged) again until they leave the picture or this
 	// much time has passed; 1 min.
 	RepeatAfter time.Duration
-	// MaxFailures is the number of failed identifications in a row after
-	// which the kiosk stops identifying for Lockout; 5.
+	// MaxFailures is the number of failed attempts in a row — refused
+	// identifications and failed liveness challenges alike — after which
+	// the kiosk stops identifying for Lockout; 5.
 	MaxFailures int
 	// Lockout is the first lockout window; each further lockout without a
 	// success in between doubles it, up to 16 times; 30 s.
@@ -344,7 +345,7 @@ type kioskRun struct {
 
 	streak []sample // the same single face (one track), consecutive detections
 
-	failures int // failed identifications in a row
+	failures int // failed attempts in a row: refused identifications and failed liveness challenges
 	lockouts int // lockouts without a success in between
 
 	welcomed      *recognition.Descriptor // last face recognised
@@ -589,7 +590,7 @@ func (r *kioskRun) refused(title, detail string) {
 	}
 	r.lockouts++
 	wait := k.opts.Lockout << min(r.lockouts-1, 4)
-	k.s.log.Warn("kiosk lockout: too many failed identifications", "station", k.opts.Station,
+	k.s.log.Warn("kiosk lockout: too many failed attempts (identification or liveness)", "station", k.opts.Station,
 		"failures", r.failures, "lockout", wait)
 	r.failures = 0
 	r.state, r.until = kioskLocked, now.Add(wait)

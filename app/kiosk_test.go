@@ -275,7 +275,7 @@ func TestKioskLockout(t *testing.T) {
 	if d := kh.k.resultDetail.Text; !strings.HasPrefix(d, "Too many failed attempts — try again in") {
 		t.Errorf("lockout detail %q", d)
 	}
-	if !strings.Contains(kh.log.String(), `msg="kiosk lockout: too many failed identifications"`) ||
+	if !strings.Contains(kh.log.String(), `msg="kiosk lockout: too many failed attempts (identification or liveness)"`) ||
 		!strings.Contains(kh.log.String(), "failures=3 lockout=1h0m0s") {
 		t.Errorf("lockout not logged:\n%s", kh.log.String())
 	}

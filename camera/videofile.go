@@ -35,6 +35,7 @@ type VideoFile struct {
 	count     int
 	next      int
 	last      time.Duration
+	untimed   bool // an image sequence: frames 1/defaultFPS apart
 }
 
 // OpenVideoFile opens the video file at path (anything FFmpeg reads:
@@ -54,6 +55,26 @@ func OpenVideoFile(path string) (*VideoFile, error) {
 		v.count = int(n)
 	}
 	return v, nil
+}
+
+// OpenRecording opens a recording to read frame by frame as
+// OpenVideoFile does: a video file (KindFile) or a numbered image sequence
+// (KindSequence, frames/%03d.jpg). An image sequence has no timestamps:
+// its frames are 1/30 s apart, the rate Open plays it at. Other kinds are
+// ErrBadSource.
+func OpenRecording(src Source) (*VideoFile, error) {
+	switch src.Kind {
+	case KindFile:
+		return OpenVideoFile(src.Path)
+	case KindSequence:
+	default:
+		return nil, fmt.Errorf("%w: %v is not a recording", ErrBadSource, src.Kind)
+	}
+	vc, err := openCapture(src, Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &VideoFile{path: src.Path, vc: vc, img: gocv.NewMat(), rgba: gocv.NewMat(), fps: defaultFPS, untimed: true}, nil
 }
 
 // FPS is the nominal frame rate the container declares, 0 if none.
@@ -77,6 +98,9 @@ func (v *VideoFile) Next() (VideoFrame, error) {
 		return VideoFrame{}, fmt.Errorf("camera: read %s frame %d: %w", v.path, v.next, err)
 	}
 	t := time.Duration(v.vc.Get(gocv.VideoCapturePosMsec) * float64(time.Millisecond))
+	if v.untimed {
+		t = time.Duration(v.next) * v.interval()
+	}
 	if v.next > 0 && t <= v.last {
 		// No (or a broken) timestamp: keep the timeline increasing.
 		t = v.last + v.interval()

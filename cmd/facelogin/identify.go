@@ -10,6 +10,7 @@ import (
 	"facelogin/internal/directory"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	"facelogin/recognition/liveness"
 	"facelogin/store"
 )
 
@@ -25,7 +26,9 @@ type verdict struct {
 	// "ambiguous", "other user", "nobody enrolled") or "disabled". A face
 	// identified as a disabled user's is "too far", as a stranger's face
 	// is, unless an administrator asks with --verbose: "disabled" would
-	// tell whoever holds the photo that the face is enrolled.
+	// tell whoever holds the photo that the face is enrolled. After a
+	// challenge that did not pass (--camera), the challenge's reason for
+	// people, as `liveness` gives it, and nothing was decided.
 	Reason string `json:"reason"`
 	// Message says what happened, for people.
 	Message string `json:"message,omitempty"`
@@ -40,6 +43,21 @@ type verdict struct {
 	Candidate    string   `json:"candidate,omitempty"`
 	Margin       *float32 `json:"margin,omitempty"`
 	NearestOther string   `json:"nearest_other,omitempty"`
+
+	// Liveness is "not checked" for a photo — a photo can never prove
+	// that a live person is in front of the camera — and the challenge's
+	// outcome with --camera: "live", "failed", "refused".
+	Liveness string `json:"liveness"`
+	challengeReport
+}
+
+// challengeReport is the liveness challenge of identify and verify
+// --camera (empty for a photo): live, each step, the frames read.
+type challengeReport struct {
+	Live       *bool          `json:"live,omitempty"`
+	Steps      []livenessStep `json:"steps,omitempty"`
+	Frames     int            `json:"frames,omitempty"`
+	DurationMS int64          `json:"duration_ms,omitempty"`
 }
 
 // finite is a pointer to x, or nil for ±Inf and NaN (JSON has neither).
@@ -115,13 +133,14 @@ func (v verdict) auditDetail(mode string) string {
 // decideFlags are the flags identify and verify share.
 type decideFlags struct {
 	*common
+	*cameraFlags
 	fs      *flag.FlagSet
 	verbose *bool
 }
 
 func newDecideFlags(e *env, name string) *decideFlags {
 	fs := newFlags(e, name)
-	f := &decideFlags{common: addCommon(e, fs), fs: fs}
+	f := &decideFlags{common: addCommon(e, fs), cameraFlags: addCameraFlags(fs), fs: fs}
 	f.verbose = fs.Bool("verbose", false, "for administrators: also name the users nearest to a refused face, with distances and margin")
 	return f
 }
@@ -150,6 +169,9 @@ func cmdIdentify(e *env, args []string) error {
 	if err := parse(f.fs, args); err != nil {
 		return err
 	}
+	if *f.camera != "" {
+		return decideLive(e, f, "", "identify")
+	}
 	if f.fs.NArg() != 1 {
 		return fail(exitUsage, nil, "identify: give one photo")
 	}
@@ -167,7 +189,7 @@ func cmdIdentify(e *env, args []string) error {
 	if err != nil && !disabled {
 		return explainStoreError(err)
 	}
-	return conclude(ctx, e, s, f, dec, "", disabled, frames, "identify")
+	return conclude(ctx, e, s, f, dec, "", disabled, frames, "identify", challengeReport{})
 }
 
 func cmdVerify(e *env, args []string) error {
@@ -176,8 +198,11 @@ func cmdVerify(e *env, args []string) error {
 	if err := parse(f.fs, args); err != nil {
 		return err
 	}
+	if *user != "" && *f.camera != "" {
+		return decideLive(e, f, *user, "verify")
+	}
 	if *user == "" || f.fs.NArg() != 1 {
-		return fail(exitUsage, nil, "verify: give --user NAME and one photo")
+		return fail(exitUsage, nil, "verify: give --user NAME and one photo (or --camera SRC)")
 	}
 	ctx := context.Background()
 	s, frames, err := decidePhoto(ctx, e, f, f.fs.Arg(0))
@@ -190,13 +215,18 @@ func cmdVerify(e *env, args []string) error {
 	if err != nil && !disabled {
 		return explainStoreError(err)
 	}
-	return conclude(ctx, e, s, f, dec, *user, disabled, frames, "verify")
+	return conclude(ctx, e, s, f, dec, *user, disabled, frames, "verify", challengeReport{})
 }
 
 // conclude records the decision in the audit log (a refused identification
-// under no name) and prints it.
-func conclude(ctx context.Context, e *env, s *session, f *decideFlags, dec decision.Decision, claimed string, disabled bool, frames []recognition.Descriptor, mode string) error {
+// under no name) and prints it; ch is the passed challenge before it
+// (--camera), empty for a photo.
+func conclude(ctx context.Context, e *env, s *session, f *decideFlags, dec decision.Decision, claimed string, disabled bool, frames []recognition.Descriptor, mode string, ch challengeReport) error {
 	v := newVerdict(dec, claimed, disabled)
+	v.Liveness, v.challengeReport = livenessNotChecked, ch
+	if ch.Live != nil {
+		v.Liveness = liveness.Live.String()
+	}
 	attempt := store.LoginAttempt{Success: v.Recognised, Username: v.User, Detail: v.auditDetail(mode)}
 	if v.Distance != nil {
 		attempt.Distance, attempt.HasDistance = *v.Distance, true
@@ -213,11 +243,18 @@ func conclude(ctx context.Context, e *env, s *session, f *decideFlags, dec decis
 }
 
 func report(e *env, v verdict) error {
+	if v.Live != nil && !e.json {
+		printSteps(e, v.Steps)
+	}
 	switch {
 	case e.json:
 		if err := e.printJSON(v); err != nil {
 			return err
 		}
+	case v.Live != nil && !*v.Live:
+		fmt.Fprintf(e.stdout, "not live: %s\n", v.Reason)
+	case v.Recognised && v.Live == nil:
+		fmt.Fprintf(e.stdout, "%s (distance %.3f, threshold %.3f; liveness not checked: a photo cannot prove it)\n", v.User, *v.Distance, *v.Threshold)
 	case v.Recognised:
 		fmt.Fprintf(e.stdout, "%s (distance %.3f, threshold %.3f)\n", v.User, *v.Distance, *v.Threshold)
 	case v.Message != "":

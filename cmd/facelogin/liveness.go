@@ -15,6 +15,7 @@ import (
 
 	"facelogin/camera"
 	"facelogin/internal/redact"
+	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 	"facelogin/recognition/liveness"
 )
@@ -40,10 +41,11 @@ type livenessReport struct {
 }
 
 // cmdLiveness runs one liveness challenge (recognition/liveness) on the
-// frames of --camera: a video file is read through camera.VideoFile, every
-// frame once, in order, with the file's own timestamps, so the verdict does
-// not depend on the machine's speed; a device or stream goes through the
-// normal camera path, with the current prompt on standard error.
+// frames of --camera: a video file or an image sequence is read through
+// camera.VideoFile, every frame once, in order, with the file's own
+// timestamps (a sequence's 1/30 s apart), so the verdict does not depend
+// on the machine's speed; a device or stream goes through the normal
+// camera path, with the current prompt on standard error.
 func cmdLiveness(e *env, args []string) error {
 	fs := newFlags(e, "liveness")
 	cameraFlag := fs.String("camera", "", "device index, /dev/videoN, video file, image sequence or stream URL")
@@ -56,15 +58,13 @@ func cmdLiveness(e *env, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	cfg, src, err := livenessArgs(fs, *cameraFlag, *challenge, *timeout)
+	cfg, src, err := livenessArgs(fs, "liveness", *cameraFlag, *challenge, *timeout)
 	if err != nil {
 		return err
 	}
-	ch, err := liveness.New(cfg)
-	if err != nil && cfg.Steps != nil {
-		return fail(exitUsage, err, "--challenge: %v", err)
-	} else if err != nil {
-		return fail(exitInternal, err, "liveness: %v", err)
+	ch, err := newChallenge(cfg)
+	if err != nil {
+		return err
 	}
 	lm, err := openLandmarker(*modelsFlag)
 	if err != nil {
@@ -84,29 +84,47 @@ func cmdLiveness(e *env, args []string) error {
 		return err
 	}
 	defer frames.close()
-	ended, err := feedChallenge(ctx, e, ch, tr, frames)
+	ended, _, err := feedChallenge(ctx, e, ch, tr, frames, nil)
 	if err != nil {
 		return err
 	}
+	return reportLiveness(e, endChallenge(ch, ended, frames))
+}
+
+// newChallenge prepares the challenge of cfg; steps that cannot make one
+// are a usage error.
+func newChallenge(cfg liveness.Config) (*liveness.Challenge, error) {
+	ch, err := liveness.New(cfg)
+	if err != nil && cfg.Steps != nil {
+		return nil, fail(exitUsage, err, "--challenge: %v", err)
+	} else if err != nil {
+		return nil, fail(exitInternal, err, "liveness: %v", err)
+	}
+	return ch, nil
+}
+
+// endChallenge is the challenge's result; a recording that ended before
+// the challenge did says so in the reason.
+func endChallenge(ch *liveness.Challenge, ended bool, frames frameReader) liveness.Result {
 	res := ch.End()
 	if ended && !res.Live && frames.recording() && res.Reason != nil {
 		res.Reason = fmt.Errorf("%w (the video ended)", res.Reason)
 	}
-	return reportLiveness(e, res)
+	return res
 }
 
 // livenessArgs checks the command line: the challenge config and the
 // parsed camera source, or a usage error.
-func livenessArgs(fs *flag.FlagSet, cam, challenge string, timeout time.Duration) (liveness.Config, camera.Source, error) {
+func livenessArgs(fs *flag.FlagSet, cmd, cam, challenge string, timeout time.Duration) (liveness.Config, camera.Source, error) {
 	var cfg liveness.Config
 	if fs.NArg() > 0 {
-		return cfg, camera.Source{}, fail(exitUsage, nil, "liveness: unexpected argument %q: the frames come from --camera", fs.Arg(0))
+		return cfg, camera.Source{}, fail(exitUsage, nil, "%s: unexpected argument %q: the frames come from --camera", cmd, fs.Arg(0))
 	}
 	if cam == "" {
-		return cfg, camera.Source{}, fail(exitUsage, nil, "liveness: give --camera SRC (a device index such as 0, /dev/video0 or a video file)")
+		return cfg, camera.Source{}, fail(exitUsage, nil, "%s: give --camera SRC (a device index such as 0, /dev/video0 or a video file)", cmd)
 	}
 	if timeout <= 0 {
-		return cfg, camera.Source{}, fail(exitUsage, nil, "liveness: --timeout %v: give a positive duration such as 4s", timeout)
+		return cfg, camera.Source{}, fail(exitUsage, nil, "%s: --timeout %v: give a positive duration such as 4s", cmd, timeout)
 	}
 	cfg.StepTimeout = timeout
 	challengeSet := false
@@ -120,7 +138,7 @@ func livenessArgs(fs *flag.FlagSet, cam, challenge string, timeout time.Duration
 	}
 	src, err := camera.ParseSource(cam)
 	if err != nil {
-		return cfg, camera.Source{}, fail(exitUsage, err, "liveness: camera %q: %v", redact.URL(cam), err)
+		return cfg, camera.Source{}, fail(exitUsage, err, "%s: camera %q: %v", cmd, redact.URL(cam), err)
 	}
 	return cfg, src, nil
 }
@@ -161,14 +179,15 @@ type frameReader interface {
 	close()
 }
 
-// openFrames opens src: a video file frame by frame (VideoFile), anything
-// else through the camera path, for at most deadline.
+// openFrames opens src: a video file or an image sequence frame by frame
+// (camera.OpenRecording), a device or stream through the camera path, for
+// at most deadline.
 func openFrames(ctx context.Context, src camera.Source, opts camera.Options, deadline time.Duration) (frameReader, error) {
-	if src.Kind == camera.KindFile {
-		if fi, err := os.Stat(src.Path); err == nil && !fi.Mode().IsRegular() {
+	if src.Kind == camera.KindFile || src.Kind == camera.KindSequence {
+		if fi, err := os.Stat(src.Path); src.Kind == camera.KindFile && err == nil && !fi.Mode().IsRegular() {
 			return nil, fail(exitInput, nil, "%s is not a regular file: give a video file", src)
 		}
-		v, err := camera.OpenVideoFile(src.Path)
+		v, err := camera.OpenRecording(src)
 		if err != nil {
 			return nil, videoError(src, err)
 		}
@@ -251,33 +270,49 @@ func (c *cameraFrames) next(ctx context.Context) (*image.RGBA, time.Duration, er
 	return f.Image, f.Time.Sub(c.first), nil
 }
 
-func (c *cameraFrames) prompts() bool { return true }
-func (c *cameraFrames) recording() bool {
-	return c.src.Kind == camera.KindFile || c.src.Kind == camera.KindSequence
-}
-func (c *cameraFrames) close() { c.cancel(); _ = c.cam.Close() }
+func (c *cameraFrames) prompts() bool   { return true }
+func (c *cameraFrames) recording() bool { return false }
+func (c *cameraFrames) close()          { c.cancel(); _ = c.cam.Close() }
+
+// describer computes the descriptor of a tracked face from the frame it
+// was tracked in (dlib.Engine.Describe).
+type describer func(img image.Image, face recognition.TrackedFace) (recognition.Descriptor, error)
 
 // feedChallenge tracks the face in every frame and feeds the challenge
-// until it is done (ended false) or the frames end (ended true). On a
-// live camera each new prompt and hint goes to standard error.
-func feedChallenge(ctx context.Context, e *env, ch *liveness.Challenge, tr *dlib.Tracker, frames frameReader) (ended bool, err error) {
-	shown := ""
+// until it is done (ended false) or the frames end (ended true). With
+// describe, the face gets its descriptor on the frames the challenge asks
+// for one (the same-person check); id is the track of the one face last
+// fed. On a live camera each new prompt and hint goes to standard error.
+func feedChallenge(ctx context.Context, e *env, ch *liveness.Challenge, tr *dlib.Tracker, frames frameReader, describe describer) (ended bool, id recognition.TrackID, err error) {
+	shown, need := "", false
 	for {
 		img, at, err := frames.next(ctx)
 		if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
-			return true, nil
+			return true, id, nil
 		}
 		if err != nil {
-			return false, err
+			return false, id, err
 		}
 		lf, err := tr.Track(img, at)
 		if err != nil {
-			return false, fail(exitInternal, err, "liveness: landmarks: %v", err)
+			return false, id, fail(exitInternal, err, "liveness: landmarks: %v", err)
 		}
-		st := ch.Feed(liveness.FromLandmarkFrame(lf, img))
+		f := liveness.FromLandmarkFrame(lf, img)
+		if len(lf.Faces) == 1 && len(f.Faces) == 1 {
+			id = lf.Faces[0].ID
+			if need && describe != nil {
+				// A face the detector misses (turned, blurred) gets its
+				// descriptor on a later frame.
+				if d, err := describe(img, lf.Faces[0]); err == nil {
+					f.Faces[0].Descriptor = d[:]
+				}
+			}
+		}
+		st := ch.Feed(f)
 		if st.Done {
-			return false, nil
+			return false, id, nil
 		}
+		need = st.NeedDescriptor
 		if line := promptLine(st); frames.prompts() && line != shown {
 			fmt.Fprintln(e.stderr, line)
 			shown = line
@@ -299,16 +334,9 @@ func promptLine(st liveness.Status) string {
 
 // reportLiveness prints the verdict; not live is exit 1.
 func reportLiveness(e *env, res liveness.Result) error {
-	rep := livenessReport{Live: res.Live, Outcome: res.Outcome.String(), Frames: res.Frames, DurationMS: res.Duration.Milliseconds(), Steps: []livenessStep{}}
+	rep := livenessReport{Live: res.Live, Outcome: res.Outcome.String(), Frames: res.Frames, DurationMS: res.Duration.Milliseconds(), Steps: livenessSteps(res)}
 	if res.Reason != nil {
 		rep.Reason = res.Reason.Error()
-	}
-	for _, s := range res.Steps {
-		st := livenessStep{Step: s.Step.String(), Passed: s.Passed}
-		if s.Passed {
-			st.AtMS = s.At.Milliseconds()
-		}
-		rep.Steps = append(rep.Steps, st)
 	}
 	if e.json {
 		if err := e.printJSON(rep); err != nil {
@@ -323,23 +351,41 @@ func reportLiveness(e *env, res liveness.Result) error {
 	return nil
 }
 
-func printLiveness(e *env, rep livenessReport) {
-	names := make([]string, len(rep.Steps))
-	for i, s := range rep.Steps {
-		names[i] = s.Step
-	}
-	fmt.Fprintf(e.stdout, "challenge: %s\n", strings.Join(names, ", "))
-	for _, s := range rep.Steps {
+// livenessSteps are the challenge's steps as printed.
+func livenessSteps(res liveness.Result) []livenessStep {
+	steps := []livenessStep{}
+	for _, s := range res.Steps {
+		st := livenessStep{Step: s.Step.String(), Passed: s.Passed}
 		if s.Passed {
-			fmt.Fprintf(e.stdout, "  %-6s passed at %.2f s\n", s.Step, float64(s.AtMS)/1000)
-		} else {
-			fmt.Fprintf(e.stdout, "  %-6s not passed\n", s.Step)
+			st.AtMS = s.At.Milliseconds()
 		}
+		steps = append(steps, st)
 	}
+	return steps
+}
+
+func printLiveness(e *env, rep livenessReport) {
+	printSteps(e, rep.Steps)
 	secs := float64(rep.DurationMS) / 1000
 	if rep.Live {
 		fmt.Fprintf(e.stdout, "live (%d frames, %.2f s)\n", rep.Frames, secs)
 		return
 	}
 	fmt.Fprintf(e.stdout, "not live: %s (%d frames, %.2f s)\n", rep.Reason, rep.Frames, secs)
+}
+
+// printSteps prints the challenge and how each step went.
+func printSteps(e *env, steps []livenessStep) {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.Step
+	}
+	fmt.Fprintf(e.stdout, "challenge: %s\n", strings.Join(names, ", "))
+	for _, s := range steps {
+		if s.Passed {
+			fmt.Fprintf(e.stdout, "  %-6s passed at %.2f s\n", s.Step, float64(s.AtMS)/1000)
+		} else {
+			fmt.Fprintf(e.stdout, "  %-6s not passed\n", s.Step)
+		}
+	}
 }

@@ -254,6 +254,7 @@ func (c *Challenge) face(f Frame) (*sample, error) {
 		return nil, nil // a degenerate fit: as a missed frame
 	}
 	s := measure(f.Time, face.Landmarks)
+	s.digest = frameDigest(f.Image)
 	stop, err := c.follows(&s, face.Track)
 	if stop {
 		return nil, nil
@@ -269,7 +270,8 @@ func (c *Challenge) face(f Frame) (*sample, error) {
 
 // follows checks that s (of the face with tracker ID track) continues the
 // last frame's face: no gap, no jump, no change of size, no frozen
-// landmarks. stop is true when it ended the challenge (a frozen source).
+// landmarks or pixels (the same picture handed again: frameDigest). stop
+// is true when it ended the challenge (a frozen source).
 func (c *Challenge) follows(s *sample, track recognition.TrackID) (stop bool, err error) {
 	p := c.last
 	if p == nil {
@@ -284,13 +286,13 @@ func (c *Challenge) follows(s *sample, track recognition.TrackID) (stop bool, er
 		return false, fmt.Errorf("%w: moved %.0f%% of its width in one frame", ErrFaceJumped, 100*s.center.distTo(p.center)/p.faceW)
 	case s.faceW > c.th.MaxScaleJump*p.faceW || p.faceW > c.th.MaxScaleJump*s.faceW:
 		return false, fmt.Errorf("%w: its size changed from %.0f to %.0f pixels in one frame", ErrFaceJumped, p.faceW, s.faceW)
-	case sameShape(p.lm, s.lm):
+	case sameShape(p.lm, s.lm) || (s.digest != 0 && s.digest == p.digest):
 		if c.frozenN == 0 {
 			c.frozenFrom = p.t
 		}
 		c.frozenN++
 		if c.frozenN >= 5 && s.t-c.frozenFrom >= c.th.FrozenFor {
-			c.finish(Refused, fmt.Errorf("%w: identical landmarks for %v", ErrNoMotion, s.t-c.frozenFrom))
+			c.finish(Refused, fmt.Errorf("%w: the same picture for %v", ErrNoMotion, s.t-c.frozenFrom))
 			return true, nil
 		}
 	default:

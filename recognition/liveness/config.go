@@ -53,7 +53,7 @@ type Thresholds struct {
 	MinRate     float64       // landmark frames per second below which the check refuses to judge
 	MaxGap      time.Duration // longest time without the face before it counts as lost
 	MinEyeWidth float64       // pixels, mean eye width (corner to corner) below which eyes are too small
-	FrozenFor   time.Duration // identical landmarks for this long: a frozen source
+	FrozenFor   time.Duration // identical landmarks or pixels for this long: a frozen source
 
 	// Settling (before the first step)
 	SettleFor      time.Duration // a steady frontal face for this long gives the baselines
@@ -82,16 +82,17 @@ type Thresholds struct {
 	// Head turn. With pixels (Face.Patch or Frame.Image) a turn is judged
 	// by the photometric 3D check; without them by landmark depth cues
 	// only, which need a larger turn.
-	TurnYaw          float64 // |ΔYawRatio| a turn must reach, with pixels
-	Min3D            float64 // NonPlanarity (face widths) the turned face must show against the frontal one, with pixels
-	TurnYawLandmarks float64 // |ΔYawRatio| a turn must reach without pixels
-	TurnReturn       float64 // |ΔYawRatio| at or below which the head is back
-	WrongWayYaw      float64 // |ΔYawRatio| the other way that fails the step
-	MinParallax      float64 // without pixels: nose-tip parallax (face widths) a turn must show
-	MaxPerspective   float64 // without pixels: largest ΔVerticalAsymmetry against the turn, as a fraction of it (a tilted picture's perspective)
-	MaxNarrowing     float64 // without pixels: largest fall of OutlineWidth, as a fraction of the turn (a tilted picture narrows)
-	TurnHold         int     // consecutive frames the turn must qualify on
-	TurnSmooth       int     // frames of the running medians of the turn signals
+	TurnYaw          float64       // |ΔYawRatio| a turn must reach, with pixels
+	Min3D            float64       // NonPlanarity (face widths) the turned face must show against the frontal one, with pixels
+	TurnYawLandmarks float64       // |ΔYawRatio| a turn must reach without pixels
+	TurnReturn       float64       // |ΔYawRatio| at or below which the head is back
+	WrongWayYaw      float64       // |ΔYawRatio| the other way that fails the step
+	WrongWayRest     time.Duration // a turn the other way past TurnYaw fails the step once the head rests back in front this long
+	MinParallax      float64       // without pixels: nose-tip parallax (face widths) a turn must show
+	MaxPerspective   float64       // without pixels: largest ΔVerticalAsymmetry against the turn, as a fraction of it (a tilted picture's perspective)
+	MaxNarrowing     float64       // without pixels: largest fall of OutlineWidth, as a fraction of the turn (a tilted picture narrows)
+	TurnHold         int           // consecutive frames the turn must qualify on
+	TurnSmooth       int           // frames of the running medians of the turn signals
 
 	// Blink, with pixels: the eyes of the deepest closed frame and of the
 	// reopened one, the faces aligned, must correlate (normalised cross-
@@ -176,9 +177,19 @@ var Default = Thresholds{
 	// cannot tell the two apart (phase-1 measurement, engine landmarks).
 	TurnYawLandmarks: 0.13,
 	TurnReturn:       0.05,
-	// People glance the other way before turning (d11: 0.08–0.12); a
-	// full turn the other way is no glance.
-	WrongWayYaw:    0.15,
+	// People glance the other way before turning (d11 196–210: past
+	// TurnYaw for ~0.25 s); a full turn the other way is no glance.
+	WrongWayYaw: 0.15,
+	// A smaller turn the other way fails the step too when it is a whole
+	// turn — out past TurnYaw and back to rest in front — as a recording
+	// holding the steps in the other order does (d12 33–75: asked right,
+	// it turns left past 0.08 for ~0.25 s, as long as d11's glance, then
+	// rests in front for ~0.8 s). A glance leading into the asked turn
+	// only passes through the front (d11: ≤ 0.1 s within TurnReturn).
+	// 0.3 s is about the geometric mean of the two; on the turn clips
+	// (TestGenuineClips) every value from 0.1 to 0.8 s refuses no genuine
+	// turn and fails both d12 orders (TestWrongWayOnClips).
+	WrongWayRest:   300 * time.Millisecond,
 	MinParallax:    0.025,
 	MaxPerspective: 0.45,
 	MaxNarrowing:   1.2,

@@ -2,6 +2,7 @@ package liveness
 
 import (
 	"errors"
+	"image"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -205,6 +206,13 @@ func TestGenuineSynthetic(t *testing.T) {
 		{"slow blink", []Step{Blink}, func(b *trackBuilder) { b.hold(h, 300*ms).blink(h, 350*ms).hold(h, 300*ms) }},
 		{"left", []Step{TurnLeft}, func(b *trackBuilder) { b.hold(h, 300*ms).turn(h, 20*deg).hold(h, 200*ms) }},
 		{"right", []Step{TurnRight}, func(b *trackBuilder) { b.hold(h, 300*ms).turn(h, -20*deg).hold(h, 200*ms) }},
+		// A glance the other way that leads straight into the asked turn
+		// (the child of d11 does it) is no turn the other way.
+		{"glance right, then left", []Step{TurnLeft}, func(b *trackBuilder) {
+			glance, out := h, h
+			glance.Yaw, out.Yaw = -13.5*deg, 25*deg
+			b.hold(h, 300*ms).ramp(h, glance, 300*ms).hold(glance, 200*ms).ramp(glance, out, 500*ms).hold(out, 300*ms).ramp(out, h, 500*ms).hold(h, 200*ms)
+		}},
 		{"right, looking up", []Step{TurnRight}, func(b *trackBuilder) {
 			up := h
 			up.Pitch = 10 * deg
@@ -298,6 +306,17 @@ func TestRefusedSynthetic(t *testing.T) {
 		}, Failed, ErrPhotoBlink, true},
 		{"small turn", []Step{TurnLeft}, func(b *trackBuilder) { b.turn(h, 4*deg).hold(h, 4*time.Second) }, Failed, ErrTimeout, false},
 		{"turned left, asked right", []Step{TurnRight}, func(b *trackBuilder) { b.turn(h, 25*deg).hold(h, time.Second) }, Failed, ErrWrongWay, false},
+		// A smaller turn the other way (past the turn threshold, below
+		// WrongWayYaw) and back to rest, then the asked turn: a recording
+		// holding the steps in the other order.
+		{"turned right and back, then left, asked left", []Step{TurnLeft}, func(b *trackBuilder) {
+			b.turn(h, -13.5*deg).hold(h, 500*ms).turn(h, 25*deg).hold(h, time.Second)
+		}, Failed, ErrWrongWay, false},
+		{"turned right and stayed there, asked left", []Step{TurnLeft}, func(b *trackBuilder) {
+			out := h
+			out.Yaw = -13.5 * deg
+			b.ramp(h, out, 400*ms).hold(out, 5*time.Second)
+		}, Failed, ErrTimeout, false},
 		{"turned and stayed", []Step{TurnLeft}, func(b *trackBuilder) {
 			out := h
 			out.Yaw = 20 * deg
@@ -313,6 +332,13 @@ func TestRefusedSynthetic(t *testing.T) {
 			c.build(b)
 			wantReason(t, run(t, c.steps, b.frames), c.outcome, c.reason)
 		})
+	}
+}
+
+func BenchmarkFrameDigest(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 640, 480))
+	for b.Loop() {
+		frameDigest(img)
 	}
 }
 
@@ -357,6 +383,36 @@ func TestSourceRefusals(t *testing.T) {
 		b.noise = 0
 		b.hold(h, 3*time.Second)
 		wantReason(t, run(t, []Step{Blink}, b.frames), Refused, ErrNoMotion)
+	})
+	// A still photo played as a video: the landmarks jitter (the
+	// predictor's noise), the pixels are the same picture every frame.
+	// With sensor noise in every frame (a real camera) it is judged.
+	still := func(noise bool) []Frame {
+		b := newTrack(30)
+		settle(b, h).hold(h, 3*time.Second)
+		rng := rand.New(rand.NewPCG(1, 2))
+		pic := image.NewRGBA(image.Rect(0, 0, 640, 480))
+		for i := range pic.Pix {
+			pic.Pix[i] = uint8(rng.IntN(256))
+		}
+		for i := range b.frames {
+			img := pic
+			if noise {
+				img = image.NewRGBA(pic.Rect)
+				copy(img.Pix, pic.Pix)
+				for k := range 200 {
+					img.Pix[(k*7919+i*104729)%len(img.Pix)] ^= 1
+				}
+			}
+			b.frames[i].Image = img
+		}
+		return b.frames
+	}
+	t.Run("still picture, pixels repeated", func(t *testing.T) {
+		wantReason(t, run(t, []Step{Blink}, still(false)), Refused, ErrNoMotion)
+	})
+	t.Run("still scene, sensor noise", func(t *testing.T) {
+		wantReason(t, run(t, []Step{Blink}, still(true)), Failed, ErrTimeout)
 	})
 	t.Run("face too small", func(t *testing.T) {
 		small := h

@@ -10,7 +10,7 @@ import "errors"
 // this source, and says so rather than pass or blame the person.
 var (
 	ErrTooSlow     = errors.New("camera too slow for the liveness check")
-	ErrNoMotion    = errors.New("the picture does not move: frozen camera or still image")
+	ErrNoMotion    = errors.New("the picture does not move — a photo cannot log in")
 	ErrTooSmall    = errors.New("face too small for the liveness check: come closer")
 	ErrNoLandmarks = errors.New("the face landmarks have no eye contours: the liveness check needs the 68-point model")
 	ErrBadFrame    = errors.New("frames out of order")

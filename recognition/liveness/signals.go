@@ -18,6 +18,7 @@ type sample struct {
 	eyeW       float64 // EyeWidth, pixels
 	faceW      float64 // jaw 0–16 distance, pixels
 	center     vec     // centroid of the landmarks
+	digest     uint64  // frameDigest of the frame's pixels; 0 without them
 }
 
 func measure(t time.Duration, lm []Point) sample {

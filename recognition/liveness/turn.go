@@ -3,6 +3,7 @@ package liveness
 import (
 	"fmt"
 	"math"
+	"time"
 )
 
 // turnDetector finds one head turn in a given direction and back: the
@@ -33,6 +34,10 @@ type turnDetector struct {
 	held                     int       // consecutive frames that qualify in the asked direction
 	np                       []float64 // NonPlanarity of those frames
 	wrongHeld                int       // consecutive frames turned the other way by WrongWayYaw
+	otherHeld                int       // consecutive frames turned the other way by the turn's own threshold
+	otherTurn                bool      // a turn the other way was held TurnHold frames
+	restHeld                 int       // consecutive frames back within TurnReturn after it
+	restFrom                 time.Duration
 
 	reached  bool
 	peak     float64 // largest turn reached in the asked direction (ΔYawRatio)
@@ -58,8 +63,8 @@ func (d *turnDetector) turnYaw() float64 {
 }
 
 // feed takes the next sample (and its frame's pixels); true when the turn
-// is complete. A turn of WrongWayYaw the other way, held TurnHold frames,
-// sets wrongWay.
+// is complete. A turn of WrongWayYaw the other way, held TurnHold frames
+// and WrongWayFor, sets wrongWay.
 func (d *turnDetector) feed(s *sample, px *pixels) bool {
 	dy := d.dyaw.add(s.yaw - d.yaw0)
 	d.last = d.dir * dy
@@ -93,6 +98,7 @@ func (d *turnDetector) feed(s *sample, px *pixels) bool {
 	} else {
 		d.wrongHeld = 0
 	}
+	d.otherWay(s, size, sign)
 	if size < d.turnYaw() || sign != d.dir {
 		d.held, d.np = 0, d.np[:0]
 		return false
@@ -118,6 +124,30 @@ func (d *turnDetector) feed(s *sample, px *pixels) bool {
 	}
 	d.reached, d.peak, d.depth = true, size, sign*par
 	return false
+}
+
+// otherWay fails the step on a whole turn the other way: past the turn's
+// own threshold (held TurnHold frames), then back to the frontal pose
+// and resting there for WrongWayRest. A glance the other way that leads
+// straight into the asked turn only passes through the frontal pose.
+func (d *turnDetector) otherWay(s *sample, size, sign float64) {
+	switch {
+	case sign != d.dir && size >= d.turnYaw():
+		if d.otherHeld++; d.otherHeld >= d.th.TurnHold {
+			d.otherTurn = true
+		}
+		d.restHeld = 0
+	case d.otherTurn && size <= d.th.TurnReturn:
+		if d.restHeld == 0 {
+			d.restFrom = s.t
+		}
+		d.restHeld++
+		if d.restHeld >= d.th.TurnHold && s.t-d.restFrom >= d.th.WrongWayRest && d.wrongWay == nil {
+			d.wrongWay = fmt.Errorf("%w: asked %s, turned %s and back", ErrWrongWay, stepOf(d.dir), stepOf(-d.dir))
+		}
+	default:
+		d.otherHeld, d.restHeld = 0, 0
+	}
 }
 
 // feed3D judges a frame turned far enough on the pixels.
