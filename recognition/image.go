@@ -7,15 +7,15 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
-	_ "image/gif" // decoders registered for DecodeImage
-	_ "image/jpeg"
-	_ "image/png"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
 	"io"
 	"io/fs"
 	"os"
 	"syscall"
 
-	_ "golang.org/x/image/webp"
+	"golang.org/x/image/webp"
 )
 
 // Limits on images accepted from outside. A header claiming 20000×20000
@@ -25,10 +25,13 @@ const (
 	MaxImageSide   = 16_384
 	MinImageSide   = 32       // smaller than dlib's 80×80 HOG window even upsampled twice
 	MaxImageBytes  = 64 << 20 // an encoded file larger than this is not a photo
-	// MaxDecodedBytes bounds the memory a decoded image may take: pixels ×
-	// bytes per pixel of the format's colour model, read from the header
-	// before decoding. 160 MB is a 40 MP photo at 8 bits per channel; a
-	// 16-bit PNG (8 bytes a pixel) may have 20 MP.
+	// MaxDecodedBytes bounds the memory decoding may take: pixels × the
+	// bytes per pixel the format's decoder holds (see decodeBytesPerPixel),
+	// read from the header before decoding. 160 MB is a 40 MP photo at 4
+	// bytes per pixel; a 16-bit PNG or a lossless WebP (8 bytes per pixel
+	// while decoding) may have 20 MP. Turning a photo upright (EXIF
+	// orientation) takes one more copy of at most 4 bytes per pixel, so the
+	// decoded photo never holds more than 2 × MaxDecodedBytes.
 	MaxDecodedBytes = MaxImagePixels * 4
 )
 
@@ -37,6 +40,7 @@ const (
 var (
 	ErrEmptyImage        = errors.New("image is empty (0 bytes)")
 	ErrUnknownFormat     = errors.New("not a JPEG, PNG, GIF or WebP image")
+	ErrAnimatedImage     = errors.New("animated image")
 	ErrUnsupportedFormat = errors.New("image format not supported")
 	ErrCorruptImage      = errors.New("image is truncated or corrupt")
 	ErrImageTooLarge     = errors.New("image is too large")
@@ -109,13 +113,28 @@ func LoadImage(r io.Reader) (image.Image, error) {
 	return DecodeImage(data)
 }
 
+// Decoders of the formats DecodeImage reads, by the name image.Decode
+// gives them. Called directly rather than through image.Decode, whose
+// registry holds whatever the program happens to link (Fyne brings a TIFF
+// decoder, for one), so the formats read are these four whatever is linked.
+var decoders = map[string]struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
+}{
+	"jpeg": {jpeg.DecodeConfig, jpeg.Decode},
+	"png":  {png.DecodeConfig, png.Decode},
+	"gif":  {gif.DecodeConfig, gif.Decode},
+	"webp": {webp.DecodeConfig, webp.Decode},
+}
+
 // DecodeImage is the one decoder for photos from outside (enrol, identify,
-// verify, detect, models verify --image). It accepts JPEG, PNG, GIF and
-// WebP; the size and the decoded memory (pixels × bytes per pixel) are
-// checked from the header before any pixel is decoded; the EXIF Orientation
-// tag (all eight values) is applied, so the image comes back upright as a
-// viewer shows it. Every failure is one of the errors above, wrapped with
-// detail.
+// verify, detect, models verify --image). It accepts JPEG, PNG, GIF (its
+// first frame) and still WebP; TIFF, BMP, HEIC/HEIF, AVIF and animated WebP
+// are named and refused. The size and the memory decoding takes (pixels ×
+// the decoder's bytes per pixel, at most MaxDecodedBytes) are checked from
+// the header before any pixel is decoded; the EXIF Orientation tag (all
+// eight values) is applied, so the image comes back upright as a viewer
+// shows it. Every failure is one of the errors above, wrapped with detail.
 func DecodeImage(data []byte) (image.Image, error) {
 	switch {
 	case len(data) == 0:
@@ -123,29 +142,74 @@ func DecodeImage(data []byte) (image.Image, error) {
 	case len(data) > MaxImageBytes:
 		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes>>20)
 	}
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			if name := unsupportedFormat(data); name != "" {
-				return nil, fmt.Errorf("%w: %s; export or save it as JPEG", ErrUnsupportedFormat, name)
-			}
-			return nil, ErrUnknownFormat
+	format := formatOf(data)
+	dec, ok := decoders[format]
+	if !ok {
+		if name := unsupportedFormat(data); name != "" {
+			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)", ErrUnsupportedFormat, name)
 		}
-		return nil, fmt.Errorf("%w: %v", ErrCorruptImage, err)
+		return nil, ErrUnknownFormat
+	}
+	if format == "webp" && animatedWebP(data) {
+		return nil, fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
+	}
+	cfg, err := dec.config(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
-	if bpp := bytesPerPixel(cfg.ColorModel); int64(cfg.Width)*int64(cfg.Height)*int64(bpp) > MaxDecodedBytes {
-		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB; scale it down or save it with 8 bits per channel",
-			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, int64(cfg.Width)*int64(cfg.Height)*int64(bpp)>>20, MaxDecodedBytes>>20)
+	bpp := decodeBytesPerPixel(format, cfg.ColorModel, data)
+	if need := int64(cfg.Width) * int64(cfg.Height) * int64(bpp); need > MaxDecodedBytes {
+		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
+			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
 	}
 	orientation := exifOrientation(data, format)
-	img, _, err := image.Decode(bytes.NewReader(data))
+	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
 	return orient(img, orientation), nil
+}
+
+// formatOf names the format of data from its magic bytes, as image.Decode
+// would; "" for none of the four DecodeImage reads.
+func formatOf(b []byte) string {
+	switch {
+	case bytes.HasPrefix(b, []byte("\xff\xd8")):
+		return "jpeg"
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		return "png"
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		return "gif"
+	case len(b) >= 16 && string(b[:4]) == "RIFF" && string(b[8:15]) == "WEBPVP8":
+		return "webp"
+	}
+	return ""
+}
+
+// animatedWebP reports whether a WebP file is the extended format with its
+// animation flag set (WebP container specification, "Extended file
+// format": bit 1 of the VP8X flags byte).
+func animatedWebP(b []byte) bool {
+	return len(b) >= 21 && string(b[12:16]) == "VP8X" && b[20]&0x02 != 0
+}
+
+// decodeBytesPerPixel is the memory a format's decoder holds per pixel:
+// the decoded image's colour model (bytesPerPixel), doubled where the
+// decoder keeps a second full-size buffer — an interlaced PNG (its seven
+// passes are decoded apart and merged) and a lossless WebP
+// (x/image/vp8l's colour-indexing transform writes a new buffer).
+func decodeBytesPerPixel(format string, m color.Model, data []byte) int {
+	bpp := bytesPerPixel(m)
+	switch {
+	case format == "png" && len(data) > 28 && data[28] == 1: // IHDR interlace method: Adam7
+		bpp *= 2
+	case format == "webp" && webpLossless(data):
+		bpp = 8 // NRGBA, twice
+	}
+	return bpp
 }
 
 // bytesPerPixel is what one pixel of a decoded image of colour model m
@@ -211,18 +275,57 @@ func CheckImage(img image.Image) error {
 
 // Opaque returns img with any transparency flattened onto white, as a
 // person sees it in a viewer (a PNG with alpha would otherwise turn black
-// where it is transparent). Opaque images are returned unchanged.
+// where it is transparent). Opaque images are returned unchanged; RGBA,
+// NRGBA and paletted images (what DecodeImage returns for PNG, GIF and
+// lossless WebP) are flattened in place, so a large photo is not copied;
+// other kinds are copied into a new RGBA.
 func Opaque(img image.Image) image.Image {
 	if o, ok := img.(interface{ Opaque() bool }); ok && o.Opaque() {
 		return img
 	}
-	switch img.(type) {
+	switch m := img.(type) {
 	case *image.YCbCr, *image.Gray:
 		return img
+	case *image.RGBA:
+		overWhite(m.Pix, m.Stride, m.Rect, true)
+		return m
+	case *image.NRGBA:
+		overWhite(m.Pix, m.Stride, m.Rect, false)
+		return m
+	case *image.Paletted:
+		pal := make(color.Palette, len(m.Palette))
+		for i, c := range m.Palette {
+			n := color.NRGBAModel.Convert(c).(color.NRGBA)
+			px := []uint8{n.R, n.G, n.B, n.A}
+			overWhite(px, 4, image.Rect(0, 0, 1, 1), false)
+			pal[i] = color.NRGBA{px[0], px[1], px[2], 255}
+		}
+		m.Palette = pal
+		return m
 	}
 	b := img.Bounds()
 	dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 	draw.Draw(dst, dst.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
 	draw.Draw(dst, dst.Bounds(), img, b.Min, draw.Over)
 	return dst
+}
+
+// overWhite composites the 4-byte pixels of rectangle r (rows stride bytes
+// apart) onto white in place: c + (255−a) premultiplied, c·a/255 + 255−a
+// not, and alpha 255.
+func overWhite(pix []uint8, stride int, r image.Rectangle, premultiplied bool) {
+	for y := range r.Dy() {
+		row := pix[y*stride : y*stride+4*r.Dx()]
+		for i := 0; i < len(row); i += 4 {
+			a := uint32(row[i+3])
+			for c := i; c < i+3; c++ {
+				v := uint32(row[c])
+				if !premultiplied {
+					v = (v*a + 127) / 255
+				}
+				row[c] = uint8(min(255, v+255-a))
+			}
+			row[i+3] = 255
+		}
+	}
 }

@@ -3,7 +3,6 @@ package recognition
 import (
 	"bytes"
 	"image"
-	"image/draw"
 	"io"
 
 	"github.com/bep/imagemeta"
@@ -84,6 +83,26 @@ func webpEXIF(data []byte) []byte {
 	}
 }
 
+// webpLossless reports whether a WebP file's image is lossless (a VP8L
+// chunk, alone or after the extended format's VP8X header).
+func webpLossless(data []byte) bool {
+	_, r, err := riff.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return false
+	}
+	for {
+		id, _, _, err := r.Next()
+		switch {
+		case err != nil:
+			return false
+		case id == riff.FourCC{'V', 'P', '8', 'L'}:
+			return true
+		case id == riff.FourCC{'V', 'P', '8', ' '}:
+			return false
+		}
+	}
+}
+
 func toInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case uint16:
@@ -106,43 +125,43 @@ func toInt(v any) (int, bool) {
 // 4 bottom/left, 5 left/top, 6 right/top, 7 right/bottom, 8 left/bottom).
 // 6 is a phone held upright whose sensor stored it rotated 90°
 // counter-clockwise. Orientation 1 returns img unchanged; the others a new
-// zero-origin *image.RGBA.
+// zero-origin *image.RGBA, written from img one stored row at a time, so
+// the only copy of the photo is the result (4 bytes a pixel).
 func orient(img image.Image, o int) image.Image {
 	if o < 2 || o > 8 {
 		return img
 	}
 	b := img.Bounds()
-	src := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(src, src.Bounds(), img, b.Min, draw.Src)
 	w, h := b.Dx(), b.Dy()
 	dw, dh := w, h
 	if o >= 5 {
 		dw, dh = h, w
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, dw, dh))
-	// from maps a pixel of the upright image to the stored one.
-	var from func(x, y int) (int, int)
+	// to maps a pixel of the stored image to the upright one.
+	var to func(x, y int) (int, int)
 	switch o {
 	case 2:
-		from = func(x, y int) (int, int) { return w - 1 - x, y }
+		to = func(x, y int) (int, int) { return w - 1 - x, y }
 	case 3:
-		from = func(x, y int) (int, int) { return w - 1 - x, h - 1 - y }
+		to = func(x, y int) (int, int) { return w - 1 - x, h - 1 - y }
 	case 4:
-		from = func(x, y int) (int, int) { return x, h - 1 - y }
+		to = func(x, y int) (int, int) { return x, h - 1 - y }
 	case 5:
-		from = func(x, y int) (int, int) { return y, x }
+		to = func(x, y int) (int, int) { return y, x }
 	case 6:
-		from = func(x, y int) (int, int) { return y, h - 1 - x }
+		to = func(x, y int) (int, int) { return h - 1 - y, x }
 	case 7:
-		from = func(x, y int) (int, int) { return w - 1 - y, h - 1 - x }
+		to = func(x, y int) (int, int) { return h - 1 - y, w - 1 - x }
 	case 8:
-		from = func(x, y int) (int, int) { return w - 1 - y, x }
+		to = func(x, y int) (int, int) { return y, w - 1 - x }
 	}
-	for y := range dh {
-		row := dst.Pix[y*dst.Stride:]
-		for x := range dw {
-			sx, sy := from(x, y)
-			copy(row[4*x:4*x+4], src.Pix[sy*src.Stride+4*sx:])
+	rows := newRowReader(img, b)
+	for sy := range h {
+		row := rows.row(sy)
+		for sx := range w {
+			x, y := to(sx, sy)
+			copy(dst.Pix[y*dst.Stride+4*x:y*dst.Stride+4*x+4], row[4*sx:4*sx+4])
 		}
 	}
 	return dst

@@ -1,10 +1,13 @@
 package recognition_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"image"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/image/bmp"
 	xdraw "golang.org/x/image/draw"
+	"golang.org/x/image/tiff"
 
 	"facelogin/internal/testdata"
 	"facelogin/recognition"
@@ -149,12 +154,22 @@ func TestDecodeWebP(t *testing.T) {
 }
 
 // TestUnsupportedFormats: formats people have but we do not read are named
-// in the error, with what to do.
+// in the error, with what to do and the formats that are read. TIFF and BMP
+// are real files of a real photo: their decoders are linked into the
+// program (Fyne brings them), and must not be used behind the README's back.
 func TestUnsupportedFormats(t *testing.T) {
 	ftyp := func(brand string) []byte {
 		b := binary.BigEndian.AppendUint32(nil, 24)
 		b = append(b, "ftyp"+brand+"\x00\x00\x00\x00mif1"+brand...)
 		return append(b, make([]byte, 64)...)
+	}
+	u := upright(t)
+	encoded := func(enc func(io.Writer, image.Image) error) []byte {
+		var buf bytes.Buffer
+		if err := enc(&buf, u); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
 	}
 	for _, tc := range []struct {
 		name, want string
@@ -163,14 +178,70 @@ func TestUnsupportedFormats(t *testing.T) {
 		{"heic", "HEIC", ftyp("heic")},
 		{"heif mif1", "HEIC", ftyp("mif1")},
 		{"avif", "AVIF", ftyp("avif")},
-		{"tiff", "TIFF", append([]byte("II*\x00"), make([]byte, 64)...)},
+		{"tiff header", "TIFF", append([]byte("II*\x00"), make([]byte, 64)...)},
+		{"tiff photo", "TIFF", encoded(func(w io.Writer, m image.Image) error { return tiff.Encode(w, m, nil) })},
+		{"tiff photo deflate", "TIFF", encoded(func(w io.Writer, m image.Image) error {
+			return tiff.Encode(w, m, &tiff.Options{Compression: tiff.Deflate})
+		})},
+		{"bmp photo", "BMP", encoded(bmp.Encode)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := recognition.DecodeImage(tc.data)
-			if !errors.Is(err, recognition.ErrUnsupportedFormat) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "JPEG") {
-				t.Fatalf("got %v, want ErrUnsupportedFormat naming %s and JPEG", err, tc.want)
+			if !errors.Is(err, recognition.ErrUnsupportedFormat) || !strings.Contains(err.Error(), tc.want) ||
+				!strings.Contains(err.Error(), "JPEG, PNG, GIF and WebP are read") {
+				t.Fatalf("got %v, want ErrUnsupportedFormat naming %s and the formats read", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAnimatedWebP: an animated WebP (made by libwebp's img2webp from two
+// frames of a real photo) is called animated, with what to do, not
+// damaged; a still WebP of the same frame decodes.
+func TestAnimatedWebP(t *testing.T) {
+	if _, err := exec.LookPath("img2webp"); err != nil {
+		testdata.Require(t, "img2webp (Debian webp)", err)
+	}
+	dir := t.TempDir()
+	u := upright(t)
+	flipped := image.NewRGBA(u.Rect)
+	for y := range u.Rect.Dy() {
+		copy(flipped.Pix[y*flipped.Stride:], u.Pix[(u.Rect.Dy()-1-y)*u.Stride:(u.Rect.Dy()-y)*u.Stride])
+	}
+	var frames []string
+	for i, img := range []image.Image{u, flipped} {
+		name := filepath.Join(dir, fmt.Sprintf("f%d.png", i))
+		if err := os.WriteFile(name, pngOf(t, img), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, name)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"lossless", []string{"-lossless"}},
+		{"lossy", []string{"-lossy", "-q", "80"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, tc.name+".webp")
+			args := append(append([]string{}, tc.args...), frames[0], "-d", "100", frames[1], "-o", out)
+			if b, err := exec.Command("img2webp", args...).CombinedOutput(); err != nil {
+				t.Fatalf("img2webp: %v\n%s", err, b)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = recognition.DecodeImage(data)
+			if !errors.Is(err, recognition.ErrAnimatedImage) || errors.Is(err, recognition.ErrCorruptImage) ||
+				!strings.Contains(err.Error(), "animated WebP") || !strings.Contains(err.Error(), "one frame") {
+				t.Fatalf("got %v, want ErrAnimatedImage saying animated WebP and to export one frame", err)
+			}
+		})
+	}
+	if _, err := recognition.DecodeImage(webpOf(t, u, 0)); err != nil {
+		t.Fatalf("a still WebP: %v", err)
 	}
 }
 
@@ -185,6 +256,16 @@ func png16Bomb(t testing.TB, w, h int) []byte {
 	binary.BigEndian.PutUint32(p[20:], uint32(h))
 	binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
 	return p
+}
+
+// vp8lHeader is the header of a lossless WebP of w×h pixels (WebP
+// lossless bitstream specification: signature 0x2f, then 14-bit width−1
+// and height−1, alpha and version bits) with no image data.
+func vp8lHeader(w, h int) []byte {
+	b := []byte("RIFF\x00\x00\x00\x00WEBPVP8L\x05\x00\x00\x00\x2f")
+	b = binary.LittleEndian.AppendUint32(b, uint32(w-1)|uint32(h-1)<<14)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)-8))
+	return append(b, 0)
 }
 
 // TestDecompressionBomb: the memory a header promises (pixels × bytes per
@@ -205,6 +286,10 @@ func TestDecompressionBomb(t *testing.T) {
 			binary.BigEndian.PutUint32(p[29:], crc32.ChecksumIEEE(p[12:29]))
 			return p
 		}(), nil}, // 2 bytes a pixel: 80 MB, within the bound (header only: decoding fails as corrupt)
+		// A lossless WebP decodes through two full NRGBA buffers (8 bytes
+		// a pixel): the field report's 1.6 KB 8000×5000 file took 1.5 GB.
+		{"40 MP lossless WebP", vp8lHeader(8000, 5000), recognition.ErrImageTooLarge},
+		{"20 MP lossless WebP", vp8lHeader(5000, 4000), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()

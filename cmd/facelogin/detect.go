@@ -89,7 +89,7 @@ func explainImageError(path string, err error) error {
 		return fmt.Errorf("%s is damaged or cut short (%v): export it again", path, errors.Unwrap(err))
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
 		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
-		errors.Is(err, recognition.ErrNotRegularFile):
+		errors.Is(err, recognition.ErrNotRegularFile), errors.Is(err, recognition.ErrAnimatedImage):
 		return err
 	}
 	return err // os errors name the file already

@@ -21,7 +21,6 @@ import (
 	"unsafe"
 
 	face "github.com/Kagami/go-face"
-	xdraw "golang.org/x/image/draw"
 
 	"facelogin/recognition"
 )
@@ -342,20 +341,22 @@ func unscale(f recognition.Face, sx, sy float64, origin image.Point) recognition
 	return f
 }
 
-// toRGBA returns region r of img as a zero-origin w×h RGBA, copying only
-// when it must.
+// toRGBA returns region r of img as a w×h RGBA: a sub-image sharing img's
+// pixels when img is RGBA and no scaling is needed, else a new image
+// resampled by recognition.ScaleInto (Catmull-Rom, whose kernel widens when
+// shrinking, so a photo scaled down keeps no aliasing for the ResNet to
+// see: bilinear sampling visibly worsens same-person distances). Its
+// memory is the w×h result and a few rows, never a copy of the photo.
 func toRGBA(img image.Image, r image.Rectangle, w, h int) *image.RGBA {
-	if rgba, ok := img.(*image.RGBA); ok && r == rgba.Bounds() && r.Min == (image.Point{}) && w == r.Dx() && h == r.Dy() {
-		return rgba
+	rgba, ok := img.(*image.RGBA)
+	if ok && w == r.Dx() && h == r.Dy() {
+		return rgba.SubImage(r).(*image.RGBA)
 	}
 	dst := image.NewRGBA(image.Rect(0, 0, w, h))
 	if w == r.Dx() && h == r.Dy() {
 		draw.Draw(dst, dst.Bounds(), img, r.Min, draw.Src)
 	} else {
-		// Catmull-Rom widens its kernel when shrinking, so a photo scaled
-		// down keeps no aliasing for the ResNet to see (bilinear sampling
-		// visibly worsens same-person distances).
-		xdraw.CatmullRom.Scale(dst, dst.Bounds(), img, r, xdraw.Src, nil)
+		recognition.ScaleInto(dst, img, r)
 	}
 	return dst
 }
