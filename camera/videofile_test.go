@@ -162,3 +162,38 @@ func TestReadVideoFile(t *testing.T) {
 		t.Errorf("stopped after %d frames with %v", n, err)
 	}
 }
+
+// TestOpenRecordingSequence: an image sequence is read as a recording —
+// every image once, in order, 1/30 s apart — and a missing sequence or a
+// device is refused.
+func TestOpenRecordingSequence(t *testing.T) {
+	dir := t.TempDir()
+	const n = 12
+	src := mustParse(t, writeSequence(t, dir, n))
+	v, err := OpenRecording(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	for i := 0; ; i++ {
+		f, err := v.Next()
+		if errors.Is(err, io.EOF) {
+			if i != n {
+				t.Errorf("%d frames read, want %d", i, n)
+			}
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := time.Duration(i) * time.Second / 30; f.Index != i || absDur(f.Time-want) > time.Millisecond || f.Image.Bounds().Empty() {
+			t.Errorf("frame %d: index %d at %v, want %v", i, f.Index, f.Time, want)
+		}
+	}
+	if _, err := OpenRecording(mustParse(t, filepath.Join(dir, "none%03d.jpg"))); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing sequence: %v, want fs.ErrNotExist", err)
+	}
+	if _, err := OpenRecording(mustParse(t, "0")); !errors.Is(err, ErrBadSource) {
+		t.Errorf("a device: %v, want ErrBadSource", err)
+	}
+}
