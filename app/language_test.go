@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -23,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/uitest"
+	live "facelogin/recognition/liveness"
 )
 
 // sameInBothLanguages are the translations that are rightly the English
@@ -392,5 +394,34 @@ func TestLanguageSettingPersists(t *testing.T) {
 	again := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
 	if got := again.u.login.button.Text; got != "Log in" {
 		t.Errorf("with the system language (English) the login button says %q", got)
+	}
+}
+
+// TestLivenessInSpanish: every prompt a real challenge shows (settling,
+// each step, the failure) and every reason it can give comes out in
+// Spanish: the liveness package's English wording is matched, and a
+// change there fails here.
+func TestLivenessInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	useLanguage(languageSpanish)
+	c, err := live.New(challengeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := []live.Status{c.Status()}
+	for _, s := range live.AllSteps {
+		statuses = append(statuses, live.Status{Step: s, Prompt: s.Prompt(), Arrow: s.Arrow()})
+	}
+	c.End()
+	statuses = append(statuses, c.Status(), live.Status{Done: true, Prompt: "Done"}, live.Status{Done: true, Prompt: "Liveness check failed"})
+	for _, st := range statuses {
+		if got := livePrompt(st); got == st.Prompt || !hasWords(got) {
+			t.Errorf("prompt %q shows as %q in Spanish", st.Prompt, got)
+		}
+	}
+	for _, r := range liveReasons() {
+		if got := liveReason(fmt.Errorf("wrapped: %w", r.sentinel)); got == live.ReasonText(r.sentinel) {
+			t.Errorf("reason %q is not translated", got)
+		}
 	}
 }
