@@ -236,6 +236,24 @@ func TestUseLanguage(t *testing.T) {
 	}
 }
 
+// stopNow stops the harness's goroutines in the middle of a test (its
+// queued UI work is dropped): the next window's useLanguage then changes
+// Fyne's translator while nothing of this one reads it.
+func (h *harness) stopNow() {
+	stopped := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-h.q:
+			case <-stopped:
+				return
+			}
+		}
+	}()
+	h.u.stop()
+	close(stopped)
+}
+
 // shownTexts paints the window and returns every text on it, dialogs
 // included.
 func shownTexts(w fyne.Window) []string {
@@ -274,6 +292,7 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		h.settle(0)
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
+	h.stopNow()
 	return out
 }
 
@@ -340,6 +359,7 @@ func kioskTexts(t *testing.T, lcAll string) map[string][]string {
 	test.Tap(p.ok)
 	kh.waitFor("the administrator's view", func() bool { return k.unlocked })
 	out["administrator"] = shownTexts(w)
+	kh.stopNow()
 	return out
 }
 
@@ -386,10 +406,12 @@ func TestLanguageSettingPersists(t *testing.T) {
 	if got := a.Preferences().String(PrefLanguage); got != "es" {
 		t.Fatalf("saved language %q, want es", got)
 	}
+	h.stopNow()
 	next := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
 	if got := next.u.login.button.Text; got != "Iniciar sesión" {
 		t.Errorf("the next window's login button says %q", got)
 	}
+	next.stopNow()
 	a.Preferences().SetString(PrefLanguage, languageSystem)
 	again := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
 	if got := again.u.login.button.Text; got != "Log in" {
