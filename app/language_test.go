@@ -275,8 +275,8 @@ func shownTexts(w fyne.Window) []string {
 func hasWords(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 0 }
 
 // screenTexts renders every tab of the window (Login, Register, Users,
-// Activity, Settings) with the language setting at choice and returns
-// their texts by tab.
+// Activity, Settings) with the language setting at choice, and the Users
+// tab's delete dialog, and returns their texts by screen.
 func screenTexts(t *testing.T, choice string) map[string][]string {
 	t.Helper()
 	a := test.NewTempApp(t)
@@ -292,6 +292,13 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		h.settle(0)
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
+	h.u.tabs.SelectIndex(2)
+	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
+	h.selectUser("elkie")
+	test.Tap(h.u.users.remove)
+	h.waitFor("the delete dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
+	out["delete dialog"] = shownTexts(h.u.win)
+	h.tapDialogButton(lang.L("Cancel"))
 	h.stopNow()
 	return out
 }
@@ -304,6 +311,11 @@ func TestScreensInSpanish(t *testing.T) {
 	en := screenTexts(t, languageEnglish)
 	es := screenTexts(t, languageSpanish)
 	checkNoEnglish(t, en, es)
+	for screen, want := range map[string]string{"0": "Iniciar sesión", "delete dialog": "¿Eliminar a «elkie»?"} {
+		if !slices.Contains(es[screen], want) {
+			t.Errorf("the Spanish %s screen lacks %q: %q", screen, want, es[screen])
+		}
+	}
 }
 
 func checkNoEnglish(t *testing.T, en, es map[string][]string) {
