@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -46,17 +47,32 @@ var translations embed.FS
 // (lang.updateLocalizer, through github.com/jeandeaual/go-locale: LC_ALL,
 // LC_MESSAGES, LANG, then LANGUAGE), so the choice is made by setting
 // LC_ALL and LANGUAGE while the translations load and restoring them
-// after: processes the app starts see the environment it was given.
+// after: processes the app starts see the environment it was given. A
+// language already in force is left alone, so a second window (tests) does
+// not write Fyne's translator while the first one reads it.
 func useLanguage(choice string) string {
 	if choice != languageEnglish && choice != languageSpanish {
 		choice = systemLanguage()
 	}
+	loaded.Lock()
+	defer loaded.Unlock()
+	if loaded.language == choice {
+		return choice
+	}
+	loaded.language = choice
 	restore := setenvs(map[string]string{"LC_ALL": choice, "LANGUAGE": choice})
 	defer restore()
 	if err := lang.AddTranslationsFS(translations, "translations"); err != nil {
 		slog.Error("load translations", "err", err) // a broken embedded file: TestTranslationKeys fails on it
 	}
 	return choice
+}
+
+// loaded is the language useLanguage last loaded: Fyne's translator is
+// process-wide.
+var loaded struct {
+	sync.Mutex
+	language string
 }
 
 // systemLanguage is "es" when the system locale's language is Spanish and

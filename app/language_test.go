@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/json"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -23,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/uitest"
+	live "facelogin/recognition/liveness"
 )
 
 // sameInBothLanguages are the translations that are rightly the English
@@ -234,6 +236,24 @@ func TestUseLanguage(t *testing.T) {
 	}
 }
 
+// stopNow stops the harness's goroutines in the middle of a test (its
+// queued UI work is dropped): the next window's useLanguage then changes
+// Fyne's translator while nothing of this one reads it.
+func (h *harness) stopNow() {
+	stopped := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-h.q:
+			case <-stopped:
+				return
+			}
+		}
+	}()
+	h.u.stop()
+	close(stopped)
+}
+
 // shownTexts paints the window and returns every text on it, dialogs
 // included.
 func shownTexts(w fyne.Window) []string {
@@ -255,8 +275,8 @@ func shownTexts(w fyne.Window) []string {
 func hasWords(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 0 }
 
 // screenTexts renders every tab of the window (Login, Register, Users,
-// Activity, Settings) with the language setting at choice and returns
-// their texts by tab.
+// Activity, Settings) with the language setting at choice, and the Users
+// tab's delete dialog, and returns their texts by screen.
 func screenTexts(t *testing.T, choice string) map[string][]string {
 	t.Helper()
 	a := test.NewTempApp(t)
@@ -272,6 +292,14 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		h.settle(0)
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
+	h.u.tabs.SelectIndex(2)
+	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
+	h.selectUser("elkie")
+	test.Tap(h.u.users.remove)
+	h.waitFor("the delete dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
+	out["delete dialog"] = shownTexts(h.u.win)
+	h.tapDialogButton(lang.L("Cancel"))
+	h.stopNow()
 	return out
 }
 
@@ -283,6 +311,11 @@ func TestScreensInSpanish(t *testing.T) {
 	en := screenTexts(t, languageEnglish)
 	es := screenTexts(t, languageSpanish)
 	checkNoEnglish(t, en, es)
+	for screen, want := range map[string]string{"0": "Iniciar sesión", "delete dialog": "¿Eliminar a «elkie»?"} {
+		if !slices.Contains(es[screen], want) {
+			t.Errorf("the Spanish %s screen lacks %q: %q", screen, want, es[screen])
+		}
+	}
 }
 
 func checkNoEnglish(t *testing.T, en, es map[string][]string) {
@@ -338,6 +371,7 @@ func kioskTexts(t *testing.T, lcAll string) map[string][]string {
 	test.Tap(p.ok)
 	kh.waitFor("the administrator's view", func() bool { return k.unlocked })
 	out["administrator"] = shownTexts(w)
+	kh.stopNow()
 	return out
 }
 
@@ -384,13 +418,44 @@ func TestLanguageSettingPersists(t *testing.T) {
 	if got := a.Preferences().String(PrefLanguage); got != "es" {
 		t.Fatalf("saved language %q, want es", got)
 	}
+	h.stopNow()
 	next := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
 	if got := next.u.login.button.Text; got != "Iniciar sesión" {
 		t.Errorf("the next window's login button says %q", got)
 	}
+	next.stopNow()
 	a.Preferences().SetString(PrefLanguage, languageSystem)
 	again := newHarnessOn(t, a, frame, newFakeEngine(), newFakeDirectory(), Options{})
 	if got := again.u.login.button.Text; got != "Log in" {
 		t.Errorf("with the system language (English) the login button says %q", got)
+	}
+}
+
+// TestLivenessInSpanish: every prompt a real challenge shows (settling,
+// each step, the failure) and every reason it can give comes out in
+// Spanish: the liveness package's English wording is matched, and a
+// change there fails here.
+func TestLivenessInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	useLanguage(languageSpanish)
+	c, err := live.New(challengeConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	statuses := []live.Status{c.Status()}
+	for _, s := range live.AllSteps {
+		statuses = append(statuses, live.Status{Step: s, Prompt: s.Prompt(), Arrow: s.Arrow()})
+	}
+	c.End()
+	statuses = append(statuses, c.Status(), live.Status{Done: true, Prompt: "Done"}, live.Status{Done: true, Prompt: "Liveness check failed"})
+	for _, st := range statuses {
+		if got := livePrompt(st); got == st.Prompt || !hasWords(got) {
+			t.Errorf("prompt %q shows as %q in Spanish", st.Prompt, got)
+		}
+	}
+	for _, r := range liveReasons() {
+		if got := liveReason(fmt.Errorf("wrapped: %w", r.sentinel)); got == live.ReasonText(r.sentinel) {
+			t.Errorf("reason %q is not translated", got)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"math"
 	"os/exec"
@@ -145,19 +144,19 @@ func (f *onLoginField) read() (command string, timeout time.Duration, r *onlogin
 	secs, perr := strconv.ParseFloat(strings.TrimSpace(f.timeout.Text), 64)
 	timeout = time.Duration(math.Round(secs*1000)) * time.Millisecond
 	if perr != nil || math.IsNaN(secs) || timeout < minOnLoginTimeout || timeout > maxOnLoginTimeout {
-		return "", 0, nil, advicef("%s", lang.L("The on-login time limit must be a number of seconds from {{.Min}} to {{.Max}}.",
+		return "", 0, nil, advice(lang.L("The on-login time limit must be a number of seconds from {{.Min}} to {{.Max}}.",
 			map[string]any{"Min": formatSeconds(minOnLoginTimeout), "Max": formatSeconds(maxOnLoginTimeout)}))
 	}
 	argv, err := onlogin.ParseArgv(command)
 	if err != nil {
-		return "", 0, nil, advicef("%s", lang.L("The on-login command can't be used: {{.Err}}. Write it as a JSON array, program first: "+
+		return "", 0, nil, advice(lang.L("The on-login command can't be used: {{.Err}}. Write it as a JSON array, program first: "+
 			`["/usr/local/bin/open-door", "front"].`, map[string]any{"Err": strings.TrimPrefix(err.Error(), "onlogin: ")}))
 	}
 	if argv == nil {
 		return "", timeout, nil, nil
 	}
 	if r, err = onlogin.New(argv, timeout); err != nil {
-		return "", 0, nil, advicef("%s", lang.L("The on-login program can't be run: {{.Err}}.", map[string]any{"Err": onLoginStartError(err)}))
+		return "", 0, nil, advice(lang.L("The on-login program can't be run: {{.Err}}.", map[string]any{"Err": onLoginStartError(err)}))
 	}
 	return onlogin.FormatArgv(argv), timeout, r, nil
 }
@@ -176,9 +175,6 @@ func onLoginStartError(err error) string {
 type advice string
 
 func (a advice) Error() string { return string(a) }
-
-// advicef formats an advice.
-func advicef(format string, args ...any) error { return advice(fmt.Sprintf(format, args...)) }
 
 // formatSeconds writes d in seconds for the time limit entry: "10", "2.5".
 func formatSeconds(d time.Duration) string {
