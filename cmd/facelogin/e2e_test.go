@@ -27,8 +27,10 @@ var (
 	closedRe     = regexp.MustCompile(`msg="window closed".*`)
 	registeredRe = regexp.MustCompile(`msg=registered user=bona templates=(\d+)`)
 	loginRe      = regexp.MustCompile(`msg=login mode=identify success=(true|false) user=(\S*) .*`)
-	// livenessRefusedRe is a login refused by the liveness challenge.
-	livenessRefusedRe = regexp.MustCompile(`msg=login mode=identify success=false user="" liveness=failed reason=.*`)
+	// livenessRefusedRe is a login refused by the liveness challenge: failed,
+	// or refused to judge (on a machine so busy that the landmarks fall under
+	// the check's 10 Hz floor, "camera too slow" is the right refusal).
+	livenessRefusedRe = regexp.MustCompile(`msg=login mode=identify success=false user="" liveness=(?:failed|refused) reason=.*`)
 )
 
 // TestWindowEndToEnd starts the real binary three times in a real window on
