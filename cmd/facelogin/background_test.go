@@ -1,10 +1,7 @@
 package main
 
 import (
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
-	"math"
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,25 +19,17 @@ import (
 func TestBackgroundEnv(t *testing.T) {
 	c := newCLI(t)
 	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))
-	type face struct {
-		Person     string `json:"person"`
-		Descriptor string `json:"descriptor"`
-	}
-	var faces []face
+	var faces []recognition.Template
 	for _, id := range testdata.Idols(t) {
-		b := make([]byte, 4*len(id.Descriptor))
-		for i, v := range id.Descriptor {
-			binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-		}
-		faces = append(faces, face{id.ID, base64.StdEncoding.EncodeToString(b)})
+		faces = append(faces, recognition.Template{User: id.ID, Descriptor: id.Descriptor})
 	}
 	write := func(licence string) string {
-		b, err := json.Marshal(map[string]any{"model": recognition.ModelID, "licence": licence, "faces": faces})
-		if err != nil {
+		var b bytes.Buffer
+		if err := directory.WriteBackground(&b, recognition.ModelID, licence, faces); err != nil {
 			t.Fatal(err)
 		}
 		p := filepath.Join(t.TempDir(), "bg.json")
-		if err := os.WriteFile(p, b, 0o600); err != nil {
+		if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return p

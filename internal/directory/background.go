@@ -77,6 +77,26 @@ func ReadBackground(r io.Reader, modelID string) (*decision.Background, error) {
 	return decision.NewBackground(ts), nil
 }
 
+// WriteBackground writes ts (Template.User naming each person) as a
+// background set of the model modelID in ReadBackground's format, with the
+// licence under which the photos they come from may be used: how an
+// administrator builds one from the descriptors of consenting strangers.
+func WriteBackground(w io.Writer, modelID, licence string, ts []recognition.Template) error {
+	f := backgroundFile{Model: modelID, Licence: licence}
+	f.Faces = make([]struct {
+		Person     string `json:"person"`
+		Descriptor string `json:"descriptor"`
+	}, len(ts))
+	b := make([]byte, 4*len(recognition.Descriptor{}))
+	for i, t := range ts {
+		for k, v := range t.Descriptor {
+			binary.LittleEndian.PutUint32(b[4*k:], math.Float32bits(v))
+		}
+		f.Faces[i].Person, f.Faces[i].Descriptor = t.User, base64.StdEncoding.EncodeToString(b)
+	}
+	return json.NewEncoder(w).Encode(f)
+}
+
 // UseBackgroundFile reads the background set at path (ReadBackground) and
 // makes it the cohort's background, keeping the policy in force. It
 // returns the number of people in it.

@@ -1,12 +1,9 @@
 package directory_test
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,12 +14,18 @@ import (
 	"facelogin/recognition"
 )
 
-func encodeDescriptor(d recognition.Descriptor) string {
-	b := make([]byte, 4*len(d))
-	for i, v := range d {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+// writeBackground writes ts as a background set file and returns its path.
+func writeBackground(t *testing.T, modelID, licence string, ts []recognition.Template) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := directory.WriteBackground(&b, modelID, licence, ts); err != nil {
+		t.Fatal(err)
 	}
-	return base64.StdEncoding.EncodeToString(b)
+	p := filepath.Join(t.TempDir(), "background.json")
+	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestBackgroundFile: a background set read from a file (the idols of
@@ -34,11 +37,7 @@ func encodeDescriptor(d recognition.Descriptor) string {
 func TestBackgroundFile(t *testing.T) {
 	idols := testdata.Idols(t)
 	ctx := context.Background()
-	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
-	d, err := directory.Open(ctx, st, recognition.ModelID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := openDirectory(t)
 	alice := idols[0]
 	var bob testdata.Idol
 	for _, id := range idols {
@@ -54,33 +53,13 @@ func TestBackgroundFile(t *testing.T) {
 	}
 	before, _ := d.Threshold("alice")
 
-	type face struct {
-		Person     string `json:"person"`
-		Descriptor string `json:"descriptor"`
-	}
-	var faces []face
+	var faces []recognition.Template
 	for _, id := range idols {
 		if id.ID != alice.ID && id.ID != bob.ID {
-			faces = append(faces, face{id.ID, encodeDescriptor(id.Descriptor)})
+			faces = append(faces, recognition.Template{User: id.ID, Descriptor: id.Descriptor})
 		}
 	}
-	write := func(v any) string {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := filepath.Join(t.TempDir(), "background.json")
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	type file struct {
-		Model   string `json:"model"`
-		Licence string `json:"licence"`
-		Faces   []face `json:"faces"`
-	}
-	n, err := d.UseBackgroundFile(write(file{recognition.ModelID, "test only: no licence, not shipped", faces}))
+	n, err := d.UseBackgroundFile(writeBackground(t, recognition.ModelID, "test only: no licence, not shipped", faces))
 	if err != nil || n < 100 {
 		t.Fatalf("%d people, %v", n, err)
 	}
@@ -93,19 +72,19 @@ func TestBackgroundFile(t *testing.T) {
 		t.Errorf("a background person was matched: %+v", m)
 	}
 
-	bad := faces[0]
-	bad.Descriptor = bad.Descriptor[:40]
+	broken := filepath.Join(t.TempDir(), "broken.json")
+	if err := os.WriteFile(broken, []byte(`{"model":"dlib_resnet_v1","licence":"CC0","faces":[{"person":"p","descriptor":"AAAA"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name string
-		f    file
-		want string
+		name, path, want string
 	}{
-		{"no licence", file{recognition.ModelID, " ", faces}, "no licence"},
-		{"other model", file{"facenet", "CC0", faces}, "model"},
-		{"no faces", file{recognition.ModelID, "CC0", nil}, "no faces"},
-		{"short descriptor", file{recognition.ModelID, "CC0", []face{faces[1], bad}}, "face 2"},
+		{"no licence", writeBackground(t, recognition.ModelID, " ", faces), "no licence"},
+		{"other model", writeBackground(t, "facenet", "CC0", faces), "model"},
+		{"no faces", writeBackground(t, recognition.ModelID, "CC0", nil), "no faces"},
+		{"short descriptor", broken, "face 1"},
 	} {
-		_, err := d.UseBackgroundFile(write(tc.f))
+		_, err := d.UseBackgroundFile(tc.path)
 		if !errors.Is(err, directory.ErrBadBackground) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want ErrBadBackground saying %q", tc.name, err, tc.want)
 		}
@@ -113,4 +92,15 @@ func TestBackgroundFile(t *testing.T) {
 	if now, _ := d.Threshold("alice"); now != after {
 		t.Errorf("a refused file changed the threshold: %+v, was %+v", now, after)
 	}
+}
+
+// openDirectory is a directory on a new, empty SQLite database.
+func openDirectory(t *testing.T) *directory.Directory {
+	t.Helper()
+	st := openStore(t, filepath.Join(t.TempDir(), "db.sqlite"), make([]byte, 32))
+	d, err := directory.Open(context.Background(), st, recognition.ModelID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

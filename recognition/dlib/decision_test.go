@@ -15,6 +15,7 @@ import (
 	"facelogin/internal/testdata"
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	"facelogin/recognition/pose"
 )
 
 // The measurement of the decision rules (recognition/decision) on real
@@ -43,6 +44,10 @@ type evalFrame struct {
 	gated bool // one face, large enough, inside the frame (evalQuality)
 	sharp bool // also passed today's sharpness floor (recognition.DefaultQuality)
 	yaw   float64
+	// sampled: among the frames the rules other than the guided one choose
+	// from (every 2nd frame until 5 passed the gate, then every 4th); the
+	// guided rule walks every 2nd frame.
+	sampled bool
 }
 
 // evalVideo is one person's video: frames of the first half (candidates
@@ -53,6 +58,9 @@ type evalVideo struct {
 	first    []evalFrame
 	logins   [][]recognition.Descriptor
 	noLogins int // windows where fewer than 3 frames held one face
+	// track is the Tracker's cues of every frame (videoTracks), for the
+	// guided rule.
+	track []trackedCues
 }
 
 type evalSet struct {
@@ -81,6 +89,12 @@ func loadEval(t *testing.T) *evalSet {
 	})
 	if evalErr != nil {
 		t.Fatal(evalErr)
+	}
+	tracks := videoTracks(t)
+	for _, v := range evalData.videos {
+		if v.track = tracks[v.name]; len(v.track) < v.frames/2 {
+			t.Fatalf("%s: %d frames tracked of %d", v.name, len(v.track), v.frames)
+		}
 	}
 	return evalData
 }
@@ -175,8 +189,9 @@ func centred(ff []recognition.Face, b image.Rectangle) recognition.Face {
 
 // Frame sampling. The window detects at ~16 Hz on a 30 fps camera, so a
 // registration or a login sees about every 2nd frame. Enrolment candidates:
-// every 2nd frame until 5 passed the gate (today's Register), then every
-// 4th. Logins: a window every loginEvery frames of the second half; a login
+// every 2nd frame of the first half; the rules other than the guided one
+// take every 2nd frame until 5 passed the gate (today's Register), then
+// every 4th (sampled). Logins: a window every loginEvery frames of the second half; a login
 // takes frames w, w+2, w+4 and, when one of them shows no single face, w+6
 // and w+8 (the window would wait for the next detection).
 const loginEvery = 10
@@ -195,7 +210,7 @@ func readVideo(path string, recognize recognizer) (*evalVideo, error) {
 	half := n / 2
 	mat := gocv.NewMat()
 	defer mat.Close()
-	gated := 0
+	sampledGated := 0
 	var window []recognition.Descriptor
 	win, cut := -1, false
 	flush := func() {
@@ -226,8 +241,6 @@ func readVideo(path string, recognize recognizer) (*evalVideo, error) {
 			if i-start > 4 && len(window) == 3 {
 				continue
 			}
-		} else if gated >= 5 && i%4 != 0 {
-			continue
 		}
 		img, err := mat.ToImage()
 		if err != nil {
@@ -243,7 +256,7 @@ func readVideo(path string, recognize recognizer) (*evalVideo, error) {
 			}
 			continue
 		}
-		f := evalFrame{index: i, faces: len(ff), yaw: math.NaN()}
+		f := evalFrame{index: i, faces: len(ff), yaw: math.NaN(), sampled: sampledGated < 5 || i%4 == 0}
 		if len(ff) == 1 {
 			f.face = ff[0]
 			q, qerr := recognition.CheckQuality(img, ff, evalQuality)
@@ -251,8 +264,8 @@ func readVideo(path string, recognize recognizer) (*evalVideo, error) {
 			f.sharp = f.gated && q.Sharpness >= recognition.DefaultQuality.MinSharpness
 			f.yaw = yaw(ff[0].Landmarks)
 		}
-		if f.gated {
-			gated++
+		if f.gated && f.sampled {
+			sampledGated++
 		}
 		ev.first = append(ev.first, f)
 	}
@@ -478,7 +491,7 @@ type enrolRule struct {
 func gatedFrames(v *evalVideo) []evalFrame {
 	var out []evalFrame
 	for _, f := range v.first {
-		if f.gated {
+		if f.gated && f.sampled {
 			out = append(out, f)
 		}
 	}
@@ -491,18 +504,55 @@ func firstFive(v *evalVideo) []evalFrame {
 }
 
 func diverse(k int) func(v *evalVideo) []evalFrame {
-	return func(v *evalVideo) []evalFrame {
-		g := gatedFrames(v)
-		ds := make([]recognition.Descriptor, len(g))
-		for i := range g {
-			ds[i] = g[i].face.Descriptor
-		}
-		var out []evalFrame
-		for _, i := range decision.SelectDiverse(ds, k, decision.DefaultPolicy.Max) {
-			out = append(out, g[i])
-		}
-		return out
+	return func(v *evalVideo) []evalFrame { return selectDiverse(gatedFrames(v), k) }
+}
+
+func selectDiverse(g []evalFrame, k int) []evalFrame {
+	ds := make([]recognition.Descriptor, len(g))
+	for i := range g {
+		ds[i] = g[i].face.Descriptor
 	}
+	var out []evalFrame
+	for _, i := range decision.SelectDiverse(ds, k, decision.DefaultPolicy.Max) {
+		out = append(out, g[i])
+	}
+	return out
+}
+
+// guidedSteps walks every 2nd frame of the first half through the guided
+// registration's steps as the window does (pose.Default.Walk over
+// pose.Steps(5) with pose.StepLimit): the Tracker's cues say whether the
+// head is in the step's pose, the quality gate whether the frame could be
+// a template. The people in the videos follow no prompts: a step takes
+// what they happen to do in its 6 s. It returns the frames each step
+// accepted.
+func guidedSteps(v *evalVideo) [][]evalFrame {
+	frames := make([]pose.Frame, len(v.first))
+	for i, f := range v.first {
+		tc := v.track[f.index]
+		frames[i] = pose.Frame{At: tc.at, OK: f.gated && tc.ok}
+		if tc.ok {
+			frames[i].Cues = tc.cues
+		}
+	}
+	steps := pose.Default.Walk(pose.Steps(5), pose.StepLimit, frames)
+	out := make([][]evalFrame, len(steps))
+	for s, idx := range steps {
+		for _, i := range idx {
+			out[s] = append(out[s], v.first[i])
+		}
+	}
+	return out
+}
+
+// guided is the window's guided registration: the frames the steps
+// accepted, 10 kept by farthest-point sampling (app/guide.go choose).
+func guided(v *evalVideo) []evalFrame {
+	var all []evalFrame
+	for _, s := range guidedSteps(v) {
+		all = append(all, s...)
+	}
+	return selectDiverse(all, 10)
 }
 
 func enrolRules() []enrolRule {
@@ -510,6 +560,7 @@ func enrolRules() []enrolRule {
 		{"first 5 gated frames (today)", firstFive},
 		{"5 by farthest-point sampling", diverse(5)},
 		{"10 by farthest-point sampling", diverse(10)},
+		{"guided steps, then 10 by farthest-point sampling", guided},
 	}
 }
 
@@ -745,14 +796,17 @@ func TestDecisionRules(t *testing.T) {
 	// (c) Video: enrol from the first half, log in from the second.
 	fmt.Fprintf(&w, "\n(c) video: enrolled from the first half, 3-frame logins from the second half\n")
 	for _, v := range es.videos {
-		sharp := 0
+		sharp, sampled := 0, 0
 		for _, f := range v.first {
-			if f.sharp {
+			if f.sampled {
+				sampled++
+			}
+			if f.sharp && f.sampled {
 				sharp++
 			}
 		}
-		fmt.Fprintf(&w, "%s: %d frames; first half: %d frames processed, %d with one whole face (%d of them also pass today's sharpness floor); %d logins (%d windows without 3 faces)\n",
-			v.name, v.frames, len(v.first), len(gatedFrames(v)), sharp, len(v.logins), v.noLogins)
+		fmt.Fprintf(&w, "%s: %d frames; first half: %d frames sampled, %d with one whole face (%d of them also pass today's sharpness floor); %d logins (%d windows without 3 faces)\n",
+			v.name, v.frames, sampled, len(gatedFrames(v)), sharp, len(v.logins), v.noLogins)
 	}
 	for _, r := range enrolRules() {
 		c, o := yawSpread(es, r)

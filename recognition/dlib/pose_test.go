@@ -3,12 +3,15 @@ package dlib_test
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"facelogin/camera"
+	"facelogin/internal/testdata"
 	"facelogin/recognition"
 	"facelogin/recognition/dlib"
 	"facelogin/recognition/pose"
@@ -71,6 +74,7 @@ func eyeMouthPitch(lm []recognition.Point) float64 {
 
 // trackedCues is one frame's cues; ok is false without one face.
 type trackedCues struct {
+	at       time.Duration // the frame's time in the video
 	cues     pose.Cues
 	eyeMouth float64
 	ok       bool
@@ -81,21 +85,22 @@ var (
 	poseTracks    map[string][]trackedCues
 )
 
-// videoTracks runs the Tracker over every frame of every clip's video.
+// videoTracks runs the Tracker over every frame of every shared video, as
+// the window's preview does.
 func videoTracks(t *testing.T) map[string][]trackedCues {
 	t.Helper()
 	landmarker(t)
 	poseTrackOnce.Do(func() {
 		poseTracks = map[string][]trackedCues{}
-		for _, c := range neutralClips {
+		for _, path := range testdata.Videos(t) {
 			tr := newTracker(t, dlib.TrackerOptions{})
 			var out []trackedCues
-			readFrames(t, video(t, c.video+".mp4"), func(f camera.VideoFrame) {
+			readFrames(t, path, func(f camera.VideoFrame) {
 				lf, err := tr.Track(f.Image, f.Time)
 				if err != nil {
 					t.Fatal(err)
 				}
-				var tc trackedCues
+				tc := trackedCues{at: f.Time}
 				if len(lf.Faces) == 1 {
 					lm := lf.Faces[0].Landmarks
 					tc.cues, tc.ok = pose.CuesOf(lm)
@@ -103,11 +108,13 @@ func videoTracks(t *testing.T) map[string][]trackedCues {
 				}
 				out = append(out, tc)
 			})
-			poseTracks[c.video] = out
+			poseTracks[strings.TrimSuffix(filepath.Base(path), ".mp4")] = out
 		}
 	})
-	if len(poseTracks) != len(neutralClips) {
-		t.Fatal("the videos were not tracked")
+	for _, c := range neutralClips {
+		if len(poseTracks[c.video]) == 0 {
+			t.Fatalf("%s was not tracked", c.video)
+		}
 	}
 	return poseTracks
 }
