@@ -105,7 +105,9 @@ type guide struct {
 // moving at all: the person is not following the prompts (cannot see
 // them, cannot move, or does not want to), so the remaining pose steps are
 // not asked for and the registration goes on with the frames taken.
-const stillNote = "No head movement seen — finishing with the views taken so far"
+func stillNote() string {
+	return lang.L("No head movement seen — finishing with the views taken so far")
+}
 
 func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Logger) *guide {
 	g := &guide{cap: c, accept: accept, limits: limits, steps: guidedSteps(limits.frames), log: log}
@@ -240,7 +242,7 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		done += st.frames - len(res.cues)
 		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", len(res.cues), "completed", len(res.cues) >= st.frames)
 		if st.optional && res.timedOut && res.seen && !res.moved && len(res.cues) < st.frames {
-			note = stillNote
+			note = stillNote()
 			g.log.Info("registration: no head movement in a pose step; the remaining pose steps are left out", "step", i+1)
 		}
 	}

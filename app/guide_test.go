@@ -237,7 +237,7 @@ func TestRegisterGuidedNeverTurns(t *testing.T) {
 		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 2 {
 			t.Errorf("%d steps run, want the straight one and one pose step:\n%s", n, h.log.String())
 		}
-		if g.prompt.Text != stillNote || !g.finishBtn.Disabled() {
+		if g.prompt.Text != stillNote() || !g.finishBtn.Disabled() {
 			t.Errorf("prompt %q, Finish disabled %v", g.prompt.Text, g.finishBtn.Disabled())
 		}
 	})
@@ -293,7 +293,7 @@ func TestRegisterGuidedFinish(t *testing.T) {
 		f.waitOffPose(g, 2) // turning left during the right step: moving, never in its pose
 		f.steps.expire()
 		h.registerDone()
-		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 5 || g.prompt.Text == stillNote {
+		if n := strings.Count(h.log.String(), "msg=\"registration step\""); n != 5 || g.prompt.Text == stillNote() {
 			t.Errorf("%d steps run (want 5), prompt %q:\n%s", n, g.prompt.Text, h.log.String())
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"facelogin/recognition"
 )
@@ -26,10 +27,10 @@ const PrefMirror = "preview.mirror"
 // newMirrorSetting is the Settings screen's block for the mirrored
 // preview. It applies from the next frame shown.
 func newMirrorSetting(prefs fyne.Preferences, log *slog.Logger) *checkSetting {
-	return newCheckSetting(prefs, log, PrefMirror, "mirror_preview", "Mirror the preview (like a mirror)",
-		"Shows the camera picture flipped left to right, as people expect to see themselves: when you turn to "+
+	return newCheckSetting(prefs, log, PrefMirror, "mirror_preview", lang.L("Mirror the preview (like a mirror)"),
+		lang.L("Shows the camera picture flipped left to right, as people expect to see themselves: when you turn to "+
 			"your left, your face on the screen turns left too. Recognition always uses the camera's own picture. "+
-			"Applies at once.", false, "")
+			"Applies at once."), false, "")
 }
 
 // mirrorFrame makes dst the mirror image of src, left and right swapped
