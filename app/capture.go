@@ -235,42 +235,18 @@ type describeFunc func(d detection, face recognition.TrackedFace) (recognition.D
 type acceptFunc func(d detection, describe describeFunc, got []sample) (sample, error)
 
 // collect follows detections until accept has taken n of them or ctx
-// ends, starting with the frame on screen (if it is fresh) and then each
-// time taking the newest tracked frame (a descriptor takes about as long
-// as a frame). progress is called (on this goroutine) after every
-// detection with the number accepted so far and the reason the detection
-// was refused, or nil. Background goroutine.
+// ends, for a login, whose accept judges each frame on its own (never the
+// samples before): every frame that comes while fewer than n samples are
+// taken or being described is described at once, on a goroutine of its
+// own, while the next frames come — starting with the frame on screen (if
+// it is fresh). progress is called (on this goroutine) after every
+// description with the number accepted so far and the reason the frame was
+// refused, or nil. A descriptor takes about as long as a frame or two;
+// go-face detects in one region and runs one ResNet at a time, so two
+// descriptors of consecutive frames overlap on two cores instead of
+// queueing behind each other. Samples are in frame order. Background
+// goroutine; it returns after every description it started.
 func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
-	var (
-		got  []sample
-		last error
-	)
-	err := c.stream(ctx, 1, true, func(d detection) (bool, error) {
-		s, err := d.sample(accept, c.describe, got)
-		if err != nil {
-			last = err
-		} else {
-			got = append(got, s)
-		}
-		progress(len(got), err)
-		return len(got) >= n, nil
-	})
-	if err != nil {
-		return got, &captureError{Last: last, Err: err}
-	}
-	return got, nil
-}
-
-// collectEach is collect for a login, whose accept judges each frame on
-// its own (never the samples before): every frame that comes while fewer
-// than n samples are taken or being described is described at once, on a
-// goroutine of its own, while the next frames come — starting with the
-// frame on screen (if it is fresh). A descriptor takes about as long as a
-// frame or two; go-face detects in one region and runs one ResNet at a
-// time, so two descriptors of consecutive frames overlap on two cores
-// instead of queueing behind each other. Samples are in frame order.
-// Background goroutine; it returns after every description it started.
-func (c *capture) collectEach(ctx context.Context, n int, accept acceptFunc, progress func(done int, rejected error)) ([]sample, error) {
 	release := c.det.hold()
 	defer release()
 	s, cancel := c.subscribe(1)

@@ -128,7 +128,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		}
 		lv = livenessPassed
 	} else {
-		samples, err = l.cap.collectEach(ctx, l.limits.frames, singleFace, func(_ int, rejected error) {
+		samples, err = l.cap.collect(ctx, l.limits.frames, singleFace, func(_ int, rejected error) {
 			if rejected != nil {
 				l.cap.do(func() { l.message.SetText(rejectionAdvice(rejected)) })
 			}

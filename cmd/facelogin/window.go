@@ -96,6 +96,10 @@ func runWindow(e *env, args []string) error {
 		_, err = openEngine(settings.ModelsDir, false) // explains it in plain words
 		return err
 	}
+	// Whole descriptors overlap on the window's cores instead of OpenBLAS
+	// threads (dlib.SetBLASThreads): the same descriptors, half the CPU.
+	// Set before any model loads, while nothing else calls BLAS.
+	dlib.SetBLASThreads(1)
 	eng := loadModels(settings.ModelsDir, log)
 	defer eng.Close()
 
@@ -186,9 +190,6 @@ func loadModels(dir string, log *slog.Logger) *lazyModels {
 		defer close(l.engineReady)
 		l.loadTracker(log)
 		start := time.Now()
-		// Whole descriptors overlap on the window's cores instead
-		// (dlib.SetBLASThreads): the same descriptors, half the CPU.
-		dlib.SetBLASThreads(1)
 		if l.eng, l.engineErr = dlib.Open(dir, dlib.DefaultOptions); l.engineErr != nil {
 			log.Error("models failed", "dir", dir, "err", l.engineErr)
 			return

@@ -74,29 +74,42 @@ func BenchmarkTrack(b *testing.B) {
 
 // BenchmarkDescribeTracked: the descriptor of one tracked face on demand
 // (go-face on the region around it: HOG, 68 landmarks, aligned chip,
-// ResNet), for faces of ~240 and ~160 px in a 640×480 frame. Compare with
-// BenchmarkPipeline (Recognize on the whole frame).
+// ResNet), for faces of ~240 and ~160 px in a 640×480 frame, with
+// OpenBLAS's default threads (blas-default) and on one thread (blas-1, as
+// the window sets it: SetBLASThreads). Compare with BenchmarkPipeline
+// (Recognize on the whole frame).
 func BenchmarkDescribeTracked(b *testing.B) {
 	e := liveEngine(b)
+	threads := dlib.BLASThreads()
+	b.Cleanup(func() { dlib.SetBLASThreads(threads) })
 	for _, side := range []int{480, 320} {
 		frames := benchFrames(b, side)
-		b.Run(map[int]string{480: "face240", 320: "face160"}[side], func(b *testing.B) {
-			tr := newTracker(b, dlib.TrackerOptions{})
-			var lf recognition.LandmarkFrame
-			for i, f := range frames[:10] {
-				var err error
-				if lf, err = tr.Track(f, time.Duration(i)); err != nil || len(lf.Faces) != 1 {
-					b.Fatalf("%d faces, %v", len(lf.Faces), err)
-				}
-			}
-			frame := frames[9]
-			defer reportCPU(b)()
-			for b.Loop() {
-				if _, err := e.Describe(frame, lf.Faces[0]); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		for _, blas := range []int{threads, 1} {
+			name := map[int]string{480: "face240", 320: "face160"}[side] + map[bool]string{true: "/blas-1", false: "/blas-default"}[blas == 1]
+			b.Run(name, func(b *testing.B) {
+				dlib.SetBLASThreads(blas)
+				benchDescribe(b, e, frames)
+			})
+		}
+	}
+}
+
+// benchDescribe describes the face tracked in the 10th of frames.
+func benchDescribe(b *testing.B, e *dlib.Engine, frames []*image.RGBA) {
+	tr := newTracker(b, dlib.TrackerOptions{})
+	var lf recognition.LandmarkFrame
+	for i, f := range frames[:10] {
+		var err error
+		if lf, err = tr.Track(f, time.Duration(i)); err != nil || len(lf.Faces) != 1 {
+			b.Fatalf("%d faces, %v", len(lf.Faces), err)
+		}
+	}
+	frame := frames[9]
+	defer reportCPU(b)()
+	for b.Loop() {
+		if _, err := e.Describe(frame, lf.Faces[0]); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
