@@ -172,7 +172,7 @@ func liveReason(err error) string {
 func liveReasons() []liveReasonText {
 	return []liveReasonText{
 		{live.ErrTooSlow, lang.L("camera too slow for the liveness check")},
-		{live.ErrNoMotion, lang.L("the picture does not move: frozen camera or still image")},
+		{live.ErrNoMotion, lang.L("the picture does not move — a photo cannot log in")},
 		{live.ErrTooSmall, lang.L("face too small for the liveness check: come closer")},
 		{live.ErrNoLandmarks, lang.L("the face landmarks have no eye contours: the liveness check needs the 68-point model")},
 		{live.ErrBadFrame, lang.L("frames out of order")},

@@ -437,6 +437,14 @@ func TestLanguageSettingPersists(t *testing.T) {
 // change there fails here.
 func TestLivenessInSpanish(t *testing.T) {
 	t.Cleanup(func() { useLanguage(languageEnglish) })
+	// In English each reason reads as the liveness package words it: a
+	// reason reworded there and not here fails.
+	useLanguage(languageEnglish)
+	for _, r := range liveReasons() {
+		if r.text != r.sentinel.Error() {
+			t.Errorf("liveReasons has %q for the liveness package's %q", r.text, r.sentinel)
+		}
+	}
 	useLanguage(languageSpanish)
 	c, err := live.New(challengeConfig())
 	if err != nil {
