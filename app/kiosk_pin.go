@@ -37,6 +37,7 @@ type pinPanel struct {
 	entry   *widget.Entry
 	ok      *widget.Button
 	cancel  *widget.Button
+	busy    *widget.Activity // turns while the PIN is checked (~0.5 s of argon2id)
 	message *widget.Label
 	content *fyne.Container
 }
@@ -50,6 +51,8 @@ func newPINPanel(k *Kiosk) *pinPanel {
 	p.entry.OnSubmitted = func(string) { k.submitPIN() }
 	p.ok = &widget.Button{Text: lang.L("OK"), Importance: widget.HighImportance, OnTapped: k.submitPIN}
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), OnTapped: k.closePIN}
+	p.busy = widget.NewActivity()
+	p.busy.Hide()
 	p.message = widget.NewLabel("")
 	p.message.Wrapping = fyne.TextWrapWord
 	width := canvas.NewRectangle(nil)
@@ -57,7 +60,7 @@ func newPINPanel(k *Kiosk) *pinPanel {
 	card := container.NewStack(
 		canvas.NewRectangle(theme.Color(theme.ColorNameBackground)),
 		container.NewPadded(container.NewVBox(width, p.title, p.entry, p.message,
-			container.NewHBox(layout.NewSpacer(), p.cancel, p.ok))),
+			container.NewHBox(p.busy, layout.NewSpacer(), p.cancel, p.ok))),
 	)
 	p.content = container.NewStack(canvas.NewRectangle(kioskVeil), container.NewCenter(card))
 	p.content.Hide()
@@ -101,7 +104,11 @@ func (p *pinPanel) say(msg string, imp widget.Importance) {
 	p.message.SetText(msg)
 }
 
-// submitPIN checks the typed PIN off the UI goroutine. The try is
+// submitPIN checks the typed PIN off the UI goroutine: the check costs
+// ~0.5 s (argon2id, 128 MiB; more on a busy kiosk), shown as "Checking
+// PIN…" with a turning indicator and the entry and both buttons disabled
+// until the answer (a Cancel in between would leave the answer nowhere to
+// go). The try is
 // recorded as wrong before the check (adminpin.Attempts.Failed) and cleared
 // if the PIN is right. UI goroutine.
 func (k *Kiosk) submitPIN() {
@@ -117,7 +124,10 @@ func (k *Kiosk) submitPIN() {
 	k.pinChecking = true
 	p.entry.Disable()
 	p.ok.Disable()
-	p.say(lang.L("Checking…"), widget.MediumImportance)
+	p.cancel.Disable()
+	p.busy.Show()
+	p.busy.Start()
+	p.say(lang.L("Checking PIN…"), widget.MediumImportance)
 	check, record := k.opts.CheckPIN, k.opts.PINAttempts
 	before := adminpin.Attempts{Failures: k.pinFailures, NextAt: k.pinWaitUntil}
 	failed := before.Failed(k.pinBackoff(), now)
@@ -171,6 +181,9 @@ func (k *Kiosk) pinBackoff() adminpin.Backoff {
 func (k *Kiosk) pinChecked(ok bool, err error, failed adminpin.Attempts) {
 	p := k.pin
 	k.pinChecking = false
+	p.busy.Stop()
+	p.busy.Hide()
+	p.cancel.Enable()
 	p.entry.SetText("")
 	switch {
 	case err != nil:

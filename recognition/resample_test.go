@@ -110,3 +110,28 @@ func TestPhotoPipelineMemory(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkCoarsePass40MP: the photo path's coarse pass on a 40 MP photo
+// (8000×5000 → 2400×1500), ScaleInto against x/image/draw's Catmull-Rom:
+// time and the bytes allocated (B/op) by each.
+func BenchmarkCoarsePass40MP(b *testing.B) {
+	src := image.NewRGBA(image.Rect(0, 0, 8000, 5000))
+	for i := range src.Pix {
+		src.Pix[i] = uint8(i * 7)
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, 2400, 1500))
+	for _, bc := range []struct {
+		name  string
+		scale func()
+	}{
+		{"ScaleInto", func() { recognition.ScaleInto(dst, src, src.Rect) }},
+		{"xdraw.CatmullRom", func() { xdraw.CatmullRom.Scale(dst, dst.Rect, src, src.Rect, xdraw.Src, nil) }},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.scale()
+			}
+		})
+	}
+}

@@ -3,11 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"image/jpeg"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/image/bmp"
+	"golang.org/x/image/tiff"
 
 	"facelogin/internal/testdata"
 )
@@ -84,6 +88,22 @@ func TestDetectBadInput(t *testing.T) {
 		"truncated.jpg": photo[:len(photo)/2],
 	}
 	files["photo.heic"] = append([]byte("\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic"), make([]byte, 64)...)
+	// TIFF and BMP decoders are linked into the program (Fyne brings them):
+	// real files of a photo must still be refused, naming the formats read.
+	img, err := jpeg.Decode(bytes.NewReader(photo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tif, bm bytes.Buffer
+	if err := tiff.Encode(&tif, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := bmp.Encode(&bm, img); err != nil {
+		t.Fatal(err)
+	}
+	files["photo.tiff"], files["photo.bmp"] = tif.Bytes(), bm.Bytes()
+	// An animated WebP's header (VP8X with the animation flag, then ANIM).
+	files["animated.webp"] = []byte("RIFF\x2a\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02\x00\x00\x00\x3f\x00\x00\x3f\x00\x00ANIM\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00")
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			t.Fatal(err)
@@ -101,6 +121,9 @@ func TestDetectBadInput(t *testing.T) {
 		"truncated.jpg": "damaged or cut short",
 		"missing.jpg":   "no such file",
 		"photo.heic":    "HEIC",
+		"photo.tiff":    "TIFF; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)",
+		"photo.bmp":     "BMP; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)",
+		"animated.webp": "animated WebP; export one frame",
 		"fifo.jpg":      "named pipe",
 		"folder.jpg":    "directory",
 	} {

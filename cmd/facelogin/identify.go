@@ -212,10 +212,29 @@ func cmdVerify(e *env, args []string) error {
 	defer s.Close()
 	dec, err := s.dir.Decide(*user, frames)
 	disabled := errors.Is(err, directory.ErrDisabled)
+	if errors.Is(err, store.ErrNotFound) {
+		return explainUnknownClaim(ctx, s, *user, err)
+	}
 	if err != nil && !disabled {
 		return explainStoreError(err)
 	}
 	return conclude(ctx, e, s, f, dec, *user, disabled, frames, "verify", challengeReport{})
+}
+
+// explainUnknownClaim words a claimed name the matcher does not know. The
+// name may be enrolled with no template that opens: the templates are
+// sealed to their owner's name, so a name changed outside facelogin (an
+// edit of the database swapping two users' names, say) leaves the user
+// listed but unverifiable. "No such user" would send them to `users list`,
+// which shows them.
+func explainUnknownClaim(ctx context.Context, s *session, name string, err error) error {
+	u, gerr := s.st.Users.Get(ctx, name)
+	if gerr != nil {
+		return explainStoreError(err)
+	}
+	return fail(exitDatabase, err, "%q is enrolled, but none of their face templates opens: the templates are sealed to their owner's name, "+
+		"and this user's name or templates were changed outside facelogin (the warnings above name the templates)\n"+
+		"  restore the database from a backup, or re-enrol the user: `facelogin users delete %s`, then `facelogin enrol --user %s PHOTO`", u.Username, u.Username, u.Username)
 }
 
 // conclude records the decision in the audit log (a refused identification

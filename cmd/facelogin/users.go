@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -41,10 +42,37 @@ func openStore(ctx context.Context, e *env, c *common) (*store.Store, error) {
 	cfg.Station = *c.station
 	st, err := store.Open(ctx, cfg)
 	if err != nil {
-		return nil, explainStoreError(err)
+		return nil, explainOpenError(err, source)
 	}
 	fmt.Fprintf(e.stderr, "database: %s (%s)\n", st.Describe(), source)
 	return st, nil
+}
+
+// explainOpenError is explainStoreError for store.Open, whose missing or
+// unreachable database is fixed where its address came from (source, as
+// store.ResolveDSN names it): the settings file is named with its path, so
+// a person whose database is configured there is not sent to --db alone.
+func explainOpenError(err error, source string) error {
+	where := "the --db value or $" + store.DBEnv
+	switch source {
+	case "settings file":
+		where = "the settings file"
+		if path, perr := store.SettingsFile(); perr == nil {
+			where += " " + path
+		}
+		where += " (or give --db or $" + store.DBEnv + ", which take precedence)"
+	case store.DBEnv:
+		where = "$" + store.DBEnv + " (or give --db, which takes precedence)"
+	case "--db flag":
+		where = "the --db value"
+	}
+	switch {
+	case errors.Is(err, store.ErrNoDatabase):
+		return fail(exitDatabase, err, "%v\n  no database there: check the path in %s; to start a new, empty database there, add --create", err, where)
+	case errors.Is(err, store.ErrUnavailable):
+		return fail(exitDatabase, err, "cannot reach the database: %v\n  check that the server runs and the address in %s is right, then try again", err, where)
+	}
+	return explainStoreError(err)
 }
 
 // explainStoreError writes the store's failures for people.
@@ -228,21 +256,50 @@ func dupNames(dups []store.Duplicate) []string {
 	return names
 }
 
-func cmdUsers(e *env, args []string) error {
-	fs := newFlags(e, "users")
-	c := addCommon(e, fs)
-	sub := "list"
+const usersUsage = "facelogin users [flags] list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME"
+
+// usersSubcommand parses `users` arguments: the flags may come before the
+// subcommand (users --db X rename A B), after it (users rename --db X A B)
+// or both; not after the names, where Go's flag package stops. It returns
+// the subcommand (list by default) and its names.
+func usersSubcommand(fs *flag.FlagSet, args []string) (string, []string, error) {
+	sub := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
 	if err := parse(fs, args); err != nil {
-		return err
+		return "", nil, err
 	}
 	rest := fs.Args()
+	if sub == "" && len(rest) > 0 {
+		sub = rest[0]
+		if err := parse(fs, rest[1:]); err != nil {
+			return "", nil, err
+		}
+		rest = fs.Args()
+	}
+	if sub == "" {
+		sub = "list"
+	}
 	want := map[string]int{"list": 0, "show": 1, "rename": 2, "delete": 1, "disable": 1, "enable": 1}
 	n, ok := want[sub]
-	if !ok || len(rest) != n {
-		return fail(exitUsage, nil, "users: list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME")
+	switch {
+	case !ok:
+		return "", nil, fail(exitUsage, nil, "users: no subcommand %q\n  usage: %s", sub, usersUsage)
+	case len(rest) != n && slices.ContainsFunc(rest, func(a string) bool { return strings.HasPrefix(a, "-") }):
+		return "", nil, fail(exitUsage, nil, "users %s: flags go before the names (%s), not after them\n  usage: %s", sub, strings.Join(rest, " "), usersUsage)
+	case len(rest) != n:
+		return "", nil, fail(exitUsage, nil, "users %s takes %d name(s), got %d (%s)\n  usage: %s", sub, n, len(rest), strings.Join(rest, " "), usersUsage)
+	}
+	return sub, rest, nil
+}
+
+func cmdUsers(e *env, args []string) error {
+	fs := newFlags(e, "users")
+	c := addCommon(e, fs)
+	sub, rest, err := usersSubcommand(fs, args)
+	if err != nil {
+		return err
 	}
 	ctx := context.Background()
 	s, err := openSession(ctx, e, c, false)

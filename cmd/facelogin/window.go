@@ -112,7 +112,7 @@ func runWindow(e *env, args []string) error {
 	cfg.Station, cfg.Logger = *station, log
 	st, err := store.Open(ctx, cfg)
 	if err != nil {
-		return explainStoreError(err)
+		return explainOpenError(err, source)
 	}
 	defer func() {
 		if err := st.Close(); err != nil {
