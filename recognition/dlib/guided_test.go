@@ -30,12 +30,12 @@ func TestGuidedEnrolment(t *testing.T) {
 	var w strings.Builder
 	fmt.Fprintf(&w, "guided steps on the first half of each video (frames accepted per step: %v; the people follow no prompts)\n", kindsOf(pose.Steps(5)))
 	for _, v := range es.videos {
-		steps := guidedSteps(v)
+		steps, cands := guidedSteps(v)
 		n := make([]int, len(steps))
 		for i, s := range steps {
 			n[i] = len(s)
 		}
-		fmt.Fprintf(&w, "%s: %v; %d frames walked, %d kept\n", v.name, n, len(v.first), len(guided(v)))
+		fmt.Fprintf(&w, "%s: %v; %d frames walked, %d candidates, %d kept\n", v.name, n, len(v.first), len(cands), len(guided(v)))
 	}
 	rules := []enrolRule{enrolRules()[0], enrolRules()[2], enrolRules()[3]}
 	fmt.Fprintf(&w, "| gallery | rule | enrolment | logins | false rejections (1:N) | of them ambiguous | wrong identifications | strangers accepted (1:N) | wrong name accepted (1:1) | photos taken for a video user |\n|---|---|---|---|---|---|---|---|---|---|\n")
