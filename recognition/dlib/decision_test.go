@@ -553,9 +553,12 @@ func guidedSteps(v *evalVideo) ([][]evalFrame, []evalFrame) {
 // gated frame the walk looked at, whatever the step, goes into a
 // decision.Candidates of decision.CandidateLimit, and 10 are kept by
 // farthest-point sampling.
-func guided(v *evalVideo) []evalFrame {
+func guided(v *evalVideo) []evalFrame { return guidedWithin(v, decision.CandidateLimit) }
+
+// guidedWithin is guided with at most limit candidates held.
+func guidedWithin(v *evalVideo, limit int) []evalFrame {
 	_, all := guidedSteps(v)
-	c := decision.NewCandidates[evalFrame](decision.CandidateLimit, decision.DefaultPolicy.Max)
+	c := decision.NewCandidates[evalFrame](limit, decision.DefaultPolicy.Max)
 	for _, f := range all {
 		c.Add(f, f.face.Descriptor)
 	}
