@@ -15,7 +15,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/recognition/pose"
 )
@@ -23,11 +22,13 @@ import (
 // Guided registration: how many templates are kept, and how long a pose
 // step waits.
 const (
-	// guidedTemplates is how many of the accepted frames are kept as
-	// templates, chosen by decision.SelectDiverse: 10 by farthest-point
-	// sampling gave 1/114 false rejections per login on the shared videos,
-	// against 35/114 for the first 5 frames (TestDecisionRules in
-	// recognition/dlib; README, "Accuracy").
+	// guidedTemplates is how many of the candidate frames (every frame
+	// that passed the quality gate during the registration, in any pose)
+	// are kept as templates, chosen by decision.SelectDiverse: 10 by
+	// farthest-point sampling gave 1/114 false rejections per login on the
+	// shared videos, against 35/114 for the first 5 frames
+	// (TestDecisionRules and TestGuidedEnrolment in recognition/dlib;
+	// README, "Accuracy").
 	guidedTemplates = 10
 	// poseStepLimit is how long a pose step waits for the person before it
 	// moves on by itself (pose.StepLimit).
@@ -189,8 +190,14 @@ func (g *guide) setPrompt(text string, c color.Color) {
 }
 
 // run takes the person through the steps and returns the templates to
-// enrol: at most guidedTemplates of the accepted frames, chosen for
-// diversity (decision.SelectDiverse). The straight step is required: if
+// enrol: at most guidedTemplates of the candidates, chosen for diversity
+// (decision.SelectDiverse). Every frame that passes the quality gate (one
+// face, the registering person's, sharp and large enough) is a candidate,
+// in the asked pose or not; the frames in the pose are the ones that
+// complete a step and drive the prompts and progress. The candidates are
+// held in a decision.Candidates of decision.CandidateLimit, thinned by
+// the same sampling when full, so memory stays bounded however long the
+// steps take. The straight step is required: if
 // it does not get its frames before the capture timeout the error is a
 // *captureError (captureAdvice words it). An optional step ends when it
 // has its frames, when Skip is pressed, or after poseStepLimit (the
@@ -207,7 +214,7 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		g.finishBtn.Disable()
 	})
 	var (
-		got  []sample
+		got  = newTakes()
 		base poseCues
 		done int // progress units: accepted frames plus the quotas of steps ended early
 		note string
@@ -223,7 +230,7 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 			setEnabled(st.optional, g.skipBtn, g.finishBtn)
 		})
 		show(done)
-		res, err := g.step(ctx, st, i == 0, base, &got, func(rejected error) {
+		res, err := g.step(ctx, st, i == 0, base, got, func(rejected error) {
 			if rejected == nil {
 				done++
 				show(done)
@@ -232,12 +239,12 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		})
 		if !st.optional {
 			if err != nil {
-				return got, &captureError{Last: res.last, Err: err}
+				return nil, &captureError{Last: res.last, Err: err}
 			}
 			base = medianCues(res.cues)
 		}
 		if ctx.Err() != nil {
-			return got, &captureError{Last: res.last, Err: ctx.Err()}
+			return nil, &captureError{Last: res.last, Err: ctx.Err()}
 		}
 		done += st.frames - len(res.cues)
 		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", len(res.cues), "completed", len(res.cues) >= st.frames)
@@ -248,7 +255,27 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 	}
 	show(done)
 	g.cap.do(func() { g.setPrompt(note, nil) })
-	return g.choose(got), nil
+	return got.cands.Choose(guidedTemplates, g.limits.frames), nil
+}
+
+// takes are the frames a guided registration has taken so far.
+type takes struct {
+	// first is the first frame taken: the quality gate compares every
+	// later face with it (enrolmentAccept), so the registering person's
+	// track stays theirs even after the candidates were thinned.
+	first []sample
+	cands *decision.Candidates[sample]
+}
+
+func newTakes() *takes {
+	return &takes{cands: decision.NewCandidates[sample](decision.CandidateLimit, decision.DefaultPolicy.Max)}
+}
+
+func (t *takes) add(s sample) {
+	if len(t.first) == 0 {
+		t.first = []sample{s}
+	}
+	t.cands.Add(s, s.desc)
 }
 
 // stepResult is how one step of a guided registration went.
@@ -260,11 +287,13 @@ type stepResult struct {
 	moved    bool       // a frame showed the head on its way to some pose
 }
 
-// step runs one step until it has st.frames accepted frames or its time
-// is up, appending them to got; it returns how it went and the stream's
-// error (nil when the step completed). fresh starts with the frame on
+// step runs one step until it has st.frames frames in its pose or its
+// time is up; every frame that passes the quality gate, in the pose or
+// not, goes to got. It returns how it went and the stream's error (nil
+// when the step completed); progress hears of every frame, with the pose
+// refusal before the quality gate's. fresh starts with the frame on
 // screen.
-func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues, got *[]sample, progress func(rejected error)) (stepResult, error) {
+func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues, got *takes, progress func(rejected error)) (stepResult, error) {
 	var cancel context.CancelFunc
 	if st.optional {
 		ctx, cancel = g.cap.stepTimeout(ctx, poseStepLimit)
@@ -287,14 +316,17 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 			res.seen = true
 			res.moved = res.moved || headMoved(c, base)
 		}
-		var s sample
-		if err == nil {
-			s, err = d.sample(g.accept, g.cap.describe, *got)
+		if err == nil || errors.Is(err, errNotInPose) {
+			s, gateErr := d.sample(g.accept, g.cap.describe, got.first)
+			if gateErr == nil {
+				got.add(s)
+			} else if err == nil {
+				err = gateErr
+			}
 		}
 		if err != nil {
 			res.last = err
 		} else {
-			*got = append(*got, s)
 			res.cues = append(res.cues, c)
 		}
 		progress(err)
@@ -319,30 +351,4 @@ func (g *guide) inPose(d detection, st poseStep, base poseCues) (poseCues, error
 		return c, &poseError{step: st}
 	}
 	return c, nil
-}
-
-// choose keeps at most guidedTemplates of ss, chosen by farthest-point
-// sampling within decision.DefaultPolicy.Max of the medoid (the rule
-// TestDecisionRules measured), topped up in order if duplicates left it
-// short of the minimum.
-func (g *guide) choose(ss []sample) []sample {
-	ds := make([]recognition.Descriptor, len(ss))
-	for i := range ss {
-		ds[i] = ss[i].desc
-	}
-	idx := decision.SelectDiverse(ds, guidedTemplates, decision.DefaultPolicy.Max)
-	taken := make([]bool, len(ss))
-	for _, i := range idx {
-		taken[i] = true
-	}
-	for i := 0; i < len(ss) && len(idx) < min(g.limits.frames, len(ss)); i++ {
-		if !taken[i] {
-			idx, taken[i] = append(idx, i), true
-		}
-	}
-	out := make([]sample, len(idx))
-	for k, i := range idx {
-		out[k] = ss[i]
-	}
-	return out
 }

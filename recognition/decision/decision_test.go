@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"facelogin/internal/testdata"
@@ -403,4 +404,56 @@ func growTemplates(src []recognition.Template, n int) []recognition.Template {
 		out[i] = recognition.Template{User: fmt.Sprintf("u%d", i/5), Descriptor: d}
 	}
 	return out
+}
+
+// TestCandidates: the buffer never holds more than its limit; thinning
+// keeps the distinct views seen early however many near-identical frames
+// follow them; exact duplicates are topped up to the minimum asked for.
+func TestCandidates(t *testing.T) {
+	users := byUser(idols(t))
+	var views []recognition.Descriptor // distinct views of one person, within 0.4 of the first
+	for _, ds := range users {
+		if len(ds) < 6 {
+			continue
+		}
+		views = ds[:1]
+		for _, d := range ds[1:] {
+			if recognition.Distance(&d, &ds[0]) < 0.4 && recognition.Distance(&d, &ds[0]) > 0.2 {
+				views = append(views, d)
+			}
+		}
+		if len(views) >= 4 {
+			views = views[:4]
+			break
+		}
+	}
+	if len(views) < 4 {
+		t.Fatal("test data: no person with 4 distinct views")
+	}
+	c := decision.NewCandidates[int](10, 0.45)
+	for i, d := range views {
+		c.Add(i, d)
+	}
+	for i := range 100 { // the person then holds still
+		c.Add(100+i, between(views[0], views[1], 0.001*float32(i%7)))
+		if c.Len() > 10 {
+			t.Fatalf("%d candidates held, limit 10", c.Len())
+		}
+	}
+	got := c.Choose(5, 0)
+	for i := 1; i < len(views); i++ {
+		if !slices.Contains(got, i) {
+			t.Errorf("chose %v: view %d lost to the still frames", got, i)
+		}
+	}
+	same := decision.NewCandidates[int](4, 0)
+	for i := range 10 {
+		same.Add(i, views[0])
+	}
+	if n := same.Len(); n > 4 {
+		t.Errorf("%d duplicates held, limit 4", n)
+	}
+	if got := same.Choose(10, 3); len(got) != 3 {
+		t.Errorf("duplicates: chose %v, want 3 (topped up)", got)
+	}
 }

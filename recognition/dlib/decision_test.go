@@ -525,8 +525,8 @@ func selectDiverse(g []evalFrame, k int) []evalFrame {
 // head is in the step's pose, the quality gate whether the frame could be
 // a template. The people in the videos follow no prompts: a step takes
 // what they happen to do in its 6 s. It returns the frames each step
-// accepted.
-func guidedSteps(v *evalVideo) [][]evalFrame {
+// accepted and every gated frame the walk looked at (the candidates).
+func guidedSteps(v *evalVideo) ([][]evalFrame, []evalFrame) {
 	frames := make([]pose.Frame, len(v.first))
 	for i, f := range v.first {
 		tc := v.track[f.index]
@@ -535,24 +535,34 @@ func guidedSteps(v *evalVideo) [][]evalFrame {
 			frames[i].Cues = tc.cues
 		}
 	}
-	steps := pose.Default.Walk(pose.Steps(5), pose.StepLimit, frames)
+	steps, cands := pose.Default.Walk(pose.Steps(5), pose.StepLimit, frames)
 	out := make([][]evalFrame, len(steps))
 	for s, idx := range steps {
 		for _, i := range idx {
 			out[s] = append(out[s], v.first[i])
 		}
 	}
-	return out
+	var all []evalFrame
+	for _, i := range cands {
+		all = append(all, v.first[i])
+	}
+	return out, all
 }
 
-// guided is the window's guided registration: the frames the steps
-// accepted, 10 kept by farthest-point sampling (app/guide.go choose).
-func guided(v *evalVideo) []evalFrame {
-	var all []evalFrame
-	for _, s := range guidedSteps(v) {
-		all = append(all, s...)
+// guided is the window's guided registration (app/guide.go run): every
+// gated frame the walk looked at, whatever the step, goes into a
+// decision.Candidates of decision.CandidateLimit, and 10 are kept by
+// farthest-point sampling.
+func guided(v *evalVideo) []evalFrame { return guidedWithin(v, decision.CandidateLimit) }
+
+// guidedWithin is guided with at most limit candidates held.
+func guidedWithin(v *evalVideo, limit int) []evalFrame {
+	_, all := guidedSteps(v)
+	c := decision.NewCandidates[evalFrame](limit, decision.DefaultPolicy.Max)
+	for _, f := range all {
+		c.Add(f, f.face.Descriptor)
 	}
-	return selectDiverse(all, 10)
+	return c.Choose(10, 5)
 }
 
 func enrolRules() []enrolRule {
@@ -560,7 +570,7 @@ func enrolRules() []enrolRule {
 		{"first 5 gated frames (today)", firstFive},
 		{"5 by farthest-point sampling", diverse(5)},
 		{"10 by farthest-point sampling", diverse(10)},
-		{"guided steps, then 10 by farthest-point sampling", guided},
+		{"guided steps, every gated frame a candidate, 10 by farthest-point sampling", guided},
 	}
 }
 

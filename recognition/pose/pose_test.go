@@ -60,10 +60,11 @@ func frames(start time.Duration, n int, cs ...Cues) []Frame {
 
 // TestWalk: a person who follows every prompt fills every step; one who
 // never moves ends the registration after the first pose step times out;
-// one who tries to turn left but cannot loses only that step.
+// one who tries to turn left but cannot loses only that step. Every OK
+// frame looked at, in pose or not, is a candidate template.
 func TestWalk(t *testing.T) {
 	steps := Steps(5)
-	lens := func(r [][]int) []int {
+	lens := func(r [][]int, _ []int) []int {
 		var out []int
 		for _, s := range r {
 			out = append(out, len(s))
@@ -74,14 +75,22 @@ func TestWalk(t *testing.T) {
 		name   string
 		frames []Frame
 		want   []int
+		cands  int // OK frames looked at, in any pose
 	}{
-		{"follows", frames(0, 5, straight, posed(Left), posed(Right), posed(Up), posed(Smile)), []int{5, 3, 3, 3, 3}},
-		{"still", frames(0, 200, straight), []int{5, 0, 0, 0, 0}},
-		{"no face at first", frames(0, 5, Cues{}, straight, posed(Left)), []int{5, 3, 0, 0, 0}},
+		// Each pose step also sees the 2 frames of the previous pose left
+		// after that step's 3.
+		{"follows", frames(0, 5, straight, posed(Left), posed(Right), posed(Up), posed(Smile)), []int{5, 3, 3, 3, 3}, 5 + 3 + 3*(2+3)},
+		{"still", frames(0, 200, straight), []int{5, 0, 0, 0, 0}, 5 + 60},
+		{"no face at first", frames(0, 5, Cues{}, straight, posed(Left)), []int{5, 3, 0, 0, 0}, 5 + 3 + 2},
 	} {
-		got := lens(Default.Walk(steps, StepLimit, tc.frames))
-		if !slices.Equal(got, tc.want) {
-			t.Errorf("%s: frames per step %v, want %v", tc.name, got, tc.want)
+		acc, cands := Default.Walk(steps, StepLimit, tc.frames)
+		if got := lens(acc, cands); !slices.Equal(got, tc.want) || len(cands) != tc.cands {
+			t.Errorf("%s: frames per step %v, want %v; %d candidates, want %d", tc.name, got, tc.want, len(cands), tc.cands)
+		}
+		for _, i := range cands {
+			if !tc.frames[i].OK {
+				t.Errorf("%s: frame %d is a candidate but not OK", tc.name, i)
+			}
 		}
 	}
 	// Trying to turn left (moving, never far enough) moves on to the next

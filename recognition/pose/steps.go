@@ -130,10 +130,12 @@ type Frame struct {
 // its Frames or limit of camera time has passed since its first frame; a
 // step that timed out with the face in view but not a single frame that
 // Moved ends the registration there (the person is not following the
-// prompts). It returns
-// the indices of the frames each step accepted; steps never started are
-// empty. Frames after the last step are not looked at.
-func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][]int {
+// prompts). It returns the indices of the frames each step accepted
+// (steps never started are empty) and of every OK frame looked at, in any
+// pose: the registration's candidate templates (the window keeps them in a
+// decision.Candidates and chooses its templates from them). Frames after
+// the last step are not looked at.
+func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) (accepted [][]int, candidates []int) {
 	out := make([][]int, len(steps))
 	var base Cues
 	i := 0
@@ -156,6 +158,7 @@ func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][
 			if !f.OK {
 				continue
 			}
+			candidates = append(candidates, i)
 			if th.Reached(st.Kind, f.Cues, base) {
 				out[s] = append(out[s], i)
 				cues = append(cues, f.Cues)
@@ -170,5 +173,5 @@ func (th Thresholds) Walk(steps []Step, limit time.Duration, frames []Frame) [][
 			break // timed out with the head still
 		}
 	}
-	return out
+	return out, candidates
 }
