@@ -49,9 +49,11 @@ RACE_PKGS := ./app/ ./camera/ ./cmd/facelogin/ ./internal/... ./recognition/... 
 # the detector would watch only the test's side of the pipes (test-unit
 # runs them; -race adds their minutes and finds nothing).
 RACE_SKIP_BINARY := TestWindowEndToEnd|TestWindowUnreadableModels|TestKioskEndToEnd|TestSIGTERM|TestNoDisplay|TestEnrolAtOnce
-# One goroutine describing every shared photo through dlib (cgo, unseen by
-# the detector): 232 s in test-unit on the shared 2-core machine, load 14.
-RACE_SKIP_SLOW := TestOperatingPoint
+# One goroutine describing every shared photo (TestOperatingPoint) or every
+# video frame of the guided-enrolment evaluation (TestGuidedEnrolment)
+# through dlib — cgo, unseen by the detector: 232 s and 332 s in test-unit
+# on the shared 2-core machine.
+RACE_SKIP_SLOW := TestOperatingPoint|TestGuidedEnrolment
 RACE_SKIP := ^($(RACE_SKIP_BINARY)|$(RACE_SKIP_SLOW))$$
 
 .PHONY: all deps models build run test test-unit test-nocgo test-race test-matprofile fuzz lint staticcheck complexity test-loaded bench bench-window test-e2e vet clean
