@@ -232,6 +232,84 @@ func attacks(t testing.TB) []attack {
 	return out
 }
 
+// slideshows are a few still photos of one person shown in turn, as a
+// phone's slideshow or a hand swapping prints: frames of a video with the
+// eyes open, half-closed and closed (a blink) and with the head frontal,
+// part-turned and turned (a turn), each held 2–5 frames, the open frontal
+// one in between; held still, shaken, and shaken through a degraded
+// screen (noise, JPEG).
+func slideshows(t testing.TB) []attack {
+	t.Helper()
+	type show struct {
+		video string
+		blink []int // open, half-closed, closed
+		turn  []int // frontal, part-turned …, turned
+	}
+	shows := []show{
+		{"d6", []int{38, 44, 50}, nil},
+		{"d12", []int{20, 46, 49}, []int{20, 40, 45, 48}},
+		{"d11", []int{140, 145, 148}, []int{104, 112, 117, 121}},
+		{"d12", []int{70, 46, 49}, []int{70, 80, 84, 89}},
+		{"d18", []int{88, 93, 96}, nil},
+	}
+	var out []attack
+	for i, sh := range shows {
+		src := videoFrame(t, sh.video, sh.blink[0])
+		box := faceBox(t, fmt.Sprintf("%s@%d", sh.video, sh.blink[0]), src)
+		pic := func(n int) picture {
+			return picture{Name: fmt.Sprintf("%s@%d", sh.video, n), Img: cropAround(videoFrame(t, sh.video, n), box, 2.6), FaceW: float64(box.Dx())}
+		}
+		pics := []picture{pic(sh.blink[0])}
+		// The order shown, as indices into pics: open until 0.8 s, the
+		// blink there and back, open, the turn there and back, open.
+		order := []int{}
+		hold := func(k, n int) {
+			for range n {
+				order = append(order, k)
+			}
+		}
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		hold(0, 24)
+		var blink []int
+		for _, n := range sh.blink[1:] {
+			pics = append(pics, pic(n))
+			blink = append(blink, len(pics)-1)
+		}
+		for _, k := range append(blink, blink[len(blink)-2:len(blink)-1]...) {
+			hold(k, 2+rng.IntN(4))
+		}
+		hold(0, 15)
+		if sh.turn != nil {
+			var turn []int
+			for _, n := range sh.turn {
+				pics = append(pics, pic(n))
+				turn = append(turn, len(pics)-1)
+			}
+			for _, k := range turn {
+				hold(k, 2+rng.IntN(4))
+			}
+			for j := len(turn) - 2; j >= 0; j-- {
+				hold(turn[j], 2+rng.IntN(4))
+			}
+		}
+		pick := func(t float64) int {
+			f := int(t * attackFPS)
+			if f < len(order) {
+				return order[f]
+			}
+			return 0
+		}
+		name := fmt.Sprintf("%s/%d-stills", pics[0].Name, len(pics))
+		m := []motion{held(pics[0], 220), shaking(pics[0], 220), shaking(pics[0], 220)}[i%3]
+		var d []degradation
+		if i%3 == 2 {
+			d = []degradation{sensorNoise(6), jpegRoundTrip(40)}
+		}
+		out = append(out, attack{Kind: "slideshow", Name: "slideshow/" + name, frame: scene(pics, pick, m, d)})
+	}
+	return out
+}
+
 // attackTrack is the landmark track of an attack, computed once per run.
 func attackTrack(t testing.TB, a attack) []liveness.Frame {
 	t.Helper()
@@ -242,11 +320,25 @@ func attackTrack(t testing.TB, a attack) []liveness.Frame {
 // classification error rate, ISO/IEC 30107-3) = attacks accepted /
 // attacks, per attack type; it must be 0 for every type.
 func TestAttacks(t *testing.T) {
+	runAttacks(t, attacks(t))
+}
+
+// TestSlideshowAttacks: a few still photos of one person shown in turn
+// (slideshows), against every step. NOT DEFENDED (issue 10): stills of a
+// real blink and a real turn carry the eyes' change and the head's depth;
+// this test measures the kind and fails while any is accepted.
+func TestSlideshowAttacks(t *testing.T) {
+	runAttacks(t, slideshows(t))
+}
+
+// runAttacks runs every attack against every step, logs each verdict and
+// the APCER per attack type, and fails on every attack accepted.
+func runAttacks(t *testing.T, list []attack) {
 	type tally struct{ accepted, tried int }
 	perKind := map[string]*tally{}
 	var kinds []string
 	var w strings.Builder
-	for _, a := range attacks(t) {
+	for _, a := range list {
 		fr := attackTrack(t, a)
 		faces := 0
 		for _, f := range fr {
