@@ -232,6 +232,84 @@ func attacks(t testing.TB) []attack {
 	return out
 }
 
+// slideshows are a few still photos of one person shown in turn, as a
+// phone's slideshow or a hand swapping prints: frames of a video with the
+// eyes open, half-closed and closed (a blink) and with the head frontal,
+// part-turned and turned (a turn), each held 2–5 frames, the open frontal
+// one in between; held still, shaken, and shaken through a degraded
+// screen (noise, JPEG).
+func slideshows(t testing.TB) []attack {
+	t.Helper()
+	type show struct {
+		video string
+		blink []int // open, half-closed, closed
+		turn  []int // frontal, part-turned …, turned
+	}
+	shows := []show{
+		{"d6", []int{38, 44, 50}, nil},
+		{"d12", []int{20, 46, 49}, []int{20, 40, 45, 48}},
+		{"d11", []int{140, 145, 148}, []int{104, 112, 117, 121}},
+		{"d12", []int{70, 46, 49}, []int{70, 80, 84, 89}},
+		{"d18", []int{88, 93, 96}, nil},
+	}
+	var out []attack
+	for i, sh := range shows {
+		src := videoFrame(t, sh.video, sh.blink[0])
+		box := faceBox(t, fmt.Sprintf("%s@%d", sh.video, sh.blink[0]), src)
+		pic := func(n int) picture {
+			return picture{Name: fmt.Sprintf("%s@%d", sh.video, n), Img: cropAround(videoFrame(t, sh.video, n), box, 2.6), FaceW: float64(box.Dx())}
+		}
+		pics := []picture{pic(sh.blink[0])}
+		// The order shown, as indices into pics: open until 0.8 s, the
+		// blink there and back, open, the turn there and back, open.
+		order := []int{}
+		hold := func(k, n int) {
+			for range n {
+				order = append(order, k)
+			}
+		}
+		rng := rand.New(rand.NewPCG(uint64(i), 11))
+		hold(0, 24)
+		var blink []int
+		for _, n := range sh.blink[1:] {
+			pics = append(pics, pic(n))
+			blink = append(blink, len(pics)-1)
+		}
+		for _, k := range append(blink, blink[len(blink)-2:len(blink)-1]...) {
+			hold(k, 2+rng.IntN(4))
+		}
+		hold(0, 15)
+		if sh.turn != nil {
+			var turn []int
+			for _, n := range sh.turn {
+				pics = append(pics, pic(n))
+				turn = append(turn, len(pics)-1)
+			}
+			for _, k := range turn {
+				hold(k, 2+rng.IntN(4))
+			}
+			for j := len(turn) - 2; j >= 0; j-- {
+				hold(turn[j], 2+rng.IntN(4))
+			}
+		}
+		pick := func(t float64) int {
+			f := int(t * attackFPS)
+			if f < len(order) {
+				return order[f]
+			}
+			return 0
+		}
+		name := fmt.Sprintf("%s/%d-stills", pics[0].Name, len(pics))
+		m := []motion{held(pics[0], 220), shaking(pics[0], 220), shaking(pics[0], 220)}[i%3]
+		var d []degradation
+		if i%3 == 2 {
+			d = []degradation{sensorNoise(6), jpegRoundTrip(40)}
+		}
+		out = append(out, attack{Kind: "slideshow", Name: "slideshow/" + name, frame: scene(pics, pick, m, d)})
+	}
+	return out
+}
+
 // attackTrack is the landmark track of an attack, computed once per run.
 func attackTrack(t testing.TB, a attack) []liveness.Frame {
 	t.Helper()
@@ -242,11 +320,33 @@ func attackTrack(t testing.TB, a attack) []liveness.Frame {
 // classification error rate, ISO/IEC 30107-3) = attacks accepted /
 // attacks, per attack type; it must be 0 for every type.
 func TestAttacks(t *testing.T) {
+	runAttacks(t, attacks(t), 0)
+}
+
+// TestSlideshowAttacks: a few still photos of one person shown in turn
+// (slideshows), against every step. NOT DEFENDED (issue 10, open): stills
+// of a real blink and a real turn carry the eyes' change and the head's
+// depth. Until it is, this test measures the kind and holds the line at
+// the figure the READMEs state (5 of 15 accepted): more fails. When the
+// defence comes, slideshowAccepted goes to 0 and the READMEs with it.
+func TestSlideshowAttacks(t *testing.T) {
+	runAttacks(t, slideshows(t), slideshowAccepted)
+}
+
+// slideshowAccepted is the number of slideshow attempts the check accepts
+// today (README, "Liveness: threat model": APCER 33.3%, 5 of 15).
+const slideshowAccepted = 5
+
+// runAttacks runs every attack against every step, logs each verdict and
+// the APCER per attack type, and fails on every attack accepted — or, for
+// a kind not yet defended, when more than tolerated are accepted.
+func runAttacks(t *testing.T, list []attack, tolerated int) {
 	type tally struct{ accepted, tried int }
 	perKind := map[string]*tally{}
+	accepted := 0
 	var kinds []string
 	var w strings.Builder
-	for _, a := range attacks(t) {
+	for _, a := range list {
 		fr := attackTrack(t, a)
 		faces := 0
 		for _, f := range fr {
@@ -275,13 +375,19 @@ func TestAttacks(t *testing.T) {
 			verdict := "refused"
 			if res.Live {
 				tl.accepted++
+				accepted++
 				verdict = "ACCEPTED"
-				t.Errorf("%s accepted as a %s", a.Name, step)
+				if tolerated == 0 {
+					t.Errorf("%s accepted as a %s", a.Name, step)
+				}
 			}
 			fmt.Fprintf(&w, "  %-8s %-40s %-5s %s: %v\n", verdict, a.Name, step, res.Outcome, res.Reason)
 		}
 	}
 	t.Logf("attacks:\n%s", w.String())
+	if tolerated > 0 && accepted > tolerated {
+		t.Errorf("%d attacks accepted, more than the %d the READMEs state", accepted, tolerated)
+	}
 	for _, k := range kinds {
 		tl := perKind[k]
 		t.Logf("APCER %-10s %.1f%% (%d of %d accepted)", k, 100*float64(tl.accepted)/float64(tl.tried), tl.accepted, tl.tried)
