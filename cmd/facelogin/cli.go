@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,13 @@ const (
 	exitDatabase  = 5 // database unreachable, wrong key
 	exitInternal  = 6 // anything else
 	exitNoDisplay = 7 // the window or kiosk started without a display
+	// exitInterrupted is the shell's status for a command ended by SIGINT
+	// (128 + 2): Ctrl-C during a check; nothing is decided or recorded.
+	exitInterrupted = 130
 )
+
+// errInterrupted is a command stopped by Ctrl-C before it decided.
+var errInterrupted = &exitError{code: exitInterrupted, msg: "interrupted: nothing was decided or recorded"}
 
 // exitError carries an exit code and a message for people.
 type exitError struct {
@@ -50,9 +57,20 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	json           bool
+	// printed is set once a JSON object went to stdout: a failure after it
+	// (exit 1 after a verdict) adds no second object.
+	printed bool
+}
+
+// jsonError is what --json prints for a failure with no other JSON
+// output: the message also written to standard error, and the exit code.
+type jsonError struct {
+	Error string `json:"error"`
+	Exit  int    `json:"exit"`
 }
 
 func (e *env) printJSON(v any) error {
+	e.printed = true
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -98,15 +116,24 @@ func finish(e *env, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	code, msg := exitInternal, err.Error()
 	var xe *exitError
 	if errors.As(err, &xe) {
-		if xe.msg != "" {
-			fmt.Fprintf(e.stderr, "facelogin: %s\n", xe.msg)
+		code, msg = xe.code, xe.msg
+		if msg == "" && xe.err != nil {
+			msg = xe.err.Error()
 		}
-		return xe.code
 	}
-	fmt.Fprintf(e.stderr, "facelogin: %v\n", err)
-	return exitInternal
+	if msg != "" && (xe == nil || xe.msg != "") {
+		fmt.Fprintf(e.stderr, "facelogin: %s\n", msg)
+	}
+	if e.json && !e.printed {
+		if msg == "" {
+			msg = "exit " + strconv.Itoa(code)
+		}
+		_ = e.printJSON(jsonError{Error: msg, Exit: code})
+	}
+	return code
 }
 
 func usage(w io.Writer) {
