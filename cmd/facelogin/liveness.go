@@ -87,8 +87,8 @@ func cmdLiveness(e *env, args []string) error {
 	}
 	defer frames.close()
 	ended, _, err := feedChallenge(ctx, e, ch, tr, frames, nil)
-	if err != nil {
-		return err
+	if err != nil || ctx.Err() != nil {
+		return interruptedOr(ctx, err)
 	}
 	return reportLiveness(e, endChallenge(ch, ended, frames))
 }
