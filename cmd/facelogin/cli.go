@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -19,7 +20,13 @@ const (
 	exitDatabase  = 5 // database unreachable, wrong key
 	exitInternal  = 6 // anything else
 	exitNoDisplay = 7 // the window or kiosk started without a display
+	// exitInterrupted is the shell's status for a command ended by SIGINT
+	// (128 + 2): Ctrl-C during a check; nothing is decided or recorded.
+	exitInterrupted = 130
 )
+
+// errInterrupted is a command stopped by Ctrl-C before it decided.
+var errInterrupted = &exitError{code: exitInterrupted, msg: "interrupted: nothing was decided or recorded"}
 
 // exitError carries an exit code and a message for people.
 type exitError struct {
@@ -50,9 +57,20 @@ type command struct {
 type env struct {
 	stdout, stderr io.Writer
 	json           bool
+	// printed is set once a JSON object went to stdout: a failure after it
+	// (exit 1 after a verdict) adds no second object.
+	printed bool
+}
+
+// jsonError is what --json prints for a failure with no other JSON
+// output: the message also written to standard error, and the exit code.
+type jsonError struct {
+	Error string `json:"error"`
+	Exit  int    `json:"exit"`
 }
 
 func (e *env) printJSON(v any) error {
+	e.printed = true
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
@@ -62,8 +80,8 @@ func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
 		{"enrol", "--user NAME [--allow-duplicate | --add] IMAGE...", "register a user from photos (each must show exactly one sharp face; a face enrolled under another name is refused); --add adds templates to an existing user", cmdEnrol},
-		{"identify", "[--verbose] IMAGE", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators)", cmdIdentify},
-		{"verify", "--user NAME [--verbose] IMAGE", "check that the photo shows NAME (1:1)", cmdVerify},
+		{"identify", "[--json] [--verbose] IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s] [--json]", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators); with --camera the whole login: the liveness challenge, then the decision", cmdIdentify},
+		{"verify", "--user NAME [--json] [--verbose] (IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s])", "check that the photo, or the person at the camera after the liveness challenge, is NAME (1:1)", cmdVerify},
 		{"users", "[list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users; show lists a user's templates by kind and date", cmdUsers},
 		{"liveness", "--camera SRC [--challenge blink,left] [--timeout 4s] [--json]", "run the liveness challenge (blink, head turns) on a camera or video file: exit 0 live, 1 not live", cmdLiveness},
 		{"events", "[--since 24h | --from DATE --to DATE] [--user NAME] [--station S] [--kind K] [--summary] [--csv | --json]", "print the audit log, newest first, times in the local time zone", cmdEvents},
@@ -98,15 +116,24 @@ func finish(e *env, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
+	code, msg := exitInternal, err.Error()
 	var xe *exitError
 	if errors.As(err, &xe) {
-		if xe.msg != "" {
-			fmt.Fprintf(e.stderr, "facelogin: %s\n", xe.msg)
+		code, msg = xe.code, xe.msg
+		if msg == "" && xe.err != nil {
+			msg = xe.err.Error()
 		}
-		return xe.code
 	}
-	fmt.Fprintf(e.stderr, "facelogin: %v\n", err)
-	return exitInternal
+	if msg != "" && (xe == nil || xe.msg != "") {
+		fmt.Fprintf(e.stderr, "facelogin: %s\n", msg)
+	}
+	if e.json && !e.printed {
+		if msg == "" {
+			msg = "exit " + strconv.Itoa(code)
+		}
+		_ = e.printJSON(jsonError{Error: msg, Exit: code})
+	}
+	return code
 }
 
 func usage(w io.Writer) {
@@ -114,7 +141,8 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  facelogin %s %s\n      %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised or not live, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk).\n")
+	fmt.Fprintf(w, "\nExit codes: 0 ok, 1 not recognised or not live, 2 usage, 3 bad input, 4 models, 5 database, 6 internal, 7 no display (the window or kiosk), 130 interrupted (Ctrl-C).\n")
+	fmt.Fprintf(w, "With --json every outcome is one JSON object on standard output; a failure is {\"error\": MESSAGE, \"exit\": CODE}.\n")
 }
 
 // newFlags makes a command's flag set that reports errors as usage errors.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"facelogin/models"
@@ -81,6 +82,10 @@ func detectFile(eng *dlib.Engine, path string) ([]recognition.Face, error) {
 // explainImageError turns a load failure into words for people.
 func explainImageError(path string, err error) error {
 	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: no such file: check the path, or give another photo", path)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied: make the photo readable (chmod a+r), or copy it somewhere you can read", path)
 	case errors.Is(err, recognition.ErrEmptyImage):
 		return fmt.Errorf("%s is empty: choose a JPEG or PNG photo", path)
 	case errors.Is(err, recognition.ErrUnknownFormat):
@@ -89,8 +94,10 @@ func explainImageError(path string, err error) error {
 		return fmt.Errorf("%s is damaged or cut short (%v): export it again", path, errors.Unwrap(err))
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
 		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
-		errors.Is(err, recognition.ErrNotRegularFile), errors.Is(err, recognition.ErrAnimatedImage):
+		errors.Is(err, recognition.ErrAnimatedImage):
 		return err
+	case errors.Is(err, recognition.ErrNotRegularFile):
+		return fmt.Errorf("%w: give a photo file (JPEG or PNG)", err)
 	}
 	return err // os errors name the file already
 }

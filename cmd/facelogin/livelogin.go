@@ -138,7 +138,7 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 	defer stop()
 	l, err := openLiveLogin(ctx, e, f, claimed)
 	if err != nil {
-		return err
+		return interruptedOr(ctx, err)
 	}
 	defer l.Close()
 	opts := camera.Options{Width: *f.width, Height: *f.height, MaxRetries: 3}
@@ -148,8 +148,8 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 	}
 	defer frames.close()
 	ended, id, err := feedChallenge(ctx, e, ch, l.tr, frames, l.describe)
-	if err != nil {
-		return err
+	if err != nil || ctx.Err() != nil {
+		return interruptedOr(ctx, err)
 	}
 	res := endChallenge(ch, ended, frames)
 	rep := newChallengeReport(res)
@@ -157,6 +157,9 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 		return refuseLive(ctx, e, l.s, claimed, res, rep)
 	}
 	ds, err := l.collect(ctx, frames, id)
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
 	if errors.Is(err, errDecideEnded) {
 		// As the window's Login: nothing decided, nothing recorded.
 		return report(e, verdict{User: claimed, Reason: "face left", Message: err.Error(), Liveness: res.Outcome.String(), challengeReport: rep})
@@ -170,6 +173,15 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 		return explainStoreError(err)
 	}
 	return conclude(ctx, e, l.s, f, dec, claimed, disabled, ds, mode, rep)
+}
+
+// interruptedOr is errInterrupted once Ctrl-C stopped ctx (whatever
+// failed because of it: the camera, the database), else err.
+func interruptedOr(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return errInterrupted
+	}
+	return err
 }
 
 // collect describes the face the challenge followed (track id) on the

@@ -84,7 +84,7 @@ func TestIdentifyCamera(t *testing.T) {
 	if !v.Recognised || v.User != "man" || v.Reason != "accepted" || v.Distance == nil || v.Liveness != "live" || v.Live == nil || !*v.Live {
 		t.Fatalf("genuine man not logged in: %+v", v)
 	}
-	if len(v.Steps) != 2 || !v.Steps[0].Passed || !v.Steps[1].Passed || v.Steps[1].AtMS <= v.Steps[0].AtMS ||
+	if len(v.Steps) != 2 || !v.Steps[0].Passed || !v.Steps[1].Passed || stepAt(v.Steps[1]) <= stepAt(v.Steps[0]) ||
 		v.Frames <= 0 || v.Frames >= man.to-man.from-decideFrames {
 		t.Errorf("man's challenge: steps %+v, %d frames of %d (the decision's frames come after it)", v.Steps, v.Frames, man.to-man.from)
 	}

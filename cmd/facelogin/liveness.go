@@ -24,7 +24,9 @@ import (
 type livenessStep struct {
 	Step   string `json:"step"` // "blink", "left", "right"
 	Passed bool   `json:"passed"`
-	AtMS   int64  `json:"at_ms"` // when it was passed, ms from the first frame; 0 when not passed
+	// AtMS is when the step was passed, ms from the first frame; absent
+	// for a step not passed (0 would read as "passed at once").
+	AtMS *int64 `json:"at_ms,omitempty"`
 }
 
 // livenessReport is `facelogin liveness --json`.
@@ -85,8 +87,8 @@ func cmdLiveness(e *env, args []string) error {
 	}
 	defer frames.close()
 	ended, _, err := feedChallenge(ctx, e, ch, tr, frames, nil)
-	if err != nil {
-		return err
+	if err != nil || ctx.Err() != nil {
+		return interruptedOr(ctx, err)
 	}
 	return reportLiveness(e, endChallenge(ch, ended, frames))
 }
@@ -357,7 +359,8 @@ func livenessSteps(res liveness.Result) []livenessStep {
 	for _, s := range res.Steps {
 		st := livenessStep{Step: s.Step.String(), Passed: s.Passed}
 		if s.Passed {
-			st.AtMS = s.At.Milliseconds()
+			ms := s.At.Milliseconds()
+			st.AtMS = &ms
 		}
 		steps = append(steps, st)
 	}
@@ -382,8 +385,8 @@ func printSteps(e *env, steps []livenessStep) {
 	}
 	fmt.Fprintf(e.stdout, "challenge: %s\n", strings.Join(names, ", "))
 	for _, s := range steps {
-		if s.Passed {
-			fmt.Fprintf(e.stdout, "  %-6s passed at %.2f s\n", s.Step, float64(s.AtMS)/1000)
+		if s.Passed && s.AtMS != nil {
+			fmt.Fprintf(e.stdout, "  %-6s passed at %.2f s\n", s.Step, float64(*s.AtMS)/1000)
 		} else {
 			fmt.Fprintf(e.stdout, "  %-6s not passed\n", s.Step)
 		}
