@@ -167,11 +167,21 @@ func TestInterruptedCheck(t *testing.T) {
 	bin := buildBinary(t)
 	env := cliEnv(t)
 	testkit.Run(t, env, "", bin, "enrol", "--user", "bona", filepath.Join(testdata.Dir(t), "faces", "bona.jpg"))
-	// A long video (d12 twenty times over, copied, not re-encoded): the
-	// check is still reading it when the signal comes.
-	long := filepath.Join(t.TempDir(), "long.mkv")
-	if b, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-stream_loop", "19", "-i", sharedVideo(t, "d12.mp4"), "-c", "copy", long).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v\n%s", err, b)
+	// A long video in which the check can never end by itself: a photo of
+	// bona, moving (so not refused as a still picture) but never blinking,
+	// 20 s looped to 10 min (copied, not re-encoded). However fast the
+	// machine, the check is still reading it when the signal comes.
+	dir := t.TempDir()
+	clip, long := filepath.Join(dir, "clip.mkv"), filepath.Join(dir, "long.mkv")
+	for _, args := range [][]string{
+		{"-loop", "1", "-framerate", "30", "-i", filepath.Join(testdata.Dir(t), "faces", "bona.jpg"),
+			"-vf", "scale=800:800,crop=640:480:'80+20*sin(t)':'60+10*cos(t)',format=yuv420p",
+			"-t", "20", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "30", clip},
+		{"-stream_loop", "29", "-i", clip, "-c", "copy", long},
+	} {
+		if b, err := exec.Command("ffmpeg", append([]string{"-loglevel", "error", "-y"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v\n%s", err, b)
+		}
 	}
 	events := func() string { return testkit.Run(t, env, "", bin, "events", "--json") }
 	before := events()
