@@ -110,6 +110,9 @@ func TestUsersFlagsBeforeSubcommand(t *testing.T) {
 		{"flags after the names", []string{"users", "rename", "cid", "dee", "--db", db}, exitUsage, "flags go before the names"},
 		{"unknown subcommand", []string{"users", "--db", db, "renam", "cid", "dee"}, exitUsage, `no subcommand "renam"`},
 		{"one name for rename", []string{"users", "--db", db, "rename", "cid"}, exitUsage, "users rename takes 2 name(s), got 1"},
+		// A global-looking flag before the command: refused, the window does
+		// not open in its place.
+		{"flag before the command", []string{"--db", db, "users", "list"}, exitUsage, `unexpected "users list" after the window's options: a command comes first`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut := c.want(tc.code, tc.args...)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -52,6 +53,12 @@ func runWindow(e *env, args []string) error {
 	}
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		// `facelogin --db X users list`: the command must come first; the
+		// window takes options only, and must not open instead.
+		return fail(exitUsage, nil, "unexpected %q after the window's options: a command comes first, its options after it (facelogin %s --db …)",
+			strings.Join(fs.Args(), " "), fs.Arg(0))
 	}
 	if *showVersion {
 		return cmdVersion(e, nil)
