@@ -89,6 +89,11 @@ type Options struct {
 	// NoLiveness turns the liveness challenge off for this run, whatever
 	// the setting says (--liveness=false: tests, evaluations).
 	NoLiveness bool
+	// OnLoginForRun: the on-login command and time limit in Settings came
+	// from the command line (--on-login, --on-login-timeout) for this run.
+	// The Settings screen shows them read-only and never saves them; a
+	// save keeps the saved ones.
+	OnLoginForRun bool
 	// Administrator: the screens are an administrator's (the kiosk's,
 	// behind its PIN). Register then names the user a face is already
 	// registered as and offers to register it anyway (audited); otherwise

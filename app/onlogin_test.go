@@ -401,3 +401,39 @@ func TestAfterLoginGate(t *testing.T) {
 		t.Errorf("the action ran for %q, want cid and dee", users)
 	}
 }
+
+// TestOnLoginForRunNotSaved: an on-login command given on the command line
+// (--on-login) is for that run: Settings shows it read-only, and saving the
+// other settings keeps the saved command — the next start without the flag
+// does not run it (found by a tester: one Save made it permanent).
+func TestOnLoginForRunNotSaved(t *testing.T) {
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(PrefOnLogin, "/bin/false")
+	a.Preferences().SetFloat(PrefOnLoginTimeout, 7)
+	start := Settings{CameraSource: "0", Threshold: DefaultThreshold, OnLogin: "/bin/true", OnLoginTimeout: 3 * time.Second}
+	runner := newRunner(t, 3*time.Second, "/bin/true")
+	h := newHarnessWith(t, a, image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
+		Options{Settings: &start, OnLoginForRun: true}, func(d *Deps) { d.OnLogin = runner })
+	st := h.u.settings
+	if st.onLogin.command.Text != "/bin/true" || !st.onLogin.command.Disabled() || !st.onLogin.timeout.Disabled() {
+		t.Fatalf("shown %q, disabled %v: want the run's command, read-only", st.onLogin.command.Text, st.onLogin.command.Disabled())
+	}
+	if !strings.Contains(st.onLogin.help.Text, "--on-login for this run only") {
+		t.Errorf("help %q does not say the command is for this run", st.onLogin.help.Text)
+	}
+	st.threshold.SetValue(0.4)
+	test.Tap(st.save)
+	if st.message.Text != "Saved." {
+		t.Fatalf("message %q", st.message.Text)
+	}
+	p := a.Preferences()
+	if p.String(PrefOnLogin) != "/bin/false" || p.Float(PrefOnLoginTimeout) != 7 {
+		t.Errorf("saved on-login %q %v: the run's command was saved over the saved one", p.String(PrefOnLogin), p.Float(PrefOnLoginTimeout))
+	}
+	if math.Abs(p.Float(PrefThreshold)-0.4) > 1e-6 {
+		t.Errorf("saved threshold %v, want 0.4", p.Float(PrefThreshold))
+	}
+	if h.u.onLogin.get() != runner {
+		t.Error("saving changed the action in force for this run")
+	}
+}

@@ -102,6 +102,9 @@ type settingsScreen struct {
 	// changes only once the switch worked.
 	inForce   Settings
 	switching bool
+	// forRun: the on-login command in force came from the command line;
+	// it is shown, not edited, and a save keeps the saved one.
+	forRun bool
 
 	camera         *cameraPicker
 	threshold      *widget.Slider
@@ -164,6 +167,16 @@ func newSettingsScreen(t *tasks, prefs fyne.Preferences, s, defaults Settings, b
 	return st
 }
 
+// onLoginForRun marks the on-login command in force as given on the
+// command line for this run: read-only here, never saved.
+func (st *settingsScreen) onLoginForRun() {
+	st.forRun = true
+	st.onLogin.command.Disable()
+	st.onLogin.timeout.Disable()
+	st.onLogin.help.SetText(lang.L("Given with --on-login for this run only: it is not saved, and the next start without it uses the saved command.") +
+		" " + st.onLogin.help.Text)
+}
+
 // open lists the cameras present when the screen is shown. UI goroutine.
 func (st *settingsScreen) open() { st.loadCameras() }
 
@@ -211,23 +224,34 @@ func (st *settingsScreen) onSave() {
 		st.say(lang.L("Choose a camera, or type the video file or stream URL to use."), widget.DangerImportance)
 		return
 	}
-	command, timeout, runner, err := st.onLogin.read()
-	if err != nil {
-		st.say(lang.L("Not saved.")+" "+err.Error(), widget.DangerImportance)
-		return
+	command, timeout := s.OnLogin, s.OnLoginTimeout
+	toSave := s
+	if st.forRun {
+		saved := LoadSettings(st.prefs, st.defaults)
+		toSave.OnLogin, toSave.OnLoginTimeout = saved.OnLogin, saved.OnLoginTimeout
+	} else {
+		var runner *onlogin.Runner
+		var err error
+		command, timeout, runner, err = st.onLogin.read()
+		if err != nil {
+			st.say(lang.L("Not saved.")+" "+err.Error(), widget.DangerImportance)
+			return
+		}
+		s.OnLogin, s.OnLoginTimeout = command, timeout
+		toSave = s
+		st.action.set(runner)
+		st.onLogin.command.SetText(command)
 	}
-	s.OnLogin, s.OnLoginTimeout = command, timeout
 	old := st.inForce
 	switchTo := ""
 	if st.switcher != nil && s.CameraSource != old.CameraSource {
 		// The camera is saved once it is in use.
 		switchTo, s.CameraSource = s.CameraSource, old.CameraSource
+		toSave.CameraSource = s.CameraSource
 	}
-	SaveSettings(st.prefs, s)
+	SaveSettings(st.prefs, toSave)
 	st.inForce = s
 	st.th.set(s.Threshold)
-	st.action.set(runner)
-	st.onLogin.command.SetText(command)
 	st.log.Info("settings saved", "camera", redact.URL(s.CameraSource), "threshold", s.Threshold, "models", s.ModelsDir,
 		"on_login", command, "on_login_timeout", timeout)
 	msg := lang.L("Saved.")

@@ -101,6 +101,9 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.login.liveConfig = func() live.Config { return s.liveConfig() }
 	s.settings = newSettingsScreen(s.tasks, a.Preferences(), saved, opts.Defaults, deps.Users, s.th, deps.Switcher,
 		s.onLogin, opts.OnSettingsSaved, s.log)
+	if opts.OnLoginForRun {
+		s.settings.onLoginForRun()
+	}
 	s.tabs = container.NewAppTabs(
 		container.NewTabItem(lang.X("tab.login", "Login"), s.login.content),
 		container.NewTabItem(lang.X("tab.register", "Register"), s.register.content),

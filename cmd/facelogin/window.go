@@ -152,7 +152,8 @@ func runWindow(e *env, args []string) error {
 	log.Info("camera", "source", src)
 
 	deps := app.Deps{Camera: cam, Switcher: cam, Tracker: eng, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
-	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive, NoLiveness: !*liveness}
+	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive, NoLiveness: !*liveness,
+		OnLoginForRun: onLogin.given("on-login") || onLogin.given("on-login-timeout")}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)
