@@ -159,7 +159,7 @@ func newSettingsScreen(t *tasks, prefs fyne.Preferences, s, defaults Settings, b
 	help := widget.NewLabel(lang.L("Lower thresholds refuse more lookalikes and more bad frames of the right person. " +
 		"Each user's own threshold follows from this one and from who else is registered: a lookalike tightens it."))
 	help.Wrapping = fyne.TextWrapWord
-	st.content = container.NewVScroll(container.NewVBox(form, help, st.onLogin.help, st.save, st.message))
+	st.content = container.NewVBox(form, help, st.onLogin.help, st.save, st.message)
 	if s.OnLogin != "" && action.get() == nil {
 		st.say(lang.L("The saved on-login command could not be started and is off — see the log, then correct it and save."),
 			widget.WarningImportance)

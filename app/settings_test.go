@@ -1,10 +1,13 @@
 package app
 
 import (
+	"image"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -79,5 +82,44 @@ func TestSettingsSaveKeepsDefaultThreshold(t *testing.T) {
 	test.Tap(h.u.settings.save)
 	if got := h.u.th.get(); got != DefaultThreshold {
 		t.Errorf("saving untouched settings moved the threshold to %v", got)
+	}
+}
+
+// TestSettingsTabShowsForm: in a 1280×800 window the Settings tab shows its
+// whole form — camera, threshold, database, models, the on-login command,
+// Save — and every scroll in it is a real view, not a one-row strip (a
+// tester found everything but the camera hidden in a 40-pixel strip: a
+// scroll inside a box gets the box's minimum height).
+func TestSettingsTabShowsForm(t *testing.T) {
+	h := newHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), Options{})
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	tab := h.u.tabs.Items[len(h.u.tabs.Items)-1]
+	h.u.tabs.Select(tab)
+	h.settle(0)
+	var walk func(o fyne.CanvasObject)
+	scrolls := 0
+	walk = func(o fyne.CanvasObject) {
+		switch c := o.(type) {
+		case *container.Scroll:
+			scrolls++
+			if c.Size().Height < 300 {
+				t.Errorf("a scroll in Settings is %v high in a 1280×800 window: a strip, not a view", c.Size().Height)
+			}
+			walk(c.Content)
+		case *fyne.Container:
+			for _, ch := range c.Objects {
+				walk(ch)
+			}
+		}
+	}
+	walk(tab.Content)
+	if scrolls == 0 {
+		t.Error("the Settings tab does not scroll: a small screen could not reach Save")
+	}
+	st := h.u.settings
+	for name, o := range map[string]fyne.CanvasObject{"models": st.models, "on-login command": st.onLogin.command, "Save": st.save} {
+		if !o.Visible() || o.Size().Height < 10 {
+			t.Errorf("%s: size %v, not shown", name, o.Size())
+		}
 	}
 }

@@ -114,7 +114,10 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		s.events.subscribe(s.activity.changed)
 		s.tabs.Append(container.NewTabItem(lang.L("Activity"), s.activity.content))
 	}
-	settingsTab := container.NewVBox(s.settings.content, s.mirror.content, s.adaptive.content, s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content)
+	// One scroll for the whole tab: a scroll inside a box gets the box's
+	// minimum, one row, and hid the form (TestSettingsTabShowsForm).
+	settingsTab := container.NewVScroll(container.NewVBox(s.settings.content, s.mirror.content, s.adaptive.content,
+		s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content))
 	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch {
