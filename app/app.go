@@ -94,6 +94,10 @@ type Options struct {
 	// The Settings screen shows them read-only and never saves them; a
 	// save keeps the saved ones.
 	OnLoginForRun bool
+	// noLabels: the preview names nobody (the kiosk: whoever stands at it,
+	// or holds up a photo, must not learn who the face is enrolled as
+	// before a decision lets them in).
+	noLabels bool
 	// Administrator: the screens are an administrator's (the kiosk's,
 	// behind its PIN). Register then names the user a face is already
 	// registered as and offers to register it anyway (audited); otherwise

@@ -122,7 +122,9 @@ func (d *detector) run(ctx context.Context) {
 				det.faces[i] = lf.Faces[i].Face()
 			}
 		}
-		det.labels = d.labels.labelsFor(det.track.Faces)
+		if d.labels != nil {
+			det.labels = d.labels.labelsFor(det.track.Faces)
+		}
 		d.publish(det)
 	}
 }

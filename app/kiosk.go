@@ -156,6 +156,7 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 		opts.Station = kopts.Station
 	}
 	opts.Administrator = true // its screens are shown only after the PIN
+	opts.noLabels = true      // the preview names nobody (TestKioskPreviewNamesNobody)
 	if kopts.OnExit == nil {
 		kopts.OnExit = a.Quit
 	}

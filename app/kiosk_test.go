@@ -682,3 +682,23 @@ func TestKioskDeadEngine(t *testing.T) {
 		t.Fatalf("decided without descriptors: logins %+v", kh.logins())
 	}
 }
+
+// TestKioskPreviewNamesNobody: the kiosk's preview draws boxes and
+// landmarks but no names — a tester saw it label a photo held up to it
+// "ana 0.04" throughout the liveness challenge that then refused it. Who a
+// face is enrolled as shows only in a welcome.
+func TestKioskPreviewNamesNobody(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{ResultFor: 50 * time.Millisecond}, false)
+	elkie, _, _ := kh.probes()
+	if kh.u.det.labels != nil {
+		t.Fatal("the kiosk runs a labeler")
+	}
+	kh.cam.show(elkie)
+	kh.waitFor("the face tracked", func() bool {
+		d := kh.u.det.latest()
+		return len(d.track.Faces) == 1
+	})
+	if labs := kh.u.det.latest().labels; len(labs) != 0 {
+		t.Errorf("the kiosk's overlay labels %+v", labs)
+	}
+}

@@ -81,7 +81,9 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.win = a.NewWindow(opts.Title)
 	s.win.Resize(fyne.NewSize(1100, 640))
 	s.det = &detector{camera: deps.Camera, tracker: deps.Tracker, engine: deps.Engine, poll: opts.Poll, log: s.log}
-	newLabeler(s.det, deps.Users, s.th)
+	if !opts.noLabels {
+		newLabeler(s.det, deps.Users, s.th)
+	}
 	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
 	s.preview.mirror = s.mirror.on
 	s.det.onDescriptor = s.preview.showDescriptor // the descriptor strip
@@ -164,7 +166,9 @@ func (s *shell) start() bool {
 	s.started = true
 	s.tasks.Go(s.preview.displayLoop)
 	s.tasks.Go(s.det.run)
-	s.tasks.Go(s.det.labels.run)
+	if s.det.labels != nil {
+		s.tasks.Go(s.det.labels.run)
+	}
 	return true
 }
 
