@@ -206,18 +206,20 @@ type Result struct {
 	ExitCode  int    // -1 when killed by a signal or never started
 	Stderr    string // the first line of standard error, at most MaxStderrLine characters
 	Duration  time.Duration
-	TimedOut  bool  // the timeout (or the context) ended it
-	Cancelled bool  // the context ended it (the app is closing)
-	Killed    bool  // it outlived SIGTERM by KillGrace and got SIGKILL
-	Err       error // it could not be started, or ErrNotLiveLogin
+	Limit     time.Duration // the time limit it ran under
+	TimedOut  bool          // the timeout (or the context) ended it
+	Cancelled bool          // the context ended it (the app is closing)
+	Killed    bool          // it outlived SIGTERM by KillGrace and got SIGKILL
+	Err       error         // it could not be started, or ErrNotLiveLogin
 }
 
 // OK reports a command that ran and exited with status 0.
 func (r Result) OK() bool { return r.Err == nil && !r.TimedOut && r.ExitCode == 0 }
 
 // Detail is the audit log's line for the run: "exit 0", "exit 3: relay
-// offline", "timed out after 10s, stopped", "timed out after 10s, killed",
-// "not started: …".
+// offline", "timed out after 10s, stopped", "timed out after 10s, killed
+// (ran 12.004s)" — the limit, and how long it really ran when SIGTERM was
+// not enough — "not started: …".
 func (r Result) Detail() string {
 	var s string
 	switch {
@@ -231,7 +233,14 @@ func (r Result) Detail() string {
 		if r.Cancelled {
 			s = fmt.Sprintf("%s after %v: the app was closing", how, r.Duration.Round(time.Millisecond))
 		} else {
-			s = fmt.Sprintf("timed out after %v, %s", r.Duration.Round(time.Millisecond), how)
+			limit := r.Limit
+			if limit <= 0 {
+				limit = r.Duration.Round(time.Millisecond)
+			}
+			s = fmt.Sprintf("timed out after %v, %s", limit, how)
+			if r.Killed {
+				s += fmt.Sprintf(" (ran %v)", r.Duration.Round(time.Millisecond))
+			}
 		}
 	case r.ExitCode < 0:
 		s = "ended by a signal"
@@ -251,7 +260,7 @@ func (r *Runner) Run(ctx context.Context, l Login) Result {
 	if !l.ok {
 		return Result{ExitCode: -1, Err: ErrNotLiveLogin}
 	}
-	res := Result{User: l.d.User, ExitCode: -1}
+	res := Result{User: l.d.User, ExitCode: -1, Limit: r.timeout}
 	cmd := &exec.Cmd{Path: r.path, Args: r.argv, Env: environment(os.Environ(), l.d)}
 	var stderr firstLine
 	cmd.Stderr = &stderr

@@ -191,7 +191,7 @@ func TestTimeout(t *testing.T) {
 	r := shRunner(t, time.Second, `echo $$ > "$1"; sleep 60 & echo $! >> "$1"; wait`, pids)
 	res := r.Run(context.Background(), liveLogin(t))
 	if !res.TimedOut || res.Cancelled || res.Killed || res.ExitCode != -1 || res.OK() || !strings.HasPrefix(res.Detail(), "timed out after ") ||
-		!strings.HasSuffix(res.Detail(), ", stopped") || res.Duration < time.Second {
+		res.Detail() != "timed out after 1s, stopped" || res.Duration < time.Second {
 		t.Fatalf("result %+v, detail %q", res, res.Detail())
 	}
 	// Whatever the script had started by then is gone (on a machine slow
@@ -423,5 +423,19 @@ func TestAppendCheckinExample(t *testing.T) {
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("checkins.csv:\n%q\nwant\n%q", rows, want)
+	}
+}
+
+// TestTimeoutKilledDetail: a command that ignores SIGTERM is killed after
+// the grace; the audit line names the limit, then how long it really ran
+// (a tester read "timed out after 4.008s" for a 2 s limit).
+func TestTimeoutKilledDetail(t *testing.T) {
+	r := shRunner(t, time.Second, `trap "" TERM; echo > "$1"; while :; do sleep 0.1; done`, filepath.Join(t.TempDir(), "started"))
+	res := r.Run(context.Background(), liveLogin(t))
+	if !res.TimedOut || !res.Killed || res.Cancelled {
+		t.Fatalf("result %+v", res)
+	}
+	if d := res.Detail(); !strings.HasPrefix(d, "timed out after 1s, killed (ran ") {
+		t.Errorf("detail %q, want the 1s limit first, then the time it ran", d)
 	}
 }
