@@ -31,6 +31,10 @@ func (f *onLoginFlags) given(name string) bool {
 	return found
 }
 
+// forRun reports an on-login command or time limit given on the command
+// line: for this run only, never saved by the Settings screen.
+func (f *onLoginFlags) forRun() bool { return f.given("on-login") || f.given("on-login-timeout") }
+
 // apply puts the flags given over the saved settings.
 func (f *onLoginFlags) apply(s *app.Settings) error {
 	if f.given("on-login") {

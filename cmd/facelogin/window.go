@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"image"
 	"log/slog"
@@ -30,6 +31,17 @@ const appID = "io.facelogin.app"
 
 // runWindow opens the window: camera, models and database from flags, then
 // saved settings, then defaults.
+// parseWindowFlags parses the window's options and refuses words left
+// after them: `facelogin --db X users list` must not open the window
+// instead of running the command, which comes first.
+func parseWindowFlags(fs *flag.FlagSet, args []string) error {
+	if err := parse(fs, args); err != nil || fs.NArg() == 0 {
+		return err
+	}
+	return fail(exitUsage, nil, "unexpected %q after the window's options: a command comes first, its options after it (facelogin %s --db …)",
+		strings.Join(fs.Args(), " "), fs.Arg(0))
+}
+
 func runWindow(e *env, args []string) error {
 	fs := newFlags(e, "")
 	cameraFlag := fs.String("camera", "", "camera: device index, /dev/videoN, video file, image sequence (dir/%03d.jpg) or stream URL (default: saved setting, else 0)")
@@ -51,14 +63,8 @@ func runWindow(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "\nWindow and kiosk options:\n")
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parseWindowFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		// `facelogin --db X users list`: the command must come first; the
-		// window takes options only, and must not open instead.
-		return fail(exitUsage, nil, "unexpected %q after the window's options: a command comes first, its options after it (facelogin %s --db …)",
-			strings.Join(fs.Args(), " "), fs.Arg(0))
 	}
 	if *showVersion {
 		return cmdVersion(e, nil)
@@ -153,7 +159,7 @@ func runWindow(e *env, args []string) error {
 
 	deps := app.Deps{Camera: cam, Switcher: cam, Tracker: eng, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
 	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive, NoLiveness: !*liveness,
-		OnLoginForRun: onLogin.given("on-login") || onLogin.given("on-login-timeout")}
+		OnLoginForRun: onLogin.forRun()}
 	if *kiosk {
 		deps.Users = appdir.New(dir, "kiosk")
 		runKiosk(a, deps, opts, st.Station(), pinFile)
