@@ -97,7 +97,39 @@ func kindTitles() map[store.EventKind]string {
 		store.EventImport:           lang.L("Imports"),
 		store.EventOnLogin:          lang.L("On-login actions"),
 		store.EventDuplicateAllowed: lang.L("Look-alikes allowed"),
+		store.EventTemplateAdapted:  lang.L("Templates adapted"),
 	}
+}
+
+// eventLabels name one event of each kind in the table's Event column (the
+// CSV export and the command line keep the codes).
+func eventLabels() map[store.EventKind]string {
+	return map[store.EventKind]string{
+		store.EventRegister:         lang.L("Registration"),
+		store.EventTemplatesAdded:   lang.L("Templates added"),
+		store.EventReRegister:       lang.L("Re-registration"),
+		store.EventLoginSuccess:     lang.L("Login"),
+		store.EventLoginFailure:     lang.L("Failed login"),
+		store.EventRename:           lang.L("Name changed"),
+		store.EventDisable:          lang.L("User disabled"),
+		store.EventEnable:           lang.L("User enabled"),
+		store.EventDelete:           lang.L("Deletion"),
+		store.EventImport:           lang.L("Import"),
+		store.EventOnLogin:          lang.L("On-login action"),
+		store.EventDuplicateAllowed: lang.L("Look-alike allowed"),
+		store.EventTemplateAdapted:  lang.L("Template adapted"),
+	}
+}
+
+// cellText is the text of row's cell in column c: an event's kind by its
+// label, the rest as the column shows it.
+func cellText(c activity.Column, row any, loc *time.Location, labels map[store.EventKind]string) string {
+	if e, ok := row.(store.Event); ok && c.Name == "kind" {
+		if l, ok := labels[e.Kind]; ok {
+			return l
+		}
+	}
+	return c.Show(row, loc)
 }
 
 func kindTitle(k store.EventKind) string {
@@ -144,13 +176,14 @@ type activityScreen struct {
 	q         store.EventQuery // the filters of the rows shown
 	summary   bool
 	cols      []activity.Column
-	rows      []any                 // store.Event or store.DaySummary
-	starts    []store.EventCursor   // where each page up to the one shown starts
-	next      store.EventCursor     // where the page after the one shown starts
-	more      bool                  // there are older events
-	total     int64                 // events matching q; -1 while counting
-	gen, qgen uint64                // the newest load and the newest filters
-	cancels   [2]context.CancelFunc // of the loads in flight: rows, count
+	rows      []any                      // store.Event or store.DaySummary
+	labels    map[store.EventKind]string // eventLabels, taken once
+	starts    []store.EventCursor        // where each page up to the one shown starts
+	next      store.EventCursor          // where the page after the one shown starts
+	more      bool                       // there are older events
+	total     int64                      // events matching q; -1 while counting
+	gen, qgen uint64                     // the newest load and the newest filters
+	cancels   [2]context.CancelFunc      // of the loads in flight: rows, count
 	exporting bool
 	stations  map[string]bool
 }
@@ -158,7 +191,7 @@ type activityScreen struct {
 // newActivityScreen builds the screen; nothing is read until open.
 // station is this station's name, offered in the station filter.
 func newActivityScreen(t *tasks, events ActivityReader, users userLister, station string, win fyne.Window, log *slog.Logger) *activityScreen {
-	s := &activityScreen{tasks: t, events: events, users: users, win: win, log: log, loc: time.Local, now: time.Now,
+	s := &activityScreen{labels: eventLabels(), tasks: t, events: events, users: users, win: win, log: log, loc: time.Local, now: time.Now,
 		pageSize: activityPageSize, total: -1, stations: map[string]bool{}}
 	if station != "" {
 		s.stations[station] = true
@@ -188,7 +221,7 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(s.rows) && id.Col < len(s.cols) {
-				showCell(o.(*widget.Label), s.cols[id.Col], s.cols[id.Col].Show(s.rows[id.Row], s.loc))
+				showCell(o.(*widget.Label), s.cols[id.Col], cellText(s.cols[id.Col], s.rows[id.Row], s.loc, s.labels))
 			}
 		})
 	s.table.ShowHeaderColumn = false
@@ -564,7 +597,7 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 		s.position.SetText(lang.L("The newest {{.N}} check-in days", map[string]any{"N": thousands(int64(len(rows)))}))
 		s.say(lang.L("Only the newest rows are shown here; narrow the days or export CSV for all of them."), widget.MediumImportance)
 	default:
-		s.position.SetText(lang.L("{{.Rows}} people-days over {{.Days}} days", map[string]any{"Rows": thousands(int64(len(rows))), "Days": thousands(int64(len(days)))}))
+		s.position.SetText(peopleDays(len(rows), len(days)))
 		s.say("", widget.MediumImportance)
 	}
 }
@@ -649,14 +682,10 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 	s.export.Disable()
 	s.busy.Show()
 	s.say(lang.L("Exporting to {{.File}}…", map[string]any{"File": name}), widget.MediumImportance)
-	what := lang.L("events")
-	if summary {
-		what = lang.L("rows")
-	}
 	s.tasks.Go(func(ctx context.Context) {
 		n, err := exportCSV(ctx, s.events, q, summary, loc, w, func(n int) {
 			s.tasks.do(func() {
-				s.say(lang.L("Exporting to {{.File}}… {{.N}} {{.What}}", map[string]any{"File": name, "N": thousands(int64(n)), "What": what}), widget.MediumImportance)
+				s.say(lang.L("Exporting to {{.File}}… {{.N}} {{.What}}", map[string]any{"File": name, "N": thousands(int64(n)), "What": exportUnit(summary, n)}), widget.MediumImportance)
 			})
 		})
 		if cerr := w.Close(); err == nil && cerr != nil {
@@ -678,7 +707,7 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)
 				return
 			}
-			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": what, "File": name}), widget.SuccessImportance)
+			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": exportUnit(summary, n), "File": name}), widget.SuccessImportance)
 		})
 	})
 }
@@ -734,6 +763,7 @@ func exportCSV(ctx context.Context, r ActivityReader, q store.EventQuery, summar
 
 // thousands writes n with comma separators: 100,000.
 func thousands(n int64) string {
+	// In the window's language: 8,706 in English, 8.706 in Spanish.
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -744,9 +774,49 @@ func thousands(n int64) string {
 	}
 	parts = append(parts, s)
 	slices.Reverse(parts)
-	out := strings.Join(parts, ",")
+	out := strings.Join(parts, thousandsSeparator())
 	if neg {
 		out = "-" + out
 	}
 	return out
+}
+
+// thousandsSeparator groups the digits of counts in the window's
+// language: "." in Spanish, "," in English.
+func thousandsSeparator() string {
+	loaded.Lock()
+	defer loaded.Unlock()
+	if loaded.language == languageSpanish {
+		return "."
+	}
+	return ","
+}
+
+// exportUnit is what an export counts, agreeing with n: event or events,
+// row or rows.
+func exportUnit(summary bool, n int) string {
+	switch {
+	case summary && n == 1:
+		return lang.L("row")
+	case summary:
+		return lang.L("rows")
+	case n == 1:
+		return lang.L("event")
+	}
+	return lang.L("events")
+}
+
+// peopleDays is the summary's size, each count agreeing with its noun
+// (there are at least as many people-days as days).
+func peopleDays(rows, days int) string {
+	data := map[string]any{"Rows": thousands(int64(rows)), "Days": thousands(int64(days))}
+	switch {
+	case rows == 1 && days == 1:
+		return lang.L("1 person-day over 1 day")
+	case days == 1:
+		return lang.L("{{.Rows}} people-days over 1 day", data)
+	case rows == 1:
+		return lang.L("1 person-day over {{.Days}} days", data)
+	}
+	return lang.L("{{.Rows}} people-days over {{.Days}} days", data)
 }
