@@ -24,8 +24,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"facelogin/internal/uitest"
-	"facelogin/store"
 	live "facelogin/recognition/liveness"
+	"facelogin/store"
 )
 
 // sameInBothLanguages are the translations that are rightly the English
