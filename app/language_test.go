@@ -280,17 +280,7 @@ func hasWords(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 
 // tab's delete dialog, and returns their texts by screen.
 func screenTexts(t *testing.T, choice string) map[string][]string {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(PrefLanguage, choice)
-	st, path := activityStore(t)
-	var evs []store.Event
-	for i, k := range store.EventKinds() { // one event of each kind, in the last hour
-		evs = append(evs, store.Event{ID: int64(i + 1), At: time.Now().Add(-time.Duration(60-i) * time.Minute), Kind: k, Username: "elkie", Station: "hall"})
-	}
-	seedEvents(t, path, evs)
-	h := newHarnessWith(t, a, image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
-		Options{Station: "hall"}, func(d *Deps) { d.Activity = storeLog{st.Events} })
-	h.dir.add("elkie", idol(t, loadIdols(t), "Elkie (CLC)")[:1]...)
+	h, evs := languageWindow(t, choice)
 	h.u.win.Resize(fyne.NewSize(1600, 1000))
 	out := map[string][]string{}
 	for i := range h.u.tabs.Items {
@@ -311,6 +301,74 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 	h.tapDialogButton(lang.L("Cancel"))
 	h.stopNow()
 	return out
+}
+
+// languageWindow is the window with the language setting at choice, one
+// user (elkie) and one event of each kind in its activity log.
+func languageWindow(t *testing.T, choice string) (*harness, []store.Event) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(PrefLanguage, choice)
+	st, path := activityStore(t)
+	var evs []store.Event
+	for i, k := range store.EventKinds() { // one event of each kind, in the last hour
+		evs = append(evs, store.Event{ID: int64(i + 1), At: time.Now().Add(-time.Duration(60-i) * time.Minute), Kind: k,
+			Username: "elkie", Station: "hall", Distance: 0.3125, HasDistance: true}) // data the allowed texts of checkNoEnglish
+	}
+	seedEvents(t, path, evs)
+	h := newHarnessWith(t, a, image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
+		Options{Station: "hall"}, func(d *Deps) { d.Activity = storeLog{st.Events} })
+	h.dir.add("elkie", idol(t, loadIdols(t), "Elkie (CLC)")[:1]...)
+	return h, evs
+}
+
+// TestColumnsFitInSpanish: in the tester's 1280×800 window, in Spanish,
+// the Users list's columns show their whole text and the Activity table
+// shows every column without scrolling sideways.
+func TestColumnsFitInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, evs := languageWindow(t, languageSpanish)
+	defer h.stopNow()
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.u.tabs.SelectIndex(2)
+	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
+	h.settle(0)
+	uitest.Paint(h.u.win.Canvas())
+	cut := 0
+	for _, o := range test.LaidOutObjects(h.u.users.list) {
+		c, ok := o.(*fyne.Container)
+		if !ok || len(c.Objects) != 3 {
+			continue
+		}
+		for _, cell := range c.Objects[1:] {
+			l := cell.(*widget.Label)
+			if l.Text != "" && l.MinSize().Width > l.Size().Width+0.5 {
+				cut++
+				t.Errorf("the Users list cuts %q: %.0f px of %.0f", l.Text, l.Size().Width, l.MinSize().Width)
+			}
+		}
+	}
+	h.u.tabs.SelectIndex(3)
+	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.settle(0)
+	texts := shownTexts(h.u.win)
+	for _, want := range []string{"#", "Hora", "Evento", "Usuario", "Puesto", "Distancia", "Detalle"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the Activity table does not show the column %q at 1280 px: %q", want, texts)
+		}
+	}
+	s := h.u.activity
+	var sum float32
+	for i := range s.cols {
+		sum += s.widths[i]
+	}
+	if sum > s.table.Size().Width+0.5 {
+		t.Errorf("the columns take %.0f px, the table has %.0f", sum, s.table.Size().Width)
+	}
+	if at := evs[len(evs)-1].At.Local().Format("2006-01-02 15:04:05"); !slices.Contains(texts, at) {
+		t.Errorf("the Activity table does not show the whole time %q: %q", at, texts)
+	}
+	t.Logf("Activity columns at %.0f px: %.0f; shown: %q", s.table.Size().Width, s.widths, texts)
 }
 
 // TestScreensInSpanish renders each screen in English and in Spanish: the
