@@ -275,7 +275,11 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		return
 	}
 	s.log.Info("re-enrolled", "user", name, "templates", len(ds))
-	finish(lang.L("Re-enrolled “{{.Name}}” with {{.N}} new face templates", map[string]any{"Name": name, "N": len(ds)}), widget.SuccessImportance, true)
+	done := lang.L("Re-enrolled “{{.Name}}” with {{.N}} new face templates", map[string]any{"Name": name, "N": len(ds)})
+	if len(ds) == 1 {
+		done = lang.L("Re-enrolled “{{.Name}}” with 1 new face template", map[string]any{"Name": name})
+	}
+	finish(done, widget.SuccessImportance, true)
 }
 
 // userRowLayout lays out a row of the user list: the templates and last
