@@ -97,7 +97,39 @@ func kindTitles() map[store.EventKind]string {
 		store.EventImport:           lang.L("Imports"),
 		store.EventOnLogin:          lang.L("On-login actions"),
 		store.EventDuplicateAllowed: lang.L("Look-alikes allowed"),
+		store.EventTemplateAdapted:  lang.L("Templates adapted"),
 	}
+}
+
+// eventLabels name one event of each kind in the table's Event column (the
+// CSV export and the command line keep the codes).
+func eventLabels() map[store.EventKind]string {
+	return map[store.EventKind]string{
+		store.EventRegister:         lang.L("Registration"),
+		store.EventTemplatesAdded:   lang.L("Templates added"),
+		store.EventReRegister:       lang.L("Re-registration"),
+		store.EventLoginSuccess:     lang.L("Login"),
+		store.EventLoginFailure:     lang.L("Failed login"),
+		store.EventRename:           lang.L("Name changed"),
+		store.EventDisable:          lang.L("User disabled"),
+		store.EventEnable:           lang.L("User enabled"),
+		store.EventDelete:           lang.L("Deletion"),
+		store.EventImport:           lang.L("Import"),
+		store.EventOnLogin:          lang.L("On-login action"),
+		store.EventDuplicateAllowed: lang.L("Look-alike allowed"),
+		store.EventTemplateAdapted:  lang.L("Template adapted"),
+	}
+}
+
+// cellText is the text of row's cell in column c: an event's kind by its
+// label, the rest as the column shows it.
+func cellText(c activity.Column, row any, loc *time.Location, labels map[store.EventKind]string) string {
+	if e, ok := row.(store.Event); ok && c.Name == "kind" {
+		if l, ok := labels[e.Kind]; ok {
+			return l
+		}
+	}
+	return c.Show(row, loc)
 }
 
 func kindTitle(k store.EventKind) string {
@@ -144,13 +176,17 @@ type activityScreen struct {
 	q         store.EventQuery // the filters of the rows shown
 	summary   bool
 	cols      []activity.Column
-	rows      []any                 // store.Event or store.DaySummary
-	starts    []store.EventCursor   // where each page up to the one shown starts
-	next      store.EventCursor     // where the page after the one shown starts
-	more      bool                  // there are older events
-	total     int64                 // events matching q; -1 while counting
-	gen, qgen uint64                // the newest load and the newest filters
-	cancels   [2]context.CancelFunc // of the loads in flight: rows, count
+	chars     []int                      // the characters each column holds at its width (0: the last, cut by the table's edge)
+	width     float32                    // the table's width the columns were fitted to
+	widths    []float32                  // the columns' widths
+	rows      []any                      // store.Event or store.DaySummary
+	labels    map[store.EventKind]string // eventLabels, taken once
+	starts    []store.EventCursor        // where each page up to the one shown starts
+	next      store.EventCursor          // where the page after the one shown starts
+	more      bool                       // there are older events
+	total     int64                      // events matching q; -1 while counting
+	gen, qgen uint64                     // the newest load and the newest filters
+	cancels   [2]context.CancelFunc      // of the loads in flight: rows, count
 	exporting bool
 	stations  map[string]bool
 }
@@ -158,7 +194,7 @@ type activityScreen struct {
 // newActivityScreen builds the screen; nothing is read until open.
 // station is this station's name, offered in the station filter.
 func newActivityScreen(t *tasks, events ActivityReader, users userLister, station string, win fyne.Window, log *slog.Logger) *activityScreen {
-	s := &activityScreen{tasks: t, events: events, users: users, win: win, log: log, loc: time.Local, now: time.Now,
+	s := &activityScreen{labels: eventLabels(), tasks: t, events: events, users: users, win: win, log: log, loc: time.Local, now: time.Now,
 		pageSize: activityPageSize, total: -1, stations: map[string]bool{}}
 	if station != "" {
 		s.stations[station] = true
@@ -188,7 +224,7 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(s.rows) && id.Col < len(s.cols) {
-				showCell(o.(*widget.Label), s.cols[id.Col], s.cols[id.Col].Show(s.rows[id.Row], s.loc))
+				showCell(o.(*widget.Label), s.chars[id.Col], cellText(s.cols[id.Col], s.rows[id.Row], s.loc, s.labels))
 			}
 		})
 	s.table.ShowHeaderColumn = false
@@ -235,7 +271,7 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	bottom := container.NewVBox(
 		container.NewHBox(s.newer, s.older, layout.NewSpacer(), s.position),
 		s.busy, s.message)
-	s.content = container.NewBorder(top, bottom, nil, nil, s.table)
+	s.content = container.NewBorder(top, bottom, nil, nil, container.New(fitLayout{s}, container.NewThemeOverride(s.table, compactCells{theme.Current()})))
 	return s
 }
 
@@ -251,15 +287,15 @@ func (s *activityScreen) showLastDays(n int) {
 	s.from.OnChanged, s.to.OnChanged = on, off
 }
 
-// showCell puts v in a cell of column c. Truncating text costs a shaping
+// showCell puts v in a cell of a column chars digits wide. Truncating text costs a shaping
 // pass per cell (most of a page's refresh), so only a value that may not
-// fit its column is cut with an ellipsis: a column is as wide as c.Width
+// fit its column is cut with an ellipsis: a column is as wide as chars
 // digits; digits and punctuation fit up to that many, other ASCII text up
 // to four fifths of it (a few letters are wider than a digit), anything
 // else may not fit. The last column is cut by the table's edge.
-func showCell(l *widget.Label, c activity.Column, v string) {
+func showCell(l *widget.Label, chars int, v string) {
 	trunc := fyne.TextTruncateOff
-	if c.Width > 0 && !fitsColumn(v, c.Width) {
+	if chars > 0 && !fitsColumn(v, chars) {
 		trunc = fyne.TextTruncateEllipsis
 	}
 	if l.Truncation != trunc {
@@ -284,20 +320,125 @@ func fitsColumn(v string, width int) bool {
 	return len(v)*5 <= width*4
 }
 
-// setColumns shows cols, each as wide as its text needs. UI goroutine.
+// setColumns shows cols, fitted to the table's width. UI goroutine.
 func (s *activityScreen) setColumns(cols []activity.Column) {
 	s.cols = cols
+	s.fitColumns(s.width)
+}
+
+// Narrowest columns, in digits, when the table is too narrow for them all
+// at their width: the time stays whole, the rest are cut with an ellipsis.
+const (
+	minIDChars     = 3
+	minColumnChars = 4
+)
+
+// fitColumns sizes the columns to a table width wide: each as wide as its
+// text needs (the last taking the rest of the line) when they fit; when
+// they do not, the number, station and detail columns narrow first, then
+// the event and user ones, each down to a few characters (the time and
+// distance stay whole), so that every column is on screen in a 1280-px
+// window's right pane and none hides off to the side. UI goroutine.
+func (s *activityScreen) fitColumns(width float32) {
+	s.width = width
 	size := theme.TextSize()
-	pad := 4 * theme.Padding()
-	for i, c := range cols {
-		chars := max(c.Width, len(c.Title))
-		if c.Width == 0 {
-			chars = 48 // the last column takes what is left of the line
+	pad := float32(2*compactPadding + 1) // a cell's label's padding, and a pixel for rounding
+	digit := fyne.MeasureText("0", size, fyne.TextStyle{}).Width
+	want := make([]float32, len(s.cols))
+	least := make([]float32, len(s.cols))
+	first := make([]bool, len(s.cols)) // narrows first
+	excess := -width
+	for i, c := range s.cols {
+		chars, low := c.Width, minColumnChars
+		switch c.Name {
+		case "id":
+			low = minIDChars
+		case "time", "first", "last", "distance":
+			low = c.Width
 		}
-		w := fyne.MeasureText(strings.Repeat("0", chars), size, fyne.TextStyle{}).Width
-		s.table.SetColumnWidth(i, w+pad)
+		first[i] = c.Name == "id" || c.Name == "station" || i == len(s.cols)-1
+		if c.Width == 0 {
+			chars = 24 // the last column takes what is left of the line
+		}
+		title := fyne.MeasureText(columnTitle(c.Title), size, fyne.TextStyle{Bold: true}).Width
+		want[i] = max(float32(chars)*digit, title) + pad
+		least[i] = min(float32(low)*digit+pad, want[i])
+		excess += want[i]
+	}
+	widths := slices.Clone(want)
+	if width > 0 {
+		excess = narrow(widths, least, first, true, excess)
+		narrow(widths, least, first, false, excess)
+	}
+	s.chars = make([]int, len(s.cols))
+	s.widths = make([]float32, len(s.cols))
+	used := float32(0)
+	for i, c := range s.cols {
+		w := widths[i]
+		if i == len(s.cols)-1 && width > used+w {
+			w = width - used // the last column to the edge
+		}
+		used += w
+		if c.Width > 0 {
+			s.chars[i] = max(1, int((w-pad)/digit))
+		}
+		s.widths[i] = w
+		s.table.SetColumnWidth(i, w)
 	}
 }
+
+// narrow takes up to excess pixels off the columns whose first is which,
+// each in proportion to how far it can narrow (down to least), and returns
+// the excess left.
+func narrow(widths, least []float32, first []bool, which bool, excess float32) float32 {
+	room := float32(0)
+	for i := range widths {
+		if first[i] == which {
+			room += widths[i] - least[i]
+		}
+	}
+	if excess <= 0 || room <= 0 {
+		return excess
+	}
+	take := min(excess, room)
+	for i := range widths {
+		if first[i] == which {
+			widths[i] -= (widths[i] - least[i]) * take / room
+		}
+	}
+	return excess - take
+}
+
+// compactPadding is the padding of the Activity table's cells' text, a
+// quarter of the theme's: it leaves the columns room for more of their text.
+const compactPadding = 2
+
+// compactCells is the theme of the Activity table: the app's, with less
+// padding around the text of its cells.
+type compactCells struct{ fyne.Theme }
+
+func (t compactCells) Size(n fyne.ThemeSizeName) float32 {
+	if n == theme.SizeNameInnerPadding {
+		return compactPadding
+	}
+	return t.Theme.Size(n)
+}
+
+// fitLayout lays out the Activity table, fitting its columns to the width
+// it is given.
+type fitLayout struct{ s *activityScreen }
+
+func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if size.Width != l.s.width {
+		l.s.fitColumns(size.Width)
+	}
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.s.table.MinSize() }
 
 func (s *activityScreen) say(msg string, imp widget.Importance) {
 	s.message.Importance = imp
@@ -564,7 +705,7 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 		s.position.SetText(lang.L("The newest {{.N}} check-in days", map[string]any{"N": thousands(int64(len(rows)))}))
 		s.say(lang.L("Only the newest rows are shown here; narrow the days or export CSV for all of them."), widget.MediumImportance)
 	default:
-		s.position.SetText(lang.L("{{.Rows}} people-days over {{.Days}} days", map[string]any{"Rows": thousands(int64(len(rows))), "Days": thousands(int64(len(days)))}))
+		s.position.SetText(peopleDays(len(rows), len(days)))
 		s.say("", widget.MediumImportance)
 	}
 }
@@ -649,14 +790,10 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 	s.export.Disable()
 	s.busy.Show()
 	s.say(lang.L("Exporting to {{.File}}…", map[string]any{"File": name}), widget.MediumImportance)
-	what := lang.L("events")
-	if summary {
-		what = lang.L("rows")
-	}
 	s.tasks.Go(func(ctx context.Context) {
 		n, err := exportCSV(ctx, s.events, q, summary, loc, w, func(n int) {
 			s.tasks.do(func() {
-				s.say(lang.L("Exporting to {{.File}}… {{.N}} {{.What}}", map[string]any{"File": name, "N": thousands(int64(n)), "What": what}), widget.MediumImportance)
+				s.say(lang.L("Exporting to {{.File}}… {{.N}} {{.What}}", map[string]any{"File": name, "N": thousands(int64(n)), "What": exportUnit(summary, n)}), widget.MediumImportance)
 			})
 		})
 		if cerr := w.Close(); err == nil && cerr != nil {
@@ -678,7 +815,7 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)
 				return
 			}
-			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": what, "File": name}), widget.SuccessImportance)
+			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": exportUnit(summary, n), "File": name}), widget.SuccessImportance)
 		})
 	})
 }
@@ -734,6 +871,7 @@ func exportCSV(ctx context.Context, r ActivityReader, q store.EventQuery, summar
 
 // thousands writes n with comma separators: 100,000.
 func thousands(n int64) string {
+	// In the window's language: 8,706 in English, 8.706 in Spanish.
 	s := strconv.FormatInt(n, 10)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -744,9 +882,49 @@ func thousands(n int64) string {
 	}
 	parts = append(parts, s)
 	slices.Reverse(parts)
-	out := strings.Join(parts, ",")
+	out := strings.Join(parts, thousandsSeparator())
 	if neg {
 		out = "-" + out
 	}
 	return out
+}
+
+// thousandsSeparator groups the digits of counts in the window's
+// language: "." in Spanish, "," in English.
+func thousandsSeparator() string {
+	loaded.Lock()
+	defer loaded.Unlock()
+	if loaded.language == languageSpanish {
+		return "."
+	}
+	return ","
+}
+
+// exportUnit is what an export counts, agreeing with n: event or events,
+// row or rows.
+func exportUnit(summary bool, n int) string {
+	switch {
+	case summary && n == 1:
+		return lang.L("row")
+	case summary:
+		return lang.L("rows")
+	case n == 1:
+		return lang.L("event")
+	}
+	return lang.L("events")
+}
+
+// peopleDays is the summary's size, each count agreeing with its noun
+// (there are at least as many people-days as days).
+func peopleDays(rows, days int) string {
+	data := map[string]any{"Rows": thousands(int64(rows)), "Days": thousands(int64(days))}
+	switch {
+	case rows == 1 && days == 1:
+		return lang.L("1 person-day over 1 day")
+	case days == 1:
+		return lang.L("{{.Rows}} people-days over 1 day", data)
+	case rows == 1:
+		return lang.L("1 person-day over {{.Days}} days", data)
+	}
+	return lang.L("{{.Rows}} people-days over {{.Days}} days", data)
 }

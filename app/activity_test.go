@@ -310,7 +310,7 @@ func testActivityPagesNewestFirst(t *testing.T, db activityDB) {
 	}
 	texts := strings.Join(tableTexts(f.s.table), "|")
 	// The newest event, the on-login result at 18:45 in Madrid (17:45 UTC).
-	for _, want := range []string{"Time", "Event", "User", "Station", "2026-11-30 18:45:00", "on_login", "exit 3: =cmd|' /C calc'!A0"} {
+	for _, want := range []string{"Time", "Event", "User", "Station", "2026-11-30 18:45:00", "On-login action", "exit 3: =cmd|' /C calc'!A0"} {
 		if !strings.Contains(texts, want) {
 			t.Errorf("table does not show %q: %s", want, texts)
 		}

@@ -25,6 +25,7 @@ import (
 
 	"facelogin/internal/uitest"
 	live "facelogin/recognition/liveness"
+	"facelogin/store"
 )
 
 // sameInBothLanguages are the translations that are rightly the English
@@ -279,12 +280,7 @@ func hasWords(s string) bool { return strings.IndexFunc(s, unicode.IsLetter) >= 
 // tab's delete dialog, and returns their texts by screen.
 func screenTexts(t *testing.T, choice string) map[string][]string {
 	t.Helper()
-	a := test.NewTempApp(t)
-	a.Preferences().SetString(PrefLanguage, choice)
-	st, _ := activityStore(t)
-	h := newHarnessWith(t, a, image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
-		Options{Station: "hall"}, func(d *Deps) { d.Activity = storeLog{st.Events} })
-	h.dir.add("elkie", idol(t, loadIdols(t), "Elkie (CLC)")[:1]...)
+	h, evs := languageWindow(t, choice)
 	h.u.win.Resize(fyne.NewSize(1600, 1000))
 	out := map[string][]string{}
 	for i := range h.u.tabs.Items {
@@ -292,6 +288,10 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		h.settle(0)
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
+	out["kind filter"] = h.u.activity.kind.Options
+	h.u.tabs.SelectIndex(3)
+	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	out["activity"] = shownTexts(h.u.win)
 	h.u.tabs.SelectIndex(2)
 	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
 	h.selectUser("elkie")
@@ -303,6 +303,74 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 	return out
 }
 
+// languageWindow is the window with the language setting at choice, one
+// user (elkie) and one event of each kind in its activity log.
+func languageWindow(t *testing.T, choice string) (*harness, []store.Event) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	a.Preferences().SetString(PrefLanguage, choice)
+	st, path := activityStore(t)
+	var evs []store.Event
+	for i, k := range store.EventKinds() { // one event of each kind, in the last hour
+		evs = append(evs, store.Event{ID: int64(i + 1), At: time.Now().Add(-time.Duration(60-i) * time.Minute), Kind: k,
+			Username: "elkie", Station: "hall", Distance: 0.3125, HasDistance: true}) // data the allowed texts of checkNoEnglish
+	}
+	seedEvents(t, path, evs)
+	h := newHarnessWith(t, a, image.NewRGBA(image.Rect(0, 0, 640, 480)), newFakeEngine(), newFakeDirectory(),
+		Options{Station: "hall"}, func(d *Deps) { d.Activity = storeLog{st.Events} })
+	h.dir.add("elkie", idol(t, loadIdols(t), "Elkie (CLC)")[:1]...)
+	return h, evs
+}
+
+// TestColumnsFitInSpanish: in the tester's 1280×800 window, in Spanish,
+// the Users list's columns show their whole text and the Activity table
+// shows every column without scrolling sideways.
+func TestColumnsFitInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, evs := languageWindow(t, languageSpanish)
+	defer h.stopNow()
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.u.tabs.SelectIndex(2)
+	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
+	h.settle(0)
+	uitest.Paint(h.u.win.Canvas())
+	cut := 0
+	for _, o := range test.LaidOutObjects(h.u.users.list) {
+		c, ok := o.(*fyne.Container)
+		if !ok || len(c.Objects) != 3 {
+			continue
+		}
+		for _, cell := range c.Objects[1:] {
+			l := cell.(*widget.Label)
+			if l.Text != "" && l.MinSize().Width > l.Size().Width+0.5 {
+				cut++
+				t.Errorf("the Users list cuts %q: %.0f px of %.0f", l.Text, l.Size().Width, l.MinSize().Width)
+			}
+		}
+	}
+	h.u.tabs.SelectIndex(3)
+	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.settle(0)
+	texts := shownTexts(h.u.win)
+	for _, want := range []string{"#", "Hora", "Evento", "Usuario", "Puesto", "Distancia", "Detalle"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the Activity table does not show the column %q at 1280 px: %q", want, texts)
+		}
+	}
+	s := h.u.activity
+	var sum float32
+	for i := range s.cols {
+		sum += s.widths[i]
+	}
+	if sum > s.table.Size().Width+0.5 {
+		t.Errorf("the columns take %.0f px, the table has %.0f", sum, s.table.Size().Width)
+	}
+	if at := evs[len(evs)-1].At.Local().Format("2006-01-02 15:04:05"); !slices.Contains(texts, at) {
+		t.Errorf("the Activity table does not show the whole time %q: %q", at, texts)
+	}
+	t.Logf("Activity columns at %.0f px: %.0f; shown: %q", s.table.Size().Width, s.widths, texts)
+}
+
 // TestScreensInSpanish renders each screen in English and in Spanish: the
 // Spanish one shows no English text (names, numbers and the language
 // names aside).
@@ -311,7 +379,15 @@ func TestScreensInSpanish(t *testing.T) {
 	en := screenTexts(t, languageEnglish)
 	es := screenTexts(t, languageSpanish)
 	checkNoEnglish(t, en, es)
-	for screen, want := range map[string]string{"0": "Iniciar sesión", "delete dialog": "¿Eliminar a «elkie»?"} {
+	for screen, texts := range es {
+		for _, k := range store.EventKinds() {
+			if slices.Contains(texts, string(k)) {
+				t.Errorf("the Spanish %s screen shows the code %q", screen, k)
+			}
+		}
+	}
+	for screen, want := range map[string]string{"0": "Iniciar sesión", "delete dialog": "¿Eliminar a «elkie»?",
+		"activity": "Plantilla adaptada", "kind filter": "Plantillas adaptadas"} {
 		if !slices.Contains(es[screen], want) {
 			t.Errorf("the Spanish %s screen lacks %q: %q", screen, want, es[screen])
 		}
@@ -464,6 +540,50 @@ func TestLivenessInSpanish(t *testing.T) {
 	for _, r := range liveReasons() {
 		if got := liveReason(fmt.Errorf("wrapped: %w", r.sentinel)); got == live.ReasonText(r.sentinel) {
 			t.Errorf("reason %q is not translated", got)
+		}
+	}
+}
+
+// TestEventKindLabels: every kind of event the store defines has a label
+// in the Activity table and a title in its kind filter, in English and in
+// Spanish, none of them the raw code, and no two kinds alike.
+func TestEventKindLabels(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, l := range []string{languageEnglish, languageSpanish} {
+		useLanguage(l)
+		for name, m := range map[string]map[store.EventKind]string{"label": eventLabels(), "filter title": kindTitles()} {
+			seen := map[string]bool{}
+			for _, k := range store.EventKinds() {
+				text, ok := m[k]
+				switch {
+				case !ok || text == "" || text == string(k):
+					t.Errorf("%s: %q has no %s (%q)", l, k, name, text)
+				case seen[text]:
+					t.Errorf("%s: two kinds have the %s %q", l, name, text)
+				}
+				seen[text] = true
+			}
+		}
+	}
+}
+
+// TestCountsInSpanish: counts group thousands with "." in Spanish and ","
+// in English, and every count sentence agrees with its number.
+func TestCountsInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	cases := map[string][]string{
+		languageEnglish: {"8,706", "1 person-day over 1 day", "2 people-days over 1 day", "1 person-day over 2 days", "1,200 people-days over 30 days",
+			"event", "events", "row", "rows", "1 template", "2 templates"},
+		languageSpanish: {"8.706", "1 día-persona en 1 día", "2 días-persona en 1 día", "1 día-persona en 2 días", "1.200 días-persona en 30 días",
+			"evento", "eventos", "fila", "filas", "1 plantilla", "2 plantillas"},
+	}
+	for l, want := range cases {
+		useLanguage(l)
+		got := []string{thousands(8706), peopleDays(1, 1), peopleDays(2, 1), peopleDays(1, 2), peopleDays(1200, 30),
+			exportUnit(false, 1), exportUnit(false, 2), exportUnit(true, 1), exportUnit(true, 0),
+			userColumns(UserInfo{Name: "a", Templates: 1})[1], userColumns(UserInfo{Name: "a", Templates: 2})[1]}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %q, want %q", l, got, want)
 		}
 	}
 }

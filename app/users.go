@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -30,6 +31,7 @@ type usersScreen struct {
 	selected int        // index into rows, -1 for none
 
 	list        *widget.List
+	columns     userRowLayout // the list's rows: the last two columns as wide as their widest text
 	rename      *widget.Button
 	remove      *widget.Button
 	reenrol     *widget.Button
@@ -47,7 +49,7 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
-			return container.NewGridWithColumns(3, name, widget.NewLabel(""), widget.NewLabel(""))
+			return container.New(&s.columns, name, widget.NewLabel(""), widget.NewLabel(""))
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(s.rows) {
@@ -138,6 +140,7 @@ func (s *usersScreen) show(rows []UserInfo, err error) {
 	}
 	prev, _ := s.selectedUser()
 	s.rows = rows
+	s.columns.fit(rows)
 	s.selected = -1
 	s.list.UnselectAll()
 	for i, r := range rows {
@@ -272,5 +275,51 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 		return
 	}
 	s.log.Info("re-enrolled", "user", name, "templates", len(ds))
-	finish(lang.L("Re-enrolled “{{.Name}}” with {{.N}} new face templates", map[string]any{"Name": name, "N": len(ds)}), widget.SuccessImportance, true)
+	done := lang.L("Re-enrolled “{{.Name}}” with {{.N}} new face templates", map[string]any{"Name": name, "N": len(ds)})
+	if len(ds) == 1 {
+		done = lang.L("Re-enrolled “{{.Name}}” with 1 new face template", map[string]any{"Name": name})
+	}
+	finish(done, widget.SuccessImportance, true)
+}
+
+// userRowLayout lays out a row of the user list: the templates and last
+// login columns as wide as the widest of their texts (so a long Spanish
+// "nunca ha iniciado sesión" is never cut), the name taking the rest of
+// the line and cut with an ellipsis when it is too long.
+type userRowLayout struct {
+	widths [2]float32
+}
+
+// fit sizes the columns to the texts of rows. UI goroutine.
+func (l *userRowLayout) fit(rows []UserInfo) {
+	l.widths = [2]float32{}
+	for _, r := range rows {
+		cols := userColumns(r)
+		for i, text := range cols[1:] {
+			l.widths[i] = max(l.widths[i], widget.NewLabel(text).MinSize().Width)
+		}
+	}
+}
+
+func (l *userRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if len(objs) != 3 {
+		return
+	}
+	gap := theme.Padding()
+	name := max(size.Width-l.widths[0]-l.widths[1]-2*gap, 0)
+	x := float32(0)
+	for i, w := range []float32{name, l.widths[0], l.widths[1]} {
+		objs[i].Move(fyne.NewPos(x, 0))
+		objs[i].Resize(fyne.NewSize(w, size.Height))
+		x += w + gap
+	}
+}
+
+// MinSize is the name's: the list never widens the window's right pane.
+func (l *userRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	h := float32(0)
+	for _, o := range objs {
+		h = max(h, o.MinSize().Height)
+	}
+	return fyne.NewSize(objs[0].MinSize().Width, h)
 }
