@@ -18,7 +18,7 @@ VERIFY_IMAGE ?= $(wildcard $(CURDIR)/../shared/testdata/faces/elkie.jpg)
 # Debian packages the build, the tests and the app need.
 APT_PACKAGES := pkg-config libopencv-dev libdlib-dev libdlib-data libatlas-base-dev \
 	libopenblas0-pthread libjpeg62-turbo-dev libgl1-mesa-dev xorg-dev xvfb xauth \
-	mariadb-server xdotool imagemagick ffmpeg ca-certificates dpkg-dev
+	mariadb-server xdotool imagemagick ffmpeg time ca-certificates dpkg-dev
 
 export LANG := en_US.UTF-8
 export OPENCV_LOG_LEVEL := ERROR
@@ -48,7 +48,7 @@ RACE_PKGS := ./app/ ./camera/ ./cmd/facelogin/ ./internal/... ./recognition/... 
 # The real binary in its own process, built by `go build` without -race:
 # the detector would watch only the test's side of the pipes (test-unit
 # runs them; -race adds their minutes and finds nothing).
-RACE_SKIP_BINARY := TestWindowEndToEnd|TestWindowUnreadableModels|TestKioskEndToEnd|TestSIGTERM|TestNoDisplay|TestEnrolAtOnce
+RACE_SKIP_BINARY := TestWindowEndToEnd|TestWindowUnreadableModels|TestKioskEndToEnd|TestSIGTERM|TestNoDisplay|TestEnrolAtOnce|TestPhotoPeakMemory
 # One goroutine describing every shared photo (TestOperatingPoint) or every
 # video frame of the guided-enrolment evaluation (TestGuidedEnrolment)
 # through dlib — cgo, unseen by the detector: 232 s and 332 s in test-unit

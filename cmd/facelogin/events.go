@@ -44,6 +44,7 @@ func cmdEvents(e *env, args []string) error {
 		return fail(exitUsage, nil, "events: unexpected argument %q", fs.Arg(0))
 	}
 	if *asCSV && e.json {
+		e.json = false // neither format was chosen: nothing on standard output
 		return fail(exitUsage, nil, "events: give --csv or --json, not both")
 	}
 	q := store.EventQuery{User: *user, Station: *station, Kinds: kinds}
