@@ -94,6 +94,9 @@ type guide struct {
 	mu     sync.Mutex
 	skip   context.CancelFunc // ends the running optional step; nil otherwise
 	finish bool               // Finish was pressed: no further pose steps
+	// skipPending: Skip was tapped after the step's prompt showed but
+	// before the step could be skipped; the step ends as it starts.
+	skipPending bool
 
 	prompt    *canvas.Text // the step's instruction, large
 	progress  *widget.ProgressBar
@@ -147,6 +150,11 @@ func (g *guide) progressText() string {
 func (g *guide) onSkip() {
 	g.mu.Lock()
 	skip := g.skip
+	if skip == nil {
+		// The prompt (and the button) show just before the step starts
+		// waiting: a tap in between skips the step as soon as it starts.
+		g.skipPending = true
+	}
 	g.mu.Unlock()
 	if skip != nil {
 		skip()
@@ -176,7 +184,7 @@ func (g *guide) reset() {
 	g.skipBtn.Disable()
 	g.finishBtn.Disable()
 	g.mu.Lock()
-	g.finish = false
+	g.finish, g.skipPending = false, false
 	g.mu.Unlock()
 }
 
@@ -299,6 +307,10 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 		ctx, cancel = g.cap.stepTimeout(ctx, poseStepLimit)
 		g.mu.Lock()
 		g.skip = cancel
+		if g.skipPending {
+			g.skipPending = false
+			cancel()
+		}
 		g.mu.Unlock()
 		defer func() {
 			g.mu.Lock()

@@ -11,13 +11,12 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2/test"
-
 	"facelogin/app"
 	"facelogin/internal/appdir"
 	"facelogin/internal/directory"
 	"facelogin/internal/testdata"
 	"facelogin/internal/testkit"
+	"facelogin/internal/uitest"
 	"facelogin/recognition"
 	"facelogin/store"
 )
@@ -160,7 +159,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 
 	frame := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	logs := &testkit.LockedBuffer{}
-	k := app.NewKiosk(test.NewTempApp(t), app.Deps{
+	k := app.NewKiosk(uitest.SerialApp(t), app.Deps{ // UI work one at a time, as the real driver runs it (the test driver runs fyne.Do on the caller)
 		Camera:  kioskStill{img: frame, start: time.Now()},
 		Tracker: kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
 		Engine:  kioskOneFace{recognition.Face{Rect: image.Rect(220, 140, 420, 340), Descriptor: probe}},
