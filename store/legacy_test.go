@@ -177,10 +177,10 @@ func TestOpenLegacy(t *testing.T) {
 			// only on the server the tests start, never on a shared one.
 			testdata.Require(t, "the tests' private MariaDB", errors.New("FACELOGIN_TEST_MYSQL names another server"))
 		}
-		if err := sharedMaria.admin("CREATE DATABASE IF NOT EXISTS " + LegacyDatabase); err != nil {
+		if err := sharedMaria.Admin("CREATE DATABASE IF NOT EXISTS " + LegacyDatabase); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { sharedMaria.admin("DROP DATABASE " + LegacyDatabase) })
+		t.Cleanup(func() { sharedMaria.Admin("DROP DATABASE " + LegacyDatabase) })
 		db, err := OpenLegacy(ctxT(t), root, TLSConfig{})
 		if err != nil {
 			t.Fatal(err)

@@ -679,19 +679,19 @@ func TestDatabaseDownAtStart(t *testing.T) {
 func TestDatabaseDownMidOperation(t *testing.T) {
 	t.Run("mysql", func(t *testing.T) {
 		m := privateMariaDB(t)
-		if err := m.admin("CREATE DATABASE facelogin"); err != nil {
+		if err := m.Admin("CREATE DATABASE facelogin"); err != nil {
 			t.Fatal(err)
 		}
-		s, _ := openTest(t, m.dsn("facelogin"))
+		s, _ := openTest(t, m.DSN("facelogin"))
 		ctx := ctxT(t)
 		mustEnroll(t, s, "bob", newTemplates(t, 10, 4))
 		restart := func() {
-			if err := m.start(); err != nil {
+			if err := m.Start(); err != nil {
 				t.Fatal(err)
 			}
 		}
 
-		s.testHookInTx = m.kill // the server dies after the first row
+		s.testHookInTx = m.Kill // the server dies after the first row
 		_, err := s.Users.Enroll(ctx, Enrollment{Username: "ann", ModelID: recognition.ModelID, Templates: newTemplates(t, 0, 3)})
 		s.testHookInTx = nil
 		if !errors.Is(err, ErrUnavailable) {
@@ -711,7 +711,7 @@ func TestDatabaseDownMidOperation(t *testing.T) {
 		}
 		mustEnroll(t, s, "ann", newTemplates(t, 0, 3)) // the retry works
 
-		s.testHookInTx = m.kill // dies after bob's templates were deleted
+		s.testHookInTx = m.Kill // dies after bob's templates were deleted
 		err = s.Users.Delete(ctx, "bob")
 		s.testHookInTx = nil
 		if !errors.Is(err, ErrUnavailable) {

@@ -76,12 +76,12 @@ func TestMySQLTLS(t *testing.T) {
 	dir := t.TempDir()
 	caFile, certFile, keyFile := writeCA(t, dir, "db.facelogin.test")
 	m := privateMariaDB(t, "--ssl-ca="+caFile, "--ssl-cert="+certFile, "--ssl-key="+keyFile, "--require-secure-transport=ON")
-	if err := m.admin("CREATE DATABASE facelogin"); err != nil {
+	if err := m.Admin("CREATE DATABASE facelogin"); err != nil {
 		t.Fatal(err)
 	}
 	otherDir := t.TempDir()
 	otherCA, _, _ := writeCA(t, otherDir, "")
-	base := fmt.Sprintf("mysql://%s:%s@127.0.0.1:%d/facelogin", testMySQLUser, testMySQLPass, m.port)
+	base := fmt.Sprintf("mysql://%s:%s@127.0.0.1:%d/facelogin", testMySQLUser, testMySQLPass, m.Port())
 
 	tests := []struct {
 		name string

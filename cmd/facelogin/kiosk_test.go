@@ -4,8 +4,6 @@ import (
 	"context"
 	"image"
 	"log/slog"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,60 +61,16 @@ func TestKioskSharedMySQL(t *testing.T) {
 }
 
 // kioskMariaDB starts a private MariaDB and returns a DSN for a fresh
-// database on it.
+// database "kiosk" as root over the server's unix socket
+// ("root@unix(SOCK)/kiosk"). Skips on a laptop without mariadb-server,
+// fails when CI=true.
 func kioskMariaDB(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"mariadb-install-db", "mariadbd", "mariadb-admin", "mariadb"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			testdata.Require(t, "MariaDB ("+tool+")", err)
-		}
-	}
-	// Short: a unix socket path has at most 107 bytes.
-	dir, err := os.MkdirTemp("", "fl-kmaria-")
-	if err != nil {
+	m := testkit.StartMariaDB(t)
+	if err := m.Admin("CREATE DATABASE kiosk CHARACTER SET utf8mb4"); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "mysqld.sock")
-	if out, err := exec.Command("mariadb-install-db", "--no-defaults", "--datadir="+filepath.Join(dir, "data"),
-		"--user=root", "--auth-root-authentication-method=normal", "--skip-test-db").CombinedOutput(); err != nil {
-		t.Fatalf("mariadb-install-db: %v\n%s", err, out)
-	}
-	srv := exec.Command("mariadbd", "--no-defaults", "--user=root", "--datadir="+filepath.Join(dir, "data"),
-		"--socket="+sock, "--skip-networking", "--pid-file="+filepath.Join(dir, "mysqld.pid"),
-		"--log-error="+filepath.Join(dir, "mysqld.err"), "--skip-log-bin", "--innodb-buffer-pool-size=64M")
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { srv.Wait(); close(done) }()
-	t.Cleanup(func() {
-		exec.Command("mariadb-admin", "--no-defaults", "-S", sock, "-uroot", "shutdown").Run()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			srv.Process.Kill()
-			<-done
-		}
-	})
-	deadline := time.Now().Add(2 * time.Minute)
-	for exec.Command("mariadb-admin", "--no-defaults", "-S", sock, "-uroot", "ping").Run() != nil {
-		select {
-		case <-done:
-			log, _ := os.ReadFile(filepath.Join(dir, "mysqld.err"))
-			t.Fatalf("mariadbd exited at start:\n%s", log)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("mariadbd did not answer within 2 min")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if out, err := exec.Command("mariadb", "--no-defaults", "-S", sock, "-uroot", "-e",
-		"CREATE DATABASE kiosk CHARACTER SET utf8mb4").CombinedOutput(); err != nil {
-		t.Fatalf("create database: %v\n%s", err, out)
-	}
-	return "root@unix(" + sock + ")/kiosk"
+	return "root@unix(" + m.Socket() + ")/kiosk"
 }
 
 // kioskSharedDatabase: two stations share the database dsn. A person the
