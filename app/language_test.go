@@ -29,9 +29,10 @@ import (
 )
 
 // sameInBothLanguages are the translations that are rightly the English
-// text: words Spanish spells the same way.
+// text: words Spanish spells the same way, and the day and month of a
+// date format (DD/MM/AAAA).
 var sameInBothLanguages = map[string]bool{
-	"Error": true, "PIN": true, "CSV": true, "Total": true, "OK": true,
+	"Error": true, "PIN": true, "CSV": true, "Total": true, "OK": true, "DD": true, "MM": true,
 }
 
 // codeKeys returns every translation key the window's code uses (this
