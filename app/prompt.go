@@ -35,12 +35,16 @@ func newPromptLabel(size float32) *promptLabel {
 	p.seg = &widget.TextSegment{Style: widget.RichTextStyle{
 		Alignment: fyne.TextAlignCenter,
 		ColorName: theme.ColorNameForeground,
-		SizeName:  promptSize,
+		SizeName:  theme.SizeNameHeadingText,
 		TextStyle: fyne.TextStyle{Bold: true},
 	}}
 	p.rt = widget.NewRichText(p.seg)
 	p.rt.Wrapping = fyne.TextWrapWord
-	p.rt.Refresh() // links the segment to rt, whose theme sizes it (not the app's, which lacks promptSize)
+	// The first refresh sizes the segment by the app's theme (it links the
+	// segment to rt only afterwards): with a size every theme has. From
+	// then on rt's theme, promptTheme, sizes it.
+	p.rt.Refresh()
+	p.seg.Style.SizeName = promptSize
 	p.box = container.NewThemeOverride(p.rt, promptTheme{size: size})
 	p.ExtendBaseWidget(p)
 	return p
