@@ -168,8 +168,11 @@ type activityScreen struct {
 	export   *widget.Button
 	position *widget.Label
 	message  *widget.Label
-	busy     *widget.ProgressBarInfinite
-	content  fyne.CanvasObject
+	// dateError names the expected date format beside the day range
+	// while a typed day is not a date (the filters are not applied).
+	dateError *widget.Label
+	busy      *widget.ProgressBarInfinite
+	content   fyne.CanvasObject
 
 	// UI goroutine only.
 	opened    bool
@@ -188,7 +191,10 @@ type activityScreen struct {
 	gen, qgen uint64                     // the newest load and the newest filters
 	cancels   [2]context.CancelFunc      // of the loads in flight: rows, count
 	exporting bool
-	stations  map[string]bool
+	// exported is the finished export's message, kept through the
+	// reload that follows it (which would clear the message line).
+	exported string
+	stations map[string]bool
 }
 
 // newActivityScreen builds the screen; nothing is read until open.
@@ -245,6 +251,8 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	s.position = widget.NewLabel("")
 	s.message = widget.NewLabel("")
 	s.message.Wrapping = fyne.TextWrapWord
+	s.dateError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	s.dateError.Hide()
 	s.busy = widget.NewProgressBarInfinite()
 	s.busy.Hide()
 	s.newer.Disable()
@@ -253,13 +261,17 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	// Filters apply as they change.
 	s.from.OnChanged = func(*time.Time) { s.load() }
 	s.to.OnChanged = func(*time.Time) { s.load() }
+	// A day that is not a date changes no Date and calls no OnChanged:
+	// its validity does change.
+	s.from.SetOnValidationChanged(func(error) { s.load() })
+	s.to.SetOnValidationChanged(func(error) { s.load() })
 	s.user.OnChanged = func(string) { s.load() }
 	s.station.OnChanged = func(string) { s.load() }
 	s.kind.OnChanged = func(string) { s.load() }
 	s.view.OnChanged = func(string) { s.load() }
 
 	filters := container.New(layout.NewFormLayout(),
-		widget.NewLabel(lang.L("Days")), container.NewGridWithColumns(2, s.from, s.to),
+		widget.NewLabel(lang.L("Days")), container.NewVBox(container.NewGridWithColumns(2, s.from, s.to), s.dateError),
 		widget.NewLabel(lang.L("User")), s.user,
 		widget.NewLabel(lang.L("Station")), s.station,
 		widget.NewLabel(lang.L("Kind")), s.kind,
@@ -445,6 +457,17 @@ func (s *activityScreen) say(msg string, imp widget.Importance) {
 	s.message.SetText(msg)
 }
 
+// sayExported clears the message line, or shows the message of the
+// export the rows were reloaded after (once). UI goroutine.
+func (s *activityScreen) sayExported() {
+	if s.exported != "" {
+		s.say(s.exported, widget.SuccessImportance)
+		s.exported = ""
+		return
+	}
+	s.say("", widget.MediumImportance)
+}
+
 // open loads the screen when it is shown. UI goroutine.
 func (s *activityScreen) open() {
 	if !s.opened {
@@ -508,9 +531,43 @@ func (s *activityScreen) query() (store.EventQuery, bool, error) {
 	return q, s.view.Selected == lang.L(viewSummary), nil
 }
 
+// badDate says what is wrong with a typed day that is not a date (the
+// date entries keep their last good date then, and call no OnChanged),
+// naming the format the entries read; "" if both are dates or empty.
+func (s *activityScreen) badDate() string {
+	for _, e := range []*widget.DateEntry{s.from, s.to} {
+		// e.Validator, not e.Validate: that calls back OnValidationChanged.
+		if txt := strings.TrimSpace(e.Text); txt != "" && e.Validator != nil && e.Validator(e.Text) != nil {
+			format, example := dateFormat()
+			return lang.L("“{{.Date}}” is not a date — type it as {{.Format}} (for example {{.Example}}) or pick it with the calendar button.",
+				map[string]any{"Date": txt, "Format": format, "Example": example})
+		}
+	}
+	return ""
+}
+
+// dateFormat is the format the date entries read in this locale ("MM/DD/YYYY")
+// and the last day of 2026 in it. Fyne keeps the layout to itself; a date
+// entry shows it.
+func dateFormat() (format, example string) {
+	e := widget.NewDateEntry()
+	d := time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	e.SetDate(&d)
+	example = e.Text
+	format = strings.NewReplacer("2026", lang.L("YYYY"), "31", lang.L("DD"), "12", lang.L("MM")).Replace(example)
+	return format, example
+}
+
 // load shows the first page (or the summary) for the filters as they are.
 // UI goroutine.
 func (s *activityScreen) load() {
+	if msg := s.badDate(); msg != "" {
+		s.cancelLoads()
+		s.dateError.SetText(msg)
+		s.dateError.Show()
+		return
+	}
+	s.dateError.Hide()
 	q, summary, err := s.query()
 	if err != nil {
 		s.cancelLoads()
@@ -622,7 +679,7 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 	if len(s.rows) == 0 {
 		s.say(lang.L("No events match these filters."), widget.MediumImportance)
 	} else {
-		s.say("", widget.MediumImportance)
+		s.sayExported()
 	}
 }
 
@@ -706,7 +763,7 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 		s.say(lang.L("Only the newest rows are shown here; narrow the days or export CSV for all of them."), widget.MediumImportance)
 	default:
 		s.position.SetText(peopleDays(len(rows), len(days)))
-		s.say("", widget.MediumImportance)
+		s.sayExported()
 	}
 }
 
@@ -815,7 +872,15 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)
 				return
 			}
-			s.say(lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": exportUnit(summary, n), "File": name}), widget.SuccessImportance)
+			msg := lang.L("Exported {{.N}} {{.What}} to {{.File}}.", map[string]any{"N": thousands(int64(n)), "What": exportUnit(summary, n), "File": name})
+			s.say(msg, widget.SuccessImportance)
+			// The log went on while the file was chosen and written (logins
+			// here, at a kiosk, their on-login results): show it as it is
+			// now, as after a login, keeping this message.
+			if s.summary || len(s.starts) <= 1 {
+				s.exported = msg
+				s.load()
+			}
 		})
 	})
 }

@@ -713,3 +713,61 @@ func TestActivityFitsRightPane(t *testing.T) {
 		t.Errorf("the tabs need %.0f px, the right pane has %.0f: the split moves and the preview shrinks", w, pane)
 	}
 }
+
+// TestActivityBadDate: a typed day that is not a date is not taken as a
+// filter (Fyne's date entry keeps its last good date and says nothing):
+// the screen names the format beside the days, keeps the rows of the last
+// good filters, and applies the day once it is a date.
+func TestActivityBadDate(t *testing.T) {
+	f := newActivityFixture(t)
+	f.open()
+	week := f.shownIDs()
+	format, example := dateFormat()
+	for _, bad := range []string{"99/99/9999", "2026-13-40", "yesterday"} {
+		t.Run(bad, func(t *testing.T) {
+			f.s.from.SetText(bad)
+			f.waitIdle()
+			msg := f.s.dateError.Text
+			if !f.s.dateError.Visible() || !strings.Contains(msg, "“"+bad+"”") || !strings.Contains(msg, format) || !strings.Contains(msg, example) {
+				t.Errorf("beside the days: %q (shown %v); want %q and the format %s", msg, f.s.dateError.Visible(), bad, format)
+			}
+			if got := f.shownIDs(); !slices.Equal(got, week) || f.s.q.From.Day() != 24 {
+				t.Errorf("rows %v from %v; want the week's %v", got, f.s.q.From, week)
+			}
+		})
+	}
+	last := time.Date(2026, 11, 30, 0, 0, 0, 0, f.loc)
+	f.s.from.SetDate(&last)
+	f.waitIdle()
+	if f.s.dateError.Visible() {
+		t.Errorf("a good date still shows %q", f.s.dateError.Text)
+	}
+	if want := f.want(func(ev store.Event) bool { return ev.At.In(f.loc).Day() == 30 }); !slices.Equal(f.shownIDs(), want) {
+		t.Errorf("30 November: %v, want %v", f.shownIDs(), want)
+	}
+	t.Logf("format %s, example %s", format, example)
+}
+
+// TestActivityExportRefreshes: after an export, the table shows the log as
+// it is then — an event written meanwhile (a login at another station)
+// included — and the export's message stays.
+func TestActivityExportRefreshes(t *testing.T) {
+	var seed func([]store.Event)
+	f := newActivityFixtureOn(t, func(tb testing.TB) (*store.Store, func([]store.Event)) {
+		st, s := sqliteActivity(tb)
+		seed = s
+		return st, s
+	})
+	f.open()
+	seed([]store.Event{{At: time.Date(2026, 11, 30, 19, 0, 0, 0, f.loc), Kind: store.EventLoginSuccess, Username: "ann",
+		Station: "door", Distance: 0.3, HasDistance: true}})
+	newest := int64(len(f.evs) + 1)
+	f.exportFile(filepath.Join(t.TempDir(), "week.csv"))
+	f.waitIdle()
+	if ids := f.shownIDs(); len(ids) == 0 || ids[0] != newest {
+		t.Errorf("after the export the table shows %v; want event %d first", ids, newest)
+	}
+	if want := fmt.Sprintf("Exported %d events to week.csv.", newest); f.s.message.Text != want || f.s.message.Importance != widget.SuccessImportance {
+		t.Errorf("message %q, want %q", f.s.message.Text, want)
+	}
+}

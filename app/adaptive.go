@@ -31,11 +31,17 @@ type checkSetting struct {
 	content fyne.CanvasObject
 }
 
-// newCheckSetting reads the saved setting; forcedOff turns it off for this
-// run, disables the check box and shows forcedHelp instead of help.
+// newCheckSetting reads the saved setting (on if none is saved);
+// forcedOff turns it off for this run, disables the check box and shows
+// forcedHelp instead of help.
 func newCheckSetting(prefs fyne.Preferences, log *slog.Logger, key, logKey, label, help string, forcedOff bool, forcedHelp string) *checkSetting {
+	return newCheckSettingOr(true, prefs, log, key, logKey, label, help, forcedOff, forcedHelp)
+}
+
+// newCheckSettingOr is newCheckSetting with def where nothing is saved.
+func newCheckSettingOr(def bool, prefs fyne.Preferences, log *slog.Logger, key, logKey, label, help string, forcedOff bool, forcedHelp string) *checkSetting {
 	c := &checkSetting{prefs: prefs, log: log, key: key, logKey: logKey, on: &atomic.Bool{}}
-	saved := prefs.BoolWithFallback(key, true)
+	saved := prefs.BoolWithFallback(key, def)
 	c.on.Store(saved && !forcedOff)
 	c.check = widget.NewCheck(label, c.onChanged)
 	c.check.Checked = saved && !forcedOff

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image/color"
 	"log/slog"
 	"sync"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
@@ -98,7 +96,7 @@ type guide struct {
 	// before the step could be skipped; the step ends as it starts.
 	skipPending bool
 
-	prompt    *canvas.Text // the step's instruction, large
+	prompt    *promptLabel // the step's instruction, large
 	progress  *widget.ProgressBar
 	skipBtn   *widget.Button
 	finishBtn *widget.Button // ends the pose steps, keeping what was taken
@@ -115,10 +113,7 @@ func stillNote() string {
 
 func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Logger) *guide {
 	g := &guide{cap: c, accept: accept, limits: limits, steps: guidedSteps(limits.frames), log: log}
-	g.prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	g.prompt.TextSize = 2 * theme.TextSize()
-	g.prompt.TextStyle = fyne.TextStyle{Bold: true}
-	g.prompt.Alignment = fyne.TextAlignCenter
+	g.prompt = newPromptLabel(2 * theme.TextSize())
 	total := 0
 	for _, s := range g.steps {
 		total += s.frames
@@ -180,7 +175,7 @@ func (g *guide) finished() bool {
 // reset clears the prompt and progress before a capture. UI goroutine.
 func (g *guide) reset() {
 	g.progress.SetValue(0)
-	g.setPrompt("", color.Transparent)
+	g.setPrompt("")
 	g.skipBtn.Disable()
 	g.finishBtn.Disable()
 	g.mu.Lock()
@@ -188,12 +183,8 @@ func (g *guide) reset() {
 	g.mu.Unlock()
 }
 
-func (g *guide) setPrompt(text string, c color.Color) {
+func (g *guide) setPrompt(text string) {
 	g.prompt.Text = text
-	if c == nil {
-		c = theme.Color(theme.ColorNameForeground)
-	}
-	g.prompt.Color = c
 	g.prompt.Refresh()
 }
 
@@ -234,7 +225,7 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 			continue
 		}
 		g.cap.do(func() {
-			g.setPrompt(st.prompt, nil)
+			g.setPrompt(st.prompt)
 			setEnabled(st.optional, g.skipBtn, g.finishBtn)
 		})
 		show(done)
@@ -262,7 +253,7 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		}
 	}
 	show(done)
-	g.cap.do(func() { g.setPrompt(note, nil) })
+	g.cap.do(func() { g.setPrompt(note) })
 	return got.cands.Choose(guidedTemplates, g.limits.frames), nil
 }
 

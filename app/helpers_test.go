@@ -674,6 +674,9 @@ func newHarnessDeps(t *testing.T, a fyne.App, cam FrameSource, eng models, dir *
 	// coordinates: the preview is not mirrored unless a test asks
 	// (withMirror).
 	a.Preferences().SetBool(PrefMirror, false)
+	// They check the names on the overlay, which a desktop owner turns on
+	// in the settings (off by default: TestPreviewNamesOffByDefault).
+	a.Preferences().SetBool(PrefPreviewNames, a.Preferences().BoolWithFallback(PrefPreviewNames, true))
 	h.u = newUI(a, deps, opts, post).shell
 	h.u.capture.timeout = h.clock.withTimeout
 	h.steps = &testClock{}

@@ -45,6 +45,9 @@ type labeler struct {
 	det   *detector
 	users Decider
 	th    *threshold
+	// on: names are shown (the setting PrefPreviewNames). Off, the
+	// labeler computes no descriptor and labels nothing.
+	on *atomic.Bool
 	// now is the labeler's clock; tests replace it to decide when a
 	// refresh is due.
 	now func() time.Time
@@ -67,8 +70,8 @@ type trackLabel struct {
 	descriptions int // descriptors computed for this track
 }
 
-func newLabeler(det *detector, users Decider, th *threshold) *labeler {
-	l := &labeler{det: det, users: users, th: th, now: time.Now, tracks: map[recognition.TrackID]*trackLabel{}}
+func newLabeler(det *detector, users Decider, th *threshold, on *atomic.Bool) *labeler {
+	l := &labeler{det: det, users: users, th: th, on: on, now: time.Now, tracks: map[recognition.TrackID]*trackLabel{}}
 	det.labels = l
 	l.in = det.subscribe(1)
 	return l
@@ -78,7 +81,7 @@ func unknownLabel() faceLabel { return faceLabel{Text: lang.L("unknown")} }
 
 // labelsFor returns the labels of faces, in their order. Any goroutine.
 func (l *labeler) labelsFor(faces []recognition.TrackedFace) []faceLabel {
-	if len(faces) == 0 {
+	if len(faces) == 0 || !l.on.Load() {
 		return nil
 	}
 	out := make([]faceLabel, len(faces))
@@ -113,7 +116,11 @@ func (l *labeler) run(ctx context.Context) {
 		if err != nil {
 			return
 		}
-		l.update(d)
+		if l.on.Load() {
+			l.update(d)
+		} else {
+			l.forget(nil) // named anew, from new descriptors, if turned on again
+		}
 		l.seen.Store(d.seq)
 	}
 }

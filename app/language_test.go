@@ -29,9 +29,10 @@ import (
 )
 
 // sameInBothLanguages are the translations that are rightly the English
-// text: words Spanish spells the same way.
+// text: words Spanish spells the same way, and the day and month of a
+// date format (DD/MM/AAAA).
 var sameInBothLanguages = map[string]bool{
-	"Error": true, "PIN": true, "CSV": true, "Total": true, "OK": true,
+	"Error": true, "PIN": true, "CSV": true, "Total": true, "OK": true, "DD": true, "MM": true,
 }
 
 // codeKeys returns every translation key the window's code uses (this
@@ -573,15 +574,18 @@ func TestCountsInSpanish(t *testing.T) {
 	t.Cleanup(func() { useLanguage(languageEnglish) })
 	cases := map[string][]string{
 		languageEnglish: {"8,706", "1 person-day over 1 day", "2 people-days over 1 day", "1 person-day over 2 days", "1,200 people-days over 30 days",
-			"event", "events", "row", "rows", "1 template", "2 templates"},
+			"event", "events", "row", "rows", "1 template", "2 templates",
+			"Registered “ann” with 1 face template. You can log in now.", "Registered “ann” with 5 face templates. You can log in now."},
 		languageSpanish: {"8.706", "1 día-persona en 1 día", "2 días-persona en 1 día", "1 día-persona en 2 días", "1.200 días-persona en 30 días",
-			"evento", "eventos", "fila", "filas", "1 plantilla", "2 plantillas"},
+			"evento", "eventos", "fila", "filas", "1 plantilla", "2 plantillas",
+			"Registro de «ann» completado con 1 plantilla facial. Ya puedes iniciar sesión.", "Registro de «ann» completado con 5 plantillas faciales. Ya puedes iniciar sesión."},
 	}
 	for l, want := range cases {
 		useLanguage(l)
 		got := []string{thousands(8706), peopleDays(1, 1), peopleDays(2, 1), peopleDays(1, 2), peopleDays(1200, 30),
 			exportUnit(false, 1), exportUnit(false, 2), exportUnit(true, 1), exportUnit(true, 0),
-			userColumns(UserInfo{Name: "a", Templates: 1})[1], userColumns(UserInfo{Name: "a", Templates: 2})[1]}
+			userColumns(UserInfo{Name: "a", Templates: 1})[1], userColumns(UserInfo{Name: "a", Templates: 2})[1],
+			registeredText("ann", 1), registeredText("ann", 5)}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %q, want %q", l, got, want)
 		}

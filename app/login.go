@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
@@ -40,7 +39,7 @@ type loginScreen struct {
 	user    *widget.Entry
 	button  *widget.Button
 	result  *widget.Label
-	prompt  *canvas.Text        // the challenge's instruction, large
+	prompt  *promptLabel        // the challenge's instruction, large
 	steps   *widget.ProgressBar // the challenge's progress
 	gauge   *distanceGauge
 	message *widget.Label
@@ -56,10 +55,7 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.result = widget.NewLabel("")
 	l.result.SizeName = theme.SizeNameHeadingText
 	l.result.TextStyle.Bold = true
-	l.prompt = canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	l.prompt.TextSize = 1.5 * theme.TextHeadingSize()
-	l.prompt.TextStyle.Bold = true
-	l.prompt.Alignment = fyne.TextAlignCenter
+	l.prompt = newPromptLabel(1.5 * theme.TextHeadingSize())
 	l.prompt.Hide()
 	l.steps = widget.NewProgressBar()
 	l.steps.TextFormatter = func() string { return "" }

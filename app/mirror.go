@@ -82,3 +82,19 @@ func mirrorFaces(faces []recognition.Face, b image.Rectangle) []recognition.Face
 	}
 	return out
 }
+
+// PrefPreviewNames is the preference key of the names on the window's
+// preview (off unless turned on).
+const PrefPreviewNames = "preview.names"
+
+// newPreviewNamesSetting is the Settings screen's block for the names on
+// the window's preview. Off by default: whoever stands at the desktop
+// would learn who is enrolled (identities are biometric data, never shown
+// to strangers). Off, the labeler computes no descriptors. The kiosk has
+// no such setting: its preview names nobody. Applies at once.
+func newPreviewNamesSetting(prefs fyne.Preferences, log *slog.Logger) *checkSetting {
+	return newCheckSettingOr(false, prefs, log, PrefPreviewNames, "preview_names", lang.L("Show names on the preview"),
+		lang.L("Writes the name of each registered face the camera sees beside its box. Anyone who can see the "+
+			"screen learns who is registered, so leave it off unless only you use this computer. Off, the preview "+
+			"shows boxes and landmarks only and spends no time on recognising faces. Applies at once."), false, "")
+}

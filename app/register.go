@@ -169,7 +169,7 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 	}
 	r.log.Info("registered", "user", name, "templates", len(ds))
 	r.cap.do(func() {
-		r.say(lang.L("Registered “{{.Name}}” with {{.N}} face templates. You can log in now.", map[string]any{"Name": name, "N": len(ds)}), widget.SuccessImportance)
+		r.say(registeredText(name, len(ds)), widget.SuccessImportance)
 		r.name.SetText("")
 		r.cap.end()
 		r.events.publish(userEvent{kind: userRegistered, user: name})
@@ -199,4 +199,13 @@ func (r *registerScreen) confirmDuplicate(name string, dup *DuplicateFaceError, 
 	d.SetConfirmText(lang.L("Register anyway"))
 	d.SetDismissText(lang.L("Cancel"))
 	d.Show()
+}
+
+// registeredText tells a person their registration is done, the count
+// agreeing with its noun.
+func registeredText(name string, n int) string {
+	if n == 1 {
+		return lang.L("Registered “{{.Name}}” with 1 face template. You can log in now.", map[string]any{"Name": name})
+	}
+	return lang.L("Registered “{{.Name}}” with {{.N}} face templates. You can log in now.", map[string]any{"Name": name, "N": n})
 }

@@ -44,6 +44,7 @@ type shell struct {
 	adaptive *checkSetting // adaptive templates (the setting)
 	liveness *checkSetting // the liveness challenge on (the setting)
 	mirror   *checkSetting // the mirrored preview (the setting)
+	names    *checkSetting // names on the preview (the setting); nil in the kiosk
 	// liveConfig is each login's liveness challenge, window and kiosk
 	// (challengeConfig; tests fix the steps).
 	liveConfig func() live.Config
@@ -82,7 +83,8 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	s.win.Resize(fyne.NewSize(1100, 640))
 	s.det = &detector{camera: deps.Camera, tracker: deps.Tracker, engine: deps.Engine, poll: opts.Poll, log: s.log}
 	if !opts.noLabels {
-		newLabeler(s.det, deps.Users, s.th)
+		s.names = newPreviewNamesSetting(a.Preferences(), s.log)
+		newLabeler(s.det, deps.Users, s.th, s.names.on)
 	}
 	s.preview = newPreview(deps.Camera, s.det, s.tasks.do, opts.Poll, s.log)
 	s.preview.mirror = s.mirror.on
@@ -118,8 +120,14 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	}
 	// One scroll for the whole tab: a scroll inside a box gets the box's
 	// minimum, one row, and hid the form (TestSettingsTabShowsForm).
-	settingsTab := container.NewVScroll(container.NewVBox(s.settings.content, s.mirror.content, s.adaptive.content,
-		s.liveness.content, newLanguageSetting(a.Preferences(), s.log).content))
+	blocks := container.NewVBox(s.settings.content, s.mirror.content)
+	if s.names != nil {
+		blocks.Add(s.names.content)
+	}
+	blocks.Add(s.adaptive.content)
+	blocks.Add(s.liveness.content)
+	blocks.Add(newLanguageSetting(a.Preferences(), s.log).content)
+	settingsTab := container.NewVScroll(blocks)
 	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		switch {

@@ -24,6 +24,9 @@ func cameraStatusText(source string, st camera.Status) string {
 	case camera.StateEnded:
 		return lang.L("ended")
 	case camera.StateFailed:
+		if st.Retries == 1 {
+			return lang.L("failed after 1 attempt: {{.Err}}", map[string]any{"Err": fmt.Sprint(st.Err)})
+		}
 		return lang.L("failed after {{.N}} attempts: {{.Err}}", map[string]any{"N": st.Retries, "Err": fmt.Sprint(st.Err)})
 	case camera.StateClosed:
 		return lang.L("closed")

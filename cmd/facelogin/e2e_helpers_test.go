@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"facelogin/app"
 	"facelogin/internal/testkit"
 	"fmt"
 	"image"
@@ -92,6 +93,27 @@ func appEnv(t testing.TB, display, models string) []string {
 		}
 	}
 	return env
+}
+
+// showPreviewNames turns Settings → Show names on the preview on in the
+// preferences of the app run with env, as its owner would: the window
+// tests read who the preview takes a face for from its box's colour (off,
+// every box is the unknown colour).
+func showPreviewNames(t testing.TB, env []string) {
+	t.Helper()
+	var config string
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "XDG_CONFIG_HOME="); ok {
+			config = v
+		}
+	}
+	dir := filepath.Join(config, "fyne", appID)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "preferences.json"), []byte(`{"`+app.PrefPreviewNames+`":true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // makeVideo writes a 640×480 30 fps MJPG .avi of secs seconds showing photo

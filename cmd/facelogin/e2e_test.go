@@ -49,6 +49,7 @@ func TestWindowEndToEnd(t *testing.T) {
 	bin := buildBinary(t)
 	display := startXvfb(t)
 	env := appEnv(t, display, models)
+	showPreviewNames(t, env)
 
 	vids := t.TempDir()
 	register := makeVideo(t, vids, "bona-register", filepath.Join(faces, "bona.jpg"), vfFit, 3)

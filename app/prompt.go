@@ -1,0 +1,92 @@
+package app
+
+import (
+	"image/color"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// promptLabel is a screen's instruction of the moment ("Turn your head to
+// your right →"): large, bold, centred, and wrapped at word boundaries to
+// the width of its pane. A canvas.Text does not wrap: its minimum width is
+// its whole line, so a long prompt (the Spanish ones are about a third
+// longer) widened the tabs beside the preview and shrank the preview
+// (TestPromptKeepsPreviewSize).
+//
+// Set Text, then call Refresh (as with canvas.Text). UI goroutine.
+type promptLabel struct {
+	widget.BaseWidget
+	Text string
+
+	seg *widget.TextSegment
+	rt  *widget.RichText
+	box *container.ThemeOverride // rt in promptTheme
+}
+
+// promptSize is the theme size name of a prompt's text (promptTheme).
+const promptSize fyne.ThemeSizeName = "facelogin-prompt"
+
+// newPromptLabel is an empty prompt of text size size (px).
+func newPromptLabel(size float32) *promptLabel {
+	p := &promptLabel{}
+	p.seg = &widget.TextSegment{Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter,
+		ColorName: theme.ColorNameForeground,
+		SizeName:  theme.SizeNameHeadingText,
+		TextStyle: fyne.TextStyle{Bold: true},
+	}}
+	p.rt = widget.NewRichText(p.seg)
+	p.rt.Wrapping = fyne.TextWrapWord
+	// The first refresh sizes the segment by the app's theme (it links the
+	// segment to rt only afterwards): with a size every theme has. From
+	// then on rt's theme, promptTheme, sizes it.
+	p.rt.Refresh()
+	p.seg.Style.SizeName = promptSize
+	p.box = container.NewThemeOverride(p.rt, promptTheme{size: size})
+	p.ExtendBaseWidget(p)
+	return p
+}
+
+func (p *promptLabel) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(p.box)
+}
+
+// Refresh shows Text.
+func (p *promptLabel) Refresh() {
+	if p.seg.Text != p.Text {
+		p.seg.Text = p.Text
+		p.rt.Refresh()
+	}
+	p.BaseWidget.Refresh()
+}
+
+// promptTheme is the app's theme with one more size, promptSize: rich
+// text takes its sizes from the theme by name only.
+type promptTheme struct{ size float32 }
+
+// appTheme is the app's own theme (theme.Current, asked inside the
+// override, would answer the override itself).
+func appTheme() fyne.Theme {
+	if a := fyne.CurrentApp(); a != nil && a.Settings().Theme() != nil {
+		return a.Settings().Theme()
+	}
+	return theme.DefaultTheme()
+}
+
+func (t promptTheme) Size(n fyne.ThemeSizeName) float32 {
+	if n == promptSize {
+		return t.size
+	}
+	return appTheme().Size(n)
+}
+
+func (promptTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	return appTheme().Color(n, v)
+}
+
+func (promptTheme) Font(s fyne.TextStyle) fyne.Resource { return appTheme().Font(s) }
+
+func (promptTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return appTheme().Icon(n) }
