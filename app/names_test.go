@@ -38,8 +38,8 @@ func TestPreviewNamesOffByDefault(t *testing.T) {
 	if n := len(h.eng.describeCalls()); n != 0 {
 		t.Errorf("names off: the labeler computed %d descriptors", n)
 	}
-	if got := h.shownFrame().RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y); got != unknownColor {
-		t.Errorf("names off: the box is %v, want the colour of any face %v (green would tell a registered one)", got, unknownColor)
+	if got := h.shownFrame().RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y); got != faceColor {
+		t.Errorf("names off: the box is %v, want the colour of any face %v (green or red would tell whether it is registered)", got, faceColor)
 	}
 
 	test.Tap(h.u.names.check)

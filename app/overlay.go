@@ -16,8 +16,12 @@ import (
 
 // Overlay colours.
 var (
-	knownColor    = color.RGBA{0x22, 0xc5, 0x5e, 0xff} // recognised face: box and label
-	unknownColor  = color.RGBA{0xef, 0x44, 0x44, 0xff} // unknown face
+	knownColor   = color.RGBA{0x22, 0xc5, 0x5e, 0xff} // recognised face: box and label
+	unknownColor = color.RGBA{0xef, 0x44, 0x44, 0xff} // unknown face
+	// faceColor boxes a face with no label: names off, the kiosk, or before
+	// the labeler's first answer. Neither green nor red, which would tell
+	// whoever stands at the camera whether a face is registered.
+	faceColor     = color.RGBA{0x3b, 0x82, 0xf6, 0xff}
 	landmarkColor = color.RGBA{0x00, 0xe5, 0xff, 0xff} // 68-point contours
 	labelBack     = color.RGBA{0x10, 0x10, 0x10, 0xff}
 	labelText     = color.RGBA{0xff, 0xff, 0xff, 0xff}
@@ -60,17 +64,19 @@ func copyFrame(dst *image.RGBA, src image.Image) {
 }
 
 // drawOverlay draws boxes, landmark contours and labels of faces onto dst.
-// labels[i] belongs to faces[i]; missing labels draw no text.
+// labels[i] belongs to faces[i]; a face without a label is boxed in
+// faceColor with no text.
 func drawOverlay(dst *image.RGBA, faces []recognition.Face, labels []faceLabel) {
 	b := dst.Rect
 	// Lines 2 px wide on a 640×480 frame, thicker on bigger ones.
 	thick := max(1, min(b.Dx(), b.Dy())/240)
 	for i := range faces {
 		f := &faces[i]
-		col := unknownColor
+		col := faceColor
 		var lab faceLabel
 		if i < len(labels) {
 			lab = labels[i]
+			col = unknownColor
 			if lab.Known {
 				col = knownColor
 			}

@@ -95,7 +95,10 @@ func TestOverlayDrawsLandmarkContours(t *testing.T) {
 func TestOverlayUnknownFaceIsRed(t *testing.T) {
 	dst := image.NewRGBA(image.Rect(0, 0, 640, 480))
 	r := image.Rect(200, 120, 440, 360)
-	drawOverlay(dst, []recognition.Face{{Rect: r}}, []faceLabel{{Text: "unknown"}})
+	drawOverlay(dst, []recognition.Face{{Rect: r}, {Rect: r.Add(image.Pt(0, 100))}}, []faceLabel{{Text: "unknown"}})
+	if got := dst.RGBAAt(300, r.Min.Y+100); got != faceColor {
+		t.Errorf("face without a label: %v, want the neutral %v", got, faceColor)
+	}
 	if got := dst.RGBAAt(300, r.Min.Y); got != unknownColor {
 		t.Errorf("unknown face box: %v, want %v", got, unknownColor)
 	}

@@ -37,7 +37,7 @@ func TestPreviewDrawsOverlayOnLiveFrames(t *testing.T) {
 	h.waitFor("a frame with the overlay, labelled", func() bool {
 		img := h.shownFrame()
 		return img != nil && img.Rect == frame.Rect && img.RGBAAt(pts[8].X, pts[8].Y) == landmarkColor &&
-			img.RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y) != unknownColor
+			img.RGBAAt(r.Min.X+r.Dx()/3, r.Min.Y) == knownColor
 	})
 	img := h.shownFrame()
 	for i, p := range pts {
