@@ -50,7 +50,7 @@ RACE_PKGS := ./app/ ./camera/ ./cmd/facelogin/ ./internal/... ./recognition/ ./s
 # The real binary in its own process, built by `go build` without -race:
 # the detector would watch only the test's side of the pipes (test-unit
 # runs them; -race adds their minutes and finds nothing).
-RACE_SKIP_BINARY := TestWindowEndToEnd|TestWindowUnreadableModels|TestKioskEndToEnd|TestSIGTERM|TestNoDisplay|TestEnrolAtOnce|TestPhotoPeakMemory
+RACE_SKIP_BINARY := TestWindowEndToEnd|TestWindowUnreadableModels|TestKioskEndToEnd|TestSIGTERM|TestNoDisplay|TestEnrolAtOnce|TestPhotoPeakMemory|TestQuietLocale|TestWindowQuietLocale|TestDamagedVideoQuiet|TestInterruptedCheck
 RACE_SKIP := ^($(RACE_SKIP_BINARY))$$
 # recognition/dlib starts no goroutine; its tests that call one Engine or
 # Landmarker from several goroutines (and Close against calls in flight) run
@@ -124,7 +124,7 @@ test-nocgo:
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 20m $(NOCGO_PKGS)
 
 test-race:
-	$(GO) test -count=1 -race -skip '$(RACE_SKIP)' -timeout 30m $(RACE_PKGS)
+	$(GO) test -count=1 -race -skip '$(RACE_SKIP)' -timeout 40m $(RACE_PKGS)
 	$(GO) test -count=1 -race -run '$(RACE_DLIB_RUN)' -timeout 15m ./recognition/dlib/
 
 # test-matprofile: the camera with gocv's Mat profile on, so a leaked Mat fails.
