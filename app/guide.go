@@ -22,11 +22,11 @@ import (
 const (
 	// guidedTemplates is how many of the candidate frames (every frame
 	// that passed the quality gate during the registration, in any pose)
-	// are kept as templates, chosen by decision.SelectDiverse: 10 by
-	// farthest-point sampling gave 1/114 false rejections per login on the
-	// shared videos, against 35/114 for the first 5 frames
-	// (TestDecisionRules and TestGuidedEnrolment in recognition/dlib;
-	// README, "Accuracy").
+	// are kept as templates, chosen to cover them
+	// (decision.SelectCovering): 10 gave 1/114 false rejections per login
+	// on the shared videos (2/114 by farthest-point sampling), against
+	// 38/114 for the first 5 frames (TestGuidedEnrolment in
+	// recognition/dlib; README, "Accuracy").
 	guidedTemplates = 10
 	// poseStepLimit is how long a pose step waits for the person before it
 	// moves on by itself (pose.StepLimit).
@@ -189,13 +189,13 @@ func (g *guide) setPrompt(text string) {
 }
 
 // run takes the person through the steps and returns the templates to
-// enrol: at most guidedTemplates of the candidates, chosen for diversity
-// (decision.SelectDiverse). Every frame that passes the quality gate (one
+// enrol: at most guidedTemplates of the candidates, chosen to cover them
+// (decision.SelectCovering). Every frame that passes the quality gate (one
 // face, the registering person's, sharp and large enough) is a candidate,
 // in the asked pose or not; the frames in the pose are the ones that
 // complete a step and drive the prompts and progress. The candidates are
 // held in a decision.Candidates of decision.CandidateLimit, thinned by
-// the same sampling when full, so memory stays bounded however long the
+// the same rule when full, so memory stays bounded however long the
 // steps take. The straight step is required: if
 // it does not get its frames before the capture timeout the error is a
 // *captureError (captureAdvice words it). An optional step ends when it

@@ -289,9 +289,10 @@ func TestPolicyValidate(t *testing.T) {
 	}
 }
 
-// TestSelectDiverse: the medoid first, then each time the frame farthest
-// from those chosen; an outlier beyond maxSpread and exact duplicates never.
-func TestSelectDiverse(t *testing.T) {
+// personAndStranger are the descriptors of a person of idols.json with at
+// least 10, and one of someone more than 0.5 from every one of them.
+func personAndStranger(t *testing.T) ([]recognition.Descriptor, recognition.Descriptor) {
+	t.Helper()
 	users := byUser(idols(t))
 	var person []recognition.Descriptor
 	for _, ds := range users {
@@ -300,19 +301,21 @@ func TestSelectDiverse(t *testing.T) {
 			break
 		}
 	}
-	// A stranger: someone more than 0.5 from every frame of the person.
-	var stranger recognition.Descriptor
-	found := false
 	for _, ds := range users {
 		for _, d := range ds {
 			if nearestOther(map[string][]recognition.Descriptor{"s": {d}, "p": person}, "s", nil) > 0.5 {
-				stranger, found = d, true
+				return person, d
 			}
 		}
 	}
-	if !found {
-		t.Fatal("no stranger 0.5 from the person")
-	}
+	t.Fatal("no stranger 0.5 from the person")
+	return nil, recognition.Descriptor{}
+}
+
+// TestSelectDiverse: the medoid first, then each time the frame farthest
+// from those chosen; an outlier beyond maxSpread and exact duplicates never.
+func TestSelectDiverse(t *testing.T) {
+	person, stranger := personAndStranger(t)
 	frames := append([]recognition.Descriptor{}, person...)
 	frames = append(frames, person[0], stranger) // a duplicate and a stranger
 	strangerAt := len(frames) - 1
@@ -361,6 +364,79 @@ func TestSelectDiverse(t *testing.T) {
 	}
 }
 
+// TestSelectCovering: each pick is the frame that most lowers the weighted
+// sum of distances from every frame to its nearest template (checked
+// against a plain recomputation); the first is the weighted medoid, so
+// weights move it; an outlier beyond maxSpread and exact duplicates are
+// never chosen.
+func TestSelectCovering(t *testing.T) {
+	person, stranger := personAndStranger(t)
+	frames := append([]recognition.Descriptor{}, person...)
+	frames = append(frames, person[0], stranger)
+	strangerAt := len(frames) - 1
+	weights := make([]float64, len(frames))
+	for i := range weights {
+		weights[i] = float64(1 + i%3)
+	}
+	got := decision.SelectCovering(frames, weights, 5, 0.45)
+	if len(got) != 5 {
+		t.Fatalf("chose %v, want 5", got)
+	}
+	counted := func(i int) bool { return recognition.Distance(&frames[i], &frames[got[0]]) <= 0.45 }
+	cost := func(chosen []int) float64 {
+		var s float64
+		for j := range frames {
+			if !counted(j) {
+				continue
+			}
+			near := math.Inf(1)
+			for _, c := range chosen {
+				near = min(near, float64(recognition.Distance(&frames[j], &frames[c])))
+			}
+			s += weights[j] * near
+		}
+		return s
+	}
+	for k := range got {
+		for i := range frames {
+			if (k > 0 && !counted(i)) || slices.Contains(got[:k], i) {
+				continue
+			}
+			if k == 0 {
+				// the weighted medoid over all frames
+				var si, sg float64
+				for j := range frames {
+					si += weights[j] * float64(recognition.Distance(&frames[i], &frames[j]))
+					sg += weights[j] * float64(recognition.Distance(&frames[got[0]], &frames[j]))
+				}
+				if si < sg-1e-6 {
+					t.Fatalf("first pick %d (weighted sum %.4f) but %d has %.4f", got[0], sg, i, si)
+				}
+				continue
+			}
+			with := append(slices.Clone(got[:k]), i)
+			if cost(with) < cost(got[:k+1])-1e-6 {
+				t.Fatalf("pick %d is %d (cost %.4f) but %d gives %.4f", k, got[k], cost(got[:k+1]), i, cost(with))
+			}
+		}
+	}
+	if slices.Contains(got, strangerAt) || slices.Contains(got, strangerAt-1) && slices.Contains(got, 0) {
+		t.Fatalf("chose %v: the stranger (%d) or both copies of frame 0", got, strangerAt)
+	}
+	if all := decision.SelectCovering(frames, nil, 100, 0.45); len(all) > len(person) {
+		t.Fatalf("asked for all: %d chosen of %d distinct frames of the person", len(all), len(person))
+	}
+	// A frame standing for many frames becomes the first template.
+	heavy := slices.Repeat([]float64{1}, len(person))
+	heavy[len(person)-1] = 1000
+	if first := decision.SelectCovering(person, heavy, 1, 0); !slices.Equal(first, []int{len(person) - 1}) {
+		t.Errorf("weight 1000 on frame %d: chose %v", len(person)-1, first)
+	}
+	if decision.SelectCovering(nil, nil, 5, 0) != nil {
+		t.Fatal("chose from nothing")
+	}
+}
+
 // The first threshold of a user scans the gallery once per template; later
 // ones are a look-up. Identify is three matcher scans plus that.
 func BenchmarkThreshold(b *testing.B) {
@@ -389,6 +465,41 @@ func BenchmarkIdentify(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCandidatesAdd: the bookkeeping a guided registration does per
+// described frame: Add to a Candidates of CandidateLimit, whose thinning
+// (SelectCovering of 20 among 40, every 20th frame) is included,
+// amortized; and Choose's 10 templates at the end.
+func BenchmarkCandidatesAdd(b *testing.B) {
+	// One person's frames: a real descriptor jittered by σ 0.02 per
+	// dimension, ~0.3 apart from each other, as frames of one face are.
+	r := rand.New(rand.NewPCG(3, 4))
+	face := idols(b)[0].Descriptor
+	frames := make([]recognition.Descriptor, 1000)
+	for i := range frames {
+		frames[i] = face
+		for k := range frames[i] {
+			frames[i][k] += float32(r.NormFloat64() * 0.02)
+		}
+	}
+	b.Run("add", func(b *testing.B) {
+		c := decision.NewCandidates[int](decision.CandidateLimit, decision.DefaultPolicy.Max)
+		i := 0
+		for b.Loop() {
+			c.Add(i, frames[i%len(frames)])
+			i++
+		}
+	})
+	b.Run("choose", func(b *testing.B) {
+		c := decision.NewCandidates[int](decision.CandidateLimit, decision.DefaultPolicy.Max)
+		for i := range decision.CandidateLimit {
+			c.Add(i, frames[i])
+		}
+		for b.Loop() {
+			c.Choose(10, 5)
+		}
+	})
 }
 
 // growTemplates makes n templates in groups of 5 per user from jittered

@@ -70,19 +70,105 @@ func SelectDiverse(ds []recognition.Descriptor, k int, maxSpread float32) []int 
 	return chosen
 }
 
+// SelectCovering chooses up to k of ds as enrolment templates that cover
+// the frames seen: each next template is the frame that most lowers the
+// weighted sum, over all frames, of the distance from a frame to its
+// nearest template (greedy k-medoids, the BUILD step of PAM: Kaufman and
+// Rousseeuw, "Finding Groups in Data", Wiley 1990, ch. 2). weights[i] is
+// how many frames ds[i] stands for (nil: one each). The first is the
+// weighted medoid. If the frames of a login look like the frames of the
+// registration, the sum is the expected distance from a login's frame to
+// its nearest template, so the templates sit where the person's views are
+// dense and reach every cluster of them (poses, expressions), instead of
+// on the most extreme frames, as farthest-point sampling (SelectDiverse)
+// puts them: measured on the shared videos, a login frame's distance to
+// the nearest template fell (TestGuidedEnrolment).
+//
+// Frames farther than maxSpread from the medoid are neither chosen nor
+// counted (≤ 0 disables the guard); a frame that would not lower the sum
+// (an exact duplicate of a template) is never chosen, so fewer than k may
+// come back. Indexes are returned in the order chosen. Cost: O(k·n²)
+// distances, about 16,000 for the 40 candidates of a registration.
+func SelectCovering(ds []recognition.Descriptor, weights []float64, k int, maxSpread float32) []int {
+	n := len(ds)
+	if n == 0 || k <= 0 {
+		return nil
+	}
+	w := func(i int) float64 {
+		if weights == nil {
+			return 1
+		}
+		return weights[i]
+	}
+	dist := make([][]float64, n)
+	for i := range ds {
+		dist[i] = make([]float64, n)
+		for j := range i {
+			d := float64(recognition.Distance(&ds[i], &ds[j]))
+			dist[i][j], dist[j][i] = d, d
+		}
+	}
+	// near[j]: distance from frame j to its nearest template; the medoid
+	// is the template that lowers the sum most from "no template" (+Inf
+	// is replaced by a constant larger than any distance).
+	near := make([]float64, n)
+	for j := range near {
+		near[j] = 4 // descriptors are unit-length-ish: distances stay below 2
+	}
+	counted := make([]bool, n)
+	for i := range counted {
+		counted[i] = true
+	}
+	var chosen []int
+	for len(chosen) < k {
+		best, gain := -1, 0.0
+		for c := range ds {
+			if !counted[c] {
+				continue
+			}
+			var g float64
+			for j := range ds {
+				if counted[j] && dist[c][j] < near[j] {
+					g += w(j) * (near[j] - dist[c][j])
+				}
+			}
+			if g > gain+1e-9 {
+				best, gain = c, g
+			}
+		}
+		if best < 0 {
+			break
+		}
+		if len(chosen) == 0 && maxSpread > 0 {
+			for j := range ds {
+				counted[j] = dist[best][j] <= float64(maxSpread)
+			}
+		}
+		chosen = append(chosen, best)
+		for j := range ds {
+			near[j] = min(near[j], dist[best][j])
+		}
+	}
+	return chosen
+}
+
 // Candidates are the frames a registration may keep as templates: every
 // frame that passed the enrolment's quality gate, in whatever pose, held
 // in a bounded buffer. When it reaches its limit it is thinned to half by
-// the same farthest-point sampling (SelectDiverse, topped up in order),
-// so memory stays at limit items while the kept ones still span the views
-// seen; Choose then picks the templates from what is left. The window's
-// guided registration (app/guide.go) and its measurement on the shared
-// videos (TestGuidedEnrolment in recognition/dlib) both use it.
+// SelectCovering (topped up in order), and each frame let go adds its
+// weight to the nearest frame kept, so the buffer stays a weighted summary
+// of every frame seen (a coreset): a view held for long counts for as
+// much as it was held, a brief one is still there. Memory stays at limit
+// items however long the registration runs; Choose then picks the
+// templates from what is left by the same rule. The window's guided
+// registration (app/guide.go) and its measurement on the shared videos
+// (TestGuidedEnrolment in recognition/dlib) both use it.
 type Candidates[T any] struct {
 	limit  int
 	spread float32
 	items  []T
 	ds     []recognition.Descriptor
+	w      []float64 // how many frames each item stands for
 }
 
 // CandidateLimit is how many candidates a registration holds at most; in
@@ -92,7 +178,7 @@ type Candidates[T any] struct {
 const CandidateLimit = 40
 
 // NewCandidates holds at most limit (≥ 2) candidates; spread is
-// SelectDiverse's maxSpread.
+// SelectCovering's maxSpread.
 func NewCandidates[T any](limit int, spread float32) *Candidates[T] {
 	return &Candidates[T]{limit: max(limit, 2), spread: spread}
 }
@@ -104,13 +190,14 @@ func (c *Candidates[T]) Add(item T, d recognition.Descriptor) {
 	}
 	c.items = append(c.items, item)
 	c.ds = append(c.ds, d)
+	c.w = append(c.w, 1)
 }
 
 // Len is how many candidates are held.
 func (c *Candidates[T]) Len() int { return len(c.items) }
 
-// Choose returns up to k of the candidates by SelectDiverse, topped up in
-// the order taken to at least atLeast (SelectDiverse leaves out exact
+// Choose returns up to k of the candidates by SelectCovering, topped up in
+// the order taken to at least atLeast (SelectCovering leaves out exact
 // duplicates and frames beyond the spread).
 func (c *Candidates[T]) Choose(k, atLeast int) []T {
 	idx := c.pick(k, atLeast)
@@ -121,10 +208,10 @@ func (c *Candidates[T]) Choose(k, atLeast int) []T {
 	return out
 }
 
-// pick is the indexes SelectDiverse chooses, then the first others until
+// pick is the indexes SelectCovering chooses, then the first others until
 // there are atLeast.
 func (c *Candidates[T]) pick(k, atLeast int) []int {
-	idx := SelectDiverse(c.ds, k, c.spread)
+	idx := SelectCovering(c.ds, c.w, k, c.spread)
 	taken := make([]bool, len(c.ds))
 	for _, i := range idx {
 		taken[i] = true
@@ -137,12 +224,29 @@ func (c *Candidates[T]) pick(k, atLeast int) []int {
 	return idx
 }
 
-// keep keeps the candidates at idx, in the order they were taken.
+// keep keeps the candidates at idx, in the order they were taken; each
+// other one adds its weight to the nearest kept.
 func (c *Candidates[T]) keep(idx []int) {
 	slices.Sort(idx)
+	w := make([]float64, len(idx))
+	for n, i := range idx {
+		w[n] = c.w[i]
+	}
+	for i := range c.ds {
+		if _, kept := slices.BinarySearch(idx, i); kept {
+			continue
+		}
+		nearest, best := 0, float32(math.Inf(1))
+		for n, j := range idx {
+			if d := recognition.Distance(&c.ds[i], &c.ds[j]); d < best {
+				nearest, best = n, d
+			}
+		}
+		w[nearest] += c.w[i]
+	}
 	items, ds := make([]T, len(idx)), make([]recognition.Descriptor, len(idx))
 	for n, i := range idx {
 		items[n], ds[n] = c.items[i], c.ds[i]
 	}
-	c.items, c.ds = items, ds
+	c.items, c.ds, c.w = items, ds, w
 }

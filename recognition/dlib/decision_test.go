@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -552,17 +553,52 @@ func guidedSteps(v *evalVideo) ([][]evalFrame, []evalFrame) {
 // guided is the window's guided registration (app/guide.go run): every
 // gated frame the walk looked at, whatever the step, goes into a
 // decision.Candidates of decision.CandidateLimit, and 10 are kept by
-// farthest-point sampling.
-func guided(v *evalVideo) []evalFrame { return guidedWithin(v, decision.CandidateLimit) }
+// decision.SelectCovering.
+func guided(v *evalVideo) []evalFrame { return guidedWithin(v, decision.CandidateLimit, 10) }
 
-// guidedWithin is guided with at most limit candidates held.
-func guidedWithin(v *evalVideo, limit int) []evalFrame {
+// guidedWithin is guided with at most limit candidates held and k
+// templates kept.
+func guidedWithin(v *evalVideo, limit, k int) []evalFrame {
 	_, all := guidedSteps(v)
 	c := decision.NewCandidates[evalFrame](limit, decision.DefaultPolicy.Max)
 	for _, f := range all {
 		c.Add(f, f.face.Descriptor)
 	}
-	return c.Choose(10, 5)
+	return c.Choose(k, 5)
+}
+
+// guidedFarthest is the guided rule as it was before SelectCovering: the
+// candidates thinned from 40 to 20 and the 10 templates chosen by
+// farthest-point sampling (SelectDiverse, topped up in order), for the
+// table's comparison.
+func guidedFarthest(v *evalVideo) []evalFrame {
+	_, all := guidedSteps(v)
+	var held []evalFrame
+	pick := func(k, atLeast int) []evalFrame {
+		ds := make([]recognition.Descriptor, len(held))
+		for i := range held {
+			ds[i] = held[i].face.Descriptor
+		}
+		idx := decision.SelectDiverse(ds, k, decision.DefaultPolicy.Max)
+		for i := 0; i < len(held) && len(idx) < atLeast; i++ {
+			if !slices.Contains(idx, i) {
+				idx = append(idx, i)
+			}
+		}
+		out := make([]evalFrame, len(idx))
+		for n, i := range idx {
+			out[n] = held[i]
+		}
+		return out
+	}
+	for _, f := range all {
+		if len(held) >= decision.CandidateLimit {
+			held = pick(decision.CandidateLimit/2, decision.CandidateLimit/2)
+			slices.SortFunc(held, func(a, b evalFrame) int { return a.index - b.index })
+		}
+		held = append(held, f)
+	}
+	return pick(10, 5)
 }
 
 func enrolRules() []enrolRule {
@@ -570,7 +606,7 @@ func enrolRules() []enrolRule {
 		{"first 5 gated frames (today)", firstFive},
 		{"5 by farthest-point sampling", diverse(5)},
 		{"10 by farthest-point sampling", diverse(10)},
-		{"guided steps, every gated frame a candidate, 10 by farthest-point sampling", guided},
+		{"guided steps, every gated frame a candidate, 10 covering (SelectCovering)", guided},
 	}
 }
 

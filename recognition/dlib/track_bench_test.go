@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 	"facelogin/recognition/dlib"
 )
 
@@ -120,13 +121,87 @@ func benchDescribe(b *testing.B, e *dlib.Engine, frames []*image.RGBA) {
 // would be. Call as defer reportCPU(b)() before the loop.
 func reportCPU(b *testing.B) func() {
 	start := cpuTime()
-	return func() {
-		b.ReportMetric(float64((cpuTime()-start).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	}
+	return func() { b.ReportMetric(cpuMillisSince(b, start), "cpu-ms/op") }
+}
+
+// cpuMillisSince is the process's CPU time since start per operation, in
+// milliseconds.
+func cpuMillisSince(b *testing.B, start time.Duration) float64 {
+	return float64((cpuTime() - start).Microseconds()) / 1000 / float64(b.N)
 }
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkGuidedFrame: what describing every gated frame costs a guided
+// registration (app/guide.go): each frame that passes the quality gate,
+// in the asked pose or not, is described (Engine.Describe on the tracked
+// face, OpenBLAS on one thread as the window runs it) and offered to the
+// registration's decision.Candidates (CandidateLimit, thinned by
+// farthest-point sampling when full), over 60 real frames of d18.mp4 with
+// a face of ~160 px (face160) and ~240 px (face240):
+//   - describe+candidates: the work the registration adds per frame; its
+//     frames/s is the most frames a registration can describe on one core.
+//   - track+describe+candidates: the same plus the Tracker's own work on
+//     the frame (default re-detection mix), all on one core: the frame
+//     rate a registration keeps when nothing runs beside it.
+//
+// go test -run '^$' -bench GuidedFrame -count 3 ./recognition/dlib/
+func BenchmarkGuidedFrame(b *testing.B) {
+	e := liveEngine(b)
+	threads := dlib.BLASThreads()
+	b.Cleanup(func() { dlib.SetBLASThreads(threads) })
+	dlib.SetBLASThreads(1)
+	for _, side := range []int{320, 480} {
+		frames := benchFrames(b, side)
+		tr := newTracker(b, dlib.TrackerOptions{})
+		tracked := make([]recognition.LandmarkFrame, len(frames))
+		for i, f := range frames {
+			lf, err := tr.Track(f, time.Duration(i)*time.Second/30)
+			if err != nil || len(lf.Faces) != 1 {
+				b.Fatalf("frame %d: %d faces, %v", i, len(lf.Faces), err)
+			}
+			tracked[i] = lf
+		}
+		size := map[int]string{480: "face240", 320: "face160"}[side]
+		for _, withTrack := range []bool{false, true} {
+			name := size + map[bool]string{false: "/describe+candidates", true: "/track+describe+candidates"}[withTrack]
+			b.Run(name, func(b *testing.B) {
+				tr := newTracker(b, dlib.TrackerOptions{})
+				cands := decision.NewCandidates[int](decision.CandidateLimit, decision.DefaultPolicy.Max)
+				i := 0
+				defer reportFrameRate(b)()
+				for b.Loop() {
+					n := i % len(frames)
+					lf := tracked[n]
+					if withTrack {
+						var err error
+						if lf, err = tr.Track(frames[n], time.Duration(i)*time.Second/30); err != nil || len(lf.Faces) != 1 {
+							b.Fatalf("frame %d: %d faces, %v", i, len(lf.Faces), err)
+						}
+					}
+					f, err := e.Describe(frames[n], lf.Faces[0])
+					if err != nil {
+						b.Fatal(err)
+					}
+					cands.Add(i, f.Descriptor)
+					i++
+				}
+			})
+		}
+	}
+}
+
+// reportFrameRate is reportCPU plus the frames per second one core
+// sustains at that CPU time per frame.
+func reportFrameRate(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		ms := cpuMillisSince(b, start)
+		b.ReportMetric(ms, "cpu-ms/op")
+		b.ReportMetric(1000/ms, "frames/s")
+	}
 }
