@@ -143,8 +143,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes>>20)
 	}
 	format := formatOf(data)
-	dec, ok := decoders[format]
-	if !ok {
+	if _, ok := decoders[format]; !ok {
 		if name := unsupportedFormat(data); name != "" {
 			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)", ErrUnsupportedFormat, name)
 		}
@@ -153,6 +152,23 @@ func DecodeImage(data []byte) (image.Image, error) {
 	if format == "webp" && animatedWebP(data) {
 		return nil, fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
 	}
+	var img image.Image
+	var err error
+	if format == "jpeg" {
+		img, err = decodeJPEG(data)
+	} else {
+		img, err = decodeGo(format, data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return orient(img, exifOrientation(data, format)), nil
+}
+
+// decodeGo decodes with the format's Go decoder after bounding the
+// decoded size (pixels × decodeBytesPerPixel) from the header.
+func decodeGo(format string, data []byte) (image.Image, error) {
+	dec := decoders[format]
 	cfg, err := dec.config(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
@@ -165,12 +181,11 @@ func DecodeImage(data []byte) (image.Image, error) {
 		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
 			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
 	}
-	orientation := exifOrientation(data, format)
 	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
-	return orient(img, orientation), nil
+	return img, nil
 }
 
 // formatOf names the format of data from its magic bytes, as image.Decode
