@@ -120,8 +120,8 @@ func TestJPEGVariantsMemory(t *testing.T) {
 
 // TestJPEGVariantsMatchGo: a real photo (elkie.jpg at 900×600) saved in
 // each variant decodes to the pixels Go's image/jpeg gives (within IDCT
-// rounding): YCbCr samplings, grey, RGB, Adobe CMYK (inverted, as
-// Photoshop and ImageMagick write it), baseline and progressive.
+// rounding): YCbCr samplings, grey, Adobe CMYK (inverted, as Photoshop
+// and ImageMagick write it) and YCCK, baseline and progressive.
 func TestJPEGVariantsMatchGo(t *testing.T) {
 	src := filepath.Join(testdata.Dir(t), "faces", "elkie.jpg")
 	photo := []string{src, "-resize", "900x600!"}
@@ -135,7 +135,8 @@ func TestJPEGVariantsMatchGo(t *testing.T) {
 		{"4:2:2", joinArgs(photo, []string{"-sampling-factor", "2x1"}, q90)},
 		{"4:4:0", joinArgs(photo, []string{"-sampling-factor", "1x2"}, q90)},
 		{"grey progressive", joinArgs(photo, []string{"-colorspace", "Gray"}, progressive, q90)},
-		{"RGB", joinArgs(photo, []string{"-define", "jpeg:colorspace=2"}, q90)},
+		// Adobe transform 2: libjpeg stores CMYK as YCbCr + K.
+		{"YCCK", joinArgs(photo, cmyk, []string{"-define", "jpeg:colorspace=5"}, q90)},
 		{"CMYK", joinArgs(photo, cmyk, q90)},
 		{"CMYK progressive", joinArgs(photo, cmyk, progressive, q90)},
 	} {
