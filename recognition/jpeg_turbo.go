@@ -39,14 +39,18 @@ static void fl_errmsg(j_common_ptr cinfo, char *err, size_t errlen) {
 	snprintf(err, errlen, "%s", msg);
 }
 
+static void fl_derr_init(struct jpeg_decompress_struct *cinfo, struct fl_derr *jerr) {
+	cinfo->err = jpeg_std_error(&jerr->pub);
+	jerr->pub.error_exit = fl_derror_exit;
+	jerr->pub.emit_message = fl_demit;
+	jerr->truncated = 0;
+}
+
 // fl_jpeg_header reads the header up to the first scan.
 static int fl_jpeg_header(const unsigned char *data, unsigned long n, fl_jpeg_info *info, char *err, size_t errlen) {
 	struct jpeg_decompress_struct cinfo;
 	struct fl_derr jerr;
-	cinfo.err = jpeg_std_error(&jerr.pub);
-	jerr.pub.error_exit = fl_derror_exit;
-	jerr.pub.emit_message = fl_demit;
-	jerr.truncated = 0;
+	fl_derr_init(&cinfo, &jerr);
 	if (setjmp(jerr.jump)) {
 		fl_errmsg((j_common_ptr)&cinfo, err, errlen);
 		jpeg_destroy_decompress(&cinfo);
@@ -86,13 +90,10 @@ static int fl_jpeg_decode(const unsigned char *data, unsigned long n, int mode,
                           const int *strides, const int *rows, long limit, char *err, size_t errlen) {
 	struct jpeg_decompress_struct cinfo;
 	struct fl_derr jerr;
-	unsigned char *rowbuf = NULL;
+	unsigned char *volatile rowbuf = NULL; // volatile: set after setjmp, freed after longjmp
 	JSAMPROW ptrs[3][4 * DCTSIZE];
 	unsigned char *outs[3] = {out0, out1, out2};
-	cinfo.err = jpeg_std_error(&jerr.pub);
-	jerr.pub.error_exit = fl_derror_exit;
-	jerr.pub.emit_message = fl_demit;
-	jerr.truncated = 0;
+	fl_derr_init(&cinfo, &jerr);
 	if (setjmp(jerr.jump)) {
 		fl_errmsg((j_common_ptr)&cinfo, err, errlen);
 		jpeg_destroy_decompress(&cinfo);
