@@ -31,7 +31,9 @@ const (
 	// bytes per pixel; a 16-bit PNG or a lossless WebP (8 bytes per pixel
 	// while decoding) may have 20 MP. Turning a photo upright (EXIF
 	// orientation) takes one more copy of at most 4 bytes per pixel, so the
-	// decoded photo never holds more than 2 × MaxDecodedBytes.
+	// decoded photo never holds more than 2 × MaxDecodedBytes. A JPEG is
+	// decoded by libjpeg-turbo and bounded by MaxJPEGDecodeBytes, which
+	// counts a progressive file's coefficients too (jpeg_turbo.go).
 	MaxDecodedBytes = MaxImagePixels * 4
 )
 
