@@ -37,6 +37,16 @@ const (
 	MaxDecodedBytes = MaxImagePixels * 4
 )
 
+// MaxJPEGDecodeBytes bounds the memory decoding one JPEG takes: the
+// decoded image (at most MaxDecodedBytes) and the coefficient store of a
+// progressive or multi-scan file. 64 MB above MaxDecodedBytes lets a 24 MP
+// progressive JPEG with full-resolution colour (4:4:4: 72 MB of planes and
+// 144 MB of coefficients) and a 40 MP progressive 4:2:0 (60 + 120 MB)
+// through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
+// (480 MB) is refused from its header. (Builds without cgo decode JPEG
+// with image/jpeg, bounded by MaxDecodedBytes only.)
+const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
+
 // Errors of LoadImageFile and DecodeImage, checked with errors.Is. Each
 // names what was wrong.
 var (

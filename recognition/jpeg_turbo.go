@@ -277,15 +277,6 @@ const (
 	coefficientsBlock = 64 * coefficientBytes
 )
 
-// MaxJPEGDecodeBytes bounds the memory decoding one JPEG takes: the
-// decoded image (at most MaxDecodedBytes) and the coefficient store of a
-// progressive or multi-scan file. 64 MB above MaxDecodedBytes lets a 24 MP
-// progressive JPEG with full-resolution colour (4:4:4: 72 MB of planes and
-// 144 MB of coefficients) and a 40 MP progressive 4:2:0 (60 + 120 MB)
-// through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
-// (480 MB) is refused from its header.
-const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
-
 // jpegPlan is how a JPEG is decoded and what that takes: libjpeg's output
 // mode, the planes it writes (stride and rows, padded to whole 8×8 blocks
 // as libjpeg writes them), and the coefficient store it allocates itself.
