@@ -31,9 +31,21 @@ const (
 	// bytes per pixel; a 16-bit PNG or a lossless WebP (8 bytes per pixel
 	// while decoding) may have 20 MP. Turning a photo upright (EXIF
 	// orientation) takes one more copy of at most 4 bytes per pixel, so the
-	// decoded photo never holds more than 2 × MaxDecodedBytes.
+	// decoded photo never holds more than 2 × MaxDecodedBytes. A JPEG is
+	// decoded by libjpeg-turbo and bounded by MaxJPEGDecodeBytes, which
+	// counts a progressive file's coefficients too (jpeg_turbo.go).
 	MaxDecodedBytes = MaxImagePixels * 4
 )
+
+// MaxJPEGDecodeBytes bounds the memory decoding one JPEG takes: the
+// decoded image (at most MaxDecodedBytes) and the coefficient store of a
+// progressive or multi-scan file. 64 MB above MaxDecodedBytes lets a 24 MP
+// progressive JPEG with full-resolution colour (4:4:4: 72 MB of planes and
+// 144 MB of coefficients) and a 40 MP progressive 4:2:0 (60 + 120 MB)
+// through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
+// (480 MB) is refused from its header. (Builds without cgo decode JPEG
+// with image/jpeg, bounded by MaxDecodedBytes only.)
+const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
 
 // Errors of LoadImageFile and DecodeImage, checked with errors.Is. Each
 // names what was wrong.
@@ -143,8 +155,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes>>20)
 	}
 	format := formatOf(data)
-	dec, ok := decoders[format]
-	if !ok {
+	if _, ok := decoders[format]; !ok {
 		if name := unsupportedFormat(data); name != "" {
 			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)", ErrUnsupportedFormat, name)
 		}
@@ -153,6 +164,23 @@ func DecodeImage(data []byte) (image.Image, error) {
 	if format == "webp" && animatedWebP(data) {
 		return nil, fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
 	}
+	var img image.Image
+	var err error
+	if format == "jpeg" {
+		img, err = decodeJPEG(data)
+	} else {
+		img, err = decodeGo(format, data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return orient(img, exifOrientation(data, format)), nil
+}
+
+// decodeGo decodes with the format's Go decoder after bounding the
+// decoded size (pixels × decodeBytesPerPixel) from the header.
+func decodeGo(format string, data []byte) (image.Image, error) {
+	dec := decoders[format]
 	cfg, err := dec.config(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
@@ -165,12 +193,11 @@ func DecodeImage(data []byte) (image.Image, error) {
 		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
 			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
 	}
-	orientation := exifOrientation(data, format)
 	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
-	return orient(img, orientation), nil
+	return img, nil
 }
 
 // formatOf names the format of data from its magic bytes, as image.Decode

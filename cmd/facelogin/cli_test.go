@@ -132,6 +132,10 @@ func TestDetectBadInput(t *testing.T) {
 			if !strings.Contains(errOut, want) || !strings.Contains(errOut, name) {
 				t.Fatalf("stderr %q does not say %q about %s", errOut, want, name)
 			}
+			// The file is named once ("photo.jpg: photo.jpg: …" was said).
+			if n := strings.Count(errOut, name); n != 1 {
+				t.Fatalf("stderr names %s %d times: %q", name, n, errOut)
+			}
 		})
 	}
 	c.want(exitUsage, "detect")

@@ -76,11 +76,18 @@ func detectFile(eng *dlib.Engine, path string) ([]recognition.Face, error) {
 	if err != nil {
 		return nil, explainImageError(path, err)
 	}
-	return eng.Recognize(recognition.Opaque(img))
+	faces, err := eng.Recognize(recognition.Opaque(img))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return faces, nil
 }
 
-// explainImageError turns a load failure into words for people.
+// explainImageError turns a load failure into words for people, naming
+// path once (LoadImageFile's errors already begin with it).
 func explainImageError(path string, err error) error {
+	reason := strings.TrimPrefix(err.Error(), path+": ")
+	var pe *fs.PathError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s: no such file: check the path, or give another photo", path)
@@ -91,20 +98,34 @@ func explainImageError(path string, err error) error {
 	case errors.Is(err, recognition.ErrUnknownFormat):
 		return fmt.Errorf("%s is not a JPEG, PNG, GIF or WebP image", path)
 	case errors.Is(err, recognition.ErrCorruptImage):
-		return fmt.Errorf("%s is damaged or cut short (%v): export it again", path, errors.Unwrap(err))
+		return fmt.Errorf("%s is damaged or cut short (%s): export it again", path, reason)
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
 		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
 		errors.Is(err, recognition.ErrAnimatedImage):
-		return err
+		return fmt.Errorf("%s: %w", path, unwrapPath(err, reason))
 	case errors.Is(err, recognition.ErrNotRegularFile):
-		return fmt.Errorf("%w: give a photo file (JPEG or PNG)", err)
+		return fmt.Errorf("%s: %w: give a photo file (JPEG or PNG)", path, unwrapPath(err, reason))
+	case errors.As(err, &pe):
+		return fmt.Errorf("%s: %s: %w", path, pe.Op, pe.Err)
 	}
-	return err // os errors name the file already
+	return fmt.Errorf("%s: %w", path, unwrapPath(err, reason))
 }
+
+// unwrapPath is err without the path prefix LoadImageFile gives it: its
+// text is reason, and errors.Is still sees err's causes.
+func unwrapPath(err error, reason string) error { return pathless{err, reason} }
+
+type pathless struct {
+	err    error
+	reason string
+}
+
+func (p pathless) Error() string { return p.reason }
+func (p pathless) Unwrap() error { return p.err }
 
 func printDetect(e *env, r detectResult) {
 	if r.Error != "" {
-		fmt.Fprintf(e.stderr, "%s: %s\n", r.File, r.Error)
+		fmt.Fprintln(e.stderr, r.Error) // it names the file
 		return
 	}
 	fmt.Fprintf(e.stdout, "%s: %d face(s)\n", r.File, len(r.Faces))

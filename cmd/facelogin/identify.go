@@ -210,6 +210,9 @@ func cmdVerify(e *env, args []string) error {
 		return err
 	}
 	defer s.Close()
+	if err := checkClaim(ctx, s, *user); err != nil {
+		return err
+	}
 	dec, err := s.dir.Decide(*user, frames)
 	disabled := errors.Is(err, directory.ErrDisabled)
 	if errors.Is(err, store.ErrNotFound) {
@@ -229,12 +232,34 @@ func cmdVerify(e *env, args []string) error {
 // which shows them.
 func explainUnknownClaim(ctx context.Context, s *session, name string, err error) error {
 	u, gerr := s.st.Users.Get(ctx, name)
+	if errors.Is(gerr, store.ErrTampered) {
+		return explainAlteredClaim(name, gerr)
+	}
 	if gerr != nil {
 		return explainStoreError(err)
 	}
 	return fail(exitDatabase, err, "%q is enrolled, but none of their face templates opens: the templates are sealed to their owner's name, "+
 		"and this user's name or templates were changed outside facelogin (the warnings above name the templates)\n"+
 		"  restore the database from a backup, or re-enrol the user: `facelogin users delete %s`, then `facelogin enrol --user %s PHOTO`", u.Username, u.Username, u.Username)
+}
+
+// checkClaim refuses a claimed name whose record was altered outside
+// facelogin: its stored name and the key it is filed under (derived from
+// the name) disagree, as when only the keys of two users were swapped. The
+// templates may still open under the stored name, so without this check
+// the claim would be judged against another person's templates and end in
+// "does not match".
+func checkClaim(ctx context.Context, s *session, name string) error {
+	if _, err := s.st.Users.Get(ctx, name); errors.Is(err, store.ErrTampered) {
+		return explainAlteredClaim(name, err)
+	}
+	return nil
+}
+
+// explainAlteredClaim words ErrTampered for a claimed name.
+func explainAlteredClaim(name string, err error) error {
+	return fail(exitDatabase, err, "the record of %q was altered outside facelogin (%v), so it is not used\n"+
+		"  restore the database from a backup (see README, \"Backing up the key\"), or re-enrol the user", name, err)
 }
 
 // conclude records the decision in the audit log (a refused identification

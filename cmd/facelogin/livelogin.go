@@ -95,6 +95,12 @@ func openLiveLogin(ctx context.Context, e *env, f *decideFlags, claimed string) 
 		l.Close()
 		return nil, fail(exitNoMatch, nil, "nobody is enrolled yet: use `facelogin enrol`")
 	}
+	if claimed != "" {
+		if err := checkClaim(ctx, l.s, claimed); err != nil {
+			l.Close()
+			return nil, err
+		}
+	}
 	if _, ok := l.s.dir.Threshold(claimed); claimed != "" && !ok {
 		l.Close()
 		return nil, explainStoreError(fmt.Errorf("%w: %s", store.ErrNotFound, claimed))

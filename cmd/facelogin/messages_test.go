@@ -48,6 +48,48 @@ func TestVerifyAfterNameSwap(t *testing.T) {
 	}
 }
 
+// TestVerifyAfterKeySwap: the record altered so its name and the key it
+// is filed under disagree — only the keys of two users swapped (their
+// templates, sealed to the names, still open), or one stored name edited —
+// is said to be altered outside facelogin, not "does not match" (the claim
+// judged against the other person's templates) nor "no such user".
+func TestVerifyAfterKeySwap(t *testing.T) {
+	c := newCLI(t)
+	for _, tc := range []struct {
+		name    string
+		queries []string
+	}{
+		{"keys swapped", []string{
+			"UPDATE users SET username_key = 'TMP' WHERE username = 'admin'",
+			"UPDATE users SET username_key = 'ADMIN' WHERE username = 'other'",
+			"UPDATE users SET username_key = 'OTHER' WHERE username = 'admin'",
+		}},
+		{"name edited", []string{"UPDATE users SET username = 'admim' WHERE username = 'admin'"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "swap.db")
+			for _, u := range []struct{ name, photo string }{{"admin", "bona.jpg"}, {"other", "joy.jpg"}} {
+				c.want(exitOK, "enrol", "--db", db, "--create", "--user", u.name, c.photo(u.photo))
+			}
+			sqldb, err := sql.Open("sqlite", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range tc.queries {
+				if _, err := sqldb.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sqldb.Close()
+			out, errOut := c.want(exitDatabase, "verify", "--db", db, "--user", "admin", c.photo("bona2.jpg"))
+			if !strings.Contains(errOut, `the record of "admin" was altered outside facelogin`) || !strings.Contains(errOut, "backup") ||
+				strings.Contains(out+errOut, "does not match admin") || strings.Contains(errOut, "no such user") {
+				t.Fatalf("stdout %q\nstderr %q", out, errOut)
+			}
+		})
+	}
+}
+
 // TestMissingDatabaseHint: a database that is missing (or unreachable) is
 // fixed where its address came from, and the hint names that place: the
 // settings file with its path, $FACELOGIN_DB or --db.

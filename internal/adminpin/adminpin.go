@@ -25,6 +25,7 @@ import (
 	"syscall"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Params are argon2id's cost parameters.
@@ -65,13 +66,22 @@ type Hash struct {
 
 var b64 = base64.RawStdEncoding.Strict()
 
-// New hashes pin with a fresh random 16-byte salt.
+// Canonical is the form a PIN is checked and hashed in: Unicode NFKC
+// (golang.org/x/text/unicode/norm), so the fullwidth digits an input method
+// types (１２８４７３) are the PIN 128473, on setting and on checking alike.
+func Canonical(pin string) string { return norm.NFKC.String(pin) }
+
+// New hashes pin, in its Canonical form, with a fresh random 16-byte salt.
 func New(pin string, p Params) (Hash, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return Hash{}, fmt.Errorf("adminpin: salt: %w", err)
 	}
-	return Hash{Params: p, Salt: salt, Key: argon2.IDKey([]byte(pin), salt, p.Time, p.Memory, p.Threads, p.KeyLen)}, nil
+	return Hash{Params: p, Salt: salt, Key: derive(Canonical(pin), salt, p, p.KeyLen)}, nil
+}
+
+func derive(pin string, salt []byte, p Params, keyLen uint32) []byte {
+	return argon2.IDKey([]byte(pin), salt, p.Time, p.Memory, p.Threads, keyLen)
 }
 
 // String is the PHC string of h.
@@ -80,10 +90,19 @@ func (h Hash) String() string {
 		h.Params.Memory, h.Params.Time, h.Params.Threads, b64.EncodeToString(h.Salt), b64.EncodeToString(h.Key))
 }
 
-// Check reports whether pin hashes to h, in constant time.
+// Check reports whether pin, in its Canonical form, hashes to h, in
+// constant time. A pin that NFKC changes is also tried as typed: a PIN set
+// by a version that hashed it unnormalised still opens.
 func (h Hash) Check(pin string) bool {
-	k := argon2.IDKey([]byte(pin), h.Salt, h.Params.Time, h.Params.Memory, h.Params.Threads, uint32(len(h.Key)))
-	return subtle.ConstantTimeCompare(k, h.Key) == 1
+	c := Canonical(pin)
+	if h.matches(c) {
+		return true
+	}
+	return c != pin && h.matches(pin)
+}
+
+func (h Hash) matches(pin string) bool {
+	return subtle.ConstantTimeCompare(derive(pin, h.Salt, h.Params, uint32(len(h.Key))), h.Key) == 1
 }
 
 // Cheaper reports whether h was made at a lower memory or time cost than p

@@ -346,3 +346,41 @@ func BenchmarkSixDigitSpace(b *testing.B) {
 		b.Logf("refused %d of 1e6 six-digit PINs: %v", refused, why)
 	}
 }
+
+// TestFullwidthDigitsPIN: a PIN typed in fullwidth digits (an input
+// method's １２８４７３) is the PIN 128473 — set either way, checked either
+// way — and the rules judge its ordinary form (１４７２５８ is the keypad walk
+// 147258). The tester's `admin set-pin １２８４７３` made the ASCII PIN wrong.
+func TestFullwidthDigitsPIN(t *testing.T) {
+	for _, c := range []struct{ set, check string }{
+		{"１２８４７３", "128473"},
+		{"128473", "１２８４７３"},
+		{"１２８４７３", "１２８４７３"},
+	} {
+		h, err := New(c.set, cheapParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !h.Check(c.check) {
+			t.Errorf("PIN set as %q refused %q", c.set, c.check)
+		}
+		if h.Check("128474") {
+			t.Errorf("PIN set as %q accepted 128474", c.set)
+		}
+	}
+	if err := Validate("１２８４７３"); err != nil {
+		t.Errorf("Validate(fullwidth 128473) = %v", err)
+	}
+	for _, weak := range []string{"１４７２５８", "１２３４５６"} {
+		if err := Validate(weak); !errors.Is(err, ErrWeak) {
+			t.Errorf("Validate(%q) = %v, want ErrWeak as its ASCII form", weak, err)
+		}
+	}
+	// A hash made before PINs were normalised (of the fullwidth bytes)
+	// still opens with what its owner types.
+	old := Hash{Params: cheapParams, Salt: []byte("0123456789abcdef")}
+	old.Key = derive("１２８４７３", old.Salt, cheapParams, cheapParams.KeyLen)
+	if !old.Check("１２８４７３") {
+		t.Error("a PIN hashed unnormalised no longer opens")
+	}
+}

@@ -43,11 +43,16 @@ var ErrWeak = fmt.Errorf("%w: too easy to guess", ErrInvalid)
 // palindrome (123321), and what zxcvbn 4.4.2 (Wheeler, USENIX Security
 // 2016; github.com/trustelem/zxcvbn) estimates at fewer than MinGuesses
 // guesses: common PINs and passwords, keyboard and keypad patterns.
+//
+// The rules apply to the PIN's Canonical (NFKC) form, the one hashed:
+// fullwidth １２３４５６ is the sequence 123456.
 func Validate(pin string) error {
+	if !utf8.ValidString(pin) {
+		return fmt.Errorf("%w: the PIN is not valid text", ErrInvalid)
+	}
+	pin = Canonical(pin)
 	n := utf8.RuneCountInString(pin)
 	switch {
-	case !utf8.ValidString(pin):
-		return fmt.Errorf("%w: the PIN is not valid text", ErrInvalid)
 	case n < MinLength:
 		return fmt.Errorf("%w: the PIN must have at least %d digits (or characters)", ErrInvalid, MinLength)
 	case n > MaxLength:
