@@ -1,3 +1,8 @@
+//go:build cgo
+
+// The JPEG variants are decoded by libjpeg-turbo (jpeg_turbo.go), which
+// needs cgo; without it image/jpeg decodes them under the pixel bound only.
+
 package recognition_test
 
 import (
