@@ -141,6 +141,117 @@ const uint8_t* orientation_table() {
 
 }  // namespace
 
+// pyramid_down6 computes dlib::pyramid_down<6>()(in, out): out gets 5/6 of
+// in's size and dlib's resize_image(in, out) with bilinear interpolation,
+// the vector version for gray pictures (dlib/image_transforms/
+// interpolation.h, Copyright (C) 2012 Davis E. King, Boost Software
+// License 1.0), to the bit: the same float operations in the same order.
+// dlib works out each column's source pixels and weights again on every
+// row and gathers the pixels one by one into vectors; here they are worked
+// out once per picture (cols), each source row is gathered once for the
+// two output rows that read it, and the rows are then plain vector
+// arithmetic.
+void pyramid_down6(const gray_image& in, dlib::array2d<unsigned char>& out, pyramid_cols& cols) {
+	using dlib::simd4f;
+	using dlib::simd4i;
+	out.set_size(long((5 * in.h) / 6 + 0.5), long((5 * in.w) / 6 + 0.5));
+	const long onr = out.nr(), onc = out.nc();
+	if (onr == 0 || onc == 0 || in.w == 0 || in.h == 0) {
+		return;
+	}
+	const double x_scale = (in.w - 1) / (double)std::max<long>(onc - 1, 1);
+	const double y_scale = (in.h - 1) / (double)std::max<long>(onr - 1, 1);
+	// The columns of dlib's vector loop, 4 at a time while the right
+	// pixel of the 4th is inside: their left pixels and weights.
+	cols.left.clear();
+	cols.frac.clear();
+	cols.inv.clear();
+	{
+		const double x = -4 * x_scale;
+		const simd4f step = 4 * x_scale;
+		simd4f vx(x, x + x_scale, x + 2 * x_scale, x + 3 * x_scale);
+		for (;;) {
+			vx += step;
+			const simd4i left = simd4i(vx);
+			const simd4f frac = vx - left;
+			const simd4f inv = 1 - frac;
+			dlib::int32 l[4];
+			left.store(l);
+			if (l[3] + 1 >= in.w) {
+				break;
+			}
+			float f[4], v[4];
+			frac.store(f);
+			inv.store(v);
+			cols.left.insert(cols.left.end(), l, l + 4);
+			cols.frac.insert(cols.frac.end(), f, f + 4);
+			cols.inv.insert(cols.inv.end(), v, v + 4);
+		}
+	}
+	const long vec = long(cols.left.size());
+	const dlib::int32* L = cols.left.data();
+	const float* F = cols.frac.data();
+	const float* V = cols.inv.data();
+	// Each source row's pixels at the columns' left and right positions,
+	// as floats, for the rows in use (a row serves at most two output
+	// rows, as top then bottom): then the output rows are plain vector
+	// arithmetic.
+	cols.rows.resize(size_t(4) * vec);
+	long held[2] = {-1, -1};
+	const auto gathered = [&](long y) -> const float* {
+		float* g = cols.rows.data() + size_t(y & 1) * 2 * vec;
+		if (held[y & 1] != y) {
+			held[y & 1] = y;
+			const uint8_t* p = in.pix + y * in.stride;
+			for (long c = 0; c < vec; ++c) {
+				g[c] = float(p[L[c]]);
+				g[vec + c] = float(p[L[c] + 1]);
+			}
+		}
+		return g;
+	};
+	double y = -y_scale;
+	for (long r = 0; r < onr; ++r) {
+		y += y_scale;
+		const long top = static_cast<long>(std::floor(y));
+		const long bottom = std::min(top + 1, in.h - 1);
+		const double tb_frac = y - top;
+		const float tb = float(tb_frac), itb = float(1 - tb_frac);
+		const uint8_t* T = in.pix + top * in.stride;
+		const uint8_t* B = in.pix + bottom * in.stride;
+		const float* T0 = gathered(top);
+		const float* B0 = gathered(bottom);
+		const float *T1 = T0 + vec, *B1 = B0 + vec;
+		unsigned char* o = &out[r][0];
+		for (long c = 0; c < vec; ++c) {
+			const float tlf = itb * V[c], trf = itb * F[c], blf = tb * V[c], brf = tb * F[c];
+#ifdef __FMA__
+			// GCC contracts dlib's tlf*tl + trf*tr + blf*bl + brf*br
+			// (-ffp-contract=fast, its default) into these FMAs.
+			const float v = std::fma(brf, B1[c], std::fma(blf, B0[c], std::fma(trf, T1[c], tlf * T0[c])));
+#else
+			const float v = tlf * T0[c] + trf * T1[c] + blf * B0[c] + brf * B1[c];
+#endif
+			o[c] = static_cast<unsigned char>(v + 0.5);
+		}
+		// dlib's loop for the last columns.
+		double x = -x_scale + vec * x_scale;
+		for (long c = vec; c < onc; ++c) {
+			x += x_scale;
+			const long left = static_cast<long>(std::floor(x));
+			const long right = std::min(left + 1, in.w - 1);
+			const float lr_frac = x - left;
+			float tl = 0, tr = 0, bl = 0, br = 0;
+			dlib::assign_pixel(tl, T[left]);
+			dlib::assign_pixel(tr, T[right]);
+			dlib::assign_pixel(bl, B[left]);
+			dlib::assign_pixel(br, B[right]);
+			float temp = (1 - tb_frac) * ((1 - lr_frac) * tl + lr_frac * tr) + tb_frac * ((1 - lr_frac) * bl + lr_frac * br);
+			dlib::assign_pixel(o[c], temp);
+		}
+	}
+}
+
 void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_cols, hog_planes& out, fhog_scratch& s) {
 	using dlib::int32;
 	using dlib::simd4f;
@@ -538,9 +649,10 @@ void hog_scanner::detect(const gray_image& img, double adjust, unsigned long max
 		gray_image level = img;
 		if (l > 0) {
 			if (l == 1) {
-				pyr(img, pyramid_[l]);
+				pyramid_down6(img, pyramid_[l], cols_);
 			} else {
-				pyr(pyramid_[l - 1], pyramid_[l]);
+				const auto& a = pyramid_[l - 1];
+				pyramid_down6(gray_image{a.size() ? &a[0][0] : nullptr, a.nc(), a.nr(), a.nc()}, pyramid_[l], cols_);
 			}
 			const auto& a = pyramid_[l];
 			level = gray_image{a.size() ? &a[0][0] : nullptr, a.nc(), a.nr(), a.nc()};
