@@ -22,6 +22,10 @@ func LiveObjects() int { return liveObjects() }
 // HeapInUse is the C heap's allocated bytes over all malloc arenas.
 func HeapInUse() int { return heapInUse() }
 
+// PyramidMismatches counts the pixels where hogscan.cc's image pyramid of
+// g differs from dlib's over levels levels (-1: a level's size differs).
+var PyramidMismatches = pyramidMismatches
+
 // ShapeReference runs dlib's own shape_predictor from path on g in box r.
 var ShapeReference = shapeReference
 

@@ -141,6 +141,117 @@ const uint8_t* orientation_table() {
 
 }  // namespace
 
+// pyramid_down6 computes dlib::pyramid_down<6>()(in, out): out gets 5/6 of
+// in's size and dlib's resize_image(in, out) with bilinear interpolation,
+// the vector version for gray pictures (dlib/image_transforms/
+// interpolation.h, Copyright (C) 2012 Davis E. King, Boost Software
+// License 1.0), to the bit: the same float operations in the same order.
+// dlib works out each column's source pixels and weights again on every
+// row and gathers the pixels one by one into vectors; here they are worked
+// out once per picture (cols), each source row is gathered once for the
+// two output rows that read it, and the rows are then plain vector
+// arithmetic.
+void pyramid_down6(const gray_image& in, dlib::array2d<unsigned char>& out, pyramid_cols& cols) {
+	using dlib::simd4f;
+	using dlib::simd4i;
+	out.set_size(long((5 * in.h) / 6 + 0.5), long((5 * in.w) / 6 + 0.5));
+	const long onr = out.nr(), onc = out.nc();
+	if (onr == 0 || onc == 0 || in.w == 0 || in.h == 0) {
+		return;
+	}
+	const double x_scale = (in.w - 1) / (double)std::max<long>(onc - 1, 1);
+	const double y_scale = (in.h - 1) / (double)std::max<long>(onr - 1, 1);
+	// The columns of dlib's vector loop, 4 at a time while the right
+	// pixel of the 4th is inside: their left pixels and weights.
+	cols.left.clear();
+	cols.frac.clear();
+	cols.inv.clear();
+	{
+		const double x = -4 * x_scale;
+		const simd4f step = 4 * x_scale;
+		simd4f vx(x, x + x_scale, x + 2 * x_scale, x + 3 * x_scale);
+		for (;;) {
+			vx += step;
+			const simd4i left = simd4i(vx);
+			const simd4f frac = vx - left;
+			const simd4f inv = 1 - frac;
+			dlib::int32 l[4];
+			left.store(l);
+			if (l[3] + 1 >= in.w) {
+				break;
+			}
+			float f[4], v[4];
+			frac.store(f);
+			inv.store(v);
+			cols.left.insert(cols.left.end(), l, l + 4);
+			cols.frac.insert(cols.frac.end(), f, f + 4);
+			cols.inv.insert(cols.inv.end(), v, v + 4);
+		}
+	}
+	const long vec = long(cols.left.size());
+	const dlib::int32* L = cols.left.data();
+	const float* F = cols.frac.data();
+	const float* V = cols.inv.data();
+	// Each source row's pixels at the columns' left and right positions,
+	// as floats, for the rows in use (a row serves at most two output
+	// rows, as top then bottom): then the output rows are plain vector
+	// arithmetic.
+	cols.rows.resize(size_t(4) * vec);
+	long held[2] = {-1, -1};
+	const auto gathered = [&](long y) -> const float* {
+		float* g = cols.rows.data() + size_t(y & 1) * 2 * vec;
+		if (held[y & 1] != y) {
+			held[y & 1] = y;
+			const uint8_t* p = in.pix + y * in.stride;
+			for (long c = 0; c < vec; ++c) {
+				g[c] = float(p[L[c]]);
+				g[vec + c] = float(p[L[c] + 1]);
+			}
+		}
+		return g;
+	};
+	double y = -y_scale;
+	for (long r = 0; r < onr; ++r) {
+		y += y_scale;
+		const long top = static_cast<long>(std::floor(y));
+		const long bottom = std::min(top + 1, in.h - 1);
+		const double tb_frac = y - top;
+		const float tb = float(tb_frac), itb = float(1 - tb_frac);
+		const uint8_t* T = in.pix + top * in.stride;
+		const uint8_t* B = in.pix + bottom * in.stride;
+		const float* T0 = gathered(top);
+		const float* B0 = gathered(bottom);
+		const float *T1 = T0 + vec, *B1 = B0 + vec;
+		unsigned char* o = &out[r][0];
+		for (long c = 0; c < vec; ++c) {
+			const float tlf = itb * V[c], trf = itb * F[c], blf = tb * V[c], brf = tb * F[c];
+#ifdef __FMA__
+			// GCC contracts dlib's tlf*tl + trf*tr + blf*bl + brf*br
+			// (-ffp-contract=fast, its default) into these FMAs.
+			const float v = std::fma(brf, B1[c], std::fma(blf, B0[c], std::fma(trf, T1[c], tlf * T0[c])));
+#else
+			const float v = tlf * T0[c] + trf * T1[c] + blf * B0[c] + brf * B1[c];
+#endif
+			o[c] = static_cast<unsigned char>(v + 0.5);
+		}
+		// dlib's loop for the last columns.
+		double x = -x_scale + vec * x_scale;
+		for (long c = vec; c < onc; ++c) {
+			x += x_scale;
+			const long left = static_cast<long>(std::floor(x));
+			const long right = std::min(left + 1, in.w - 1);
+			const float lr_frac = x - left;
+			float tl = 0, tr = 0, bl = 0, br = 0;
+			dlib::assign_pixel(tl, T[left]);
+			dlib::assign_pixel(tr, T[right]);
+			dlib::assign_pixel(bl, B[left]);
+			dlib::assign_pixel(br, B[right]);
+			float temp = (1 - tb_frac) * ((1 - lr_frac) * tl + lr_frac * tr) + tb_frac * ((1 - lr_frac) * bl + lr_frac * br);
+			dlib::assign_pixel(o[c], temp);
+		}
+	}
+}
+
 void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_cols, hog_planes& out, fhog_scratch& s) {
 	using dlib::int32;
 	using dlib::simd4f;
@@ -179,7 +290,14 @@ void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_co
 	// (bottom row, c), (top row, c+1) and (bottom row, c+1), so a pixel's
 	// four votes are one 4-float add; the band is added to the two rows of
 	// hist when it ends. The column weights are the same on every row.
-	s.band.assign(size_t(18) * hnc * 4, 0.0f);
+	//
+	// Neighbouring pixels often vote into the same bin of the same cell,
+	// and each vote then waits for the one before it to be stored; the
+	// pixels at even and odd positions of a vector gather in two copies of
+	// the band (band and band + half), summed when the band ends, so that
+	// two chains of votes run at once.
+	const size_t half = size_t(18) * hnc * 4;
+	s.band.assign(2 * half, 0.0f);
 	float* const band = s.band.data();
 	const int blocks = std::max(0, (visible_nc - 1) / 8);  // whole vectors of 8 pixels from x = 1
 	s.cell.resize(size_t(blocks) * 8);
@@ -201,13 +319,15 @@ void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_co
 		for (int c = 0; c < hnc; ++c) {
 			for (int o = 0; o < 18; ++o) {
 				float* b = band + (o * hnc + c) * 4;
-				top[c * 18 + o] += b[0];
-				bottom[c * 18 + o] += b[1];
+				float* b2 = b + half;
+				top[c * 18 + o] += b[0] + b2[0];
+				bottom[c * 18 + o] += b[1] + b2[1];
 				if (c + 1 < hnc) {
-					top[(c + 1) * 18 + o] += b[2];
-					bottom[(c + 1) * 18 + o] += b[3];
+					top[(c + 1) * 18 + o] += b[2] + b2[2];
+					bottom[(c + 1) * 18 + o] += b[3] + b2[3];
 				}
 				b[0] = b[1] = b[2] = b[3] = 0;
+				b2[0] = b2[1] = b2[2] = b2[3] = 0;
 			}
 		}
 	};
@@ -254,12 +374,11 @@ void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_co
 			const int32* cell = &s.cell[size_t(k) * 8];
 			const float* vx = &s.vx[size_t(k) * 16];
 			for (int j = 0; j < 8; ++j) {
-				if (mag[j] == 0) {
-					continue;  // a vote of 0 changes nothing
-				}
+				// A vote of 0 (a flat patch) adds 0: cheaper than a branch
+				// that guesses wrong at every edge.
 				const float vx0 = vx[2 * j] * mag[j], vx1 = vx[2 * j + 1] * mag[j];
 				const v4f w = {vy1 * vx1, vy0 * vx1, vy1 * vx0, vy0 * vx0};
-				float* dst = band + bin[j] * hnc * 4 + cell[j];
+				float* dst = band + (j & 1) * half + bin[j] * hnc * 4 + cell[j];
 				store(dst, load<v4f>(dst) + w);
 			}
 		}
@@ -538,9 +657,10 @@ void hog_scanner::detect(const gray_image& img, double adjust, unsigned long max
 		gray_image level = img;
 		if (l > 0) {
 			if (l == 1) {
-				pyr(img, pyramid_[l]);
+				pyramid_down6(img, pyramid_[l], cols_);
 			} else {
-				pyr(pyramid_[l - 1], pyramid_[l]);
+				const auto& a = pyramid_[l - 1];
+				pyramid_down6(gray_image{a.size() ? &a[0][0] : nullptr, a.nc(), a.nr(), a.nc()}, pyramid_[l], cols_);
 			}
 			const auto& a = pyramid_[l];
 			level = gray_image{a.size() ? &a[0][0] : nullptr, a.nc(), a.nr(), a.nc()};

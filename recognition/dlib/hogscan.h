@@ -44,6 +44,17 @@ struct fhog_scratch {
 // pad_rows, pad_cols) into out.
 void extract_fhog(const gray_image& img, int cell_size, int pad_rows, int pad_cols, hog_planes& out, fhog_scratch& s);
 
+// pyramid_cols is pyramid_down6's working memory, kept between calls.
+struct pyramid_cols {
+	std::vector<dlib::int32> left;
+	std::vector<float> frac, inv;
+	std::vector<float> rows;
+};
+
+// pyramid_down6 computes dlib::pyramid_down<6>()(in, out) (5/6 of the
+// size, bilinear), to the bit.
+void pyramid_down6(const gray_image& in, dlib::array2d<unsigned char>& out, pyramid_cols& cols);
+
 // hog_scanner runs dlib's frontal face detector: it builds the fHOG pyramid
 // of a picture once, runs each chosen filter over every level and keeps the
 // best of overlapping boxes across filters, as object_detector's operator()
@@ -82,6 +93,7 @@ private:
 	std::vector<hog_planes> levels_;
 	std::vector<dlib::array2d<unsigned char>> pyramid_;
 	fhog_scratch fhog_;
+	pyramid_cols cols_;
 	std::vector<std::vector<float>> saliency_;  // per filter, for one level
 	std::vector<float> rowpass_;
 	std::vector<std::pair<double, dlib::rectangle>> hits_;

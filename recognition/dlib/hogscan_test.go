@@ -2,6 +2,7 @@ package dlib_test
 
 import (
 	"image"
+	"image/draw"
 	"math"
 	"path/filepath"
 	"testing"
@@ -69,6 +70,30 @@ func TestHOGScanMatchesDlib(t *testing.T) {
 	}
 	if worst > maxScoreDiff {
 		t.Errorf("scores differ from dlib's by up to %.2g, want ≤ %g", worst, maxScoreDiff)
+	}
+}
+
+// TestPyramidMatchesDlib: hogscan.cc's image pyramid (pyramid_down6) is
+// dlib's pyramid_down<6> to the bit, on every level, for each portrait in
+// gray at its own size and cropped to widths and heights that leave every
+// number of columns after the last 4-pixel vector of dlib's loop.
+func TestPyramidMatchesDlib(t *testing.T) {
+	pics := 0
+	for _, p := range testdata.Photos(t) {
+		src := load(t, p.File)
+		b := src.Bounds()
+		gray := image.NewGray(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(gray, gray.Rect, src, b.Min, draw.Src)
+		for crop := range 8 {
+			sub := gray.SubImage(image.Rect(0, 0, b.Dx()-crop, b.Dy()-3*crop)).(*image.Gray)
+			if n := dlib.PyramidMismatches(sub, 12); n != 0 {
+				t.Errorf("%s cropped to %v: %d pixels differ from dlib's pyramid", filepath.Base(p.File), sub.Rect.Size(), n)
+			}
+			pics++
+		}
+	}
+	if !t.Failed() {
+		t.Logf("%d pictures, 12 levels each: every pixel the same", pics)
 	}
 }
 

@@ -359,6 +359,14 @@ func shapeReference(path string, g *image.Gray, r image.Rectangle) ([]image.Poin
 	return out, nil
 }
 
+// pyramidMismatches counts the pixels where hogscan.cc's image pyramid of g
+// (levels levels) differs from dlib's pyramid_down<6> (for the tests); -1
+// when a level's size differs.
+func pyramidMismatches(g *image.Gray, levels int) int {
+	b := g.Bounds()
+	return int(C.fl_pyramid_mismatches((*C.uint8_t)(unsafe.Pointer(&g.Pix[0])), C.int(b.Dx()), C.int(b.Dy()), C.int(g.Stride), C.int(levels)))
+}
+
 // liveObjects counts the detectors and shape predictors allocated in C++
 // and not yet freed (for the leak tests).
 func liveObjects() int { return int(C.fl_live_objects()) }

@@ -76,12 +76,68 @@ struct image_traits<gray_view> {
 // same order as dlib's deserialize(shape_predictor&), so that fit can run
 // dlib's algorithm (shape_predictor::operator()) with a fractional box and
 // keep the landmarks' fractions, which dlib rounds to whole pixels.
+//
+// After loading, the regression trees move into flat arrays (flatten): the
+// splits of all trees one after another, the leaves likewise. dlib keeps
+// each tree's splits and each leaf in an allocation of its own, so a fit's
+// 7,500 tree walks spent most of their time waiting for those scattered
+// blocks; in the flat arrays the splits stream in order and a leaf's
+// address is known without a load.
 struct fl_shape {
 	dlib::matrix<float, 0, 1> initial_shape;
-	std::vector<std::vector<dlib::impl::regression_tree>> forests;
+	std::vector<std::vector<dlib::impl::regression_tree>> forests;  // emptied by flatten
 	std::vector<std::vector<unsigned long>> anchor_idx;
 	std::vector<std::vector<dlib::vector<float, 2>>> deltas;
+
+	// A split as dlib's split_feature: go left when
+	// values[idx1] - values[idx2] > thresh.
+	struct split {
+		uint32_t idx1, idx2;
+		float thresh;
+	};
+	struct tree {
+		size_t split0;  // its first split in splits
+		size_t leaf0;   // its first leaf's first float in leaves
+		uint32_t splits;
+	};
+	std::vector<split> splits;
+	std::vector<float> leaves;              // every leaf: initial_shape.size() floats
+	std::vector<tree> trees;                // all cascades' trees in order
+	std::vector<size_t> cascade_tree0;      // cascade c's trees: [cascade_tree0[c], cascade_tree0[c+1])
 };
+
+// flatten moves s.forests into s.splits, s.leaves and s.trees, tree by
+// tree, so the model is never held twice. check_shape must have passed.
+static void flatten(fl_shape& s) {
+	const size_t n = s.initial_shape.size();
+	size_t nsplits = 0, nleaves = 0, ntrees = 0;
+	for (const auto& forest : s.forests) {
+		for (const auto& tree : forest) {
+			nsplits += tree.splits.size();
+			nleaves += tree.leaf_values.size();
+			++ntrees;
+		}
+	}
+	s.splits.reserve(nsplits);
+	s.leaves.reserve(nleaves * n);
+	s.trees.reserve(ntrees);
+	for (auto& forest : s.forests) {
+		s.cascade_tree0.push_back(s.trees.size());
+		for (auto& tree : forest) {
+			s.trees.push_back(fl_shape::tree{s.splits.size(), s.leaves.size(), uint32_t(tree.splits.size())});
+			for (const auto& sp : tree.splits) {
+				s.splits.push_back(fl_shape::split{uint32_t(sp.idx1), uint32_t(sp.idx2), sp.thresh});
+			}
+			for (const auto& leaf : tree.leaf_values) {
+				s.leaves.insert(s.leaves.end(), &leaf(0), &leaf(0) + n);
+			}
+			std::vector<dlib::impl::split_feature>().swap(tree.splits);
+			std::vector<dlib::matrix<float, 0, 1>>().swap(tree.leaf_values);
+		}
+	}
+	s.cascade_tree0.push_back(s.trees.size());
+	std::vector<std::vector<dlib::impl::regression_tree>>().swap(s.forests);
+}
 
 struct fl_hog {
 	fl::hog_scanner scanner;
@@ -145,6 +201,7 @@ fl_shape* fl_shape_load(const char* path, char* err, size_t errlen) {
 		dlib::deserialize(s->anchor_idx, in);
 		dlib::deserialize(s->deltas, in);
 		check_shape(*s);
+		flatten(*s);
 		++live_objects;
 		return s.release();
 	});
@@ -182,7 +239,7 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 		matrix<float, 0, 1> current = s->initial_shape;
 		std::vector<float> values;
 		std::vector<const float*> leaves;
-		for (size_t c = 0; c < s->forests.size(); ++c) {
+		for (size_t c = 0; c + 1 < s->cascade_tree0.size(); ++c) {
 			// impl::extract_feature_pixel_values, reading the pixels in place.
 			const matrix<float, 2, 2> tform =
 			    matrix_cast<float>(impl::find_tform_between_shapes(s->initial_shape, current).get_m());
@@ -204,13 +261,20 @@ int fl_shape_fit(const fl_shape* s, const uint8_t* pix, int w, int h, int stride
 			// leaf is a parts×2 vector picked at random from ~65 MB, so the
 			// fit waits on memory unless many leaves are in flight; the
 			// sums, in the same order, are dlib's to the bit.
-			const auto& forest = s->forests[c];
-			leaves.resize(forest.size());
-			unsigned long leaf;
-			for (size_t i = 0; i < forest.size(); ++i) {
-				leaves[i] = &forest[i](values, leaf)(0);
-			}
+			const fl_shape::tree* const first = s->trees.data() + s->cascade_tree0[c];
+			const size_t trees = s->cascade_tree0[c + 1] - s->cascade_tree0[c];
 			const long n = current.size();
+			leaves.resize(trees);
+			for (size_t i = 0; i < trees; ++i) {
+				// regression_tree::operator(): left child 2i+1, right 2i+2.
+				const fl_shape::tree& tree = first[i];
+				const fl_shape::split* sp = s->splits.data() + tree.split0;
+				uint32_t k = 0;
+				while (k < tree.splits) {
+					k = values[sp[k].idx1] - values[sp[k].idx2] > sp[k].thresh ? 2 * k + 1 : 2 * k + 2;
+				}
+				leaves[i] = s->leaves.data() + tree.leaf0 + size_t(k - tree.splits) * n;
+			}
 			constexpr size_t ahead = 8;
 			for (size_t i = 0; i < ahead && i < leaves.size(); ++i) {
 				prefetch(leaves[i], n);
@@ -395,6 +459,37 @@ int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, 
 		}
 		return int(shape.num_parts());
 	});
+}
+
+long fl_pyramid_mismatches(const uint8_t* gray, int w, int h, int stride, int levels) {
+	dlib::array2d<unsigned char> ref[2], fast[2];
+	fl::pyramid_cols cols;
+	const dlib::pyramid_down<6> pyr;
+	long bad = 0;
+	for (int l = 0; l < levels; ++l) {
+		auto &r = ref[l & 1], &f = fast[l & 1];
+		const auto &r0 = ref[(l + 1) & 1], &f0 = fast[(l + 1) & 1];
+		const fl::gray_image in =
+		    l == 0 ? fl::gray_image{gray, w, h, stride} : fl::gray_image{&f0[0][0], f0.nc(), f0.nr(), f0.nc()};
+		fl::pyramid_down6(in, f, cols);
+		if (l == 0) {
+			pyr(gray_view{gray, w, h, stride}, r);
+		} else {
+			pyr(r0, r);
+		}
+		if (r.nr() != f.nr() || r.nc() != f.nc()) {
+			return -1;
+		}
+		for (long y = 0; y < r.nr(); ++y) {
+			for (long x = 0; x < r.nc(); ++x) {
+				bad += r[y][x] != f[y][x];
+			}
+		}
+		if (r.nr() < 2 || r.nc() < 2) {
+			break;
+		}
+	}
+	return bad;
 }
 
 long fl_live_objects(void) { return live_objects.load(); }

@@ -64,6 +64,11 @@ void fl_gray_scaled(const uint8_t* pix, int channels, int w, int h, int stride, 
 int fl_shape_fit_reference(const char* path, const uint8_t* gray, int w, int h, int stride, const long box[4],
                            long* xy, int max, char* err, size_t errlen);
 
+// fl_pyramid_mismatches builds the image pyramid of a gray picture twice,
+// levels times 5/6 smaller: with hogscan.cc's pyramid_down6 and with dlib's
+// pyramid_down<6>, and returns the number of pixels that differ (tests).
+long fl_pyramid_mismatches(const uint8_t* gray, int w, int h, int stride, int levels);
+
 // fl_live_objects counts the fl_shape and fl_hog objects not yet freed.
 long fl_live_objects(void);
 
