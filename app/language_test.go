@@ -517,9 +517,16 @@ func TestLivenessInSpanish(t *testing.T) {
 	// In English each reason reads as the liveness package words it: a
 	// reason reworded there and not here fails.
 	useLanguage(languageEnglish)
+	worded := map[error]bool{}
 	for _, r := range liveReasons() {
+		worded[r.sentinel] = true
 		if r.text != r.sentinel.Error() {
 			t.Errorf("liveReasons has %q for the liveness package's %q", r.text, r.sentinel)
+		}
+	}
+	for _, r := range live.Reasons {
+		if !worded[r] {
+			t.Errorf("the liveness reason %q has no text in liveReasons (it would show in English)", r)
 		}
 	}
 	useLanguage(languageSpanish)

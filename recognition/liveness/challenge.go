@@ -635,9 +635,7 @@ func ReasonText(err error) string {
 	if err == nil {
 		return ""
 	}
-	for _, s := range []error{ErrTooSlow, ErrNoMotion, ErrTooSmall, ErrNoLandmarks, ErrBadFrame, ErrNoFace,
-		ErrManyFaces, ErrFaceLost, ErrFaceJumped, ErrNotFrontal, ErrTimeout, ErrWrongWay, ErrFlat,
-		ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrSlideshow, ErrNotSamePerson, ErrNoDescriptor} {
+	for _, s := range Reasons {
 		if errors.Is(err, s) {
 			return s.Error()
 		}

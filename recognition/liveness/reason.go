@@ -69,3 +69,9 @@ func (o Outcome) String() string {
 	}
 	return "pending"
 }
+
+// Reasons lists every Err* reason a Result can wrap, for ReasonText and for
+// callers that word each one in their own language.
+var Reasons = []error{ErrTooSlow, ErrNoMotion, ErrTooSmall, ErrNoLandmarks, ErrBadFrame, ErrNoFace,
+	ErrManyFaces, ErrFaceLost, ErrFaceJumped, ErrNotFrontal, ErrTimeout, ErrWrongWay, ErrFlat,
+	ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrSlideshow, ErrNotSamePerson, ErrNoDescriptor}
