@@ -127,8 +127,8 @@ func count(steps []int, k int) int {
 }
 
 // TestRegisterGuided: a person who takes every pose in turn is registered
-// with templates of every pose — farthest-point sampling over all the
-// candidate frames, not the first five (which are all "straight").
+// with templates of every pose — chosen to cover all the candidate frames,
+// not the first five (which are all "straight").
 func TestRegisterGuided(t *testing.T) {
 	f := newGuidedFixture(t, Options{})
 	h, g := f.h, f.h.u.register.guide
@@ -153,7 +153,12 @@ func TestRegisterGuided(t *testing.T) {
 			t.Errorf("no template of step %d (%s); templates by step: %v", k+1, g.steps[k].prompt, steps)
 		}
 	}
-	if n := count(steps, int(poseStraight)); n > 2 {
+	// The covering choice (decision.SelectCovering) gives a pose templates
+	// in proportion to the frames it had, and how many frames each pose
+	// gets before the next prompt depends on the machine's speed (under
+	// -race: 3 straight of 10, 2 otherwise). Half the templates or more
+	// straight would be the first-frames rule's near-identical frames.
+	if n := count(steps, int(poseStraight)); n > 4 {
 		t.Errorf("%d of 10 templates look straight: the near-identical straight frames were kept (%v)", n, steps)
 	}
 	for k := range 5 {
