@@ -153,14 +153,11 @@ func TestRegisterGuided(t *testing.T) {
 			t.Errorf("no template of step %d (%s); templates by step: %v", k+1, g.steps[k].prompt, steps)
 		}
 	}
-	// The covering choice (decision.SelectCovering) gives a pose templates
-	// in proportion to the frames it had, and how many frames each pose
-	// gets before the next prompt depends on the machine's speed (under
-	// -race: 3 straight of 10, 2 otherwise). Half the templates or more
-	// straight would be the first-frames rule's near-identical frames.
-	if n := count(steps, int(poseStraight)); n > 4 {
-		t.Errorf("%d of 10 templates look straight: the near-identical straight frames were kept (%v)", n, steps)
-	}
+	// How many templates each pose gets is not asserted: the covering
+	// choice (decision.SelectCovering) gives a pose templates in proportion
+	// to the frames it had, and how many frames a pose gets before the next
+	// prompt depends on the machine's speed (2–4 straight of 10 seen). The
+	// first-frames rule fails above: its templates are all straight.
 	for k := range 5 {
 		if !strings.Contains(h.log.String(), fmt.Sprintf("step=%d", k+1)) {
 			t.Errorf("step %d not logged", k+1)
