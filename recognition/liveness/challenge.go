@@ -53,13 +53,8 @@ type Challenge struct {
 	vasym0  float64
 	narrow0 float64
 	eyeW0   float64
-	ear0    float64
 	blink   *blinkDetector
 	turn    *turnDetector
-	recur   *recurrence
-
-	pending   *StepResult // a step done, not yet passed (Thresholds.RecurWait)
-	pendingAt time.Duration
 
 	step      int
 	stepStart time.Duration
@@ -112,13 +107,6 @@ type Result struct {
 	// DescriptorDistance is the distance between the descriptors before
 	// the first and after the last step; −1 when not checked.
 	DescriptorDistance float64
-	// Recurrences is the number of frames, from the first step on, that
-	// came back to a shape the face had left and held it (a still shown
-	// again: Thresholds.RecurMax); NearestRecurrence the smallest
-	// ShapeDistance of a moving, held frame to a frame it had left
-	// (+Inf when none), for logs and measurements.
-	Recurrences       int
-	NearestRecurrence float64
 }
 
 // Status is what the screen shows while the challenge runs.
@@ -373,12 +361,6 @@ func (c *Challenge) settleOn(s *sample, desc []float32, px *pixels) {
 	for i := range c.settle {
 		shapes[i], yaws[i], vas[i], eyes[i], nar[i] = c.settle[i].lm, c.settle[i].yaw, c.settle[i].vasym, c.settle[i].eyeW, c.settle[i].narrow
 	}
-	ears := make([]float64, len(c.settle))
-	for i := range c.settle {
-		ears[i] = c.settle[i].ear
-	}
-	c.ear0 = median(ears)
-	c.recur = newRecurrence(&c.th, c.settle)
 	c.ref = medianShape(shapes)
 	c.yaw0, c.vasym0, c.eyeW0, c.narrow0 = median(yaws), median(vas), median(eyes), median(nar)
 	c.blink.seed(c.settle)
@@ -405,14 +387,6 @@ func (c *Challenge) stepOn(s *sample, px *pixels) {
 		c.finish(Refused, fmt.Errorf("%w: eyes %.0f pixels wide, need %.0f", ErrTooSmall, s.eyeW, c.th.MinEyeWidth))
 		return
 	}
-	c.recur.feed(s, s.ear < c.th.BlinkOpen*c.ear0 || math.Abs(s.yaw-c.yaw0) >= c.th.TurnYaw/2)
-	if c.pending != nil {
-		// A step done, waiting RecurWait for a still to show again.
-		if s.t-c.pendingAt >= c.th.RecurWait {
-			c.pass(s, px)
-		}
-		return
-	}
 	blinked := c.blink.feed(s, px) && c.blink.closedAt > c.stepStart
 	st := c.steps[c.step]
 	done, detail := false, ""
@@ -428,27 +402,7 @@ func (c *Challenge) stepOn(s *sample, px *pixels) {
 	if !done {
 		return
 	}
-	c.pending = &StepResult{Step: st, Passed: true, At: s.t - c.start, Took: s.t - c.stepStart, Detail: detail}
-	c.pendingAt = s.t
-	if st != Blink || c.th.RecurWait <= 0 {
-		// A turn's stills are seen on its way back, before it is done.
-		c.pass(s, px)
-	}
-}
-
-// pass records the pending step as passed on the frame of s and moves on,
-// unless stills were shown in turn (Thresholds.RecurFrames): then no step
-// passes.
-func (c *Challenge) pass(s *sample, px *pixels) {
-	if c.recur.twins >= c.th.RecurFrames {
-		c.finish(Failed, fmt.Errorf("%w (%d frames held within %.4f inter-ocular distances of a frame the face had left, at most %.3f)",
-			ErrSlideshow, c.recur.twins, c.recur.nearest, c.th.RecurMax))
-		return
-	}
-	r := *c.pending
-	c.pending = nil
-	r.Detail += fmt.Sprintf("; nearest recurrence %.4f", c.recur.nearest)
-	c.results = append(c.results, r)
+	c.results = append(c.results, StepResult{Step: st, Passed: true, At: s.t - c.start, Took: s.t - c.stepStart, Detail: detail})
 	c.step++
 	if c.step < len(c.steps) {
 		c.startStep(s, px)
@@ -563,10 +517,6 @@ func (c *Challenge) Result() Result {
 	r := Result{
 		Outcome: c.outcome, Live: c.outcome == Live, Reason: c.reason,
 		Frames: c.frames, DescriptorDistance: c.distance, Settled: c.ref != nil,
-		NearestRecurrence: math.Inf(1),
-	}
-	if c.recur != nil {
-		r.Recurrences, r.NearestRecurrence = c.recur.twins, c.recur.nearest
 	}
 	if c.began {
 		r.Duration = c.lastT - c.start
@@ -595,12 +545,9 @@ func (c *Challenge) Status() Status {
 	case stepping:
 		s := c.steps[c.step]
 		st.Step, st.Index, st.Prompt, st.Arrow = s, c.step, s.Prompt(), s.Arrow()
-		switch {
-		case c.pending != nil:
-			st.Progress = 1
-		case s == Blink:
+		if s == Blink {
 			st.Progress = c.blink.progress()
-		default:
+		} else {
 			st.Progress = c.turn.progress()
 		}
 		st.Overall = (1 + float64(c.step) + st.Progress) / n
