@@ -21,12 +21,18 @@ func videoFrame(t *testing.T, dir, video string, n int) string {
 	t.Helper()
 	requireTools(t, "ffmpeg")
 	out := filepath.Join(dir, video+"-"+strconv.Itoa(n)+".png")
-	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", filepath.Join(testdata.Dir(t), "video", video+".mp4"),
+	extractFrame(t, filepath.Join(testdata.Dir(t), "video", video+".mp4"), n, out)
+	return out
+}
+
+// extractFrame writes frame n of the video file src to out (PNG).
+func extractFrame(t testing.TB, src string, n int, out string) {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", src,
 		"-vf", "select='eq(n\\,"+strconv.Itoa(n)+")'", "-frames:v", "1", out)
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg %s frame %d: %v\n%s", video, n, err, b)
+		t.Fatalf("ffmpeg %s frame %d: %v\n%s", src, n, err, b)
 	}
-	return out
 }
 
 // enrolFromVideo enrols user from frames of a shared video.

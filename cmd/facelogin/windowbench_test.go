@@ -105,10 +105,7 @@ func windowLive(b *testing.B, busy int) {
 	enrol := []string{"enrol", "--user", "anna"}
 	for _, n := range []int{30, 150, 250, 400, 600} {
 		frame := filepath.Join(dir, fmt.Sprintf("d6-%d.png", n))
-		if out, err := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", video, "-vf", fmt.Sprintf("select='eq(n\\,%d)'", n),
-			"-frames:v", "1", frame).CombinedOutput(); err != nil {
-			b.Fatalf("ffmpeg frame %d: %v\n%s", n, err, out)
-		}
+		extractFrame(b, video, n, frame)
 		enrol = append(enrol, frame)
 	}
 	cliJSON(b, bin, env, enrol...)
