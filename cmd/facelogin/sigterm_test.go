@@ -54,15 +54,7 @@ func TestSIGTERM(t *testing.T) {
 			}
 			a.stop() // SIGTERM; fails unless the exit status is 0
 			log := a.Log.String()
-			order := []string{`msg="stopping on signal" signal=terminated`, `msg="every goroutine stopped"`, `msg="database closed"`}
-			at := 0
-			for _, want := range order {
-				i := strings.Index(log[at:], want)
-				if i < 0 {
-					t.Fatalf("log lacks %q after the signal, in this order %q:\n%s", want, order, log)
-				}
-				at += i
-			}
+			requireCleanStop(t, log)
 			if bad := regexp.MustCompile(`Error in Fyne call thread|panic|goroutine \d+ \[|level=ERROR`).FindString(log); bad != "" {
 				t.Errorf("log holds %q:\n%s", bad, log)
 			}
@@ -148,17 +140,25 @@ func TestModelsNeverRead(t *testing.T) {
 		a.WaitLog(firstFrameRe, 2*time.Minute)
 		a.stop() // SIGTERM; fails unless the exit status is 0 within 30 s
 		log := a.Log.String()
-		order := []string{`msg="stopping on signal" signal=terminated`, `msg="every goroutine stopped"`, `msg="database closed"`}
-		at := 0
-		for _, want := range order {
-			i := strings.Index(log[at:], want)
-			if i < 0 {
-				t.Fatalf("log lacks %q after the signal, in this order %q:\n%s", want, order, log)
-			}
-			at += i
-		}
+		requireCleanStop(t, log)
 		if bad := regexp.MustCompile(`tracker loaded|models loaded|panic|goroutine \d+ \[|level=ERROR`).FindString(log); bad != "" {
 			t.Errorf("log holds %q:\n%s", bad, log)
 		}
 	})
+}
+
+// requireCleanStop fails t unless the program's log says, in this order,
+// that SIGTERM came, that every goroutine stopped and that the database
+// was closed.
+func requireCleanStop(t *testing.T, log string) {
+	t.Helper()
+	order := []string{`msg="stopping on signal" signal=terminated`, `msg="every goroutine stopped"`, `msg="database closed"`}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(log[at:], want)
+		if i < 0 {
+			t.Fatalf("log lacks %q after the signal, in this order %q:\n%s", want, order, log)
+		}
+		at += i
+	}
 }
