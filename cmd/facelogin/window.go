@@ -158,19 +158,11 @@ func runWindow(e *env, args []string) error {
 		log.Info("background set", "people", n, "file", path)
 	}
 
-	src, err := camera.ParseSource(settings.CameraSource)
+	cam, err := openWindowCamera(ctx, settings.CameraSource, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log}, log)
 	if err != nil {
-		return fail(exitUsage, err, "camera %q: %v", redact.URL(settings.CameraSource), err)
-	}
-	cam, err := openSwitchingCamera(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log}, log)
-	if errors.Is(err, camera.ErrCannotOpen) {
-		return videoError(src, err) // in the words of `facelogin liveness --camera`
-	}
-	if err != nil {
-		return fail(exitInput, err, "camera %q: %v", src, err)
+		return err
 	}
 	defer cam.Close()
-	log.Info("camera", "source", src)
 
 	if signalled.Err() != nil {
 		log.Info("stopping on signal", "signal", "before the window opened")
@@ -189,6 +181,26 @@ func runWindow(e *env, args []string) error {
 	fitToScreen(a, u.Window(), log)
 	u.ShowAndRun()
 	return eng.Err()
+}
+
+// openWindowCamera opens the window's camera, or explains why not: a
+// source that is not one (exit 2), a file OpenCV cannot read (exit 3, at
+// once: a file does not heal, unlike a device not plugged in yet, which
+// the window retries).
+func openWindowCamera(ctx context.Context, source string, opts camera.Options, log *slog.Logger) (*switchingCamera, error) {
+	src, err := camera.ParseSource(source)
+	if err != nil {
+		return nil, fail(exitUsage, err, "camera %q: %v", redact.URL(source), err)
+	}
+	cam, err := openSwitchingCamera(ctx, src, opts, log)
+	if errors.Is(err, camera.ErrCannotOpen) {
+		return nil, videoError(src, err) // in the words of `facelogin liveness --camera`
+	}
+	if err != nil {
+		return nil, fail(exitInput, err, "camera %q: %v", src, err)
+	}
+	log.Info("camera", "source", src)
+	return cam, nil
 }
 
 func modelsPresent(dir string) error {
