@@ -67,6 +67,12 @@ type Engine interface {
 	Describe(img image.Image, face recognition.TrackedFace) (recognition.Face, error)
 }
 
+// ErrStopping, wrapped, is what a Tracker or Engine returns when it gave up
+// waiting for its models because the program is ending (the window closed
+// or a signal came while dlib was still reading them): not a failure to
+// report.
+var ErrStopping = errors.New("stopping")
+
 // QualityGate decides whether a frame is good enough to become an enrolled
 // template, from the tracker's faces of that frame (TrackedFace.Face: box and
 // rounded landmarks, no descriptor). It returns a score (higher is better, stored with the template)

@@ -104,6 +104,9 @@ func (d *detector) run(ctx context.Context) {
 			origin = f.Time
 		}
 		lf, err := d.tracker.Track(f.Image, f.Time.Sub(origin))
+		if errors.Is(err, ErrStopping) {
+			return // the program ends: no frame to publish, nothing to report
+		}
 		if d.count.Add(1) == 1 {
 			d.first.Store(time.Now().UnixNano())
 		}
@@ -159,6 +162,9 @@ func (d *detector) describe(frame image.Image, face recognition.TrackedFace) (re
 	if err != nil {
 		if errors.Is(err, ErrNoFace) {
 			return recognition.Descriptor{}, fmt.Errorf("%w: track %d: %v", ErrFaceUnclear, face.ID, err)
+		}
+		if errors.Is(err, ErrStopping) {
+			return recognition.Descriptor{}, fmt.Errorf("%w: %w", errEngine, err)
 		}
 		msg := err.Error()
 		if prev := d.engineErr.Swap(&msg); prev == nil || *prev != msg {

@@ -8,8 +8,11 @@ import (
 	"image"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2/lang"
@@ -115,6 +118,15 @@ func runWindow(e *env, args []string) error {
 	dlib.SetBLASThreads(1)
 	eng := loadModels(settings.ModelsDir, log)
 	defer eng.Close()
+	// The window stops waiting for models still being read when its loop
+	// ends (closed, quit, SIGTERM: Fyne runs OnStopped before ShowAndRun
+	// returns, and before the window's goroutines are waited for) or on a
+	// signal before the window runs, which would otherwise kill the
+	// program without closing the database.
+	a.Lifecycle().SetOnStopped(eng.abandon)
+	signalled, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
+	context.AfterFunc(signalled, eng.abandon)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -146,17 +158,16 @@ func runWindow(e *env, args []string) error {
 		log.Info("background set", "people", n, "file", path)
 	}
 
-	src, err := camera.ParseSource(settings.CameraSource)
+	cam, err := openWindowCamera(ctx, settings.CameraSource, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log}, log)
 	if err != nil {
-		return fail(exitUsage, err, "camera %q: %v", redact.URL(settings.CameraSource), err)
-	}
-	cam, err := openSwitchingCamera(ctx, src, camera.Options{Width: *width, Height: *height, FPS: *fps, Logger: log}, log)
-	if err != nil {
-		return fail(exitInput, err, "camera %q: %v", src, err)
+		return err
 	}
 	defer cam.Close()
-	log.Info("camera", "source", src)
 
+	if signalled.Err() != nil {
+		log.Info("stopping on signal", "signal", "before the window opened")
+		return nil
+	}
 	deps := app.Deps{Camera: cam, Switcher: cam, Tracker: eng, Engine: eng, Activity: appdir.NewActivity(st.Events), OnLogin: runner}
 	opts := app.Options{Defaults: defaults, Settings: &settings, Station: st.Station(), Logger: log, NoAdaptive: !*adaptive, NoLiveness: !*liveness,
 		OnLoginForRun: onLogin.forRun()}
@@ -170,6 +181,26 @@ func runWindow(e *env, args []string) error {
 	fitToScreen(a, u.Window(), log)
 	u.ShowAndRun()
 	return eng.Err()
+}
+
+// openWindowCamera opens the window's camera, or explains why not: a
+// source that is not one (exit 2), a file OpenCV cannot read (exit 3, at
+// once: a file does not heal, unlike a device not plugged in yet, which
+// the window retries).
+func openWindowCamera(ctx context.Context, source string, opts camera.Options, log *slog.Logger) (*switchingCamera, error) {
+	src, err := camera.ParseSource(source)
+	if err != nil {
+		return nil, fail(exitUsage, err, "camera %q: %v", redact.URL(source), err)
+	}
+	cam, err := openSwitchingCamera(ctx, src, opts, log)
+	if errors.Is(err, camera.ErrCannotOpen) {
+		return nil, videoError(src, err) // in the words of `facelogin liveness --camera`
+	}
+	if err != nil {
+		return nil, fail(exitInput, err, "camera %q: %v", src, err)
+	}
+	log.Info("camera", "source", src)
+	return cam, nil
 }
 
 func modelsPresent(dir string) error {
@@ -189,19 +220,36 @@ func modelsPresent(dir string) error {
 // login's), never on the one that shows the picture. If a model cannot be
 // read, every call fails with the reason (the window shows it) and
 // runWindow returns it, explained, when the window closes.
+//
+// Reading the models takes up to ~20 s on a loaded machine and dlib cannot
+// be interrupted, so nothing that ends the program waits for it: abandon
+// (the window closing, a signal) makes the calls still waiting fail with
+// errModelsAbandoned, and Close leaves a load in progress to free what it
+// read when it ends (or to the process's exit).
 type lazyModels struct {
 	dir                       string
 	trackerReady, engineReady chan struct{}
+	abandoned                 chan struct{}
+	abandonOnce               sync.Once
 	lm                        *dlib.Landmarker
 	tracker                   *dlib.Tracker
 	eng                       *dlib.Engine
 	trackerErr, engineErr     error
+
+	mu            sync.Mutex
+	loaded, freed bool // guarded by mu: the loading ended; Close freed the models or asked the loader to
 }
 
+// errModelsAbandoned is what Track and Describe return once the window
+// stopped waiting for models that were still being read.
+var errModelsAbandoned = fmt.Errorf("models: the window stopped before the models were read: %w", app.ErrStopping)
+
 func loadModels(dir string, log *slog.Logger) *lazyModels {
-	l := &lazyModels{dir: dir, trackerReady: make(chan struct{}), engineReady: make(chan struct{})}
+	l := &lazyModels{dir: dir, trackerReady: make(chan struct{}), engineReady: make(chan struct{}), abandoned: make(chan struct{})}
 	go func() {
+		defer l.loadEnded()
 		defer close(l.engineReady)
+		holdModels()
 		l.loadTracker(log)
 		start := time.Now()
 		if l.eng, l.engineErr = dlib.Open(dir, dlib.DefaultOptions); l.engineErr != nil {
@@ -211,6 +259,21 @@ func loadModels(dir string, log *slog.Logger) *lazyModels {
 		log.Info("models loaded", "dir", dir, "engine_ms", time.Since(start).Milliseconds())
 	}()
 	return l
+}
+
+// holdModelsEnv names a file that the window's model loading opens for
+// reading before it starts: a named pipe nobody writes to makes the load
+// last until the program ends, as a load of ~20 s on a busy machine does,
+// without depending on the machine's speed (TestModelsNeverRead). Unset,
+// nothing waits.
+const holdModelsEnv = "FACELOGIN_TEST_HOLD_MODELS"
+
+func holdModels() {
+	if p := os.Getenv(holdModelsEnv); p != "" {
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+		}
+	}
 }
 
 func (l *lazyModels) loadTracker(log *slog.Logger) {
@@ -227,9 +290,47 @@ func (l *lazyModels) loadTracker(log *slog.Logger) {
 	log.Info("tracker loaded", "dir", l.dir, "ms", time.Since(start).Milliseconds())
 }
 
+// loadEnded frees the models at once if Close came while they were read.
+func (l *lazyModels) loadEnded() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.loaded = true
+	if l.freed {
+		l.free()
+	}
+}
+
+// wait waits for ready (trackerReady or engineReady) unless the models
+// were abandoned before it closed.
+func (l *lazyModels) wait(ready chan struct{}) error {
+	select {
+	case <-ready:
+		return nil
+	default:
+	}
+	select {
+	case <-ready:
+		return nil
+	case <-l.abandoned:
+		return errModelsAbandoned
+	}
+}
+
+// done reports whether ready has closed, without waiting.
+func done(ready chan struct{}) bool {
+	select {
+	case <-ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Track is the Tracker's: one goroutine only (the window's detector).
 func (l *lazyModels) Track(img image.Image, at time.Duration) (recognition.LandmarkFrame, error) {
-	<-l.trackerReady
+	if err := l.wait(l.trackerReady); err != nil {
+		return recognition.LandmarkFrame{}, err
+	}
 	if l.trackerErr != nil {
 		return recognition.LandmarkFrame{}, l.trackerErr
 	}
@@ -238,27 +339,55 @@ func (l *lazyModels) Track(img image.Image, at time.Duration) (recognition.Landm
 
 // Describe is the Engine's.
 func (l *lazyModels) Describe(img image.Image, face recognition.TrackedFace) (recognition.Face, error) {
-	<-l.engineReady
+	if err := l.wait(l.engineReady); err != nil {
+		return recognition.Face{}, err
+	}
 	if l.engineErr != nil {
 		return recognition.Face{}, l.engineErr
 	}
 	return l.eng.Describe(img, face)
 }
 
-// Err waits for the models and returns why they could not be read, in
-// plain words, with the models' exit code.
+// abandon stops waiting for the models: calls waiting for them, and those
+// to come, fail with errModelsAbandoned until the models are read. Safe
+// from any goroutine, any number of times.
+func (l *lazyModels) abandon() { l.abandonOnce.Do(func() { close(l.abandoned) }) }
+
+// Err returns why the models could not be read, in plain words, with the
+// models' exit code. It waits for them unless they were abandoned (the
+// window closed first): a load still in progress then has nothing to say.
 func (l *lazyModels) Err() error {
-	<-l.engineReady
-	if err := errors.Join(l.trackerErr, l.engineErr); err != nil {
+	_ = l.wait(l.engineReady)
+	var errs []error
+	if done(l.trackerReady) {
+		errs = append(errs, l.trackerErr)
+	}
+	if done(l.engineReady) {
+		errs = append(errs, l.engineErr)
+	}
+	if err := errors.Join(errs...); err != nil {
 		return explainModels(l.dir, err)
 	}
 	return nil
 }
 
-// Close waits for the models, then frees them. The window's goroutines
-// have stopped: nobody tracks or describes any more.
+// Close abandons the models and frees them, at once if they have been
+// read, else when the loading ends. The window's goroutines have stopped:
+// nobody tracks or describes any more.
 func (l *lazyModels) Close() {
-	<-l.engineReady
+	l.abandon()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.freed {
+		return
+	}
+	l.freed = true
+	if l.loaded {
+		l.free()
+	}
+}
+
+func (l *lazyModels) free() {
 	if l.tracker != nil {
 		l.tracker.Close()
 	}

@@ -173,8 +173,34 @@ type videoStats struct {
 	frames, detectionFrames, compared int
 	ids                               map[recognition.TrackID]int
 	err, eyeErr                       []float64 // mean landmark error per frame, pixels
+	trackedErr, detectionErr          []float64 // err split by the kind of frame
+	worst                             int       // the tracked-only frame of the largest error
 	earTracked, earDetected           []float64
 }
+
+// Bounds on the tracked-only frames of TestTrackMatchesDetection. They are
+// regression bounds a little above what the tracker gives today (d12: mean
+// 2.11 px, 95th percentile 6.82; d6: 2.04 / 5.29; the other five videos
+// 0.71–1.33 / 1.2–3.0), NOT the target of 2 px, which d6 and d12
+// miss on these frames. What the gap is made of (per-frame dumps of both
+// videos): in d6 the whole-frame detector's box for one face alternates
+// between two pyramid levels (239 and 287 px, the 6/5 step) from frame to
+// frame, and the landmarks fitted in the two boxes differ by several
+// pixels; the 28 px maximum (d6 frame 566) is the detection's own outlier
+// (its nose tip 24 px above where the detections of frames 565 and 567 put
+// it, in a box 38 px off the followed face's). In d12 the head shakes, the
+// nose moving 40–70 px between frames, and the followed fit lags the
+// reversals by a frame. Tried and not better on both (all seven videos):
+// a fixed landmark→HOG box correction fitted on d0, d10, d11 and d18 (scale
+// 1.021, centre shift 0.004 / 0.032 sides; d6 2.38, d12 2.01), a running
+// mean of each face's correction (2.15 / 2.34), refitting in the
+// confirming scan's box on every frame (2.20 / 2.11: the local scan's box
+// is not the whole-frame scan's), tighter recheck and re-seed thresholds
+// (2.02–2.14 / 1.84–2.19).
+const (
+	maxTrackedMean = 2.25
+	maxTrackedP95  = 7.5
+)
 
 // TestTrackMatchesDetection replays each shared video as 640×480 webcam
 // frames (faces of 200–290 px) through a Tracker and, on every frame,
@@ -182,7 +208,10 @@ type videoStats struct {
 // detector's box). The tracked face must overlap the detected one on every
 // frame (the track never moves to the background), keep one track ID for
 // the whole video, and its landmarks must agree with the detection's:
-// mean point error at most 2 px per video.
+// mean point error at most 2 px per video over all frames. The
+// tracked-only frames (no whole-frame scan, so nothing re-seeded the
+// landmarks from a detector box) are reported and held apart: mean at most
+// maxTrackedMean, 95th percentile at most maxTrackedP95.
 //
 // It also reports the eye aspect ratio's frame-to-frame roughness for the
 // tracked and the freshly detected landmarks (for the liveness check).
@@ -225,7 +254,16 @@ func TestTrackMatchesDetection(t *testing.T) {
 					return
 				}
 				st.compared++
-				st.err = append(st.err, meanError(face.Landmarks, dets[0].Landmarks, allPoints))
+				e := meanError(face.Landmarks, dets[0].Landmarks, allPoints)
+				st.err = append(st.err, e)
+				if lf.Detection {
+					st.detectionErr = append(st.detectionErr, e)
+				} else {
+					if len(st.trackedErr) == 0 || e > percentile(st.trackedErr, 1) {
+						st.worst = f.Index
+					}
+					st.trackedErr = append(st.trackedErr, e)
+				}
 				st.eyeErr = append(st.eyeErr, meanError(face.Landmarks, dets[0].Landmarks, recognition.LandmarkRange{First: recognition.RightEye.First, Last: recognition.LeftEye.Last}))
 				st.earTracked = append(st.earTracked, eyeAspectRatio(face.Landmarks))
 				st.earDetected = append(st.earDetected, eyeAspectRatio(dets[0].Landmarks))
@@ -233,6 +271,9 @@ func TestTrackMatchesDetection(t *testing.T) {
 			t.Logf("%d frames (%d detection frames), track IDs %v; compared on %d frames: mean point error %.2f px (eyes %.2f), 95th percentile %.2f, max %.2f; eye aspect ratio roughness tracked %.4f, detected %.4f",
 				st.frames, st.detectionFrames, st.ids, st.compared, mean(st.err), mean(st.eyeErr), percentile(st.err, 0.95), percentile(st.err, 1),
 				roughness(st.earTracked), roughness(st.earDetected))
+			t.Logf("tracked-only frames (%d): mean point error %.2f px, 95th percentile %.2f, max %.2f (frame %d); detection frames (%d): mean %.2f px, 95th percentile %.2f",
+				len(st.trackedErr), mean(st.trackedErr), percentile(st.trackedErr, 0.95), percentile(st.trackedErr, 1), st.worst,
+				len(st.detectionErr), mean(st.detectionErr), percentile(st.detectionErr, 0.95))
 			if len(st.ids) != 1 {
 				t.Errorf("track IDs %v, want one face under one ID", st.ids)
 			}
@@ -241,6 +282,15 @@ func TestTrackMatchesDetection(t *testing.T) {
 			}
 			if m := mean(st.err); m > 2 {
 				t.Errorf("mean point error %.2f px, want ≤ 2", m)
+			}
+			if len(st.trackedErr) < st.compared/2 {
+				t.Errorf("only %d of %d compared frames were tracked-only", len(st.trackedErr), st.compared)
+			}
+			if m := mean(st.trackedErr); m > maxTrackedMean {
+				t.Errorf("tracked-only frames: mean point error %.2f px, want ≤ %.2f", m, maxTrackedMean)
+			}
+			if p := percentile(st.trackedErr, 0.95); p > maxTrackedP95 {
+				t.Errorf("tracked-only frames: 95th percentile %.2f px, want ≤ %.2f", p, maxTrackedP95)
 			}
 		})
 	}
