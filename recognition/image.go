@@ -162,7 +162,7 @@ func DecodeImage(data []byte) (image.Image, error) {
 		return nil, ErrUnknownFormat
 	}
 	if format == "webp" && animatedWebP(data) {
-		return nil, fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
+		return nil, errAnimatedWebP
 	}
 	var img image.Image
 	var err error
@@ -177,6 +177,8 @@ func DecodeImage(data []byte) (image.Image, error) {
 	return orient(img, exifOrientation(data, format)), nil
 }
 
+var errAnimatedWebP = fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
+
 // decodeGo decodes with the format's Go decoder after bounding the
 // decoded size (pixels × decodeBytesPerPixel) from the header.
 func decodeGo(format string, data []byte) (image.Image, error) {
@@ -185,10 +187,27 @@ func decodeGo(format string, data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
+	bpp := decodeBytesPerPixel(format, cfg.ColorModel, data)
+	if format == "webp" {
+		// The config is the VP8X canvas; the frame is decoded at its own
+		// size, which must match it.
+		l, err := readWebPLayout(data)
+		if err != nil {
+			return nil, err
+		}
+		if l.animated {
+			return nil, errAnimatedWebP
+		}
+		if cfg.Width, cfg.Height, err = l.size(); err != nil {
+			return nil, err
+		}
+		if l.doubled() {
+			bpp = 8 // NRGBA, twice
+		}
+	}
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
-	bpp := decodeBytesPerPixel(format, cfg.ColorModel, data)
 	if need := int64(cfg.Width) * int64(cfg.Height) * int64(bpp); need > MaxDecodedBytes {
 		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
 			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
@@ -224,17 +243,14 @@ func animatedWebP(b []byte) bool {
 }
 
 // decodeBytesPerPixel is the memory a format's decoder holds per pixel:
-// the decoded image's colour model (bytesPerPixel), doubled where the
-// decoder keeps a second full-size buffer — an interlaced PNG (its seven
-// passes are decoded apart and merged) and a lossless WebP
-// (x/image/vp8l's colour-indexing transform writes a new buffer).
+// the decoded image's colour model (bytesPerPixel), doubled for an
+// interlaced PNG (its seven passes are decoded apart and merged). WebP's
+// second buffer is counted by webpLayout.doubled.
 func decodeBytesPerPixel(format string, m color.Model, data []byte) int {
 	bpp := bytesPerPixel(m)
 	switch {
 	case format == "png" && len(data) > 28 && data[28] == 1: // IHDR interlace method: Adam7
 		bpp *= 2
-	case format == "webp" && webpLossless(data):
-		bpp = 8 // NRGBA, twice
 	}
 	return bpp
 }
