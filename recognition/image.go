@@ -47,6 +47,17 @@ const (
 // with image/jpeg, bounded by MaxDecodedBytes only.)
 const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
 
+// MaxJPEGScans bounds the scans of a JPEG: each scan of a progressive file
+// is a pass over all of its coefficients (~20 ms for 40 MP here), so a
+// 1.6 MB file of 20,000 copies of one scan took 428 s to decode. libjpeg's
+// own progressive script writes 10 scans for YCbCr and 6 a component
+// otherwise (jcparam.c, jpeg_simple_progression: 24 for CMYK); 100 is
+// Skia's limit (SkJpegDecoderMgr.cpp, "much larger than the number of
+// scans we might expect in a normal image"), as djpeg -maxscans and
+// TurboJPEG's scan limit advise. At 100 scans a 40 MP file costs ~2 s of
+// scans at most. (Builds without cgo decode with image/jpeg, unbounded.)
+const MaxJPEGScans = 100
+
 // Errors of LoadImageFile and DecodeImage, checked with errors.Is. Each
 // names what was wrong.
 var (
@@ -59,6 +70,7 @@ var (
 	ErrImageTooSmall     = errors.New("image is too small to hold a face")
 	ErrImageFileLarge    = errors.New("image file is too large")
 	ErrNotRegularFile    = errors.New("not a regular file")
+	ErrTooManyScans      = errors.New("too many scans")
 )
 
 // LoadImageFile reads and decodes a photo file with DecodeImage. Anything

@@ -101,7 +101,7 @@ func explainImageError(path string, err error) error {
 		return fmt.Errorf("%s is damaged or cut short (%s): export it again", path, reason)
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
 		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
-		errors.Is(err, recognition.ErrAnimatedImage):
+		errors.Is(err, recognition.ErrAnimatedImage), errors.Is(err, recognition.ErrTooManyScans):
 		return fmt.Errorf("%s: %w", path, unwrapPath(err, reason))
 	case errors.Is(err, recognition.ErrNotRegularFile):
 		return fmt.Errorf("%s: %w: give a photo file (JPEG or PNG)", path, unwrapPath(err, reason))
