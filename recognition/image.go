@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 
 	"golang.org/x/image/webp"
@@ -23,8 +24,8 @@ import (
 const (
 	MaxImagePixels = 40_000_000 // 40 MP: larger than any camera frame or phone photo
 	MaxImageSide   = 16_384
-	MinImageSide   = 32       // smaller than dlib's 80×80 HOG window even upsampled twice
-	MaxImageBytes  = 64 << 20 // an encoded file larger than this is not a photo
+	MinImageSide   = 32      // smaller than dlib's 80×80 HOG window even upsampled twice
+	MaxImageBytes  = 64 * MB // an encoded file larger than this is not a photo
 	// MaxDecodedBytes bounds the memory decoding may take: pixels × the
 	// bytes per pixel the format's decoder holds (see decodeBytesPerPixel),
 	// read from the header before decoding. 160 MB is a 40 MP photo at 4
@@ -41,11 +42,20 @@ const (
 // decoded image (at most MaxDecodedBytes) and the coefficient store of a
 // progressive or multi-scan file. 64 MB above MaxDecodedBytes lets a 24 MP
 // progressive JPEG with full-resolution colour (4:4:4: 72 MB of planes and
-// 144 MB of coefficients) and a 40 MP progressive 4:2:0 (60 + 120 MB)
-// through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
+// 144 MB of coefficients, 216 MB of the 224) and a 40 MP progressive 4:2:0
+// (60 + 120 MB) through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
 // (480 MB) is refused from its header. (Builds without cgo decode JPEG
 // with image/jpeg, bounded by MaxDecodedBytes only.)
-const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
+const MaxJPEGDecodeBytes = MaxDecodedBytes + 64*MB
+
+// MB is the unit every size here is given in, in code, messages and the
+// README alike: a megabyte of 1,000,000 bytes (SI, as file managers and
+// /usr/bin/time's kilobytes ×1000 show it).
+const MB = 1_000_000
+
+// inMB is n in whole megabytes, rounded up, so a size over a limit is
+// never shown equal to it.
+func inMB(n int64) int64 { return (n + MB - 1) / MB }
 
 // MaxJPEGScans bounds the scans of a JPEG: each scan of a progressive file
 // is a pass over all of its coefficients (~20 ms for 40 MP here), so a
@@ -58,11 +68,21 @@ const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
 // scans at most. (Builds without cgo decode with image/jpeg, unbounded.)
 const MaxJPEGScans = 100
 
+// Formats names, for people, the formats DecodeImage reads: one for each
+// entry of decoders (TestFormatsAreRead decodes a file of each).
+var Formats = []string{"JPEG", "PNG", "GIF", "WebP"}
+
+// FormatNames lists Formats for a sentence: "JPEG, PNG, GIF or WebP"
+// with conj "or".
+func FormatNames(conj string) string {
+	return strings.Join(Formats[:len(Formats)-1], ", ") + " " + conj + " " + Formats[len(Formats)-1]
+}
+
 // Errors of LoadImageFile and DecodeImage, checked with errors.Is. Each
 // names what was wrong.
 var (
 	ErrEmptyImage        = errors.New("image is empty (0 bytes)")
-	ErrUnknownFormat     = errors.New("not a JPEG, PNG, GIF or WebP image")
+	ErrUnknownFormat     = errors.New("not a " + FormatNames("or") + " image")
 	ErrAnimatedImage     = errors.New("animated image")
 	ErrUnsupportedFormat = errors.New("image format not supported")
 	ErrCorruptImage      = errors.New("image is truncated or corrupt")
@@ -101,7 +121,7 @@ func LoadImageFile(path string) (image.Image, error) {
 		return nil, fmt.Errorf("%s: %w: it is %s", path, ErrNotRegularFile, fileKind(st.Mode()))
 	}
 	if st.Size() > MaxImageBytes {
-		return nil, fmt.Errorf("%s: %w: %d MB, at most %d MB", path, ErrImageFileLarge, st.Size()>>20, MaxImageBytes>>20)
+		return nil, fmt.Errorf("%s: %w: %d MB, at most %d MB", path, ErrImageFileLarge, inMB(st.Size()), MaxImageBytes/MB)
 	}
 	img, err := LoadImage(f)
 	if err != nil {
@@ -164,12 +184,12 @@ func DecodeImage(data []byte) (image.Image, error) {
 	case len(data) == 0:
 		return nil, ErrEmptyImage
 	case len(data) > MaxImageBytes:
-		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes>>20)
+		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes/MB)
 	}
 	format := formatOf(data)
 	if _, ok := decoders[format]; !ok {
 		if name := unsupportedFormat(data); name != "" {
-			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)", ErrUnsupportedFormat, name)
+			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (%s are read)", ErrUnsupportedFormat, name, FormatNames("and"))
 		}
 		return nil, ErrUnknownFormat
 	}
@@ -222,7 +242,7 @@ func decodeGo(format string, data []byte) (image.Image, error) {
 	}
 	if need := int64(cfg.Width) * int64(cfg.Height) * int64(bpp); need > MaxDecodedBytes {
 		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
-			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
+			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, inMB(need), MaxDecodedBytes/MB, MaxImagePixels/1_000_000)
 	}
 	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {

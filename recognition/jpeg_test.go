@@ -98,8 +98,8 @@ func TestJPEGVariantsMemory(t *testing.T) {
 			got := int64(after.TotalAlloc - before.TotalAlloc)
 			if tc.refused {
 				if !errors.Is(err, recognition.ErrImageTooLarge) || !strings.Contains(err.Error(), "progressive") ||
-					!strings.Contains(err.Error(), "coefficients") {
-					t.Fatalf("got %v, want ErrImageTooLarge naming a progressive JPEG's coefficients", err)
+					!strings.Contains(err.Error(), "coefficients") || !strings.Contains(err.Error(), "at most 224 MB") {
+					t.Fatalf("got %v, want ErrImageTooLarge naming a progressive JPEG's coefficients and the README's 224 MB", err)
 				}
 				if got > 4*mb {
 					t.Fatalf("refusing took %d MB", got/mb)

@@ -379,12 +379,12 @@ func (p jpegPlan) check(info jpegInfo) error {
 	why := ""
 	if p.coefficients > 0 {
 		why = fmt.Sprintf(": %d MB of pixels and %d MB of coefficients, which a progressive JPEG keeps until its last scan; save it as a baseline (not progressive) JPEG or scale it down",
-			p.bytes()>>20, p.coefficients>>20)
+			inMB(int64(p.bytes())), inMB(p.coefficients))
 	} else {
 		why = "; scale it down or save it as an 8-bit YCbCr JPEG"
 	}
 	return fmt.Errorf("%w: %d×%d pixels at %.1f bytes per pixel (%s JPEG) would take %d MB to decode, at most %d MB%s",
-		ErrImageTooLarge, info.width, info.height, float64(need)/float64(pixels), p.kind, need>>20, MaxJPEGDecodeBytes>>20, why)
+		ErrImageTooLarge, info.width, info.height, float64(need)/float64(pixels), p.kind, inMB(need), MaxJPEGDecodeBytes/MB, why)
 }
 
 // image wraps the decoded planes in buf as a Go image of the JPEG's size.

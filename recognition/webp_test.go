@@ -1,9 +1,12 @@
 package recognition_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"image"
+	"image/gif"
+	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,5 +129,63 @@ func TestWebPFrameBehindVP8X(t *testing.T) {
 				t.Fatalf("got %v, want %v", err, recognition.ErrImageTooLarge)
 			}
 		})
+	}
+}
+
+// TestFormatsAreRead: every format recognition.Formats names for people
+// (in ErrUnknownFormat and the CLI's messages) is read, and the messages
+// name each of them.
+func TestFormatsAreRead(t *testing.T) {
+	img := upright(t).SubImage(image.Rect(100, 60, 164, 108))
+	var gifBuf, jpegBuf bytes.Buffer
+	if err := gif.Encode(&gifBuf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&jpegBuf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	webp := append([]byte("RIFF\x00\x00\x00\x00WEBP"), cwebpFrame(t, false)...)
+	binary.LittleEndian.PutUint32(webp[4:], uint32(len(webp)-8))
+	files := map[string][]byte{"JPEG": jpegBuf.Bytes(), "PNG": pngOf(t, img), "GIF": gifBuf.Bytes(), "WebP": webp}
+	for _, name := range recognition.Formats {
+		data, ok := files[name]
+		if !ok {
+			t.Fatalf("no %s file in this test", name)
+		}
+		if _, err := recognition.DecodeImage(data); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if !strings.Contains(recognition.ErrUnknownFormat.Error(), name) {
+			t.Errorf("%q does not name %s", recognition.ErrUnknownFormat, name)
+		}
+	}
+	if len(recognition.Formats) != len(files) {
+		t.Errorf("Formats = %v, this test reads %d formats", recognition.Formats, len(files))
+	}
+}
+
+// TestLimitsInMB: sizes are given in one unit, MB = 1,000,000 bytes, and
+// the refusals say the README's figures (64 MB a file, 160 MB decoded,
+// 224 MB for a JPEG with its coefficients).
+func TestLimitsInMB(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		got, want int64
+	}{
+		{"MaxImageBytes", recognition.MaxImageBytes, 64_000_000},
+		{"MaxDecodedBytes", recognition.MaxDecodedBytes, 160_000_000},
+		{"MaxJPEGDecodeBytes", recognition.MaxJPEGDecodeBytes, 224_000_000},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %d, the README says %d", c.name, c.got, c.want)
+		}
+	}
+	_, err := recognition.DecodeImage(png16Bomb(t, 8000, 5000))
+	if err == nil || !strings.Contains(err.Error(), "would take 320 MB to decode, at most 160 MB") {
+		t.Errorf("16-bit 40 MP PNG: %v, want 320 MB against 160 MB", err)
+	}
+	_, err = recognition.DecodeImage(make([]byte, recognition.MaxImageBytes+1))
+	if err == nil || !strings.Contains(err.Error(), "more than 64 MB") {
+		t.Errorf("a file over the limit: %v, want 64 MB", err)
 	}
 }
