@@ -260,3 +260,38 @@ func TestJPEGScanLimit(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkJPEGScans: what each scan of a 40 MP progressive 4:2:0 file
+// costs, the file as ImageMagick writes it (10 scans) against the same
+// padded to MaxJPEGScans with copies of its smallest scan — the work the
+// scan limit bounds. go test -run '^$' -bench JPEGScans -benchtime 3x ./recognition/
+func BenchmarkJPEGScans(b *testing.B) {
+	data := convertJPEG(b, joinArgs(flat40, s420, progressive, q90)...)
+	head, scans, tail := jpegScans(b, data)
+	small := scans[0]
+	for _, s := range scans {
+		if len(s) < len(small) {
+			small = s
+		}
+	}
+	padded := append([]byte(nil), head...)
+	for _, s := range scans {
+		padded = append(padded, s...)
+	}
+	for range recognition.MaxJPEGScans - len(scans) {
+		padded = append(padded, small...)
+	}
+	padded = append(padded, tail...)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"written", data}, {"max-scans", padded}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := recognition.DecodeImage(c.data); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -96,7 +96,7 @@ func (l webpLayout) size() (w, h int, err error) {
 	}
 	for _, f := range l.frames {
 		if l.extended && (f.w != l.canvasW || f.h != l.canvasH) {
-			return 0, 0, fmt.Errorf("%w: webp: its header (VP8X) says %d×%d pixels but its %s frame is %d×%d; export it again",
+			return 0, 0, fmt.Errorf("%w: webp: its header (VP8X) says %d×%d pixels but its %s frame is %d×%d",
 				ErrCorruptImage, l.canvasW, l.canvasH, f.kind, f.w, f.h)
 		}
 		w, h = max(w, f.w), max(h, f.h)
