@@ -49,8 +49,8 @@ const (
 const MaxJPEGDecodeBytes = MaxDecodedBytes + 64*MB
 
 // MB is the unit every size here is given in, in code, messages and the
-// README alike: a megabyte of 1,000,000 bytes (SI, as file managers and
-// file managers show it).
+// README alike: a megabyte of 1,000,000 bytes (SI, as file managers show
+// it).
 const MB = 1_000_000
 
 // inMB is n in whole megabytes, rounded up, so a size over a limit is

@@ -450,18 +450,8 @@ func TestKeyCheckCopied(t *testing.T) {
 		mustEnroll(t, s, "ann", newTemplates(t, 0, 2))
 		s.Close()
 		other := bytes.Repeat([]byte{7}, KeySize)
-		sl, err := newSealer(other)
-		if err != nil {
-			t.Fatal(err)
-		}
-		foreign, err := sl.keyCheck()
-		if err != nil {
-			t.Fatal(err)
-		}
 		raw := rawDB(t, dsn)
-		if _, err := raw.ExecContext(ctx, "UPDATE store_state SET key_check = ? WHERE id = 1", foreign); err != nil {
-			t.Fatal(err)
-		}
+		setKeyCheck(t, raw, keyCheckOf(t, other))
 		cfg := testConfig(dsn, &logBuf{})
 		cfg.Key = other
 		if s, err := Open(ctx, cfg); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "none of its 2 face templates") {
@@ -485,17 +475,6 @@ func TestKeyCheckCopied(t *testing.T) {
 // by another key is still a wrong key for that other key's holder.
 func TestKeyCheckDamaged(t *testing.T) {
 	other := bytes.Repeat([]byte{7}, KeySize)
-	otherCheck := func(t *testing.T) []byte {
-		sl, err := newSealer(other)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kc, err := sl.keyCheck()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kc
-	}
 	random := func(n int) []byte {
 		b := make([]byte, n)
 		for i := range b {
@@ -518,7 +497,7 @@ func TestKeyCheckDamaged(t *testing.T) {
 			kc[len(kc)-1] ^= 1
 			setKeyCheck(t, raw, kc)
 		}, testKey, ErrTampered, "the key check was altered"},
-		{"another key's key check, the right key", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, otherCheck(t)) }, testKey, ErrTampered, "the key check was altered"},
+		{"another key's key check, the right key", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, keyCheckOf(t, other)) }, testKey, ErrTampered, "the key check was altered"},
 		{"row deleted", func(t *testing.T, raw *sql.DB, _ []byte) { execRaw(t, raw, "DELETE FROM store_state") }, testKey, ErrTampered, "store_state row"},
 		{"table dropped", func(t *testing.T, raw *sql.DB, _ []byte) { execRaw(t, raw, "DROP TABLE store_state") }, testKey, ErrTampered, "store_state row"},
 		{"untouched, another key", func(*testing.T, *sql.DB, []byte) {}, other, ErrWrongKey, "key from Config.Key"},
@@ -549,6 +528,20 @@ func TestKeyCheckDamaged(t *testing.T) {
 			})
 		})
 	}
+}
+
+// keyCheckOf is the key check key makes.
+func keyCheckOf(t *testing.T, key []byte) []byte {
+	t.Helper()
+	sl, err := newSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := sl.keyCheck()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
 }
 
 func setKeyCheck(t *testing.T, raw *sql.DB, kc []byte) {
