@@ -348,20 +348,30 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
-func (s *Store) setupKey(ctx context.Context, cfg Config) error {
+// readKeyCheck reads the stored key check: nil if none was written yet;
+// ErrTampered if its row or table is gone, or it is not shaped like one.
+func (s *Store) readKeyCheck(ctx context.Context) ([]byte, error) {
 	var stored []byte
 	if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
 		if errors.Is(err, sql.ErrNoRows) || missingTable(err) {
 			// Migrations create the table and its one row; without them
 			// the database was altered after it was set up.
-			return fmt.Errorf("store: %s: %w: its store_state row, which holds the key check, is missing (%v)",
+			return nil, fmt.Errorf("store: %s: %w: its store_state row, which holds the key check, is missing (%v)",
 				s.Describe(), ErrTampered, err)
 		}
-		return s.wrap("read key check", err)
+		return nil, s.wrap("read key check", err)
 	}
 	if stored != nil && !keyCheckShaped(stored) {
-		return fmt.Errorf("store: %s: %w: its key check is damaged (%d bytes, not a sealed key check of %d bytes starting with version %d)",
+		return nil, fmt.Errorf("store: %s: %w: its key check is damaged (%d bytes, not a sealed key check of %d bytes starting with version %d)",
 			s.Describe(), ErrTampered, len(stored), keyCheckLen, sealV1)
+	}
+	return stored, nil
+}
+
+func (s *Store) setupKey(ctx context.Context, cfg Config) error {
+	stored, err := s.readKeyCheck(ctx)
+	if err != nil {
+		return err
 	}
 	if stored == nil {
 		if err := s.refuseTemplatesWithoutKeyCheck(ctx); err != nil {
@@ -407,21 +417,28 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 		}
 	}
 	if !sl.verifyKeyCheck(stored) {
-		// A key that opens the templates but not the key check is the
-		// right key: the key check was altered.
-		if opened, _, err := s.templatesOpening(ctx, sl); err != nil {
-			return err
-		} else if opened {
-			return fmt.Errorf("store: %s: %w: its key check does not open with the key from %s, though its face templates do: the key check was altered",
-				s.Describe(), ErrTampered, s.keySource)
-		}
-		return fmt.Errorf("store: %w: key from %s", ErrWrongKey, s.keySource)
+		return s.refuseKey(ctx, sl)
 	}
 	if err := s.refuseForeignKeyCheck(ctx, sl); err != nil {
 		return err
 	}
 	s.seal = sl
 	return nil
+}
+
+// refuseKey says why a key that does not open the key check is refused:
+// ErrTampered if it opens the templates (it is the right key; the key
+// check was altered), ErrWrongKey otherwise.
+func (s *Store) refuseKey(ctx context.Context, sl *sealer) error {
+	opened, _, err := s.templatesOpening(ctx, sl)
+	switch {
+	case err != nil:
+		return err
+	case opened:
+		return fmt.Errorf("store: %s: %w: its key check does not open with the key from %s, though its face templates do: the key check was altered",
+			s.Describe(), ErrTampered, s.keySource)
+	}
+	return fmt.Errorf("store: %w: key from %s", ErrWrongKey, s.keySource)
 }
 
 // refuseForeignKeyCheck fails with ErrTampered when templates exist and
