@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 
 	"golang.org/x/image/webp"
@@ -23,8 +24,8 @@ import (
 const (
 	MaxImagePixels = 40_000_000 // 40 MP: larger than any camera frame or phone photo
 	MaxImageSide   = 16_384
-	MinImageSide   = 32       // smaller than dlib's 80×80 HOG window even upsampled twice
-	MaxImageBytes  = 64 << 20 // an encoded file larger than this is not a photo
+	MinImageSide   = 32      // smaller than dlib's 80×80 HOG window even upsampled twice
+	MaxImageBytes  = 64 * MB // an encoded file larger than this is not a photo
 	// MaxDecodedBytes bounds the memory decoding may take: pixels × the
 	// bytes per pixel the format's decoder holds (see decodeBytesPerPixel),
 	// read from the header before decoding. 160 MB is a 40 MP photo at 4
@@ -41,17 +42,48 @@ const (
 // decoded image (at most MaxDecodedBytes) and the coefficient store of a
 // progressive or multi-scan file. 64 MB above MaxDecodedBytes lets a 24 MP
 // progressive JPEG with full-resolution colour (4:4:4: 72 MB of planes and
-// 144 MB of coefficients) and a 40 MP progressive 4:2:0 (60 + 120 MB)
-// through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
+// 144 MB of coefficients, 216 MB of the 224) and a 40 MP progressive 4:2:0
+// (60 + 120 MB) through; a 40 MP progressive 4:4:4 (360 MB) or progressive CMYK
 // (480 MB) is refused from its header. (Builds without cgo decode JPEG
 // with image/jpeg, bounded by MaxDecodedBytes only.)
-const MaxJPEGDecodeBytes = MaxDecodedBytes + 64<<20
+const MaxJPEGDecodeBytes = MaxDecodedBytes + 64*MB
+
+// MB is the unit every size here is given in, in code, messages and the
+// README alike: a megabyte of 1,000,000 bytes (SI, as file managers show
+// it).
+const MB = 1_000_000
+
+// inMB is n in whole megabytes, rounded up, so a size over a limit is
+// never shown equal to it.
+func inMB(n int64) int64 { return (n + MB - 1) / MB }
+
+// MaxJPEGScans bounds the scans of a JPEG: each scan of a progressive file
+// is a pass over the coefficients of its components (2.6–21 ms for 40 MP
+// here, BenchmarkJPEGScans and a field report), so a 1.6 MB file of 20,000
+// copies of one scan took 428 s to decode. libjpeg's
+// own progressive script writes 10 scans for YCbCr and 6 a component
+// otherwise (jcparam.c, jpeg_simple_progression: 24 for CMYK); 100 is
+// Skia's limit (SkJpegDecoderMgr.cpp, "much larger than the number of
+// scans we might expect in a normal image"), as djpeg -maxscans and
+// TurboJPEG's scan limit advise. At 100 scans a 40 MP file costs ~2 s of
+// scans at most. (Builds without cgo decode with image/jpeg, unbounded.)
+const MaxJPEGScans = 100
+
+// Formats names, for people, the formats DecodeImage reads: one for each
+// entry of decoders (TestFormatsAreRead decodes a file of each).
+var Formats = []string{"JPEG", "PNG", "GIF", "WebP"}
+
+// FormatNames lists Formats for a sentence: "JPEG, PNG, GIF or WebP"
+// with conj "or".
+func FormatNames(conj string) string {
+	return strings.Join(Formats[:len(Formats)-1], ", ") + " " + conj + " " + Formats[len(Formats)-1]
+}
 
 // Errors of LoadImageFile and DecodeImage, checked with errors.Is. Each
 // names what was wrong.
 var (
 	ErrEmptyImage        = errors.New("image is empty (0 bytes)")
-	ErrUnknownFormat     = errors.New("not a JPEG, PNG, GIF or WebP image")
+	ErrUnknownFormat     = errors.New("not a " + FormatNames("or") + " image")
 	ErrAnimatedImage     = errors.New("animated image")
 	ErrUnsupportedFormat = errors.New("image format not supported")
 	ErrCorruptImage      = errors.New("image is truncated or corrupt")
@@ -59,6 +91,7 @@ var (
 	ErrImageTooSmall     = errors.New("image is too small to hold a face")
 	ErrImageFileLarge    = errors.New("image file is too large")
 	ErrNotRegularFile    = errors.New("not a regular file")
+	ErrTooManyScans      = errors.New("too many scans")
 )
 
 // LoadImageFile reads and decodes a photo file with DecodeImage. Anything
@@ -89,7 +122,7 @@ func LoadImageFile(path string) (image.Image, error) {
 		return nil, fmt.Errorf("%s: %w: it is %s", path, ErrNotRegularFile, fileKind(st.Mode()))
 	}
 	if st.Size() > MaxImageBytes {
-		return nil, fmt.Errorf("%s: %w: %d MB, at most %d MB", path, ErrImageFileLarge, st.Size()>>20, MaxImageBytes>>20)
+		return nil, fmt.Errorf("%s: %w: %d MB, at most %d MB", path, ErrImageFileLarge, inMB(st.Size()), MaxImageBytes/MB)
 	}
 	img, err := LoadImage(f)
 	if err != nil {
@@ -152,17 +185,17 @@ func DecodeImage(data []byte) (image.Image, error) {
 	case len(data) == 0:
 		return nil, ErrEmptyImage
 	case len(data) > MaxImageBytes:
-		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes>>20)
+		return nil, fmt.Errorf("%w: more than %d MB", ErrImageFileLarge, MaxImageBytes/MB)
 	}
 	format := formatOf(data)
 	if _, ok := decoders[format]; !ok {
 		if name := unsupportedFormat(data); name != "" {
-			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (JPEG, PNG, GIF and WebP are read)", ErrUnsupportedFormat, name)
+			return nil, fmt.Errorf("%w: %s; export or save it as JPEG (%s are read)", ErrUnsupportedFormat, name, FormatNames("and"))
 		}
 		return nil, ErrUnknownFormat
 	}
 	if format == "webp" && animatedWebP(data) {
-		return nil, fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
+		return nil, errAnimatedWebP
 	}
 	var img image.Image
 	var err error
@@ -177,6 +210,8 @@ func DecodeImage(data []byte) (image.Image, error) {
 	return orient(img, exifOrientation(data, format)), nil
 }
 
+var errAnimatedWebP = fmt.Errorf("%w: an animated WebP; export one frame as JPEG, PNG or a still WebP", ErrAnimatedImage)
+
 // decodeGo decodes with the format's Go decoder after bounding the
 // decoded size (pixels × decodeBytesPerPixel) from the header.
 func decodeGo(format string, data []byte) (image.Image, error) {
@@ -185,13 +220,30 @@ func decodeGo(format string, data []byte) (image.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrCorruptImage, format, err)
 	}
+	bpp := decodeBytesPerPixel(format, cfg.ColorModel, data)
+	if format == "webp" {
+		// The config is the VP8X canvas; the frame is decoded at its own
+		// size, which must match it.
+		l, err := readWebPLayout(data)
+		if err != nil {
+			return nil, err
+		}
+		if l.animated {
+			return nil, errAnimatedWebP
+		}
+		if cfg.Width, cfg.Height, err = l.size(); err != nil {
+			return nil, err
+		}
+		if l.doubled() {
+			bpp = 8 // NRGBA, twice
+		}
+	}
 	if err := checkSize(cfg.Width, cfg.Height); err != nil {
 		return nil, err
 	}
-	bpp := decodeBytesPerPixel(format, cfg.ColorModel, data)
 	if need := int64(cfg.Width) * int64(cfg.Height) * int64(bpp); need > MaxDecodedBytes {
 		return nil, fmt.Errorf("%w: %d×%d pixels at %d bytes per pixel (%s) would take %d MB to decode, at most %d MB (%d MP × 4 bytes per pixel); scale it down or save it as an 8-bit JPEG or PNG",
-			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, need>>20, MaxDecodedBytes>>20, MaxImagePixels/1_000_000)
+			ErrImageTooLarge, cfg.Width, cfg.Height, bpp, format, inMB(need), MaxDecodedBytes/MB, MaxImagePixels/1_000_000)
 	}
 	img, err := dec.decode(bytes.NewReader(data))
 	if err != nil {
@@ -224,17 +276,14 @@ func animatedWebP(b []byte) bool {
 }
 
 // decodeBytesPerPixel is the memory a format's decoder holds per pixel:
-// the decoded image's colour model (bytesPerPixel), doubled where the
-// decoder keeps a second full-size buffer — an interlaced PNG (its seven
-// passes are decoded apart and merged) and a lossless WebP
-// (x/image/vp8l's colour-indexing transform writes a new buffer).
+// the decoded image's colour model (bytesPerPixel), doubled for an
+// interlaced PNG (its seven passes are decoded apart and merged). WebP's
+// second buffer is counted by webpLayout.doubled.
 func decodeBytesPerPixel(format string, m color.Model, data []byte) int {
 	bpp := bytesPerPixel(m)
 	switch {
 	case format == "png" && len(data) > 28 && data[28] == 1: // IHDR interlace method: Adam7
 		bpp *= 2
-	case format == "webp" && webpLossless(data):
-		bpp = 8 // NRGBA, twice
 	}
 	return bpp
 }

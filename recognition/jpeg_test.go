@@ -8,12 +8,14 @@ package recognition_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -96,8 +98,8 @@ func TestJPEGVariantsMemory(t *testing.T) {
 			got := int64(after.TotalAlloc - before.TotalAlloc)
 			if tc.refused {
 				if !errors.Is(err, recognition.ErrImageTooLarge) || !strings.Contains(err.Error(), "progressive") ||
-					!strings.Contains(err.Error(), "coefficients") {
-					t.Fatalf("got %v, want ErrImageTooLarge naming a progressive JPEG's coefficients", err)
+					!strings.Contains(err.Error(), "coefficients") || !strings.Contains(err.Error(), "at most 224 MB") {
+					t.Fatalf("got %v, want ErrImageTooLarge naming a progressive JPEG's coefficients and the README's 224 MB", err)
 				}
 				if got > 4*mb {
 					t.Fatalf("refusing took %d MB", got/mb)
@@ -157,6 +159,138 @@ func TestJPEGVariantsMatchGo(t *testing.T) {
 			}
 			if d := meanAbsDiff(t, got, want); d > 1.0 {
 				t.Fatalf("mean difference from image/jpeg %.2f per channel (%T against %T)", d, got, want)
+			}
+		})
+	}
+}
+
+// jpegScans splits a JPEG into what comes before its first scan, its
+// scans (each an SOS segment with its entropy-coded data, after the
+// tables defined since the scan before it) and what follows the last (EOI).
+func jpegScans(t testing.TB, b []byte) (head []byte, scans [][]byte, tail []byte) {
+	t.Helper()
+	i, first, prevEnd := 2, 0, 0
+	for i+2 <= len(b) {
+		if b[i] != 0xFF {
+			t.Fatalf("no marker at %d", i)
+		}
+		m := b[i+1]
+		if m == 0xD9 {
+			if len(scans) == 0 {
+				first = i
+			}
+			return b[:first], scans, b[i:]
+		}
+		if i+4 > len(b) {
+			break
+		}
+		n := int(b[i+2])<<8 | int(b[i+3])
+		if m != 0xDA {
+			i += 2 + n
+			continue
+		}
+		j := i + 2 + n
+		for j+1 < len(b) && (b[j] != 0xFF || b[j+1] == 0 || b[j+1] >= 0xD0 && b[j+1] <= 0xD7) {
+			j++
+		}
+		start := i
+		if len(scans) > 0 {
+			start = prevEnd
+		} else {
+			first = i
+		}
+		scans = append(scans, b[start:j])
+		i, prevEnd = j, j
+	}
+	t.Fatal("no EOI")
+	return nil, nil, nil
+}
+
+// TestJPEGScanLimit: each scan of a progressive JPEG is a pass over all
+// of its coefficients, so a small file of thousands of copies of one scan
+// kept the decoder busy for minutes (20,000 copies, 1.6 MB: 428 s). A JPEG
+// of up to MaxJPEGScans scans decodes; one more is refused, by count
+// (libjpeg's progress monitor), before the rest is read.
+func TestJPEGScanLimit(t *testing.T) {
+	data := convertJPEG(t, "-size", "640x480", "plasma:fractal", "-seed", "7", "-sampling-factor", "2x2", "-interlace", "Plane", "-quality", "90")
+	head, scans, tail := jpegScans(t, data)
+	if len(scans) < 6 {
+		t.Fatalf("convert wrote %d scans, want a progressive JPEG", len(scans))
+	}
+	small := scans[0]
+	for _, s := range scans {
+		if len(s) < len(small) {
+			small = s
+		}
+	}
+	withScans := func(n int) []byte { // the scans as written, then the smallest again and again
+		out := append([]byte(nil), head...)
+		for i := range n {
+			if i < len(scans) {
+				out = append(out, scans[i]...)
+			} else {
+				out = append(out, small...)
+			}
+		}
+		return append(out, tail...)
+	}
+	if _, err := recognition.DecodeImage(withScans(len(scans))); err != nil {
+		t.Fatalf("the file as written (%d scans): %v", len(scans), err)
+	}
+	for _, tc := range []struct {
+		scans   int
+		refused bool
+	}{
+		{recognition.MaxJPEGScans, false},
+		{recognition.MaxJPEGScans + 1, true},
+		{20_000, true},
+	} {
+		t.Run(strconv.Itoa(tc.scans), func(t *testing.T) {
+			_, err := recognition.DecodeImage(withScans(tc.scans))
+			if !tc.refused {
+				if err != nil {
+					t.Fatalf("%d scans: %v", tc.scans, err)
+				}
+				return
+			}
+			want := fmt.Sprintf("more than %d scans (it began scan %d;", recognition.MaxJPEGScans, recognition.MaxJPEGScans+1)
+			if !errors.Is(err, recognition.ErrTooManyScans) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("%d scans: got %v, want %v saying %q", tc.scans, err, recognition.ErrTooManyScans, want)
+			}
+		})
+	}
+}
+
+// BenchmarkJPEGScans: what each scan of a 40 MP progressive 4:2:0 file
+// costs, the file as ImageMagick writes it (10 scans) against the same
+// padded to MaxJPEGScans with copies of its smallest scan — the work the
+// scan limit bounds. go test -run '^$' -bench JPEGScans -benchtime 3x ./recognition/
+func BenchmarkJPEGScans(b *testing.B) {
+	data := convertJPEG(b, joinArgs(flat40, s420, progressive, q90)...)
+	head, scans, tail := jpegScans(b, data)
+	small := scans[0]
+	for _, s := range scans {
+		if len(s) < len(small) {
+			small = s
+		}
+	}
+	padded := append([]byte(nil), head...)
+	for _, s := range scans {
+		padded = append(padded, s...)
+	}
+	for range recognition.MaxJPEGScans - len(scans) {
+		padded = append(padded, small...)
+	}
+	padded = append(padded, tail...)
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"written", data}, {"max-scans", padded}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := recognition.DecodeImage(c.data); err != nil {
+					b.Fatal(err)
+				}
 			}
 		})
 	}

@@ -15,6 +15,7 @@ struct fl_derr {
 	struct jpeg_error_mgr pub;
 	jmp_buf jump;
 	int truncated;
+	int max_scans, too_many_scans;
 };
 
 static void fl_derror_exit(j_common_ptr cinfo) {
@@ -44,6 +45,20 @@ static void fl_derr_init(struct jpeg_decompress_struct *cinfo, struct fl_derr *j
 	jerr->pub.error_exit = fl_derror_exit;
 	jerr->pub.emit_message = fl_demit;
 	jerr->truncated = 0;
+	jerr->max_scans = 0;
+	jerr->too_many_scans = 0;
+}
+
+// fl_progress stops decoding once the file has begun more than max_scans
+// scans: libjpeg calls it between iMCU rows while it reads a multi-scan
+// file, and input_scan_number counts the scans begun (as djpeg -maxscans
+// and Skia's decoder do).
+static void fl_progress(j_common_ptr cinfo) {
+	struct fl_derr *jerr = (struct fl_derr *)cinfo->err;
+	if (((j_decompress_ptr)cinfo)->input_scan_number > jerr->max_scans) {
+		jerr->too_many_scans = 1;
+		longjmp(jerr->jump, 1);
+	}
 }
 
 // fl_jpeg_header reads the header up to the first scan.
@@ -87,21 +102,25 @@ enum { FL_GRAY = 0, FL_YCBCR = 1, FL_RGBA = 2, FL_CMYK = 3, FL_CMYK_INVERTED = 4
 // (its coefficient store): beyond it libjpeg fails instead of allocating.
 static int fl_jpeg_decode(const unsigned char *data, unsigned long n, int mode,
                           unsigned char *out0, unsigned char *out1, unsigned char *out2,
-                          const int *strides, const int *rows, long limit, char *err, size_t errlen) {
+                          const int *strides, const int *rows, long limit, int max_scans, char *err, size_t errlen) {
 	struct jpeg_decompress_struct cinfo;
 	struct fl_derr jerr;
+	struct jpeg_progress_mgr progress = {.progress_monitor = fl_progress};
 	unsigned char *volatile rowbuf = NULL; // volatile: set after setjmp, freed after longjmp
 	JSAMPROW ptrs[3][4 * DCTSIZE];
 	unsigned char *outs[3] = {out0, out1, out2};
 	fl_derr_init(&cinfo, &jerr);
+	jerr.max_scans = max_scans;
 	if (setjmp(jerr.jump)) {
+		int scans = cinfo.input_scan_number;
 		fl_errmsg((j_common_ptr)&cinfo, err, errlen);
 		jpeg_destroy_decompress(&cinfo);
 		free(rowbuf);
-		return -1;
+		return jerr.too_many_scans ? -1 - scans : -1;
 	}
 	jpeg_create_decompress(&cinfo);
 	cinfo.mem->max_memory_to_use = limit;
+	cinfo.progress = &progress;
 	jpeg_mem_src(&cinfo, data, n);
 	jpeg_read_header(&cinfo, TRUE);
 	cinfo.dct_method = JDCT_ISLOW;
@@ -257,9 +276,14 @@ func decodeJPEG(data []byte) (image.Image, error) {
 		off += p.stride * p.rows
 	}
 	var msg [200]C.char
-	if C.fl_jpeg_decode((*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), C.int(plan.mode),
+	switch rc := C.fl_jpeg_decode((*C.uchar)(unsafe.Pointer(&data[0])), C.ulong(len(data)), C.int(plan.mode),
 		out[0], out[1], out[2], &strides[0], &rows[0], C.long(plan.coefficients+jpegWorkBytes),
-		&msg[0], C.size_t(len(msg))) != 0 {
+		C.int(MaxJPEGScans), &msg[0], C.size_t(len(msg))); {
+	case rc == 0:
+	case rc < -1:
+		return nil, fmt.Errorf("%w: a JPEG of more than %d scans (it began scan %d; a camera's or editor's progressive JPEG has about 10): save it again as a baseline (not progressive) JPEG",
+			ErrTooManyScans, MaxJPEGScans, -1-rc)
+	default:
 		return nil, fmt.Errorf("%w: jpeg: %s", ErrCorruptImage, C.GoString(&msg[0]))
 	}
 	return plan.image(buf, info), nil
@@ -355,12 +379,12 @@ func (p jpegPlan) check(info jpegInfo) error {
 	why := ""
 	if p.coefficients > 0 {
 		why = fmt.Sprintf(": %d MB of pixels and %d MB of coefficients, which a progressive JPEG keeps until its last scan; save it as a baseline (not progressive) JPEG or scale it down",
-			p.bytes()>>20, p.coefficients>>20)
+			inMB(int64(p.bytes())), inMB(p.coefficients))
 	} else {
 		why = "; scale it down or save it as an 8-bit YCbCr JPEG"
 	}
 	return fmt.Errorf("%w: %d×%d pixels at %.1f bytes per pixel (%s JPEG) would take %d MB to decode, at most %d MB%s",
-		ErrImageTooLarge, info.width, info.height, float64(need)/float64(pixels), p.kind, need>>20, MaxJPEGDecodeBytes>>20, why)
+		ErrImageTooLarge, info.width, info.height, float64(need)/float64(pixels), p.kind, inMB(need), MaxJPEGDecodeBytes/MB, why)
 }
 
 // image wraps the decoded planes in buf as a Go image of the JPEG's size.

@@ -83,26 +83,6 @@ func webpEXIF(data []byte) []byte {
 	}
 }
 
-// webpLossless reports whether a WebP file's image is lossless (a VP8L
-// chunk, alone or after the extended format's VP8X header).
-func webpLossless(data []byte) bool {
-	_, r, err := riff.NewReader(bytes.NewReader(data))
-	if err != nil {
-		return false
-	}
-	for {
-		id, _, _, err := r.Next()
-		switch {
-		case err != nil:
-			return false
-		case id == riff.FourCC{'V', 'P', '8', 'L'}:
-			return true
-		case id == riff.FourCC{'V', 'P', '8', ' '}:
-			return false
-		}
-	}
-}
-
 func toInt(v any) (int, bool) {
 	switch n := v.(type) {
 	case uint16:

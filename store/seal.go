@@ -40,7 +40,9 @@ const (
 // keyCheckPlain is sealed with the key on first use and stored in the
 // database, so a wrong key is reported at Open instead of as templates that
 // all fail to open.
-var keyCheckPlain = []byte("facelogin key check")
+const keyCheckText = "facelogin key check"
+
+var keyCheckPlain = []byte(keyCheckText)
 
 type sealer struct {
 	aead cipher.AEAD
@@ -186,6 +188,18 @@ func (s *sealer) open(sealed []byte, version byte, ad []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: authentication failed (wrong key, or row altered or moved)", ErrBadTemplate)
 	}
 	return plain, nil
+}
+
+// keyCheckLen is the stored size of a key check: version, nonce, the
+// sealed keyCheckPlain and the GCM tag.
+const keyCheckLen = 1 + nonceSize + len(keyCheckText) + 16
+
+// keyCheckShaped reports whether stored has the form of a key check made
+// by any key (its length and version byte): a key check made by another
+// key has it, a damaged or overwritten one almost never (1 in 256 for
+// random bytes of the right length).
+func keyCheckShaped(stored []byte) bool {
+	return len(stored) == keyCheckLen && stored[0] == sealV1
 }
 
 func (s *sealer) keyCheck() ([]byte, error) {

@@ -257,6 +257,11 @@ func TestNamesThatLookAlike(t *testing.T) {
 				if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
 					t.Fatalf("Enroll(%q) = %v, want %v", tc.typed, err, tc.want)
 				}
+				// Said once: not "looks like an existing one … looks like
+				// the existing user … already exists".
+				if tc.want == ErrConfusableName && (strings.Count(err.Error(), "looks like") != 1 || strings.Contains(err.Error(), "already exists")) {
+					t.Fatalf("Enroll(%q): %q says it twice", tc.typed, err)
+				}
 				if tc.want == nil {
 					if err := s.Users.Delete(ctx, tc.typed); err != nil {
 						t.Fatal(err)
@@ -411,7 +416,7 @@ func TestKeyCheckTampered(t *testing.T) {
 			cfg := testConfig(dsn, &logBuf{})
 			cfg.Key = key
 			s, err := Open(ctx, cfg)
-			if !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "backup") {
+			if !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "key check is missing") {
 				if s != nil {
 					s.Close()
 				}
@@ -445,21 +450,11 @@ func TestKeyCheckCopied(t *testing.T) {
 		mustEnroll(t, s, "ann", newTemplates(t, 0, 2))
 		s.Close()
 		other := bytes.Repeat([]byte{7}, KeySize)
-		sl, err := newSealer(other)
-		if err != nil {
-			t.Fatal(err)
-		}
-		foreign, err := sl.keyCheck()
-		if err != nil {
-			t.Fatal(err)
-		}
 		raw := rawDB(t, dsn)
-		if _, err := raw.ExecContext(ctx, "UPDATE store_state SET key_check = ? WHERE id = 1", foreign); err != nil {
-			t.Fatal(err)
-		}
+		setKeyCheck(t, raw, keyCheckOf(t, other))
 		cfg := testConfig(dsn, &logBuf{})
 		cfg.Key = other
-		if s, err := Open(ctx, cfg); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "backup") {
+		if s, err := Open(ctx, cfg); !errors.Is(err, ErrTampered) || !strings.Contains(err.Error(), "none of its 2 face templates") {
 			if s != nil {
 				s.Close()
 			}
@@ -470,6 +465,97 @@ func TestKeyCheckCopied(t *testing.T) {
 			t.Fatalf("%d templates after the refusal (%v), want 2", n, err)
 		}
 	})
+}
+
+// TestKeyCheckDamaged: a key check that is overwritten, damaged or
+// replaced, or a store_state row or table that is gone, is an altered
+// database (ErrTampered, "restore it from a backup"), not a wrong key
+// ("use the key file … this database was created with"): with the right key the templates open, and a
+// damaged key check does not have the shape of one. A sound key check made
+// by another key is still a wrong key for that other key's holder.
+func TestKeyCheckDamaged(t *testing.T) {
+	other := bytes.Repeat([]byte{7}, KeySize)
+	random := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(i*151 + 89) // first byte 89: not a seal version
+		}
+		return b
+	}
+	for _, tc := range []struct {
+		name  string
+		alter func(t *testing.T, raw *sql.DB, kc []byte)
+		key   []byte
+		want  error
+		says  string
+	}{
+		{"60 random bytes", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, random(60)) }, testKey, ErrTampered, "key check is damaged (60 bytes"},
+		{"48 random bytes", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, random(keyCheckLen)) }, testKey, ErrTampered, "key check is damaged (48 bytes"},
+		{"60 random bytes, another key", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, random(60)) }, other, ErrTampered, "key check is damaged"},
+		{"one byte of the tag flipped", func(t *testing.T, raw *sql.DB, kc []byte) {
+			kc = append([]byte(nil), kc...)
+			kc[len(kc)-1] ^= 1
+			setKeyCheck(t, raw, kc)
+		}, testKey, ErrTampered, "the key check was altered"},
+		{"another key's key check, the right key", func(t *testing.T, raw *sql.DB, _ []byte) { setKeyCheck(t, raw, keyCheckOf(t, other)) }, testKey, ErrTampered, "the key check was altered"},
+		{"row deleted", func(t *testing.T, raw *sql.DB, _ []byte) { execRaw(t, raw, "DELETE FROM store_state") }, testKey, ErrTampered, "store_state row"},
+		{"table dropped", func(t *testing.T, raw *sql.DB, _ []byte) { execRaw(t, raw, "DROP TABLE store_state") }, testKey, ErrTampered, "store_state row"},
+		{"untouched, another key", func(*testing.T, *sql.DB, []byte) {}, other, ErrWrongKey, "key from Config.Key"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			forEachBackend(t, func(t *testing.T, dsn string) {
+				s, _ := openTest(t, dsn)
+				mustEnroll(t, s, "ann", newTemplates(t, 0, 2))
+				kc := make([]byte, 0)
+				if err := s.db.QueryRowContext(ctxT(t), "SELECT key_check FROM store_state WHERE id = 1").Scan(&kc); err != nil {
+					t.Fatal(err)
+				}
+				s.Close()
+				raw := rawDB(t, dsn)
+				tc.alter(t, raw, kc)
+				cfg := testConfig(dsn, &logBuf{})
+				cfg.Key = tc.key
+				s, err := Open(ctxT(t), cfg)
+				if s != nil {
+					s.Close()
+				}
+				if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
+					t.Fatalf("Open: %v, want %v saying %q", err, tc.want, tc.says)
+				}
+				if tc.want == ErrTampered && errors.Is(err, ErrWrongKey) {
+					t.Fatalf("Open: %v is also ErrWrongKey", err)
+				}
+			})
+		})
+	}
+}
+
+// keyCheckOf is the key check key makes.
+func keyCheckOf(t *testing.T, key []byte) []byte {
+	t.Helper()
+	sl, err := newSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc, err := sl.keyCheck()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kc
+}
+
+func setKeyCheck(t *testing.T, raw *sql.DB, kc []byte) {
+	t.Helper()
+	if _, err := raw.ExecContext(ctxT(t), "UPDATE store_state SET key_check = ? WHERE id = 1", kc); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func execRaw(t *testing.T, raw *sql.DB, query string) {
+	t.Helper()
+	if _, err := raw.ExecContext(ctxT(t), query); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // rawDB opens a test database with no store around it.

@@ -54,6 +54,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -347,10 +348,30 @@ func (s *Store) Generation(ctx context.Context) (int64, error) {
 	return g, nil
 }
 
-func (s *Store) setupKey(ctx context.Context, cfg Config) error {
+// readKeyCheck reads the stored key check: nil if none was written yet;
+// ErrTampered if its row or table is gone, or it is not shaped like one.
+func (s *Store) readKeyCheck(ctx context.Context) ([]byte, error) {
 	var stored []byte
 	if err := s.db.QueryRowContext(ctx, "SELECT key_check FROM store_state WHERE id = 1").Scan(&stored); err != nil {
-		return s.wrap("read key check", err)
+		if errors.Is(err, sql.ErrNoRows) || missingTable(err) {
+			// Migrations create the table and its one row; without them
+			// the database was altered after it was set up.
+			return nil, fmt.Errorf("store: %s: %w: its store_state row, which holds the key check, is missing (%v)",
+				s.Describe(), ErrTampered, err)
+		}
+		return nil, s.wrap("read key check", err)
+	}
+	if stored != nil && !keyCheckShaped(stored) {
+		return nil, fmt.Errorf("store: %s: %w: its key check is damaged (%d bytes, not a sealed key check of %d bytes starting with version %d)",
+			s.Describe(), ErrTampered, len(stored), keyCheckLen, sealV1)
+	}
+	return stored, nil
+}
+
+func (s *Store) setupKey(ctx context.Context, cfg Config) error {
+	stored, err := s.readKeyCheck(ctx)
+	if err != nil {
+		return err
 	}
 	if stored == nil {
 		if err := s.refuseTemplatesWithoutKeyCheck(ctx); err != nil {
@@ -396,8 +417,7 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 		}
 	}
 	if !sl.verifyKeyCheck(stored) {
-		return fmt.Errorf("store: %w: key from %s; use the key this database was set up with (restore the key file from backup or set %s)",
-			ErrWrongKey, s.keySource, KeyEnv)
+		return s.refuseKey(ctx, sl)
 	}
 	if err := s.refuseForeignKeyCheck(ctx, sl); err != nil {
 		return err
@@ -406,43 +426,64 @@ func (s *Store) setupKey(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// refuseKey says why a key that does not open the key check is refused:
+// ErrTampered if it opens the templates (it is the right key; the key
+// check was altered), ErrWrongKey otherwise.
+func (s *Store) refuseKey(ctx context.Context, sl *sealer) error {
+	opened, _, err := s.templatesOpening(ctx, sl)
+	switch {
+	case err != nil:
+		return err
+	case opened:
+		return fmt.Errorf("store: %s: %w: its key check does not open with the key from %s, though its face templates do: the key check was altered",
+			s.Describe(), ErrTampered, s.keySource)
+	}
+	return fmt.Errorf("store: %w: key from %s", ErrWrongKey, s.keySource)
+}
+
 // refuseForeignKeyCheck fails with ErrTampered when templates exist and
 // none of them opens with the key that opened the key check: the key check
 // was copied in from another database, which would hand this one to the
 // other database's key (and refuse the owner's from then on). It stops at
 // the first template that opens, so a genuine database costs one row.
 func (s *Store) refuseForeignKeyCheck(ctx context.Context, sl *sealer) error {
+	opened, n, err := s.templatesOpening(ctx, sl)
+	if err != nil || opened || n == 0 {
+		return err
+	}
+	return fmt.Errorf("store: %s: %w: its key check opens with the key from %s, but none of its %d face templates does",
+		s.Describe(), ErrTampered, s.keySource, n)
+}
+
+// templatesOpening reports whether a face template opens with sl, stopping
+// at the first that does; failed counts those that did not before it.
+func (s *Store) templatesOpening(ctx context.Context, sl *sealer) (opened bool, failed int, err error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.user_id, u.username, t.model_id, t.kind, t.created_at, t.sealed
 		FROM face_templates t JOIN users u ON u.id = t.user_id ORDER BY t.id`)
 	if err != nil {
-		return s.wrap("check templates against the key", err)
+		return false, 0, s.wrap("check templates against the key", err)
 	}
 	defer rows.Close()
-	n := 0
 	for rows.Next() {
 		var b binding
 		var name, kind string
 		var sealed []byte
 		if err := rows.Scan(&b.userID, &name, &b.modelID, &kind, &b.created, &sealed); err != nil {
-			return s.wrap("check templates against the key", err)
+			return false, failed, s.wrap("check templates against the key", err)
 		}
 		b.nameKey, b.kind = usernameKey(name), TemplateKind(kind)
 		if _, err := sl.openFor(sealed, b); err == nil {
-			return nil
+			return true, failed, nil
 		}
 		if _, err := sl.openDescriptorV1(sealed, b.userID, b.modelID); err == nil {
-			return nil // sealed before names were bound (migrated on open)
+			return true, failed, nil // sealed before names were bound (migrated on open)
 		}
-		n++
+		failed++
 	}
 	if err := rows.Err(); err != nil {
-		return s.wrap("check templates against the key", err)
+		return false, failed, s.wrap("check templates against the key", err)
 	}
-	if n > 0 {
-		return fmt.Errorf("store: %s: %w: its key check opens with the key from %s, but none of its %d face templates does; restore the database from a backup",
-			s.Describe(), ErrTampered, s.keySource, n)
-	}
-	return nil
+	return false, failed, nil
 }
 
 // refuseTemplatesWithoutKeyCheck fails with ErrTampered when templates exist
@@ -453,7 +494,7 @@ func (s *Store) refuseTemplatesWithoutKeyCheck(ctx context.Context) error {
 		return s.wrap("count templates", err)
 	}
 	if n > 0 {
-		return fmt.Errorf("store: %s: %w: it holds %d face templates but its key check is missing; restore the database from a backup (the key check is never rewritten over existing templates)",
+		return fmt.Errorf("store: %s: %w: it holds %d face templates but its key check is missing (the key check is never rewritten over existing templates)",
 			s.Describe(), ErrTampered, n)
 	}
 	return nil
@@ -590,6 +631,17 @@ func connectionError(err error) bool {
 		}
 	}
 	return false
+}
+
+// missingTable reports whether err says a table does not exist (SQLite
+// "no such table", MySQL error 1146).
+func missingTable(err error) bool {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return me.Number == 1146
+	}
+	var se *sqlite.Error
+	return errors.As(err, &se) && strings.Contains(se.Error(), "no such table")
 }
 
 func retryable(err error) bool {

@@ -209,7 +209,7 @@ func checkNameFree(ctx context.Context, q queryer, name string, self int64) erro
 		case usernameKey(other) == key:
 			return fmt.Errorf("%w: %q", ErrExists, name)
 		case nameSkeleton(other) == skel:
-			return fmt.Errorf("%w: %q looks like the existing user %q: %w", ErrConfusableName, name, other, ErrExists)
+			return confusableError{name, other}
 		}
 	}
 	return rows.Err()
@@ -480,3 +480,13 @@ func (u *Users) Delete(ctx context.Context, username string) error {
 			Detail: fmt.Sprintf("%d templates deleted", n)})
 	})
 }
+
+// confusableError says once that a name looks like an existing user's; it
+// is both ErrConfusableName and ErrExists.
+type confusableError struct{ name, existing string }
+
+func (e confusableError) Error() string {
+	return fmt.Sprintf("username %q looks like the existing user %q", e.name, e.existing)
+}
+
+func (e confusableError) Unwrap() []error { return []error{ErrConfusableName, ErrExists} }

@@ -94,17 +94,17 @@ func explainImageError(path string, err error) error {
 	case errors.Is(err, fs.ErrPermission):
 		return fmt.Errorf("%s: permission denied: make the photo readable (chmod a+r), or copy it somewhere you can read", path)
 	case errors.Is(err, recognition.ErrEmptyImage):
-		return fmt.Errorf("%s is empty: choose a JPEG or PNG photo", path)
+		return fmt.Errorf("%s is empty: choose a %s photo", path, recognition.FormatNames("or"))
 	case errors.Is(err, recognition.ErrUnknownFormat):
-		return fmt.Errorf("%s is not a JPEG, PNG, GIF or WebP image", path)
+		return fmt.Errorf("%s is not a %s image", path, recognition.FormatNames("or"))
 	case errors.Is(err, recognition.ErrCorruptImage):
 		return fmt.Errorf("%s is damaged or cut short (%s): export it again", path, reason)
 	case errors.Is(err, recognition.ErrImageTooLarge), errors.Is(err, recognition.ErrImageTooSmall),
 		errors.Is(err, recognition.ErrImageFileLarge), errors.Is(err, recognition.ErrUnsupportedFormat),
-		errors.Is(err, recognition.ErrAnimatedImage):
+		errors.Is(err, recognition.ErrAnimatedImage), errors.Is(err, recognition.ErrTooManyScans):
 		return fmt.Errorf("%s: %w", path, unwrapPath(err, reason))
 	case errors.Is(err, recognition.ErrNotRegularFile):
-		return fmt.Errorf("%s: %w: give a photo file (JPEG or PNG)", path, unwrapPath(err, reason))
+		return fmt.Errorf("%s: %w: give a photo file (%s)", path, unwrapPath(err, reason), recognition.FormatNames("or"))
 	case errors.As(err, &pe):
 		return fmt.Errorf("%s: %s: %w", path, pe.Op, pe.Err)
 	}

@@ -89,7 +89,7 @@ func explainStoreError(err error) error {
 		return fail(exitInput, err, "this face is already enrolled as %q (distance %.3f, threshold %.3f): the same person, or a lookalike\n"+
 			"  an administrator can enrol it anyway with --allow-duplicate (noted in the audit log)", dup.Username, dup.Distance, dup.Threshold)
 	case errors.Is(err, store.ErrConfusableName):
-		return fail(exitInput, err, "%v: it would be mistaken for the existing name; choose another username", err)
+		return fail(exitInput, err, "%v: choose another username", err)
 	case errors.Is(err, store.ErrUnavailable):
 		return fail(exitDatabase, err, "cannot reach the database: %v\n  check that the server runs and the --db / FACELOGIN_DB address is right, then try again", err)
 	case errors.Is(err, store.ErrWrongKey):
