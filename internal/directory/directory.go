@@ -258,6 +258,7 @@ func (d *Directory) Adapt(ctx context.Context, dec decision.Decision, frames []r
 	if err != nil {
 		return store.Adapted{}, err
 	}
+	p = p.ForThreshold(dec.Threshold.Value)
 	a, err := d.st.Users.AddAdaptive(ctx, dec.User, store.Adaptation{ModelID: d.modelID, Descriptor: frames[i],
 		Distance: dec.Distance, Margin: dec.Margin, Policy: p})
 	if err != nil {
