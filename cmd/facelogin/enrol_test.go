@@ -252,3 +252,26 @@ func TestEnrolAddOthersFace(t *testing.T) {
 		t.Fatalf("duplicate_allowed events %+v", evs)
 	}
 }
+
+// TestDisabledAmbiguous: a disabled user's face that is also close to
+// another enrolled user — an identification the margin rule refuses as
+// ambiguous — reads as a stranger's ("too far", no message), as the face of
+// a disabled user alone does, in `identify --json` as in the window (both
+// decide through Directory.Decide). Before, it said "ambiguous": that the
+// face is close to enrolled people. The same photo is enrolled twice (an
+// administrator's --allow-duplicate), so the two users are 0.000 apart and
+// either may be the candidate; both are disabled.
+func TestDisabledAmbiguous(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))
+	c.want(exitOK, "enrol", "--user", "twin", "--allow-duplicate", c.photo("bona.jpg"))
+	if v, _ := loginJSON(t, c, exitNoMatch, "identify", c.photo("bona.jpg")); v.Reason != "ambiguous" {
+		t.Fatalf("two users 0.000 apart: reason %q, want ambiguous", v.Reason)
+	}
+	c.want(exitOK, "users", "disable", "bona")
+	c.want(exitOK, "users", "disable", "twin")
+	v, out := loginJSON(t, c, exitNoMatch, "identify", c.photo("bona.jpg"))
+	if v.Reason != "too far" || v.Message != "" || v.User != "" || v.Candidate != "" || strings.Contains(out, "disabled") {
+		t.Fatalf("a disabled user's ambiguous face: %s", out)
+	}
+}
