@@ -59,14 +59,7 @@ func TestEnrolDuplicateFace(t *testing.T) {
 	if got := strings.Join(names, ","); got != "bona,bona.again,bona.twin,joy" {
 		t.Fatalf("users %s", got)
 	}
-	out, _ = c.want(exitOK, "events", "--kind", "duplicate_allowed", "--json")
-	var evs []struct {
-		User   string `json:"user"`
-		Detail string `json:"detail"`
-	}
-	if err := json.Unmarshal([]byte(out), &evs); err != nil {
-		t.Fatalf("events: %v\n%s", err, out)
-	}
+	evs := duplicateEvents(t, c)
 	// One event per existing user the allowed face matched: bona.twin
 	// matched bona; bona.again matched bona and bona.twin.
 	per := map[string]int{}
@@ -240,14 +233,7 @@ func TestEnrolAddOthersFace(t *testing.T) {
 	if out != "added 1 template(s) to chaeyeon (3 in all)\n" || !strings.Contains(errOut, "added anyway (--allow-duplicate)") {
 		t.Errorf("override: %q\n%s", out, errOut)
 	}
-	out, _ = c.want(exitOK, "events", "--kind", "duplicate_allowed", "--json")
-	var evs []struct {
-		User   string `json:"user"`
-		Detail string `json:"detail"`
-	}
-	if err := json.Unmarshal([]byte(out), &evs); err != nil {
-		t.Fatalf("events: %v\n%s", err, out)
-	}
+	evs := duplicateEvents(t, c)
 	if len(evs) != 1 || evs[0].User != "chaeyeon" || !strings.Contains(evs[0].Detail, "chaeyeon2.jpg is 0.4") || !strings.Contains(evs[0].Detail, "--allow-duplicate") {
 		t.Fatalf("duplicate_allowed events %+v", evs)
 	}
@@ -274,4 +260,21 @@ func TestDisabledAmbiguous(t *testing.T) {
 	if v.Reason != "too far" || v.Message != "" || v.User != "" || v.Candidate != "" || strings.Contains(out, "disabled") {
 		t.Fatalf("a disabled user's ambiguous face: %s", out)
 	}
+}
+
+// auditEvent is a line of `events --json`, as these tests read it.
+type auditEvent struct {
+	User   string `json:"user"`
+	Detail string `json:"detail"`
+}
+
+// duplicateEvents are the duplicate_allowed lines of the audit log.
+func duplicateEvents(t *testing.T, c *cli) []auditEvent {
+	t.Helper()
+	out, _ := c.want(exitOK, "events", "--kind", "duplicate_allowed", "--json")
+	var evs []auditEvent
+	if err := json.Unmarshal([]byte(out), &evs); err != nil {
+		t.Fatalf("events: %v\n%s", err, out)
+	}
+	return evs
 }
