@@ -527,6 +527,7 @@ func (d *fakeDirectory) Adapt(_ context.Context, dec decision.Decision, frames [
 	if err != nil {
 		return err
 	}
+	p = p.ForThreshold(dec.Threshold.Value)
 	_, u := d.find(dec.User)
 	stored := make([]decision.StoredTemplate, len(u.templates))
 	for k := range u.templates {

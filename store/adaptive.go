@@ -139,6 +139,12 @@ func (u *Users) AddTemplatesChecked(ctx context.Context, username, modelID strin
 				return err
 			}
 		}
+		for _, o := range check.Overrides {
+			s.log.Warn("store: "+o.Detail, "user", user.Username)
+			if err := s.recordTx(ctx, tx, Event{Kind: EventDuplicateAllowed, UserID: user.ID, Username: user.Username, Distance: o.Distance, HasDistance: true, Detail: o.Detail}); err != nil {
+				return err
+			}
+		}
 		return s.recordTx(ctx, tx, Event{Kind: EventTemplatesAdded, UserID: user.ID, Username: user.Username,
 			Detail: fmt.Sprintf("%d templates added, model %s", len(ts), modelID)})
 	})

@@ -21,6 +21,18 @@ type DuplicateCheck struct {
 	// is logged as a warning, written to the audit log
 	// (EventDuplicateAllowed) and returned by EnrollChecked.
 	Allow bool
+	// Overrides are an administrator's reasons for adding templates
+	// although a check outside the store refused them (`enrol --add
+	// --allow-duplicate` of a photo beyond the user's own threshold):
+	// AddTemplatesChecked writes each to the audit log as an
+	// EventDuplicateAllowed event, in the insert's transaction.
+	Overrides []Override
+}
+
+// Override is one refusal an administrator overrode, for the audit log.
+type Override struct {
+	Distance float32
+	Detail   string
 }
 
 // Duplicate is an existing user a face being enrolled matched.

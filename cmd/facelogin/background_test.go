@@ -47,3 +47,37 @@ func TestBackgroundEnv(t *testing.T) {
 		t.Errorf("a background without a licence: %q", errOut)
 	}
 }
+
+// TestBackgroundImplausible: a background set of descriptors that are no
+// faces is refused, naming what is wrong, instead of loosening every
+// threshold: 120 random Gaussian "people" (at a real descriptor's norm)
+// made a cohort far from chaeyeon, her threshold rose to Max 0.45, and a
+// stranger (tzuyu.jpg, 0.402 from her) was identified as her.
+func TestBackgroundImplausible(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "chaeyeon", c.photo("chaeyeon.jpg"))
+	for _, tc := range []struct {
+		name  string
+		faces []recognition.Template
+		want  string
+	}{
+		{"random Gaussian", testdata.RandomPeople(120, 0.125, false), "median distance between different people"},
+		{"1e30", testdata.RandomPeople(120, 0, true), "not a face descriptor"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := directory.WriteBackground(&b, recognition.ModelID, "CC0", tc.faces); err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(t.TempDir(), "bg.json")
+			if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv(directory.BackgroundEnv, p)
+			_, out, errOut := c.run("identify", "--json", c.photo("tzuyu.jpg"))
+			if strings.Contains(out, "chaeyeon") || !strings.Contains(errOut, tc.want) || !strings.Contains(errOut, directory.BackgroundEnv) {
+				t.Errorf("stdout %s\nstderr %s", out, errOut)
+			}
+		})
+	}
+}

@@ -79,7 +79,7 @@ func (e *env) printJSON(v any) error {
 func commands() []command {
 	return []command{
 		{"detect", "[--json] [--models DIR] IMAGE...", "print the faces, 68 landmarks and descriptors in images", cmdDetect},
-		{"enrol", "--user NAME [--allow-duplicate | --add] IMAGE...", "register a user from photos (each must show exactly one sharp face; a face enrolled under another name is refused); --add adds templates to an existing user", cmdEnrol},
+		{"enrol", "--user NAME [--add] [--allow-duplicate] IMAGE...", "register a user from photos (each must show exactly one sharp face, all of one person; a face enrolled under another name is refused); --add adds templates to an existing user (each photo must be accepted as them)", cmdEnrol},
 		{"identify", "[--json] [--verbose] IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s] [--json]", "print the enrolled user the photo shows, or \"not recognised\" (naming nobody; --verbose: for administrators); with --camera the whole login: the liveness challenge, then the decision", cmdIdentify},
 		{"verify", "--user NAME [--json] [--verbose] (IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s])", "check that the photo, or the person at the camera after the liveness challenge, is NAME (1:1)", cmdVerify},
 		{"users", "[list | show NAME | rename OLD NEW | delete NAME | disable NAME | enable NAME]", "manage enrolled users; show lists a user's templates by kind and date", cmdUsers},

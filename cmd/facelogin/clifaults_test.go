@@ -243,7 +243,7 @@ func TestHelpCameraForms(t *testing.T) {
 	help := errOut.String()
 	for _, want := range []string{"facelogin identify [--json] [--verbose] IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s] [--json]",
 		"facelogin verify --user NAME [--json] [--verbose] (IMAGE | --camera SRC [--challenge blink,left] [--timeout 4s])",
-		"facelogin enrol --user NAME [--allow-duplicate | --add]", "130 interrupted"} {
+		"facelogin enrol --user NAME [--add] [--allow-duplicate]", "130 interrupted"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("--help lacks %q:\n%s", want, help)
 		}

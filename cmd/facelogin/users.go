@@ -196,7 +196,7 @@ func cmdEnrol(e *env, args []string) error {
 	user := fs.String("user", "", "username to register (letters, digits, . _ -; 1-64 characters)")
 	allow := fs.Bool("allow-duplicate", false, "for administrators: enrol even if the face is already enrolled under another name (a warning, and an entry in the audit log)")
 	fs.BoolVar(allow, "force", false, "the same as --allow-duplicate")
-	add := fs.Bool("add", false, "add the photos as templates of the existing user --user (never replaces; the face must not be another user's)")
+	add := fs.Bool("add", false, "add the photos as templates of the existing user --user (never replaces; each photo must be accepted as that user, and never another user's face; with --allow-duplicate an administrator adds a photo beyond the user's threshold, noted in the audit log)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -204,10 +204,7 @@ func cmdEnrol(e *env, args []string) error {
 		return fail(exitUsage, nil, "enrol: give --user NAME and at least one photo")
 	}
 	if *add {
-		if *allow {
-			return fail(exitUsage, nil, "enrol: --add and --allow-duplicate (--force) do not go together")
-		}
-		return enrolAdd(e, c, *user, fs.Args())
+		return enrolAdd(e, c, *user, fs.Args(), *allow)
 	}
 	ctx := context.Background()
 	s, err := openSession(ctx, e, c, true)
@@ -227,6 +224,9 @@ func cmdEnrol(e *env, args []string) error {
 			return err
 		}
 		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
+	}
+	if ds, qs, _, err = onePerson(e, fs.Args(), ds, qs, s.dir.Policy().WithBase(float32(*c.threshold)).Max); err != nil {
+		return err
 	}
 	// The look for the same face under another name and the insert are
 	// one transaction: enrolments at once, here or at other stations

@@ -153,12 +153,15 @@ type walkResult struct {
 // for adaptation. It ends after days days, or when the walker has been
 // stuck (refused) for 5 days in a row. photos are the impostor's other
 // photos, counted as accepted or not before and after.
-func walk(t *testing.T, p decision.AdaptPolicy, own []recognition.Descriptor, others map[string][]recognition.Descriptor, target recognition.Descriptor, photos []recognition.Descriptor, days int) walkResult {
+func walk(t *testing.T, p decision.AdaptPolicy, dp decision.Policy, own []recognition.Descriptor, others map[string][]recognition.Descriptor, target recognition.Descriptor, photos []recognition.Descriptor, days int) walkResult {
 	t.Helper()
 	ctx := context.Background()
 	c := testkit.NewClock(time.Date(2026, 1, 1, 8, 0, 0, 0, time.UTC))
 	_, d := openAt(t, c)
 	if err := d.SetAdaptPolicy(p); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.SetPolicy(dp, nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := d.Enroll(ctx, "user", own, nil); err != nil {
@@ -242,7 +245,7 @@ func TestAdaptiveWalk(t *testing.T) {
 	ids, by := people(t)
 	guarded := decision.DefaultAdaptPolicy
 	unguarded := guarded
-	unguarded.Drift = 10
+	unguarded.Drift, unguarded.Reach = 10, 0
 	// Users: people with ≥ 4 photos, enrolled from 3; 12 of them are the
 	// others enrolled beside each walked user (a cohort under MinCohort,
 	// so every threshold is at most Base).
@@ -301,8 +304,8 @@ func TestAdaptiveWalk(t *testing.T) {
 			t.Fatalf("no impostor for %s", user)
 		}
 		photos := by[impostor]
-		rg := walk(t, guarded, own, others, target, photos, days)
-		ru := walk(t, unguarded, own, others, target, photos, days)
+		rg := walk(t, guarded, decision.DefaultPolicy, own, others, target, photos, days)
+		ru := walk(t, unguarded, decision.DefaultPolicy, own, others, target, photos, days)
 		t.Logf("%.8s → %.8s %.3f apart, threshold %.3f | guarded: %2d days, %d adaptive (farthest %.3f), reach %.3f, in %-5v, photos in %d→%d/%d | unguarded: %2d days, %2d adaptive, reach %.3f, in %-5v, photos in %d→%d/%d",
 			user, impostor, targetDist, rg.threshold, rg.days, rg.adapted, rg.maxAnchor, rg.reach, rg.targetIn, rg.before, rg.after, len(photos),
 			ru.days, ru.adapted, ru.reach, ru.targetIn, ru.before, ru.after, len(photos))
@@ -347,13 +350,76 @@ func TestAdaptiveWalk(t *testing.T) {
 			name string
 			p    decision.AdaptPolicy
 		}{{"guarded", guarded}, {"unguarded", unguarded}} {
-			r := walk(t, pc.p, own, others, target, others[victim], days)
+			r := walk(t, pc.p, decision.DefaultPolicy, own, others, target, others[victim], days)
 			t.Logf("%.8s → registered %.8s %.3f apart, %s: %d days, %d adaptive, reach %.3f, taken for the walker: %v",
 				user, victim, targetDist, pc.name, r.days, r.adapted, r.reach, r.targetIn)
 			if r.targetIn || r.after > 0 {
 				t.Errorf("%s walk from %s: the registered user %s is taken for them", pc.name, user, victim)
 			}
 		}
+	}
+}
+
+// TestAdaptiveWalkLoose: a user whose threshold rose to Max 0.45 (a cohort
+// rule allows it; here MinCohort 0 and nobody else enrolled) and a
+// lookalike impostor whose nearest photo is 0.46–0.54 from the user's
+// enrolment templates — refused at the start, within LFW's 0.1%-FAR
+// distance 0.54. With Drift 0.15 alone an adaptive template 0.15 out let
+// faces in up to 0.60 from the enrolment templates, and the walk reached
+// the impostor; with Reach 0.54 (DefaultAdaptPolicy) the user, whose
+// threshold leaves only 0.09 of it, never adapts, and the impostor stays
+// out. Real descriptors: idols.json.
+func TestAdaptiveWalkLoose(t *testing.T) {
+	ids, by := people(t)
+	loose := decision.DefaultPolicy
+	loose.MinCohort = 0
+	guarded := decision.DefaultAdaptPolicy
+	unbounded := guarded
+	unbounded.Reach = 0
+	walked := 0
+	for _, user := range ids {
+		if len(by[user]) < 4 || walked == 5 {
+			continue
+		}
+		own := by[user][:3]
+		var target recognition.Descriptor
+		impostor, targetDist := "", float32(0)
+		var photos []recognition.Descriptor
+		for _, id := range ids {
+			if id == user {
+				continue
+			}
+			for i := range by[id] {
+				dist := float32(math.Inf(1))
+				for j := range own {
+					dist = min(dist, recognition.Distance(&by[id][i], &own[j]))
+				}
+				// The farthest photo under 0.52: a lookalike just beyond 0.45.
+				if dist > 0.46 && dist < 0.52 && dist > targetDist {
+					impostor, target, targetDist, photos = id, by[id][i], dist, by[id]
+				}
+			}
+		}
+		if impostor == "" {
+			continue
+		}
+		walked++
+		rg := walk(t, guarded, loose, own, nil, target, photos, 60)
+		ru := walk(t, unbounded, loose, own, nil, target, photos, 60)
+		t.Logf("%.8s (threshold %.3f) → %.8s %.3f apart | Reach 0.54: %d adaptive, reach %.3f, in %v | no Reach: %d adaptive (farthest %.3f), reach %.3f, in %v",
+			user, rg.threshold, impostor, targetDist, rg.adapted, rg.reach, rg.targetIn, ru.adapted, ru.maxAnchor, ru.reach, ru.targetIn)
+		if rg.threshold < 0.45-1e-4 {
+			t.Fatalf("%s: threshold %.3f, want Max 0.45", user, rg.threshold)
+		}
+		if rg.adapted != 0 || rg.targetIn || rg.reach > guarded.Reach+1e-4 {
+			t.Errorf("%s: with Reach %.2f: %d adaptive, reach %.3f, impostor in %v", user, guarded.Reach, rg.adapted, rg.reach, rg.targetIn)
+		}
+		if !ru.targetIn {
+			t.Errorf("%s: without Reach the walk did not reach the impostor (%.3f): the case shows nothing", user, targetDist)
+		}
+	}
+	if walked < 5 {
+		t.Fatalf("test data: %d users with a lookalike 0.46–0.52 away", walked)
 	}
 }
 

@@ -83,6 +83,11 @@ func TestBackgroundFile(t *testing.T) {
 		{"other model", writeBackground(t, "facenet", "CC0", faces), "model"},
 		{"no faces", writeBackground(t, recognition.ModelID, "CC0", nil), "no faces"},
 		{"short descriptor", broken, "face 1"},
+		// Not faces of the model: each would have been read as 120
+		// strangers far from every user, raising thresholds to Max.
+		{"random Gaussian", writeBackground(t, recognition.ModelID, "CC0", testdata.RandomPeople(120, 1, false)), "not a face descriptor"},
+		{"random Gaussian at a real norm", writeBackground(t, recognition.ModelID, "CC0", testdata.RandomPeople(120, 0.125, false)), "median distance between different people"},
+		{"1e30", writeBackground(t, recognition.ModelID, "CC0", testdata.RandomPeople(120, 0, true)), "component"},
 	} {
 		_, err := d.UseBackgroundFile(tc.path)
 		if !errors.Is(err, directory.ErrBadBackground) || !strings.Contains(err.Error(), tc.want) {

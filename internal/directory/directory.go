@@ -180,8 +180,8 @@ func (d *Directory) Threshold(user string) (decision.Threshold, bool) {
 // Decide is the login decision on the descriptors of a few frames: who is
 // this (claimed == "", 1:N) or is this claimed (1:1), under the user-specific
 // thresholds and the lookalike margin of package decision, in memory. A
-// recognised or claimed user who is disabled gets the decision with
-// ErrDisabled; an unknown claimed name gets store.ErrNotFound. Callers show
+// recognised or claimed user who is disabled, or a disabled candidate of an
+// identification refused as ambiguous, gets the decision with ErrDisabled; an unknown claimed name gets store.ErrNotFound. Callers show
 // people dec.Reason.Message() for a refusal and never name the candidate of
 // a refused identification.
 func (d *Directory) Decide(claimed string, frames []recognition.Descriptor) (decision.Decision, error) {
@@ -195,8 +195,15 @@ func (d *Directory) Decide(claimed string, frames []recognition.Descriptor) (dec
 			return dec, fmt.Errorf("%w: %s", store.ErrNotFound, claimed)
 		}
 	}
-	if dec.User != "" && d.Disabled(dec.User) {
-		return dec, fmt.Errorf("%w: %s", ErrDisabled, dec.User)
+	// A refused ambiguous identification names nobody, but its candidate
+	// may be disabled: that face gets the stranger's words too, not
+	// "ambiguous", which would tell that it is close to enrolled people.
+	who := dec.User
+	if claimed == "" && dec.Reason == decision.Ambiguous {
+		who = dec.Candidate
+	}
+	if who != "" && d.Disabled(who) {
+		return dec, fmt.Errorf("%w: %s", ErrDisabled, who)
 	}
 	return dec, nil
 }
@@ -258,6 +265,7 @@ func (d *Directory) Adapt(ctx context.Context, dec decision.Decision, frames []r
 	if err != nil {
 		return store.Adapted{}, err
 	}
+	p = p.ForThreshold(dec.Threshold.Value)
 	a, err := d.st.Users.AddAdaptive(ctx, dec.User, store.Adaptation{ModelID: d.modelID, Descriptor: frames[i],
 		Distance: dec.Distance, Margin: dec.Margin, Policy: p})
 	if err != nil {

@@ -35,7 +35,9 @@ import (
 //     nearest ENROLMENT template — measured from the enrolment templates,
 //     never from adaptive ones, so adaptive templates cannot chain. After
 //     any number of steps a face is accepted only within Drift + threshold
-//     of the enrolment templates.
+//     of the enrolment templates, and Drift is lowered for each user to
+//     Reach − their threshold, so that sum never passes Reach (a user at
+//     Max 0.45 has 0.09 left, under Lower: such a user never adapts).
 //   - At most Max adaptive templates per user, the oldest replaced;
 //     enrolment templates are never replaced.
 //   - At most PerDay additions per user in any 24 hours, each in the audit
@@ -59,11 +61,17 @@ type AdaptPolicy struct {
 	// PerDay is the number of adaptive templates a user may gain in any
 	// 24 hours.
 	PerDay int
+	// Reach bounds how far from the enrolment templates a face may be
+	// accepted once adaptive templates are stored: a user's Drift is at
+	// most Reach − their threshold at the time of the login (0: no bound).
+	Reach float32
 }
 
-// DefaultAdaptPolicy: Drift 0.15 keeps Drift + Base (0.525) under 0.54,
-// the distance up to which different people of Labeled Faces in the Wild
-// are accepted at most 0.1% of the time (README, "Accuracy"); Lower 0.10
+// DefaultAdaptPolicy: Reach 0.54 is the distance up to which different
+// people of Labeled Faces in the Wild are accepted at most 0.1% of the
+// time (README, "Accuracy"); Drift 0.15 keeps Drift + Base (0.525) under
+// it, and a user whose threshold rose above 0.39 gets less (at Max 0.45,
+// 0.09: none, as Drift + Max would reach 0.60); Lower 0.10
 // is below the median distance between frames of one person on video
 // (~0.24), so drifted logins qualify and near-copies of a template do not;
 // Margin 0.15 is the cohort margin m the thresholds keep from other
@@ -74,6 +82,7 @@ var DefaultAdaptPolicy = AdaptPolicy{
 	Margin: 0.15,
 	Drift:  0.15,
 	PerDay: 1,
+	Reach:  0.54,
 }
 
 // Validate reports a policy that could never adapt or never stop.
@@ -83,8 +92,8 @@ func (p AdaptPolicy) Validate() error {
 		return fmt.Errorf("decision: adaptive policy needs Max ≥ 1 and PerDay ≥ 1, got %d and %d", p.Max, p.PerDay)
 	case !(p.Lower >= 0 && p.Lower < p.Drift):
 		return fmt.Errorf("decision: adaptive policy needs 0 ≤ Lower < Drift, got %.3f and %.3f", p.Lower, p.Drift)
-	case p.Margin < 0:
-		return fmt.Errorf("decision: adaptive policy margin %.3f is negative", p.Margin)
+	case p.Margin < 0 || p.Reach < 0:
+		return fmt.Errorf("decision: adaptive policy margin %.3f and reach %.3f must not be negative", p.Margin, p.Reach)
 	}
 	return nil
 }
@@ -127,6 +136,9 @@ func (g *Gallery) AdaptFrame(dec Decision, frames []recognition.Descriptor, live
 		return -1, fmt.Errorf("%w (distance %.3f < %.3f)", ErrCovered, dec.Distance, p.Lower)
 	case dec.Margin < p.Margin:
 		return -1, fmt.Errorf("%w (margin %.3f < %.3f)", ErrMargin, dec.Margin, p.Margin)
+	case p.Reach > 0 && p.Reach-dec.Threshold.Value <= p.Lower:
+		return -1, fmt.Errorf("%w (threshold %.3f leaves %.3f of reach %.3f, not above Lower %.3f)", ErrDrift,
+			dec.Threshold.Value, p.Reach-dec.Threshold.Value, p.Reach, p.Lower)
 	}
 	best, bestGap := -1, float32(math.Inf(1))
 	for i := range frames {
@@ -204,4 +216,15 @@ func (p AdaptPolicy) Admit(d *recognition.Descriptor, ts []StoredTemplate, now t
 		}
 	}
 	return a, nil
+}
+
+// ForThreshold is p for a user whose threshold is t: Drift lowered to
+// Reach − t when Reach is set, so an adaptive template never lets a face
+// in farther than Reach from the enrolment templates. AdaptFrame refuses
+// a login before when no room is left (Reach − t ≤ Lower).
+func (p AdaptPolicy) ForThreshold(t float32) AdaptPolicy {
+	if p.Reach > 0 {
+		p.Drift = max(min(p.Drift, p.Reach-t), p.Lower+1e-6)
+	}
+	return p
 }
