@@ -260,6 +260,22 @@ func TestEventsJSON(t *testing.T) {
 	if strings.TrimSpace(out) != "[]" {
 		t.Fatalf("empty JSON = %q", out)
 	}
+	// An invalid user is refused before anything is printed: the error
+	// object is the one JSON value on stdout, with no empty array before it.
+	for _, args := range [][]string{{"--user", "=x"}, {"--user", "=x", "--summary"}} {
+		out, _ = f.want(exitInput, append([]string{"events", "--json"}, args...)...)
+		dec := json.NewDecoder(strings.NewReader(out))
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%v: not JSON: %v\n%s", args, err, out)
+		}
+		if obj, ok := v.(map[string]any); !ok || obj["error"] == nil {
+			t.Fatalf("%v: first JSON value %v, want the error object", args, v)
+		}
+		if dec.More() || strings.TrimSpace(out[dec.InputOffset():]) != "" {
+			t.Fatalf("%v: more than one JSON value on stdout:\n%s", args, out)
+		}
+	}
 }
 
 func TestEventsText(t *testing.T) {
