@@ -53,11 +53,14 @@ type preview struct {
 	// mirror: show the mirror image (mirror.go); the setting's flag.
 	mirror *atomic.Bool
 
-	image   *canvas.Image
-	status  *widget.Label // camera status
-	alert   *widget.Label // tracker or engine failure; hidden while they work
-	strip   *descriptorStrip
-	content fyne.CanvasObject
+	image  *canvas.Image
+	status *widget.Label // camera status
+	// onStatus, if set, is also told of every camera status (the kiosk's
+	// public line). UI goroutine.
+	onStatus func(CameraStatus)
+	alert    *widget.Label // tracker or engine failure; hidden while they work
+	strip    *descriptorStrip
+	content  fyne.CanvasObject
 
 	// displayPending is set while a frame is queued for the UI goroutine;
 	// the display loop drops frames rather than queue more.
@@ -250,6 +253,9 @@ func (p *preview) showStatus(st CameraStatus) {
 		p.status.Importance = widget.DangerImportance
 	}
 	p.status.Refresh()
+	if p.onStatus != nil {
+		p.onStatus(st)
+	}
 }
 
 // buffer returns a frame buffer of bounds r the UI is not showing.
