@@ -391,3 +391,26 @@ func TestRecordOnLogin(t *testing.T) {
 		}
 	})
 }
+
+// TestAuditDetailSingular: one template is "1 template" in the audit log's
+// details (registration, templates added, deletion), not "1 templates".
+func TestAuditDetailSingular(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		ctx := ctxT(t)
+		mustEnroll(t, s, "ann", newTemplates(t, 0, 1))
+		if err := s.Users.Delete(ctx, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		var details []string
+		for _, ev := range collect(t, s, EventQuery{Kinds: []EventKind{EventRegister, EventDelete}}) {
+			details = append(details, ev.Detail)
+			if strings.Contains(ev.Detail, "1 templates") || !strings.Contains(ev.Detail, "1 template") {
+				t.Errorf("%s detail %q", ev.Kind, ev.Detail)
+			}
+		}
+		if len(details) != 2 {
+			t.Fatalf("details %q", details)
+		}
+	})
+}
