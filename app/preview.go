@@ -246,6 +246,9 @@ func (p *preview) show(buf *image.RGBA, own bool) {
 }
 
 func (p *preview) showStatus(st CameraStatus) {
+	if !st.OK {
+		p.blank()
+	}
 	p.status.SetText(st.Message)
 	if st.OK {
 		p.status.Importance = widget.MediumImportance
@@ -256,6 +259,33 @@ func (p *preview) showStatus(st CameraStatus) {
 	if p.onStatus != nil {
 		p.onStatus(st)
 	}
+}
+
+// blank takes the last frame off screen when the camera stops: a still
+// picture with its face boxes would look live. The dark panel behind shows
+// instead, beside the status line saying why; the camera's next frame
+// replaces it. UI goroutine.
+func (p *preview) blank() {
+	old, ok := p.image.Image.(*image.RGBA)
+	if !ok || old == nil || isBlank(old) {
+		return
+	}
+	p.image.Image = image.NewRGBA(old.Rect) // transparent, same shape: the layout stays
+	p.image.Refresh()
+	select {
+	case p.free <- old:
+	default:
+	}
+}
+
+// isBlank: every pixel of img is transparent.
+func isBlank(img *image.RGBA) bool {
+	for _, b := range img.Pix {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // buffer returns a frame buffer of bounds r the UI is not showing.
