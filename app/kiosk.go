@@ -144,6 +144,7 @@ type Kiosk struct {
 	// checks the administrator's idle time; lastInput is the newest input
 	// on the admin screens (UnixNano of k.now()).
 	adminOpen atomic.Bool
+	pinOpen   atomic.Bool // the PIN panel is open (identification paused)
 	lastInput atomic.Int64
 	inputs    *inputWatch // over the admin screens
 
@@ -279,8 +280,23 @@ func (k *Kiosk) showCameraStatus(st CameraStatus) {
 func (k *Kiosk) noteInput() { k.lastInput.Store(k.now().UnixNano()) }
 
 // checkIdle locks the admin screens once nobody has used them for
-// AdminIdle. The identification goroutine calls it every tick.
+// AdminIdle, and closes a PIN panel left open as long (identification
+// waits while it is open). The identification goroutine calls it every
+// tick.
 func (k *Kiosk) checkIdle(now time.Time) {
+	if k.pinOpen.Load() && now.Sub(time.Unix(0, k.lastInput.Load())) >= k.opts.AdminIdle && k.pinOpen.CompareAndSwap(true, false) {
+		k.s.tasks.do(func() {
+			if !k.pin.content.Visible() {
+				return
+			}
+			if k.pinChecking || k.now().Sub(time.Unix(0, k.lastInput.Load())) < k.opts.AdminIdle {
+				k.pinOpen.Store(true) // typed meanwhile, or checking the PIN
+				return
+			}
+			k.s.log.Info("kiosk: PIN panel closed, nobody typed", "after", k.opts.AdminIdle)
+			k.closePIN()
+		})
+	}
 	if !k.adminOpen.Load() || now.Sub(time.Unix(0, k.lastInput.Load())) < k.opts.AdminIdle {
 		return
 	}

@@ -406,7 +406,9 @@ func TestKioskCloseNeedsPIN(t *testing.T) {
 // PIN then unlocks the normal screens, and Back to kiosk locks them again.
 func TestKioskPINBackoff(t *testing.T) {
 	const base = time.Hour // of the kiosk's clock, moved on by the test
-	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour}, false)
+	// The panel stays open through the hours of back-off (a panel left
+	// alone closes: TestKioskPINPanelIdleCloses).
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, AdminIdle: 1000 * time.Hour}, false)
 	k, p := kh.k, kh.k.pin
 	test.Tap(k.adminButton)
 	if !p.content.Visible() || p.title.Text != "Administrator" {
@@ -544,7 +546,7 @@ func TestKioskPINBackoffSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	record := adminpin.AttemptsFile(pinPath)
-	kopts := KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, PINAttempts: record}
+	kopts := KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, PINAttempts: record, AdminIdle: 1000 * time.Hour}
 	var offset time.Duration // the clock carried from one kiosk to the next
 	start := func() *kioskHarness {
 		return newKioskHarnessAt(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), kopts, false, offset)
@@ -786,4 +788,28 @@ func allObjects(o fyne.CanvasObject) []fyne.CanvasObject {
 		}
 	}
 	return out
+}
+
+// TestKioskPINPanelIdleCloses: a PIN panel opened and left (identification
+// waits while it is open) closes after AdminIdle without typing, and the
+// kiosk identifies again; typing puts it off.
+func TestKioskPINPanelIdleCloses(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	k := kh.k
+	test.Tap(k.adminButton)
+	if !k.pin.content.Visible() || !k.paused.Load() {
+		t.Fatal("the PIN panel did not open")
+	}
+	kh.clock.advance(time.Minute + 50*time.Second)
+	test.Type(k.pin.entry, "1")
+	kh.clock.advance(time.Minute)
+	kh.settle(300 * time.Millisecond)
+	if !k.pin.content.Visible() {
+		t.Fatal("closed 1 min after a key was typed")
+	}
+	kh.clock.advance(time.Minute + time.Second)
+	kh.waitFor("the PIN panel to close", func() bool { return !k.pin.content.Visible() })
+	if k.paused.Load() || k.unlocked || k.pin.entry.Text != "" {
+		t.Fatalf("after the idle close: paused %v, unlocked %v, entry %q", k.paused.Load(), k.unlocked, k.pin.entry.Text)
+	}
 }
