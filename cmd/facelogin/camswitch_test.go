@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,17 +87,11 @@ func (c *cameraSpy) frameSize() image.Point {
 	return c.size
 }
 
-// shownAfter reports whether the preview was given a status that passes ok
-// and has asked again since, so the one given is on screen.
-func (c *cameraSpy) shownAfter(ok func(app.CameraStatus) bool) bool {
+// saw reports whether the preview was ever given a status that passes ok.
+func (c *cameraSpy) saw(ok func(app.CameraStatus) bool) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, st := range c.statuses {
-		if ok(st) && i+1 < len(c.statuses) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.statuses, ok)
 }
 
 // eventually polls cond; the deadline only catches hangs.
@@ -268,6 +263,9 @@ func TestCameraSwitchInWindow(t *testing.T) {
 	}
 	if sc.current() != inUse || inUse.Status().State != camera.StateRunning {
 		t.Fatalf("the camera in use was replaced or stopped (%v)", inUse.Status())
+	}
+	if spy.saw(func(s app.CameraStatus) bool { return strings.Contains(s.Message, missingDevice) }) {
+		t.Error("the preview was given the refused camera's status: the switch was made before it sent a picture")
 	}
 	shown = ui.Stats().Displayed
 	eventually(t, "d6's frames still on screen", func() bool {
