@@ -88,8 +88,10 @@ func (e *Events) RecordLogin(ctx context.Context, a LoginAttempt) error {
 		return err
 	}
 	if n := e.s.events.Add(1); e.s.maxEvents > 0 && (n == 1 || n%pruneEvery == 0) {
-		if _, err := e.Prune(ctx, time.Time{}, e.s.maxEvents); err != nil {
+		if n, err := e.Prune(ctx, time.Time{}, e.s.maxEvents); err != nil {
 			e.s.log.Warn("store: prune audit log", "err", err)
+		} else if n > 0 {
+			e.s.log.Info("store: oldest audit events deleted: the log is capped", "deleted", n, "cap", e.s.maxEvents)
 		}
 	}
 	return nil

@@ -379,6 +379,8 @@ func TestOpenDoesNotPrune(t *testing.T) {
 		}
 		s.Close()
 
+		log := &logBuf{}
+		cfg = testConfig(dsn, log)
 		cfg.MaxEvents = 10
 		s, err = Open(ctxT(t), cfg)
 		if err != nil {
@@ -396,6 +398,9 @@ func TestOpenDoesNotPrune(t *testing.T) {
 		}
 		if n := countRows(t, s, "SELECT COUNT(*) FROM auth_events"); n != 10 {
 			t.Fatalf("%d events after a login with a cap of 10", n)
+		}
+		if !strings.Contains(log.String(), "deleted=21") {
+			t.Errorf("the pruning is not logged with its count:\n%s", log.String())
 		}
 	})
 }
