@@ -129,6 +129,9 @@ func cellText(c activity.Column, row any, loc *time.Location, labels map[store.E
 			return l
 		}
 	}
+	if d, ok := row.(store.DaySummary); ok && c.Name == "user" && d.Deleted {
+		return lang.L("{{.User}} (deleted)", map[string]any{"User": d.User})
+	}
 	return c.Show(row, loc)
 }
 
@@ -191,6 +194,10 @@ type activityScreen struct {
 	gen, qgen uint64                     // the newest load and the newest filters
 	cancels   [2]context.CancelFunc      // of the loads in flight: rows, count
 	exporting bool
+	// invalid: the filters as typed are not a query (a day that is not a
+	// date, the first day after the last); the rows shown are an older
+	// query's, so Export is off until the filters are fixed.
+	invalid bool
 	// exported is the finished export's message, kept through the
 	// reload that follows it (which would clear the message line).
 	exported string
@@ -563,7 +570,8 @@ func dateFormat() (format, example string) {
 func (s *activityScreen) load() {
 	if msg := s.badDate(); msg != "" {
 		s.cancelLoads()
-		s.dateError.SetText(msg)
+		s.setInvalid(true)
+		s.dateError.SetText(msg + " " + lang.L(exportOff))
 		s.dateError.Show()
 		return
 	}
@@ -571,9 +579,11 @@ func (s *activityScreen) load() {
 	q, summary, err := s.query()
 	if err != nil {
 		s.cancelLoads()
-		s.say(err.Error(), widget.WarningImportance)
+		s.setInvalid(true)
+		s.say(err.Error()+" "+lang.L(exportOff), widget.WarningImportance)
 		return
 	}
+	s.setInvalid(false)
 	if summary != s.summary {
 		// The rows on screen are of the other view's type.
 		s.rows = nil
@@ -594,6 +604,20 @@ func (s *activityScreen) load() {
 	s.kind.Enable()
 	s.loadPage()
 	s.loadCount()
+}
+
+// exportOff ends the message of filters that are not a query.
+const exportOff = "Export CSV is off until the filters are valid."
+
+// setInvalid records whether the filters as typed are a query, and turns
+// Export off while they are not (and while an export runs). UI goroutine.
+func (s *activityScreen) setInvalid(invalid bool) {
+	s.invalid = invalid
+	if invalid || s.exporting {
+		s.export.Disable()
+	} else {
+		s.export.Enable()
+	}
 }
 
 func (s *activityScreen) cancelLoads() {
@@ -813,7 +837,7 @@ func (s *activityScreen) stationNames() []string {
 
 // onExport asks where to save the rows matching the filters. UI goroutine.
 func (s *activityScreen) onExport() {
-	if s.exporting {
+	if s.exporting || s.invalid {
 		return
 	}
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -842,6 +866,16 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 		w.Close()
 		return
 	}
+	if s.invalid {
+		// The filters went bad while the file was chosen: the rows of the
+		// last good ones are not what the screen asks for.
+		w.Close()
+		if err := storage.Delete(w.URI()); err != nil {
+			s.log.Error("activity: remove the refused export", "file", w.URI().String(), "err", err)
+		}
+		s.say(lang.L(exportOff)+" "+lang.L("Nothing was saved."), widget.WarningImportance)
+		return
+	}
 	q, summary, loc, name := s.q, s.summary, s.loc, w.URI().Name()
 	s.exporting = true
 	s.export.Disable()
@@ -866,7 +900,7 @@ func (s *activityScreen) exportTo(w fyne.URIWriteCloser) {
 		}
 		s.tasks.do(func() {
 			s.exporting = false
-			s.export.Enable()
+			s.setInvalid(s.invalid)
 			s.busy.Hide()
 			if err != nil {
 				s.say(exportAdvice(name, q.User, err), widget.DangerImportance)

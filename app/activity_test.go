@@ -406,7 +406,7 @@ func testActivityFilters(t *testing.T, db activityDB) {
 	before := f.log.pages.Load()
 	f.s.to.SetDate(day(25))
 	f.waitIdle()
-	if f.s.message.Text != "The first day is after the last day — change one of them." || f.s.message.Importance != widget.WarningImportance {
+	if f.s.message.Text != "The first day is after the last day — change one of them. Export CSV is off until the filters are valid." || f.s.message.Importance != widget.WarningImportance {
 		t.Errorf("reversed days say %q", f.s.message.Text)
 	}
 	if n := f.log.pages.Load() - before; n != 0 {
@@ -746,6 +746,47 @@ func TestActivityBadDate(t *testing.T) {
 		t.Errorf("30 November: %v, want %v", f.shownIDs(), want)
 	}
 	t.Logf("format %s, example %s", format, example)
+}
+
+// TestActivityExportInvalidFilter: while the filters are not a query (the
+// first day after the last, a day that is not a date) the table still shows
+// the last good filters' rows, so Export is off and the message says so;
+// an export whose file was chosen before the filters went bad writes
+// nothing. Fixing the filters turns Export back on.
+func TestActivityExportInvalidFilter(t *testing.T) {
+	f := newActivityFixture(t)
+	f.open()
+	if f.s.export.Disabled() {
+		t.Fatal("Export off with good filters")
+	}
+	first, last := time.Date(2026, 11, 30, 0, 0, 0, 0, f.loc), time.Date(2026, 11, 25, 0, 0, 0, 0, f.loc)
+	f.s.from.SetDate(&first)
+	f.s.to.SetDate(&last)
+	f.waitIdle()
+	if !f.s.export.Disabled() || !strings.Contains(f.s.message.Text, "Export CSV is off") {
+		t.Fatalf("first day after the last: Export disabled %v, message %q", f.s.export.Disabled(), f.s.message.Text)
+	}
+	path := filepath.Join(t.TempDir(), "bad.csv")
+	w, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.s.exportTo(w) // the file was chosen before the filters went bad
+	f.waitIdle()
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("an export with invalid filters left %s (%v): the previous filter's rows", path, err)
+	}
+
+	f.s.from.SetText("99/99/9999")
+	f.waitIdle()
+	if !f.s.export.Disabled() || !strings.Contains(f.s.dateError.Text, "Export CSV is off") {
+		t.Fatalf("a day that is not a date: Export disabled %v, beside the days %q", f.s.export.Disabled(), f.s.dateError.Text)
+	}
+	f.s.from.SetDate(&last)
+	f.waitIdle()
+	if f.s.export.Disabled() {
+		t.Fatal("Export still off after the filters were fixed")
+	}
 }
 
 // TestActivityExportRefreshes: after an export, the table shows the log as

@@ -34,11 +34,11 @@ type CameraSwitcher interface {
 	// Background goroutine.
 	Cameras() ([]CameraDevice, error)
 	// SwitchCamera makes source (what --camera takes) the camera, closing
-	// the one in use once the new one is open. It fails and keeps the
-	// camera in use for a malformed source (ErrBadCameraSource), a missing
-	// file (fs.ErrNotExist) or a file that cannot be played
-	// (ErrCameraUnreadable); a device or stream that cannot be reached now
-	// is switched to and retried, as at start. Background goroutine.
+	// the one in use once the new one has delivered a picture. It fails
+	// and keeps the camera in use for a malformed source
+	// (ErrBadCameraSource), a missing file (fs.ErrNotExist), a file that
+	// cannot be played (ErrCameraUnreadable) or a device or stream that
+	// sends no picture (ErrCameraNoPictures). Background goroutine.
 	SwitchCamera(ctx context.Context, source string) error
 }
 
@@ -47,6 +47,7 @@ type CameraSwitcher interface {
 var (
 	ErrBadCameraSource  = errors.New("app: not a camera source")
 	ErrCameraUnreadable = errors.New("app: camera source cannot be played")
+	ErrCameraNoPictures = errors.New("app: the camera sent no pictures")
 )
 
 // otherCamera is the picker's choice for a source that is not a device
@@ -123,6 +124,8 @@ func cameraAdvice(source string, err error) string {
 	src := map[string]any{"Source": redact.URL(source)}
 	var msg string
 	switch {
+	case errors.Is(err, ErrCameraNoPictures): // before fs.ErrNotExist: a device not there now
+		msg = lang.L("“{{.Source}}” could not be opened: the camera sent no pictures. Is it plugged in and not used by another program?", src)
 	case errors.Is(err, ErrBadCameraSource):
 		msg = lang.L("“{{.Source}}” is not a camera: choose one from the list, or give a video file, an image sequence (frames/%03d.jpg) or a stream URL (rtsp://…).", src)
 	case errors.Is(err, fs.ErrNotExist):

@@ -143,11 +143,24 @@ func (c *capture) stream(ctx context.Context, size int, fresh bool, f func(d det
 			return err
 		}
 	}
+	quiet := c.now() // since the last detection
 	for {
-		d, err := s.next(ctx)
+		wctx, wcancel := context.WithTimeout(ctx, cameraCheckEvery)
+		d, err := s.next(wctx)
+		wcancel()
 		if err != nil {
-			return err
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// No picture for a while: a camera that is gone (unplugged,
+			// retrying, ended) sends none, so the capture ends now rather
+			// than at its deadline.
+			if c.cameraGone(quiet) {
+				return errNoPictures
+			}
+			continue
 		}
+		quiet = c.now()
 		if last != 0 && d.seq == last {
 			continue // published between subscribe and latest: handled
 		}
@@ -157,6 +170,24 @@ func (c *capture) stream(ctx context.Context, size int, fresh bool, f func(d det
 		}
 	}
 }
+
+// A capture ends with errNoPictures when no tracked frame came for
+// noPicturesAfter while the camera reports it is not running; it looks
+// every cameraCheckEvery. A slow tracker with a running camera is left to
+// the capture's own deadline.
+const (
+	noPicturesAfter  = time.Second
+	cameraCheckEvery = 250 * time.Millisecond
+)
+
+// cameraGone: no tracked frame since quiet, noPicturesAfter ago or more,
+// and the camera says it is not running.
+func (c *capture) cameraGone(quiet time.Time) bool {
+	return c.now().Sub(quiet) >= noPicturesAfter && !c.det.camera.Status().OK
+}
+
+// errNoPictures ends a capture whose camera stopped sending pictures.
+var errNoPictures = errors.New("capture: the camera sends no pictures")
 
 // freshFor is the age of the newest tracked frame up to which a capture
 // starts with it: about one frame at 30 fps, so it shows what was on screen
@@ -280,10 +311,17 @@ func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progres
 	if d := c.det.latest(); d.frame != nil && c.now().Sub(d.at) <= freshFor {
 		start(d)
 	}
+	check := time.NewTicker(cameraCheckEvery)
+	defer check.Stop()
+	quiet := c.now() // since the last detection
 	for len(got) < n {
 		select {
 		case <-ctx.Done():
 			return got, &captureError{Last: last, Err: ctx.Err()}
+		case <-check.C:
+			if c.cameraGone(quiet) {
+				return got, &captureError{Last: last, Err: errNoPictures}
+			}
 		case r := <-results:
 			busy--
 			if r.err != nil {
@@ -294,6 +332,7 @@ func (c *capture) collect(ctx context.Context, n int, accept acceptFunc, progres
 			progress(len(got), r.err)
 		case <-s.ready:
 			if d, ok := s.take(); ok {
+				quiet = c.now()
 				start(d)
 			}
 		}
@@ -356,6 +395,9 @@ func singleFace(d detection, describe describeFunc, _ []sample) (sample, error) 
 func captureAdvice(err error) string {
 	var ce *captureError
 	if errors.As(err, &ce) {
+		if errors.Is(ce.Err, errNoPictures) {
+			return lang.L("The camera sent no pictures — check the camera and try again")
+		}
 		if errors.Is(ce.Err, context.DeadlineExceeded) {
 			if ce.Last == nil {
 				return lang.L("The camera sent no pictures — check the camera and try again")

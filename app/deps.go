@@ -41,6 +41,10 @@ type Frame struct {
 type CameraStatus struct {
 	OK      bool
 	Message string
+	// Starting: the camera is being opened for the first time. Final: it
+	// failed, ended or was closed and is not retried. Neither: it is
+	// retrying. Only meaningful with OK false.
+	Starting, Final bool
 }
 
 // Tracker is the fast per-frame call: every face of the next frame of one

@@ -125,7 +125,9 @@ func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Log
 	g.skipBtn.Disable()
 	g.finishBtn = &widget.Button{Text: lang.L("Finish now"), OnTapped: g.onFinish}
 	g.finishBtn.Disable()
-	g.content = container.NewVBox(g.prompt, container.NewBorder(nil, nil, nil, container.NewHBox(g.skipBtn, g.finishBtn), g.progress))
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(g.skipBtn, g.finishBtn), g.progress)
+	g.prompt.widthOf = bar // same column
+	g.content = container.NewVBox(g.prompt, bar)
 	return g
 }
 

@@ -66,6 +66,11 @@ type KioskOptions struct {
 	// OnExit is called on the UI goroutine when an administrator leaves
 	// the kiosk; nil quits the Fyne app.
 	OnExit func()
+	// AdminIdle: the unlocked administrator screens go back to the kiosk
+	// after this long without input (mouse or touch movement over them, a
+	// key no field took); 2 min. An administrator who walks away must not
+	// leave Settings, Users and Activity open to the next person.
+	AdminIdle time.Duration
 }
 
 // Kiosk text sizes: readable from a step or two away.
@@ -115,7 +120,10 @@ type Kiosk struct {
 	progress    *widget.ProgressBar // the liveness challenge's, hidden otherwise
 	station     *canvas.Text
 	adminButton *widget.Button
-	scan        fyne.CanvasObject // preview, prompt, station line
+	// camStatus is the public camera line: running or not, never the
+	// source (a device path, a file, a host); the admin screens show that.
+	camStatus *widget.Label
+	scan      fyne.CanvasObject // preview, prompt, station line
 
 	result       *fyne.Container // full-window result, hidden while scanning
 	resultBack   *canvas.Rectangle
@@ -131,6 +139,14 @@ type Kiosk struct {
 	// administrator has unlocked the kiosk. Set on the UI goroutine, read
 	// by the identification goroutine.
 	paused atomic.Bool
+
+	// adminOpen mirrors unlocked for the identification goroutine, which
+	// checks the administrator's idle time; lastInput is the newest input
+	// on the admin screens (UnixNano of k.now()).
+	adminOpen atomic.Bool
+	pinOpen   atomic.Bool // the PIN panel is open (identification paused)
+	lastInput atomic.Int64
+	inputs    *inputWatch // over the admin screens
 
 	// UI goroutine only.
 	unlocked     bool
@@ -180,6 +196,7 @@ func (o *KioskOptions) fill() {
 	orDefault(&o.Lockout, 30*time.Second)
 	orDefault(&o.PINBackoff, time.Second)
 	orDefault(&o.MaxPINBackoff, 5*time.Minute)
+	orDefault(&o.AdminIdle, 2*time.Minute)
 }
 
 func (k *Kiosk) build() {
@@ -200,7 +217,11 @@ func (k *Kiosk) build() {
 	k.adminButton = &widget.Button{Text: lang.L("Admin"), Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
 	// The camera status wraps, so it takes the middle of a border layout
 	// (a box would give it no width).
-	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, p.status)
+	k.camStatus = widget.NewLabel(lang.L(cameraStarting))
+	k.camStatus.Wrapping = fyne.TextWrapWord
+	k.camStatus.Alignment = fyne.TextAlignCenter
+	p.onStatus = k.showCameraStatus
+	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, k.camStatus)
 	k.scan = container.NewStack(
 		canvas.NewRectangle(kioskBack),
 		container.NewBorder(container.NewPadded(container.NewVBox(k.prompt, k.progress)), container.NewPadded(bottom), nil, nil, p.image),
@@ -226,7 +247,79 @@ func (k *Kiosk) build() {
 		layout.NewSpacer(), back, exit)
 	split := container.NewHSplit(p.content, k.s.tabs)
 	split.Offset = 0.62
-	k.admin = container.NewBorder(container.NewPadded(bar), nil, nil, nil, split)
+	k.inputs = newInputWatch(k.noteInput)
+	k.admin = container.NewStack(container.NewBorder(container.NewPadded(bar), nil, nil, nil, split), k.inputs)
+}
+
+// Public camera lines of the kiosk.
+const (
+	cameraStarting = "Starting camera…"
+	cameraRunning  = "Camera running"
+	cameraRetrying = "Camera unavailable — retrying"
+	cameraFailed   = "Camera unavailable — please tell an administrator"
+)
+
+// showCameraStatus shows st on the public status line without its
+// details. UI goroutine.
+func (k *Kiosk) showCameraStatus(st CameraStatus) {
+	text, imp := lang.L(cameraRunning), widget.MediumImportance
+	switch {
+	case st.OK:
+	case st.Starting:
+		text = lang.L(cameraStarting)
+	case st.Final:
+		text, imp = lang.L(cameraFailed), widget.DangerImportance
+	default:
+		text, imp = lang.L(cameraRetrying), widget.DangerImportance
+	}
+	k.camStatus.Text, k.camStatus.Importance = text, imp
+	k.camStatus.Refresh()
+}
+
+// noteInput records input on the admin screens. Any goroutine.
+func (k *Kiosk) noteInput() { k.lastInput.Store(k.now().UnixNano()) }
+
+// checkIdle locks the admin screens once nobody has used them for
+// AdminIdle, and closes a PIN panel left open as long (identification
+// waits while it is open). The identification goroutine calls it every
+// tick.
+func (k *Kiosk) checkIdle(now time.Time) {
+	if k.pinOpen.Load() && now.Sub(time.Unix(0, k.lastInput.Load())) >= k.opts.AdminIdle && k.pinOpen.CompareAndSwap(true, false) {
+		k.s.tasks.do(func() {
+			if !k.pin.content.Visible() {
+				return
+			}
+			if k.pinChecking || k.now().Sub(time.Unix(0, k.lastInput.Load())) < k.opts.AdminIdle {
+				k.pinOpen.Store(true) // typed meanwhile, or checking the PIN
+				return
+			}
+			k.s.log.Info("kiosk: PIN panel closed, nobody typed", "after", k.opts.AdminIdle)
+			k.closePIN()
+		})
+	}
+	if !k.adminOpen.Load() || now.Sub(time.Unix(0, k.lastInput.Load())) < k.opts.AdminIdle {
+		return
+	}
+	if !k.adminOpen.CompareAndSwap(true, false) {
+		return
+	}
+	k.s.tasks.do(func() {
+		if !k.unlocked {
+			return
+		}
+		if idle := k.now().Sub(time.Unix(0, k.lastInput.Load())); idle < k.opts.AdminIdle {
+			k.adminOpen.Store(true) // input came meanwhile
+			return
+		}
+		k.s.log.Info("kiosk locked: administrator idle", "after", k.opts.AdminIdle)
+		// A dialog left open (settings, a file chooser) must not stay on
+		// top of the kiosk.
+		ov := k.s.win.Canvas().Overlays()
+		for o := ov.Top(); o != nil; o = ov.Top() {
+			ov.Remove(o)
+		}
+		k.lock()
+	})
 }
 
 // Window is the kiosk window.
@@ -265,6 +358,9 @@ func (k *Kiosk) onCloseRequest() {
 // onTypedKey sees keys no widget has taken. Escape must not leave the
 // kiosk; it is only noted.
 func (k *Kiosk) onTypedKey(ev *fyne.KeyEvent) {
+	if k.unlocked {
+		k.noteInput()
+	}
 	if ev.Name == fyne.KeyEscape && !k.unlocked {
 		k.s.log.Info("kiosk: Escape ignored")
 	}
@@ -274,6 +370,8 @@ func (k *Kiosk) onTypedKey(ev *fyne.KeyEvent) {
 func (k *Kiosk) unlock() {
 	k.unlocked = true
 	k.paused.Store(true)
+	k.noteInput()
+	k.adminOpen.Store(true)
 	k.s.log.Info("kiosk unlocked by administrator")
 	k.s.win.SetContent(k.admin)
 	k.admin.Refresh()
@@ -282,6 +380,7 @@ func (k *Kiosk) unlock() {
 // lock returns from the normal screens to the kiosk. UI goroutine.
 func (k *Kiosk) lock() {
 	k.unlocked = false
+	k.adminOpen.Store(false)
 	k.s.log.Info("kiosk locked")
 	k.s.win.SetContent(k.view)
 	k.view.Refresh()
@@ -368,7 +467,9 @@ func (k *Kiosk) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			r.tick(k.now())
+			now := k.now()
+			r.tick(now)
+			k.checkIdle(now)
 		case <-sub.ready:
 			if d, ok := sub.take(); ok {
 				r.detection(ctx, d)

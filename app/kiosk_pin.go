@@ -49,6 +49,7 @@ func newPINPanel(k *Kiosk) *pinPanel {
 	p.entry = widget.NewPasswordEntry()
 	p.entry.SetPlaceHolder(lang.L("Administrator PIN"))
 	p.entry.OnSubmitted = func(string) { k.submitPIN() }
+	p.entry.OnChanged = func(string) { k.noteInput() }
 	p.ok = &widget.Button{Text: lang.L("OK"), Importance: widget.HighImportance, OnTapped: k.submitPIN}
 	p.cancel = &widget.Button{Text: lang.L("Cancel"), OnTapped: k.closePIN}
 	p.busy = widget.NewActivity()
@@ -79,6 +80,8 @@ func (k *Kiosk) openPIN(purpose pinPurpose) {
 	}
 	p.entry.SetText("")
 	p.content.Show()
+	k.noteInput()
+	k.pinOpen.Store(true)
 	if k.opts.CheckPIN == nil {
 		p.entry.Disable()
 		p.ok.Disable()
@@ -92,6 +95,7 @@ func (k *Kiosk) openPIN(purpose pinPurpose) {
 
 // closePIN hides the PIN panel and resumes identification. UI goroutine.
 func (k *Kiosk) closePIN() {
+	k.pinOpen.Store(false)
 	k.pin.entry.SetText("")
 	k.pin.content.Hide()
 	if !k.unlocked {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -404,7 +406,9 @@ func TestKioskCloseNeedsPIN(t *testing.T) {
 // PIN then unlocks the normal screens, and Back to kiosk locks them again.
 func TestKioskPINBackoff(t *testing.T) {
 	const base = time.Hour // of the kiosk's clock, moved on by the test
-	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour}, false)
+	// The panel stays open through the hours of back-off (a panel left
+	// alone closes: TestKioskPINPanelIdleCloses).
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, AdminIdle: 1000 * time.Hour}, false)
 	k, p := kh.k, kh.k.pin
 	test.Tap(k.adminButton)
 	if !p.content.Visible() || p.title.Text != "Administrator" {
@@ -542,7 +546,7 @@ func TestKioskPINBackoffSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	record := adminpin.AttemptsFile(pinPath)
-	kopts := KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, PINAttempts: record}
+	kopts := KioskOptions{PINBackoff: base, MaxPINBackoff: 24 * time.Hour, PINAttempts: record, AdminIdle: 1000 * time.Hour}
 	var offset time.Duration // the clock carried from one kiosk to the next
 	start := func() *kioskHarness {
 		return newKioskHarnessAt(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), kopts, false, offset)
@@ -700,5 +704,112 @@ func TestKioskPreviewNamesNobody(t *testing.T) {
 	})
 	if labs := kh.u.det.latest().labels; len(labs) != 0 {
 		t.Errorf("the kiosk's overlay labels %+v", labs)
+	}
+}
+
+// TestKioskAdminIdleLocks: the unlocked admin screens go back to the kiosk
+// after AdminIdle without input, and input over them puts that off. The
+// kiosk's clock is moved on; nothing waits two minutes.
+func TestKioskAdminIdleLocks(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	k := kh.k
+	if k.opts.AdminIdle != 2*time.Minute {
+		t.Fatalf("default idle lock %v, want 2 min", k.opts.AdminIdle)
+	}
+	test.Tap(k.adminButton)
+	test.Type(k.pin.entry, testPIN)
+	test.Tap(k.pin.ok)
+	kh.waitFor("the unlock", func() bool { return k.unlocked })
+
+	kh.clock.advance(time.Minute + 50*time.Second)
+	k.inputs.MouseMoved(&desktop.MouseEvent{}) // the administrator is still there
+	kh.clock.advance(time.Minute)
+	kh.settle(300 * time.Millisecond)
+	if !k.unlocked {
+		t.Fatal("locked 1 min after the last input")
+	}
+	kh.clock.advance(time.Minute + time.Second)
+	kh.waitFor("the idle lock", func() bool { return !k.unlocked })
+	if kh.win.Content() != k.view || k.paused.Load() {
+		t.Fatalf("after the idle lock: content is the kiosk %v, identification paused %v", kh.win.Content() == k.view, k.paused.Load())
+	}
+	if !strings.Contains(kh.log.String(), "administrator idle") {
+		t.Error("the idle lock is not logged")
+	}
+}
+
+// TestKioskCameraStatusIsNeutral: the public status line says whether the
+// camera runs, never its source (a device path, a file, a host); the admin
+// screens keep the details.
+func TestKioskCameraStatusIsNeutral(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	k := kh.k
+	for _, c := range []struct {
+		st   CameraStatus
+		want string
+	}{
+		{CameraStatus{OK: true, Message: "/home/kiosk/secret/cam.mp4 running 640x480 @ 30 fps"}, "Camera running"},
+		{CameraStatus{Message: "camera unavailable (rtsp://10.0.0.7/live: timeout) — retrying in 2s"}, "Camera unavailable — retrying"},
+		{CameraStatus{Message: "failed after 3 attempts: open /dev/video7", Final: true}, "Camera unavailable — please tell an administrator"},
+	} {
+		kh.cam.setStatus(c.st)
+		kh.waitFor(c.want, func() bool { return k.camStatus.Text == c.want })
+		var texts []string
+		for _, o := range allObjects(k.scan) {
+			switch o := o.(type) {
+			case *widget.Label:
+				texts = append(texts, o.Text)
+			case *canvas.Text:
+				texts = append(texts, o.Text)
+			}
+		}
+		shown := strings.Join(texts, "\n")
+		for _, secret := range []string{"/home/kiosk", "rtsp://", "/dev/video7"} {
+			if strings.Contains(shown, secret) {
+				t.Fatalf("the public kiosk shows %q:\n%s", secret, shown)
+			}
+		}
+		if k.s.preview.status.Text != c.st.Message {
+			t.Errorf("admin status %q, want the details %q", k.s.preview.status.Text, c.st.Message)
+		}
+	}
+}
+
+// allObjects is every object of the container tree under o that is shown
+// (widgets are not opened: a label's text is its Text).
+func allObjects(o fyne.CanvasObject) []fyne.CanvasObject {
+	out := []fyne.CanvasObject{o}
+	switch c := o.(type) {
+	case *fyne.Container:
+		for _, ch := range c.Objects {
+			if ch.Visible() {
+				out = append(out, allObjects(ch)...)
+			}
+		}
+	}
+	return out
+}
+
+// TestKioskPINPanelIdleCloses: a PIN panel opened and left (identification
+// waits while it is open) closes after AdminIdle without typing, and the
+// kiosk identifies again; typing puts it off.
+func TestKioskPINPanelIdleCloses(t *testing.T) {
+	kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+	k := kh.k
+	test.Tap(k.adminButton)
+	if !k.pin.content.Visible() || !k.paused.Load() {
+		t.Fatal("the PIN panel did not open")
+	}
+	kh.clock.advance(time.Minute + 50*time.Second)
+	test.Type(k.pin.entry, "1")
+	kh.clock.advance(time.Minute)
+	kh.settle(300 * time.Millisecond)
+	if !k.pin.content.Visible() {
+		t.Fatal("closed 1 min after a key was typed")
+	}
+	kh.clock.advance(time.Minute + time.Second)
+	kh.waitFor("the PIN panel to close", func() bool { return !k.pin.content.Visible() })
+	if k.paused.Load() || k.unlocked || k.pin.entry.Text != "" {
+		t.Fatalf("after the idle close: paused %v, unlocked %v, entry %q", k.paused.Load(), k.unlocked, k.pin.entry.Text)
 	}
 }

@@ -57,6 +57,7 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.result.TextStyle.Bold = true
 	l.prompt = newPromptLabel(1.5 * theme.TextHeadingSize())
 	l.prompt.Hide()
+	l.prompt.widthOf = l.button // same column
 	l.steps = widget.NewProgressBar()
 	l.steps.TextFormatter = func() string { return "" }
 	l.steps.Hide()

@@ -16,6 +16,7 @@ import (
 
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	live "facelogin/recognition/liveness"
 )
 
 // loginFixture enrols elkie and sejeong (three reference descriptors each)
@@ -515,4 +516,36 @@ func subscribers(det *detector) int {
 	det.mu.Lock()
 	defer det.mu.Unlock()
 	return len(det.subs)
+}
+
+// TestLoginCameraGone: the camera stops (unplugged: no frames, status
+// retrying) while a person is in view. The preview drops the last frame and
+// its face boxes instead of showing them as if live, and Log in ends at
+// once with "the camera sent no pictures" rather than at the capture's
+// deadline (which this test never reaches: its clock does not run out).
+func TestLoginCameraGone(t *testing.T) {
+	for _, liveness := range []bool{false, true} {
+		t.Run(fmt.Sprintf("liveness=%v", liveness), func(t *testing.T) {
+			h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
+			if liveness {
+				withChallenge(live.TurnLeft, live.TurnRight)(h.u)
+			}
+			h.waitFor("a frame on screen", func() bool { return h.u.preview.displayed.Load() > 0 })
+			h.cam.show(nil)
+			h.cam.setStatus(CameraStatus{Message: "camera unavailable (unplugged) — retrying in 2s"})
+			h.waitFor("the retry status", func() bool { return strings.Contains(h.u.preview.status.Text, "retrying") })
+			img, ok := h.u.preview.image.Image.(*image.RGBA)
+			if !ok || !isBlank(img) {
+				t.Error("the last frame (and its boxes) stays on screen after the camera stopped")
+			}
+			test.Tap(h.u.login.button)
+			h.waitFor("the end of the login", func() bool { return !h.u.capture.busy })
+			if got, want := h.u.login.message.Text, "The camera sent no pictures — check the camera and try again"; got != want {
+				t.Errorf("message %q, want %q", got, want)
+			}
+			if len(h.dir.loginLog()) != 0 {
+				t.Error("a login was recorded without a camera")
+			}
+		})
+	}
 }

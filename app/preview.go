@@ -53,11 +53,14 @@ type preview struct {
 	// mirror: show the mirror image (mirror.go); the setting's flag.
 	mirror *atomic.Bool
 
-	image   *canvas.Image
-	status  *widget.Label // camera status
-	alert   *widget.Label // tracker or engine failure; hidden while they work
-	strip   *descriptorStrip
-	content fyne.CanvasObject
+	image  *canvas.Image
+	status *widget.Label // camera status
+	// onStatus, if set, is also told of every camera status (the kiosk's
+	// public line). UI goroutine.
+	onStatus func(CameraStatus)
+	alert    *widget.Label // tracker or engine failure; hidden while they work
+	strip    *descriptorStrip
+	content  fyne.CanvasObject
 
 	// displayPending is set while a frame is queued for the UI goroutine;
 	// the display loop drops frames rather than queue more.
@@ -243,6 +246,9 @@ func (p *preview) show(buf *image.RGBA, own bool) {
 }
 
 func (p *preview) showStatus(st CameraStatus) {
+	if !st.OK {
+		p.blank()
+	}
 	p.status.SetText(st.Message)
 	if st.OK {
 		p.status.Importance = widget.MediumImportance
@@ -250,6 +256,36 @@ func (p *preview) showStatus(st CameraStatus) {
 		p.status.Importance = widget.DangerImportance
 	}
 	p.status.Refresh()
+	if p.onStatus != nil {
+		p.onStatus(st)
+	}
+}
+
+// blank takes the last frame off screen when the camera stops: a still
+// picture with its face boxes would look live. The dark panel behind shows
+// instead, beside the status line saying why; the camera's next frame
+// replaces it. UI goroutine.
+func (p *preview) blank() {
+	old, ok := p.image.Image.(*image.RGBA)
+	if !ok || old == nil || isBlank(old) {
+		return
+	}
+	p.image.Image = image.NewRGBA(old.Rect) // transparent, same shape: the layout stays
+	p.image.Refresh()
+	select {
+	case p.free <- old:
+	default:
+	}
+}
+
+// isBlank: every pixel of img is transparent.
+func isBlank(img *image.RGBA) bool {
+	for _, b := range img.Pix {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // buffer returns a frame buffer of bounds r the UI is not showing.

@@ -24,6 +24,15 @@ type promptLabel struct {
 	seg *widget.TextSegment
 	rt  *widget.RichText
 	box *container.ThemeOverride // rt in promptTheme
+
+	// widthOf, if set, is an object as wide as the prompt will be (a
+	// sibling in its column): the prompt wraps at its width before its
+	// first layout, so its minimum height counts every line. Without it
+	// a prompt shown for the first time is wrapped only when laid out,
+	// after its column has given it one line's height, and its second
+	// line ran over what lies below (the Spanish "Gira la cabeza hacia tu
+	// derecha →" over the progress bar: TestLoginPromptWrapsAboveProgress).
+	widthOf fyne.CanvasObject
 }
 
 // promptSize is the theme size name of a prompt's text (promptTheme).
@@ -49,6 +58,20 @@ func newPromptLabel(size float32) *promptLabel {
 	p.ExtendBaseWidget(p)
 	return p
 }
+
+// MinSize is the size of Text wrapped at the width of widthOf (if set)
+// or at the width the prompt has.
+func (p *promptLabel) MinSize() fyne.Size {
+	if p.widthOf != nil {
+		if w := p.widthOf.Size().Width; w > 0 && p.box.Size().Width != w {
+			p.box.Resize(fyne.NewSize(w, p.box.Size().Height))
+		}
+	}
+	return p.BaseWidget.MinSize()
+}
+
+// size is the prompt's text size (px).
+func (p *promptLabel) size() float32 { return p.box.Theme.Size(promptSize) }
 
 func (p *promptLabel) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(p.box)

@@ -63,6 +63,12 @@ func TestPromptKeepsPreviewSize(t *testing.T) {
 			} {
 				h.u.login.showChallenge(st)
 				check(h.u.login.prompt, h.u.login.prompt.Text, want)
+				// The progress bar below starts under the prompt's last
+				// line: a wrapped prompt gets the height of all its lines.
+				pr, bar := h.u.login.prompt, h.u.login.steps
+				if bottom := pr.Position().Y + pr.MinSize().Height; bar.Position().Y < bottom-0.5 {
+					t.Errorf("prompt %q (%v high at %v) overlaps the progress bar at %v", pr.Text, pr.MinSize().Height, pr.Position().Y, bar.Position().Y)
+				}
 			}
 			t.Logf("preview %v", want)
 		})
@@ -76,4 +82,31 @@ func relayout(w fyne.Window) {
 	w.Resize(size.AddWidthHeight(1, 0))
 	w.Resize(size)
 	uitest.Paint(w.Canvas())
+}
+
+// TestLoginPromptWrapsAboveProgress: the first challenge prompt shown on
+// Login, in Spanish, in the tester's window (1150×760; the pane beside the
+// preview ~470 px), wraps to two lines; the progress bar below it starts
+// under its last line, with no second layout pass (the real driver lays
+// the pane out once when the prompt appears).
+func TestLoginPromptWrapsAboveProgress(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, _ := languageWindow(t, languageSpanish)
+	defer h.stopNow()
+	h.u.win.Resize(fyne.NewSize(1150, 760))
+	h.u.tabs.SelectIndex(0)
+	h.settle(0)
+	uitest.Paint(h.u.win.Canvas())
+	h.u.login.showChallenge(live.Status{Step: live.TurnRight, Prompt: live.TurnRight.Prompt(), Arrow: live.ArrowRight})
+	// One layout pass of the column, as the driver makes when a child's
+	// minimum size changed.
+	h.u.login.content.Refresh()
+	pr, bar := h.u.login.prompt, h.u.login.steps
+	line := fyne.MeasureText("Gira", pr.size(), fyne.TextStyle{Bold: true}).Height
+	if pr.Size().Height < 1.8*line {
+		t.Fatalf("prompt %q is %v high in a %v pane: one line of %v, want it wrapped", pr.Text, pr.Size().Height, pr.Size().Width, line)
+	}
+	if bottom := pr.Position().Y + pr.MinSize().Height; bar.Position().Y < bottom-0.5 {
+		t.Errorf("prompt %q (%v high at %v) overlaps the progress bar at %v", pr.Text, pr.MinSize().Height, pr.Position().Y, bar.Position().Y)
+	}
 }

@@ -15,9 +15,12 @@ import (
 type EventQuery struct {
 	// From and To bound the time: From <= At < To. A zero bound is open.
 	From, To time.Time
-	// User selects one person's events: those tied to the user who has this
-	// name now (by id, so events from before a rename are included), and
-	// those recorded under this exact name (a deleted user's). "" is anyone.
+	// User selects one person's events. A name a user has now means that
+	// user: the events tied to its id, including those from before a
+	// rename, and not those another user recorded under the name before
+	// (renamed or deleted since). A name no user has now means a deleted
+	// user: the events recorded under it and tied to no user that still
+	// exists. "" is anyone.
 	User string
 	// Station selects the events recorded by one station (exact name).
 	Station string
@@ -90,6 +93,15 @@ func (e *Events) Count(ctx context.Context, q EventQuery) (int64, error) {
 		return 0, e.s.wrap("count events", err)
 	}
 	return n, nil
+}
+
+// Check returns the error Each, Page or DailySummary would return for q
+// before reading any event: ErrInvalidName for a user name no user could
+// have, or the database's error. Callers that stream output check first, so
+// a bad query prints nothing but its error.
+func (e *Events) Check(ctx context.Context, q EventQuery) error {
+	_, _, err := e.s.eventWhere(ctx, q, EventCursor{})
+	return err
 }
 
 // errStopEvents ends a walk early without an error.
@@ -182,10 +194,10 @@ func (s *Store) eventWhere(ctx context.Context, q EventQuery, after EventCursor)
 		u, err := getUser(ctx, s.db, name)
 		switch {
 		case err == nil:
-			where = append(where, "(user_id = ? OR username = ?)")
-			args = append(args, u.ID, name)
+			where = append(where, "user_id = ?")
+			args = append(args, u.ID)
 		case errors.Is(err, ErrNotFound):
-			where = append(where, "username = ?")
+			where = append(where, "username = ? AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = auth_events.user_id)")
 			args = append(args, name)
 		default:
 			return "", nil, s.wrap("events: find user", err)
@@ -206,9 +218,14 @@ func (s *Store) eventWhere(ctx context.Context, q EventQuery, after EventCursor)
 
 // DaySummary is one user's check-ins (successful logins) on one day.
 type DaySummary struct {
-	Day      time.Time // midnight that starts the day, in the summary's location
-	UserID   int64     // 0 for events tied to no user
-	User     string    // the name of the day's last check-in
+	Day    time.Time // midnight that starts the day, in the summary's location
+	UserID int64     // 0 for events tied to no user
+	// User is the user's name now, whatever name the check-ins were
+	// recorded under; for a deleted user the name of the day's last
+	// check-in, with Deleted set; for events tied to no user (written
+	// before users had ids) the recorded name.
+	User     string
+	Deleted  bool
 	First    time.Time // first check-in of the day
 	Last     time.Time // last check-in of the day
 	CheckIns int
@@ -216,9 +233,11 @@ type DaySummary struct {
 
 // DailySummary calls fn with the first and last check-in of every user on
 // every day, days in loc (time.Local for display), newest day first and
-// users by name within a day. Check-ins are login_success events; q's Kinds
-// is ignored, its other fields filter as for Each. Events are streamed and
-// only one day's users are held at a time.
+// users by name within a day. Check-ins are login_success events, grouped by
+// the user's id (a renamed user's check-ins stay together under the current
+// name; a new user given an old name is someone else). q's Kinds is
+// ignored, its other fields filter as for Each. Events are streamed and only
+// one day's users (and the current names seen) are held at a time.
 func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Location, fn func(DaySummary) error) error {
 	if loc == nil {
 		loc = time.Local
@@ -230,6 +249,7 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 	}
 	var day time.Time
 	users := map[key]*DaySummary{}
+	names := map[int64]string{} // user id → current name, "" for deleted
 	flush := func() error {
 		out := make([]*DaySummary, 0, len(users))
 		for _, d := range users {
@@ -268,7 +288,23 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 			s.CheckIns++
 			return nil
 		}
-		users[k] = &DaySummary{Day: day, UserID: ev.UserID, User: ev.Username, First: t, Last: t, CheckIns: 1}
+		row := &DaySummary{Day: day, UserID: ev.UserID, User: ev.Username, First: t, Last: t, CheckIns: 1}
+		if ev.UserID != 0 {
+			cur, ok := names[ev.UserID]
+			if !ok {
+				var err error
+				if cur, err = e.s.currentName(ctx, ev.UserID); err != nil {
+					return err
+				}
+				names[ev.UserID] = cur
+			}
+			if cur != "" {
+				row.User = cur
+			} else {
+				row.Deleted = true
+			}
+		}
+		users[k] = row
 		return nil
 	})
 	if err != nil {
@@ -294,4 +330,17 @@ func (e *Events) RecordOnLogin(ctx context.Context, username, detail string) err
 		}
 		return e.s.recordTx(ctx, tx, ev)
 	})
+}
+
+// currentName is the name user id has now, "" if it was deleted.
+func (s *Store) currentName(ctx context.Context, id int64) (string, error) {
+	var name string
+	err := s.db.QueryRowContext(ctx, "SELECT username FROM users WHERE id = ?", id).Scan(&name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", s.wrap("daily summary: find user", err)
+	}
+	return name, nil
 }

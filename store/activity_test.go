@@ -139,7 +139,8 @@ func TestEventQueries(t *testing.T) {
 			{"until a time (exclusive)", EventQuery{To: time.Date(2026, 10, 24, 9, 30, 0, 0, loc)}, []string{"ann24a"}},
 			{"user by current name includes events before the rename", with(func(q *EventQuery) { q.User = "robert" }),
 				[]string{"bob25cet", "bob25cest", "bob24"}},
-			{"user by recorded name", with(func(q *EventQuery) { q.User = "bob" }), []string{"bob25cet", "bob25cest", "bob24"}},
+			// "bob" is nobody's name now: it means a deleted bob, not robert.
+			{"old name of a renamed user", with(func(q *EventQuery) { q.User = "bob" }), []string{}},
 			{"user name case-insensitive for current users", with(func(q *EventQuery) { q.User = "ANN" }),
 				[]string{"ann26b", "ann26a", "ann25", "annFail24", "ann24b", "ann24a"}},
 			{"deleted user by recorded name", with(func(q *EventQuery) { q.User = "ghost" }), []string{"ghost26"}},
@@ -231,7 +232,11 @@ func TestDailySummary(t *testing.T) {
 				if d.Day.Location() != loc || d.First.Location() != loc || d.Day.Hour() != 0 {
 					t.Errorf("summary not in %s: %+v", loc, d)
 				}
-				out = append(out, fmt.Sprintf("%s %s %s-%s %d", d.Day.Format("01-02"), d.User,
+				user := d.User
+				if d.Deleted {
+					user += "†"
+				}
+				out = append(out, fmt.Sprintf("%s %s %s-%s %d", d.Day.Format("01-02"), user,
 					d.First.Format("15:04:05Z07"), d.Last.Format("15:04:05Z07"), d.CheckIns))
 				return nil
 			})
@@ -242,11 +247,11 @@ func TestDailySummary(t *testing.T) {
 		}
 		want := []string{
 			"10-26 ann 08:00:00+01-08:00:00+01 2",
-			"10-26 ghost 07:00:00+01-07:00:00+01 1",
+			"10-26 ghost† 07:00:00+01-07:00:00+01 1",
 			"10-25 ann 00:00:00+02-00:00:00+02 1",
-			"10-25 bob 02:30:00+02-02:30:00+01 2",
+			"10-25 robert 02:30:00+02-02:30:00+01 2",
 			"10-24 ann 08:59:59+02-17:45:00+02 2", // the failure at 23:59 is not a check-in
-			"10-24 bob 09:30:00+02-09:30:00+02 1",
+			"10-24 robert 09:30:00+02-09:30:00+02 1",
 		}
 		if got := summary(q, mad); !reflect.DeepEqual(got, want) {
 			t.Fatalf("Madrid summary:\n%v\nwant\n%v", got, want)
@@ -255,21 +260,83 @@ func TestDailySummary(t *testing.T) {
 		// the day before.
 		wantUTC := []string{
 			"10-26 ann 07:00:00Z-07:00:00Z 2",
-			"10-26 ghost 06:00:00Z-06:00:00Z 1",
-			"10-25 bob 00:30:00Z-01:30:00Z 2",
+			"10-26 ghost† 06:00:00Z-06:00:00Z 1",
+			"10-25 robert 00:30:00Z-01:30:00Z 2",
 			"10-24 ann 06:59:59Z-22:00:00Z 3",
-			"10-24 bob 07:30:00Z-07:30:00Z 1",
+			"10-24 robert 07:30:00Z-07:30:00Z 1",
 		}
 		if got := summary(q, time.UTC); !reflect.DeepEqual(got, wantUTC) {
 			t.Fatalf("UTC summary:\n%v\nwant\n%v", got, wantUTC)
 		}
 		q.Station = "door"
 		if got, want := summary(q, mad), []string{
-			"10-26 ghost 07:00:00+01-07:00:00+01 1",
+			"10-26 ghost† 07:00:00+01-07:00:00+01 1",
 			"10-25 ann 00:00:00+02-00:00:00+02 1",
-			"10-24 bob 09:30:00+02-09:30:00+02 1",
+			"10-24 robert 09:30:00+02-09:30:00+02 1",
 		}; !reflect.DeepEqual(got, want) {
 			t.Fatalf("door summary:\n%v\nwant\n%v", got, want)
+		}
+	})
+}
+
+// TestSummaryByIdentity: ann is renamed anna, a new person is enrolled as
+// ann and cy is deleted. The check-ins are counted per user id under the
+// name each user has now (cy's marked deleted), and the user filter means
+// the person who has the name now, not whoever had it when an event was
+// recorded.
+func TestSummaryByIdentity(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		ctx := ctxT(t)
+		login := func(name string) {
+			t.Helper()
+			if err := s.Events.RecordLogin(ctx, LoginAttempt{Success: true, Username: name, Distance: 0.3, HasDistance: true}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustEnroll(t, s, "ann", newTemplates(t, 0, 1))
+		mustEnroll(t, s, "cy", newTemplates(t, 2, 1))
+		login("ann")
+		login("ann")
+		login("cy")
+		if _, err := s.Users.Rename(ctx, "ann", "anna"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Users.Delete(ctx, "cy"); err != nil {
+			t.Fatal(err)
+		}
+		newAnn := mustEnroll(t, s, "ann", newTemplates(t, 1, 1))
+		login("ann")
+
+		var got []string
+		err := s.Events.DailySummary(ctx, EventQuery{}, time.UTC, func(d DaySummary) error {
+			got = append(got, fmt.Sprintf("%s deleted=%v %d", d.User, d.Deleted, d.CheckIns))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"ann deleted=false 1", "anna deleted=false 2", "cy deleted=true 1"}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("summary %v, want %v", got, want)
+		}
+
+		logins := func(user string) []string {
+			t.Helper()
+			var out []string
+			for _, ev := range collect(t, s, EventQuery{User: user, Kinds: []EventKind{EventLoginSuccess}}) {
+				out = append(out, fmt.Sprintf("%d:%s", ev.UserID, ev.Username))
+			}
+			return out
+		}
+		if got := logins("ann"); len(got) != 1 || got[0] != fmt.Sprintf("%d:ann", newAnn.ID) {
+			t.Fatalf("logins of the new ann: %v (anna's recorded as ann must not count)", got)
+		}
+		if got := logins("anna"); len(got) != 2 {
+			t.Fatalf("logins of anna: %v, want her 2 from before the rename", got)
+		}
+		if got := logins("cy"); len(got) != 1 {
+			t.Fatalf("logins of deleted cy: %v", got)
 		}
 	})
 }
@@ -321,6 +388,29 @@ func TestRecordOnLogin(t *testing.T) {
 		}
 		if evs := collect(t, s, EventQuery{User: "ANN", Kinds: []EventKind{EventOnLogin}}); len(evs) != 1 {
 			t.Fatalf("the action's event is not among ann's: %d", len(evs))
+		}
+	})
+}
+
+// TestAuditDetailSingular: one template is "1 template" in the audit log's
+// details (registration, templates added, deletion), not "1 templates".
+func TestAuditDetailSingular(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		s, _ := openTest(t, dsn)
+		ctx := ctxT(t)
+		mustEnroll(t, s, "ann", newTemplates(t, 0, 1))
+		if err := s.Users.Delete(ctx, "ann"); err != nil {
+			t.Fatal(err)
+		}
+		var details []string
+		for _, ev := range collect(t, s, EventQuery{Kinds: []EventKind{EventRegister, EventDelete}}) {
+			details = append(details, ev.Detail)
+			if strings.Contains(ev.Detail, "1 templates") || !strings.Contains(ev.Detail, "1 template") {
+				t.Errorf("%s detail %q", ev.Kind, ev.Detail)
+			}
+		}
+		if len(details) != 2 {
+			t.Fatalf("details %q", details)
 		}
 	})
 }

@@ -146,7 +146,7 @@ func (u *Users) AddTemplatesChecked(ctx context.Context, username, modelID strin
 			}
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventTemplatesAdded, UserID: user.ID, Username: user.Username,
-			Detail: fmt.Sprintf("%d templates added, model %s", len(ts), modelID)})
+			Detail: fmt.Sprintf("%s added, model %s", templatesN(len(ts)), modelID)})
 	})
 	if err != nil {
 		return nil, err

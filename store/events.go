@@ -65,7 +65,9 @@ type Events struct{ s *Store }
 const pruneEvery = 512
 
 // RecordLogin writes a login success or failure. The log is capped at
-// Config.MaxEvents: the oldest events are pruned now and then.
+// Config.MaxEvents: after the process's first recorded login and every
+// pruneEvery-th after it, the oldest events beyond the cap are deleted.
+// Logins are the writes that make the log grow; reading never prunes.
 func (e *Events) RecordLogin(ctx context.Context, a LoginAttempt) error {
 	kind := EventLoginFailure
 	if a.Success {
@@ -85,9 +87,11 @@ func (e *Events) RecordLogin(ctx context.Context, a LoginAttempt) error {
 	if err != nil {
 		return err
 	}
-	if e.s.maxEvents > 0 && e.s.events.Add(1)%pruneEvery == 0 {
-		if _, err := e.Prune(ctx, time.Time{}, e.s.maxEvents); err != nil {
+	if n := e.s.events.Add(1); e.s.maxEvents > 0 && (n == 1 || n%pruneEvery == 0) {
+		if n, err := e.Prune(ctx, time.Time{}, e.s.maxEvents); err != nil {
 			e.s.log.Warn("store: prune audit log", "err", err)
+		} else if n > 0 {
+			e.s.log.Info("store: oldest audit events deleted: the log is capped", "deleted", n, "cap", e.s.maxEvents)
 		}
 	}
 	return nil

@@ -84,7 +84,10 @@ type Config struct {
 	Logger  *slog.Logger // skipped rows and reload failures; nil is slog.Default()
 
 	ConnectTimeout time.Duration // for the first connection; 0 is 5 s
-	MaxEvents      int           // audit log cap; 0 is DefaultMaxEvents, <0 no cap
+	// MaxEvents caps the audit log; 0 is DefaultMaxEvents, <0 no cap. The
+	// oldest events beyond it are deleted when a login is recorded (the
+	// first of the process, then every pruneEvery-th), never by a reader.
+	MaxEvents int
 
 	// Clock is the time templates and audit events are stamped with, and
 	// the time the adaptive templates' daily limit counts from; nil is
@@ -177,11 +180,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.db.Close()
 		return nil, err
 	}
-	if s.maxEvents > 0 {
-		if _, err := s.Events.Prune(ctx, time.Time{}, s.maxEvents); err != nil {
-			s.log.Warn("store: prune audit log", "err", err)
-		}
-	}
+	// The audit log's cap is kept when events are written (RecordLogin),
+	// never here: opening the store to read the log (`facelogin events`,
+	// the Activity screen) must not delete any of it.
 	return s, nil
 }
 

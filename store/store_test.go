@@ -362,6 +362,49 @@ func TestAuditLogCap(t *testing.T) {
 	})
 }
 
+// TestOpenDoesNotPrune: a log over its cap is left whole by Open (reading
+// the log — `facelogin events`, the Activity screen — opens the store), and
+// cut to the cap at the first login recorded, a write.
+func TestOpenDoesNotPrune(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, dsn string) {
+		cfg := testConfig(dsn, &logBuf{})
+		s, err := Open(ctxT(t), cfg) // no cap
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < 30; i++ {
+			if err := s.Events.RecordLogin(ctxT(t), LoginAttempt{Detail: "no face"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		s.Close()
+
+		log := &logBuf{}
+		cfg = testConfig(dsn, log)
+		cfg.MaxEvents = 10
+		s, err = Open(ctxT(t), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Events.Each(ctxT(t), EventQuery{}, func(Event) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, s, "SELECT COUNT(*) FROM auth_events"); n != 30 {
+			t.Fatalf("%d events after opening and reading a log of 30 with a cap of 10: reading deleted events", n)
+		}
+		if err := s.Events.RecordLogin(ctxT(t), LoginAttempt{Detail: "no face"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, s, "SELECT COUNT(*) FROM auth_events"); n != 10 {
+			t.Fatalf("%d events after a login with a cap of 10", n)
+		}
+		if !strings.Contains(log.String(), "deleted=21") {
+			t.Errorf("the pruning is not logged with its count:\n%s", log.String())
+		}
+	})
+}
+
 // 50 people enrol at once, and 10 more race for one name: exactly one of the
 // 10 wins, and no template is lost or left without its user.
 func TestParallelEnrolment(t *testing.T) {

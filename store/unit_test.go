@@ -374,3 +374,11 @@ func FuzzDecodeLegacyEncoding(f *testing.F) {
 		}
 	})
 }
+
+func TestTemplatesN(t *testing.T) {
+	for n, want := range map[int]string{0: "0 templates", 1: "1 template", 2: "2 templates", 12: "12 templates"} {
+		if got := templatesN(n); got != want {
+			t.Errorf("templatesN(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -112,7 +112,7 @@ func (u *Users) EnrollChecked(ctx context.Context, e Enrollment) (User, []Duplic
 			}
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventRegister, UserID: id, Username: name,
-			Detail: fmt.Sprintf("%d templates, model %s", len(e.Templates), e.ModelID)})
+			Detail: fmt.Sprintf("%s, model %s", templatesN(len(e.Templates)), e.ModelID)})
 	})
 	if err != nil {
 		return User{}, nil, err
@@ -169,7 +169,7 @@ func (u *Users) ReplaceTemplatesChecked(ctx context.Context, username, modelID s
 			return err
 		}
 		return s.recordTx(ctx, tx, Event{Kind: EventReRegister, UserID: user.ID, Username: user.Username,
-			Detail: fmt.Sprintf("%d templates replaced by %d, model %s", user.Templates, len(ts), modelID)})
+			Detail: fmt.Sprintf("%s replaced by %d, model %s", templatesN(user.Templates), len(ts), modelID)})
 	})
 }
 
@@ -477,7 +477,7 @@ func (u *Users) Delete(ctx context.Context, username string) error {
 			return err
 		}
 		return u.s.recordTx(ctx, tx, Event{Kind: EventDelete, UserID: user.ID, Username: user.Username,
-			Detail: fmt.Sprintf("%d templates deleted", n)})
+			Detail: templatesN(int(n)) + " deleted"})
 	})
 }
 
@@ -490,3 +490,12 @@ func (e confusableError) Error() string {
 }
 
 func (e confusableError) Unwrap() []error { return []error{ErrConfusableName, ErrExists} }
+
+// templatesN is the audit log's count of templates: "1 template", "3
+// templates" (the log is in English, as the command line).
+func templatesN(n int) string {
+	if n == 1 {
+		return "1 template"
+	}
+	return fmt.Sprintf("%d templates", n)
+}

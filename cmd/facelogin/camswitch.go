@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"facelogin/app"
 	"facelogin/camera"
@@ -22,6 +23,11 @@ type switchingCamera struct {
 	ctx  context.Context // cameras opened later stop with it too
 	opts camera.Options
 	log  *slog.Logger
+
+	// firstFrame bounds how long a switch waits for the new camera's first
+	// picture before it gives up and keeps the old camera; 0 is
+	// firstFrameWait. Tests shorten it.
+	firstFrame time.Duration
 
 	switching sync.Mutex // one switch at a time
 	closed    bool       // guarded by switching
@@ -79,10 +85,16 @@ func (s *switchingCamera) Cameras() ([]app.CameraDevice, error) {
 	return out, err
 }
 
-// SwitchCamera opens source and makes it the camera in use, then closes
-// the old one. A source that cannot be opened leaves the old camera in
-// use; a device or stream that is not there now is switched to and
-// retried, as at start.
+// firstFrameWait is how long a switch waits for the new camera's first
+// picture. A webcam's first frame takes a second or two; a device that is
+// not there, or a stream that does not answer, sends none.
+const firstFrameWait = 10 * time.Second
+
+// SwitchCamera opens source and makes it the camera in use once it has
+// delivered a picture, then closes the old one. A source that cannot be
+// opened, or that sends no picture within firstFrameWait (a device that is
+// not there, a stream that does not answer: app.ErrCameraNoPictures),
+// leaves the old camera in use.
 func (s *switchingCamera) SwitchCamera(ctx context.Context, source string) error {
 	src, err := camera.ParseSource(source)
 	if err != nil {
@@ -107,6 +119,23 @@ func (s *switchingCamera) SwitchCamera(ctx context.Context, source string) error
 	}
 	if err != nil {
 		return err
+	}
+	wait := s.firstFrame
+	if wait <= 0 {
+		wait = firstFrameWait
+	}
+	fctx, cancel := context.WithTimeout(ctx, wait)
+	_, err = cam.Wait(fctx, 0)
+	cancel()
+	if err != nil {
+		st := cam.Status()
+		if cerr := cam.Close(); cerr != nil {
+			s.log.Warn("close the camera that sent no pictures", "source", src, "err", cerr)
+		}
+		if st.Err != nil {
+			err = st.Err
+		}
+		return fmt.Errorf("%w: %s: %w", app.ErrCameraNoPictures, src, err)
 	}
 	s.mu.Lock()
 	s.cam, s.base = cam, s.last

@@ -79,6 +79,11 @@ func printEvents(e *env, q store.EventQuery, db *dbOptions, asCSV, summary bool)
 		return err
 	}
 	defer st.Close()
+	// A bad query (--user '=x') prints its error alone: never an empty
+	// result and then the error, two JSON values.
+	if err := st.Events.Check(ctx, q); err != nil {
+		return explainStoreError(err)
+	}
 	w, err := activity.NewWriter(e.stdout, cols, format, time.Local)
 	if err != nil {
 		return err
@@ -96,6 +101,11 @@ func printEvents(e *env, q store.EventQuery, db *dbOptions, asCSV, summary bool)
 		err = st.Events.DailySummary(ctx, q, time.Local, func(d store.DaySummary) error { return write(d) })
 	} else {
 		err = st.Events.Each(ctx, q, func(ev store.Event) error { return write(ev) })
+	}
+	if err != nil && w.Rows() == 0 {
+		// Nothing was written yet (the writer buffers): leave the output
+		// to the error alone rather than print an empty result before it.
+		return explainStoreError(err)
 	}
 	if cerr := w.Close(); writeErr == nil {
 		writeErr = cerr

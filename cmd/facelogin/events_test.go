@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -260,6 +261,22 @@ func TestEventsJSON(t *testing.T) {
 	if strings.TrimSpace(out) != "[]" {
 		t.Fatalf("empty JSON = %q", out)
 	}
+	// An invalid user is refused before anything is printed: the error
+	// object is the one JSON value on stdout, with no empty array before it.
+	for _, args := range [][]string{{"--user", "=x"}, {"--user", "=x", "--summary"}} {
+		out, _ = f.want(exitInput, append([]string{"events", "--json"}, args...)...)
+		dec := json.NewDecoder(strings.NewReader(out))
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			t.Fatalf("%v: not JSON: %v\n%s", args, err, out)
+		}
+		if obj, ok := v.(map[string]any); !ok || obj["error"] == nil {
+			t.Fatalf("%v: first JSON value %v, want the error object", args, v)
+		}
+		if dec.More() || strings.TrimSpace(out[dec.InputOffset():]) != "" {
+			t.Fatalf("%v: more than one JSON value on stdout:\n%s", args, out)
+		}
+	}
 }
 
 func TestEventsText(t *testing.T) {
@@ -299,6 +316,50 @@ func TestEventsSummary(t *testing.T) {
 	}
 	if !reflect.DeepEqual(rows, want) || !strings.Contains(errOut, "3 user-day(s)") {
 		t.Fatalf("summary:\n%q\nwant\n%q\n%s", rows, want, errOut)
+	}
+}
+
+// TestEventsSummaryAfterRename: ann is renamed anna and a new person is
+// enrolled as ann. The summary credits the old check-ins to anna (by user
+// id, under her name now), and --user ann means the new ann only.
+func TestEventsSummaryAfterRename(t *testing.T) {
+	f := newEventsFixture(t)
+	f.want(exitOK, "users", "rename", "ann", "anna")
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{DSN: os.Getenv("FACELOGIN_DB"), Station: "office"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idol := testdata.Idols(t)[1]
+	newAnn, err := st.Users.Enroll(ctx, store.Enrollment{Username: "ann", ModelID: recognition.ModelID,
+		Templates: []store.NewTemplate{{Descriptor: idol.Descriptor, Quality: 0.9}}})
+	if err == nil {
+		err = st.Events.RecordLogin(ctx, store.LoginAttempt{Success: true, UserID: newAnn.ID, Username: "ann", Distance: 0.3, HasDistance: true})
+	}
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	out, _ := f.want(exitOK, "events", "--summary", "--csv", "--from", f.date(0), "--to", f.date(2))
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, r := range rows[1:] {
+		users = append(users, r[0]+" "+r[1])
+	}
+	if want := []string{f.date(2) + " anna", f.date(0) + " anna", f.date(0) + " bob"}; !reflect.DeepEqual(users, want) {
+		t.Fatalf("summary after the rename: %q, want %q", users, want)
+	}
+	for _, l := range f.labels(t, "--user", "ann") {
+		if l == "e1" || l == "e3" || l == "e5" {
+			t.Fatalf("--user ann lists anna's event %s from before the rename", l)
+		}
+	}
+	if got := f.labels(t, "--user", "anna", "--kind", "login_success"); !reflect.DeepEqual(got, []string{"e5", "e1"}) {
+		t.Fatalf("--user anna: %v, want her check-ins e5, e1", got)
 	}
 }
 

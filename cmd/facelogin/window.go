@@ -419,7 +419,8 @@ func (s cameraSource) Status() app.CameraStatus {
 	if st.State == camera.StateReconnecting && !st.RetryAt.IsZero() {
 		msg = lang.L("camera unavailable ({{.Err}}) — retrying in {{.In}}", map[string]any{"Err": fmt.Sprint(st.Err), "In": time.Until(st.RetryAt).Round(time.Second).String()})
 	}
-	return app.CameraStatus{OK: false, Message: msg}
+	return app.CameraStatus{OK: false, Message: msg, Starting: st.State == camera.StateStarting,
+		Final: st.State == camera.StateFailed || st.State == camera.StateEnded || st.State == camera.StateClosed}
 }
 
 var (

@@ -128,7 +128,7 @@ func SummaryColumns() []Column {
 	}
 	return []Column{
 		{Name: "day", Title: "Day", Width: 10, text: sum(func(d store.DaySummary) string { return d.Day.Format(time.DateOnly) })},
-		{Name: "user", Title: "User", Width: 16, text: sum(func(d store.DaySummary) string { return d.User })},
+		{Name: "user", Title: "User", Width: 16, text: sum(SummaryUser)},
 		{Name: "first", Title: "First check-in", Width: 19,
 			text: sum(func(d store.DaySummary) string { return d.First.Format(TimeLayout) }),
 			show: sum(func(d store.DaySummary) string { return d.First.Format(textTimeLayout) })},
@@ -139,6 +139,16 @@ func SummaryColumns() []Column {
 			text: sum(func(d store.DaySummary) string { return strconv.Itoa(d.CheckIns) }),
 			json: func(row any, _ *time.Location) any { return row.(store.DaySummary).CheckIns }},
 	}
+}
+
+// SummaryUser is the user column of a per-day summary row: the user's
+// current name, or the recorded name marked "(deleted)" for a user who no
+// longer exists.
+func SummaryUser(d store.DaySummary) string {
+	if d.Deleted {
+		return d.User + " (deleted)"
+	}
+	return d.User
 }
 
 // Distance is an event's descriptor distance with four decimals, or "" when

@@ -51,6 +51,8 @@ import (
 	"syscall"
 	"time"
 	"unicode/utf8"
+
+	"github.com/mattn/go-shellwords"
 )
 
 // Defaults for Runner.
@@ -140,8 +142,12 @@ func FormatArgv(argv []string) string {
 	if len(argv) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(argv)
-	return string(b)
+	// Not HTML-escaped: people read and type it (">>" stays ">>").
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(argv)
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Flag is the --on-login flag: flag.Var(&f, "on-login", …).
@@ -190,7 +196,15 @@ func New(argv []string, timeout time.Duration) (*Runner, error) {
 	if err != nil {
 		hint := ""
 		if strings.ContainsAny(argv[0], " \t") && len(argv) == 1 {
-			hint = fmt.Sprintf(`; to pass arguments write a JSON array: %s`, FormatArgv(strings.Fields(argv[0])))
+			// The words as a POSIX shell would split them (quotes and
+			// backslashes kept together; nothing expanded), only to show
+			// the JSON array to write: the command itself never goes
+			// through a shell.
+			if words, err := shellwords.Parse(argv[0]); err == nil && len(words) > 0 {
+				hint = fmt.Sprintf(`; to pass arguments write a JSON array: %s`, FormatArgv(words))
+			} else {
+				hint = `; to pass arguments write a JSON array, program first`
+			}
 		}
 		return nil, fmt.Errorf("onlogin: program %q: %w%s", argv[0], err, hint)
 	}

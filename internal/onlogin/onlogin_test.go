@@ -359,6 +359,10 @@ func TestNew(t *testing.T) {
 		{[]string{"/nonexistent/open-door"}, 0, "no such file"},
 		{[]string{notExec}, 0, "permission denied"},
 		{[]string{"/bin/echo hello"}, 0, `write a JSON array: ["/bin/echo","hello"]`},
+		// Quoted words stay whole, as a shell would read them.
+		{[]string{`sh -c 'echo "$FACELOGIN_USER" >> /tmp/in.csv'`}, 0, `write a JSON array: ["sh","-c","echo \"$FACELOGIN_USER\" >> /tmp/in.csv"]`},
+		{[]string{`/usr/bin/open door "front gate"`}, 0, `write a JSON array: ["/usr/bin/open","door","front gate"]`},
+		{[]string{`sh -c 'unterminated`}, 0, "write a JSON array, program first"},
 		{[]string{"no-such-program-anywhere"}, 0, "not found in $PATH"},
 		{[]string{"sh"}, -time.Second, "negative timeout"},
 	} {
