@@ -145,6 +145,40 @@ func TestModelsNeverRead(t *testing.T) {
 			t.Errorf("log holds %q:\n%s", bad, log)
 		}
 	})
+	// A signal after the program's check and before the window's loop
+	// runs (a tester's window, started on a loaded machine, stayed open
+	// for 12 minutes): the window held there (holdWindowEnv) until the
+	// signal came.
+	t.Run("SIGTERM before the loop", func(t *testing.T) {
+		gate := filepath.Join(tmp, "window-gate")
+		if err := syscall.Mkfifo(gate, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		a := startApp(t, bin, append(env(t), holdWindowEnv+"="+gate), art, "sigterm-before-loop", "--camera", video)
+		a.WaitLog(regexp.MustCompile(`msg="window held before its loop"`), 2*time.Minute)
+		if err := a.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.OpenFile(gate, os.O_WRONLY, 0) // lets the window go on
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		select {
+		case <-a.Exited():
+		case <-time.After(time.Minute):
+			t.Fatalf("still running a minute after SIGTERM:\n%s", a.Log.String())
+		}
+		log := a.Log.String()
+		if code := a.Cmd.ProcessState.ExitCode(); code != 0 {
+			t.Fatalf("exit code %d after SIGTERM, want 0\nlog:\n%s", code, log)
+		}
+		for _, want := range []string{`msg="every goroutine stopped"`, `msg="database closed"`} {
+			if !strings.Contains(log, want) {
+				t.Errorf("log lacks %s:\n%s", want, log)
+			}
+		}
+	})
 }
 
 // requireCleanStop fails t unless the program's log says, in this order,

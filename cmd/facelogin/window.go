@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
 
 	fyneapp "fyne.io/fyne/v2/app"
@@ -126,7 +127,17 @@ func runWindow(e *env, args []string) error {
 	a.Lifecycle().SetOnStopped(eng.abandon)
 	signalled, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stopSignals()
-	context.AfterFunc(signalled, eng.abandon)
+	// A signal ends the window's loop whenever it comes. Fyne quits on
+	// SIGINT/SIGTERM itself only once its loop runs, and the window's own
+	// handler listens only from then too: a signal in between (opening the
+	// camera, building the screens: seconds on a loaded machine) was
+	// taken by this handler alone and the window never closed. fyne.Do
+	// queues the quit until the loop runs; a quit of a loop that has ended
+	// does nothing.
+	context.AfterFunc(signalled, func() {
+		eng.abandon()
+		fyne.Do(a.Quit)
+	})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -179,6 +190,7 @@ func runWindow(e *env, args []string) error {
 	deps.Users = appdir.New(dir, "window")
 	u := app.New(a, deps, opts)
 	fitToScreen(a, u.Window(), log)
+	holdWindow(log)
 	u.ShowAndRun()
 	return eng.Err()
 }
@@ -267,6 +279,21 @@ func loadModels(dir string, log *slog.Logger) *lazyModels {
 // without depending on the machine's speed (TestModelsNeverRead). Unset,
 // nothing waits.
 const holdModelsEnv = "FACELOGIN_TEST_HOLD_MODELS"
+
+// holdWindowEnv names a file that the window opens for reading just before
+// its loop runs: a test sends a signal while it waits there, between the
+// program's signal check and the loop (TestModelsNeverRead). Unset,
+// nothing waits.
+const holdWindowEnv = "FACELOGIN_TEST_HOLD_WINDOW"
+
+func holdWindow(log *slog.Logger) {
+	if p := os.Getenv(holdWindowEnv); p != "" {
+		log.Info("window held before its loop", "file", p)
+		if f, err := os.Open(p); err == nil {
+			f.Close()
+		}
+	}
+}
 
 func holdModels() {
 	if p := os.Getenv(holdModelsEnv); p != "" {
