@@ -37,11 +37,15 @@ func fitToScreen(a fyne.App, w fyne.Window, log *slog.Logger) {
 	})
 }
 
-// windowSize is the start size on a screen of w×h pixels at scale.
+// windowSize is the start size on a screen of w×h pixels at scale:
+// screenShare of it, at least minWindow, but never more than the screen
+// (on a 640×480 screen the window took 900×560 and put its tabs off the
+// screen's edge).
 func windowSize(w, h int, scale float32) fyne.Size {
 	if scale <= 0 {
 		scale = 1
 	}
-	return fyne.NewSize(max(minWindow.Width, float32(w)*screenShare/scale),
-		max(minWindow.Height, float32(h)*screenShare/scale))
+	sw, sh := float32(w)/scale, float32(h)/scale
+	return fyne.NewSize(min(sw, max(minWindow.Width, sw*screenShare)),
+		min(sh, max(minWindow.Height, sh*screenShare)))
 }
