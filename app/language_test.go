@@ -351,7 +351,7 @@ func TestColumnsFitInSpanish(t *testing.T) {
 	}
 	h.u.tabs.SelectIndex(3)
 	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
-	h.settle(0)
+	h.layOut() // the table asks the window for room
 	texts := shownTexts(h.u.win)
 	for _, want := range []string{"#", "Hora", "Evento", "Usuario", "Puesto", "Distancia", "Detalle"} {
 		if !slices.Contains(texts, want) {

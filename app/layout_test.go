@@ -1,0 +1,109 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"facelogin/internal/uitest"
+	"facelogin/store"
+)
+
+// cutLabels are the one-line labels under o, as painted, whose text does
+// not fit them: cut with an ellipsis, or drawn past their edge over
+// whatever is beside them. A label's whole text needs what a fresh label
+// of that text asks for (its MinSize), under the theme th.
+func cutLabels(o fyne.CanvasObject, th fyne.Theme) []string {
+	var out []string
+	for _, c := range uitest.Shown(o) {
+		l, ok := c.(*widget.Label)
+		if !ok || l.Text == "" || l.Wrapping != fyne.TextWrapOff {
+			continue
+		}
+		whole := &widget.Label{Text: l.Text, TextStyle: l.TextStyle}
+		need := container.NewThemeOverride(whole, th).MinSize().Width
+		if need > l.Size().Width+0.5 {
+			out = append(out, fmt.Sprintf("%q (%.0f of %.0f px)", l.Text, l.Size().Width, need))
+		}
+	}
+	return out
+}
+
+// layOut paints the window until the UI work its layout passes queue
+// (the Activity table asking for room) is done.
+func (h *harness) layOut() {
+	for range 5 {
+		uitest.Paint(h.u.win.Canvas())
+		select {
+		case f := <-h.q:
+			f()
+			for len(h.q) > 0 {
+				(<-h.q)()
+			}
+		default:
+			return
+		}
+	}
+}
+
+// TestActivityColumnsWhole renders the Activity screen with one event of
+// each kind in English and Spanish, in a 1280×800 and a 640×480 window:
+// every heading and cell of the table shows its whole text (no "1…" for an
+// id, no "Inicio d…" for both login kinds, no station drawn over the
+// distance). At 1280×800 the window gives the table the room for every
+// column (the preview keeps at least minPreviewShare of the width); at
+// 640×480 the table scrolls sideways instead of cutting its cells. Other
+// tabs give the preview its usual share back.
+func TestActivityColumnsWhole(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, lg := range []string{languageEnglish, languageSpanish} {
+		t.Run(lg, func(t *testing.T) {
+			h, evs := languageWindow(t, lg)
+			defer h.stopNow()
+			s := h.u.activity
+			for _, size := range []fyne.Size{{Width: 1280, Height: 800}, {Width: 640, Height: 480}} {
+				h.u.win.Resize(size)
+				h.u.tabs.SelectIndex(0)
+				uitest.Paint(h.u.win.Canvas())
+				h.u.tabs.SelectIndex(3)
+				h.waitFor("the events", func() bool { return len(s.rows) == len(evs) && !s.busy.Visible() })
+				h.layOut()
+				if cut := cutLabels(s.table, compactCells{theme.Current()}); len(cut) > 0 {
+					t.Errorf("%v: the Activity table cuts %s", size, cut)
+				}
+				texts := tableTexts(s.table)
+				var sum float32
+				for _, w := range s.widths {
+					sum += w
+				}
+				preview := h.u.split.Leading.Size().Width
+				t.Logf("%v: table %.0f px, columns %.0f, preview %.0f px", size, s.table.Size().Width, s.widths, preview)
+				if preview < minPreviewShare*size.Width-20 {
+					t.Errorf("%v: the preview shrank to %.0f px", size, preview)
+				}
+				if size.Width < 1280 {
+					continue
+				}
+				if sum > s.table.Size().Width+0.5 {
+					t.Errorf("%v: the columns take %.0f px, the table has %.0f: some are off to the side", size, sum, s.table.Size().Width)
+				}
+				// The two login kinds, told apart (both were "Inicio d…").
+				for _, k := range []store.EventKind{store.EventLoginSuccess, store.EventLoginFailure} {
+					if !slices.Contains(texts, s.labels[k]) {
+						t.Errorf("%v: the table does not show %q whole: %q", size, s.labels[k], texts)
+					}
+				}
+			}
+			h.u.tabs.SelectIndex(0)
+			uitest.Paint(h.u.win.Canvas())
+			if h.u.split.Offset != splitOffset {
+				t.Errorf("the Login tab leaves the preview %.2f of the width, want %.2f", h.u.split.Offset, splitOffset)
+			}
+		})
+	}
+}
