@@ -847,6 +847,7 @@ func (s *activityScreen) onExport() {
 	d.SetFileName(name)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
 	d.Show()
+	translatePlaces(s.win.Canvas())
 }
 
 // exportTo writes the rows matching the filters in force to w as CSV,

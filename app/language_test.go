@@ -598,3 +598,28 @@ func TestCountsInSpanish(t *testing.T) {
 		}
 	}
 }
+
+// TestExportDialogInSpanish: the Activity screen's save dialog (Fyne's)
+// names its places in Spanish in the Spanish window: Fyne v2.7.1 shows
+// "Home" and "Computer" in English (translatePlaces).
+func TestExportDialogInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, evs := languageWindow(t, languageSpanish)
+	defer h.stopNow()
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.u.tabs.SelectIndex(3)
+	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	test.Tap(h.u.activity.export)
+	h.waitFor("the save dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
+	texts := shownTexts(h.u.win)
+	for _, want := range []string{"Carpeta personal", "Equipo", "Guardar", "Cancelar"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the save dialog lacks %q: %q", want, texts)
+		}
+	}
+	for _, english := range []string{"Home", "Computer", "Save", "Cancel"} {
+		if slices.Contains(texts, english) {
+			t.Errorf("the Spanish save dialog shows %q: %q", english, texts)
+		}
+	}
+}
