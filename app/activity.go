@@ -230,7 +230,9 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	s.kind = widget.NewSelect(kinds, nil)
 	s.kind.SetSelected(lang.L(allKinds))
 	s.view = widget.NewRadioGroup([]string{lang.L(viewEvents), lang.L(viewSummary)}, nil)
-	s.view.Horizontal = true
+	// One option a line: side by side they widened the pane past a
+	// 640×480 window's (TestSmallWindowFits).
+	s.view.Horizontal = false
 	s.view.Required = true
 	s.view.SetSelected(lang.L(viewEvents))
 	s.showLastDays(7)
@@ -290,8 +292,12 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	// Narrow enough for the window's right pane (the tabs take the
 	// widest screen's width).
 	top := container.NewVBox(filters, container.NewHBox(layout.NewSpacer(), s.reload, s.export))
+	// The position wraps beside the buttons rather than widening the
+	// pane in a small window.
+	s.position.Wrapping = fyne.TextWrapWord
+	s.position.Alignment = fyne.TextAlignTrailing
 	bottom := container.NewVBox(
-		container.NewHBox(s.newer, s.older, layout.NewSpacer(), s.position),
+		container.NewBorder(nil, nil, container.NewHBox(s.newer, s.older), nil, s.position),
 		s.busy, s.message)
 	s.content = container.NewBorder(top, bottom, nil, nil, container.New(fitLayout{s}, container.NewThemeOverride(s.table, compactCells{theme.Current()})))
 	return s

@@ -107,3 +107,63 @@ func TestActivityColumnsWhole(t *testing.T) {
 		})
 	}
 }
+
+// TestSmallWindowFits renders every tab in a 640×480 window, in English
+// and Spanish: the window's minimum fits in 640×480 (a real window is
+// never smaller than its content's minimum: it grew, and the tabs' side
+// was cut off); no label is cut or drawn past its edge, but for the last
+// login in the Users list, which gives way so that the names show whole
+// (they collapsed to "…"); the Settings tab, wider than its pane in
+// Spanish, scrolls sideways instead of being cut off.
+func TestSmallWindowFits(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, lg := range []string{languageEnglish, languageSpanish} {
+		t.Run(lg, func(t *testing.T) {
+			h, _ := languageWindow(t, lg)
+			defer h.stopNow()
+			const long = "maria.jose.garcia"
+			h.dir.add(long, idol(t, loadIdols(t), "Luda (WJSN)")[:2]...)
+			size := fyne.NewSize(640, 480)
+			h.u.win.Resize(size)
+			if m := h.u.win.Content().MinSize(); m.Width > size.Width || m.Height > size.Height {
+				t.Errorf("the window's content needs %.0f×%.0f px", m.Width, m.Height)
+			}
+			for i, tab := range h.u.tabs.Items {
+				h.u.tabs.SelectIndex(i)
+				switch tab.Content {
+				case h.u.users.content:
+					h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 2 })
+				case h.u.activity.content:
+					continue // TestActivityColumnsWhole
+				}
+				h.layOut()
+				if m := tab.Content.MinSize(); m.Width > tab.Content.Size().Width+0.5 {
+					t.Errorf("tab %q needs %.0f px, has %.0f", tab.Text, m.Width, tab.Content.Size().Width)
+				}
+				var cut []string
+				for _, o := range uitest.Shown(h.u.win.Canvas().Content()) {
+					l, ok := o.(*widget.Label)
+					if !ok || l.Text == "" || l.Wrapping != fyne.TextWrapOff {
+						continue
+					}
+					whole := (&widget.Label{Text: l.Text, TextStyle: l.TextStyle, SizeName: l.SizeName}).MinSize().Width
+					lastLogin := tab.Content == h.u.users.content && l.Truncation == fyne.TextTruncateEllipsis && !l.TextStyle.Bold
+					if whole > l.Size().Width+0.5 && !lastLogin {
+						cut = append(cut, fmt.Sprintf("%q (%.0f of %.0f px)", l.Text, l.Size().Width, whole))
+					}
+				}
+				if len(cut) > 0 {
+					t.Errorf("tab %q cuts %s", tab.Text, cut)
+				}
+				if tab.Content == h.u.users.content {
+					if texts := shownTexts(h.u.win); !slices.Contains(texts, long) || !slices.Contains(texts, "elkie") {
+						t.Errorf("the Users list does not show the names whole: %q", texts)
+					}
+				}
+				if sc, ok := tab.Content.(*container.Scroll); ok && sc.Content.Size().Width < sc.Content.MinSize().Width-0.5 {
+					t.Errorf("tab %q cuts its content to %.0f of %.0f px", tab.Text, sc.Content.Size().Width, sc.Content.MinSize().Width)
+				}
+			}
+		})
+	}
+}

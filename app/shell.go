@@ -130,7 +130,9 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	blocks.Add(s.adaptive.content)
 	blocks.Add(s.liveness.content)
 	blocks.Add(newLanguageSetting(a.Preferences(), s.log).content)
-	settingsTab := container.NewVScroll(blocks)
+	// Both ways: a pane narrower than the widest setting (a 640×480
+	// window) scrolls it sideways rather than cutting it off.
+	settingsTab := container.NewScroll(blocks)
 	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
 		s.fitSplit(0)
