@@ -290,8 +290,7 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
 	out["kind filter"] = h.u.activity.kind.Options
-	h.u.tabs.SelectIndex(3)
-	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.openActivity(len(evs))
 	out["activity"] = shownTexts(h.u.win)
 	h.u.tabs.SelectIndex(2)
 	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
@@ -349,8 +348,7 @@ func TestColumnsFitInSpanish(t *testing.T) {
 			}
 		}
 	}
-	h.u.tabs.SelectIndex(3)
-	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.openActivity(len(evs))
 	h.layOut() // the table asks the window for room
 	texts := shownTexts(h.u.win)
 	for _, want := range []string{"#", "Hora", "Evento", "Usuario", "Puesto", "Distancia", "Detalle"} {
@@ -607,8 +605,7 @@ func TestExportDialogInSpanish(t *testing.T) {
 	h, evs := languageWindow(t, languageSpanish)
 	defer h.stopNow()
 	h.u.win.Resize(fyne.NewSize(1280, 800))
-	h.u.tabs.SelectIndex(3)
-	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.openActivity(len(evs))
 	test.Tap(h.u.activity.export)
 	h.waitFor("the save dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
 	texts := shownTexts(h.u.win)

@@ -51,6 +51,17 @@ func (h *harness) layOut() {
 	}
 }
 
+// openActivity selects the Activity tab and waits for its n events.
+func (h *harness) openActivity(n int) {
+	h.t.Helper()
+	for i, it := range h.u.tabs.Items {
+		if it.Content == h.u.activity.content {
+			h.u.tabs.SelectIndex(i)
+		}
+	}
+	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == n && !h.u.activity.busy.Visible() })
+}
+
 // TestActivityColumnsWhole renders the Activity screen with one event of
 // each kind in English and Spanish, in a 1280×800 and a 640×480 window:
 // every heading and cell of the table shows its whole text (no "1…" for an
@@ -70,8 +81,7 @@ func TestActivityColumnsWhole(t *testing.T) {
 				h.u.win.Resize(size)
 				h.u.tabs.SelectIndex(0)
 				uitest.Paint(h.u.win.Canvas())
-				h.u.tabs.SelectIndex(3)
-				h.waitFor("the events", func() bool { return len(s.rows) == len(evs) && !s.busy.Visible() })
+				h.openActivity(len(evs))
 				h.layOut()
 				if cut := cutLabels(s.table, compactCells{theme.Current()}); len(cut) > 0 {
 					t.Errorf("%v: the Activity table cuts %s", size, cut)
