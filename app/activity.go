@@ -182,7 +182,6 @@ type activityScreen struct {
 	q         store.EventQuery // the filters of the rows shown
 	summary   bool
 	cols      []activity.Column
-	chars     []int                      // the characters each column holds at its width (0: the last, cut by the table's edge)
 	width     float32                    // the table's width the columns were fitted to
 	widths    []float32                  // the columns' widths
 	rows      []any                      // store.Event or store.DaySummary
@@ -202,6 +201,10 @@ type activityScreen struct {
 	// reload that follows it (which would clear the message line).
 	exported string
 	stations map[string]bool
+	// onNeed, if set, is told how many more pixels the table needs to
+	// show every column whole (the window widens the tabs' side of its
+	// split). UI goroutine.
+	onNeed func(extra float32)
 }
 
 // newActivityScreen builds the screen; nothing is read until open.
@@ -227,7 +230,9 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	s.kind = widget.NewSelect(kinds, nil)
 	s.kind.SetSelected(lang.L(allKinds))
 	s.view = widget.NewRadioGroup([]string{lang.L(viewEvents), lang.L(viewSummary)}, nil)
-	s.view.Horizontal = true
+	// One option a line: side by side they widened the pane past a
+	// 640×480 window's (TestSmallWindowFits).
+	s.view.Horizontal = false
 	s.view.Required = true
 	s.view.SetSelected(lang.L(viewEvents))
 	s.showLastDays(7)
@@ -237,7 +242,7 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 		func() fyne.CanvasObject { return widget.NewLabel("") },
 		func(id widget.TableCellID, o fyne.CanvasObject) {
 			if id.Row < len(s.rows) && id.Col < len(s.cols) {
-				showCell(o.(*widget.Label), s.chars[id.Col], cellText(s.cols[id.Col], s.rows[id.Row], s.loc, s.labels))
+				showCell(o.(*widget.Label), s.widths[id.Col], cellText(s.cols[id.Col], s.rows[id.Row], s.loc, s.labels))
 			}
 		})
 	s.table.ShowHeaderColumn = false
@@ -287,8 +292,12 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	// Narrow enough for the window's right pane (the tabs take the
 	// widest screen's width).
 	top := container.NewVBox(filters, container.NewHBox(layout.NewSpacer(), s.reload, s.export))
+	// The position wraps beside the buttons rather than widening the
+	// pane in a small window.
+	s.position.Wrapping = fyne.TextWrapWord
+	s.position.Alignment = fyne.TextAlignTrailing
 	bottom := container.NewVBox(
-		container.NewHBox(s.newer, s.older, layout.NewSpacer(), s.position),
+		container.NewBorder(nil, nil, container.NewHBox(s.newer, s.older), nil, s.position),
 		s.busy, s.message)
 	s.content = container.NewBorder(top, bottom, nil, nil, container.New(fitLayout{s}, container.NewThemeOverride(s.table, compactCells{theme.Current()})))
 	return s
@@ -306,15 +315,13 @@ func (s *activityScreen) showLastDays(n int) {
 	s.from.OnChanged, s.to.OnChanged = on, off
 }
 
-// showCell puts v in a cell of a column chars digits wide. Truncating text costs a shaping
-// pass per cell (most of a page's refresh), so only a value that may not
-// fit its column is cut with an ellipsis: a column is as wide as chars
-// digits; digits and punctuation fit up to that many, other ASCII text up
-// to four fifths of it (a few letters are wider than a digit), anything
-// else may not fit. The last column is cut by the table's edge.
-func showCell(l *widget.Label, chars int, v string) {
+// showCell puts v in a cell of a column width pixels wide: cut with an
+// ellipsis only when its text does not fit (a label that does not truncate
+// draws its text over the next column). Text measurements are cached by
+// Fyne, so a page of cells costs one shaping pass per new text.
+func showCell(l *widget.Label, width float32, v string) {
 	trunc := fyne.TextTruncateOff
-	if chars > 0 && !fitsColumn(v, chars) {
+	if cellWidth(v, fyne.TextStyle{}) > width {
 		trunc = fyne.TextTruncateEllipsis
 	}
 	if l.Truncation != trunc {
@@ -323,20 +330,10 @@ func showCell(l *widget.Label, chars int, v string) {
 	l.SetText(v)
 }
 
-func fitsColumn(v string, width int) bool {
-	numeric := true
-	for i := 0; i < len(v); i++ {
-		switch b := v[i]; {
-		case b >= 0x80:
-			return false
-		case (b < '0' || b > '9') && !strings.ContainsRune(" .,:-+#", rune(b)):
-			numeric = false
-		}
-	}
-	if numeric {
-		return len(v) <= width
-	}
-	return len(v)*5 <= width*4
+// cellWidth is the width of a table cell that shows v whole: its text and
+// the cell label's padding, with a pixel for rounding.
+func cellWidth(v string, style fyne.TextStyle) float32 {
+	return fyne.MeasureText(v, theme.TextSize(), style).Width + 2*compactPadding + 1
 }
 
 // setColumns shows cols, fitted to the table's width. UI goroutine.
@@ -345,87 +342,82 @@ func (s *activityScreen) setColumns(cols []activity.Column) {
 	s.fitColumns(s.width)
 }
 
-// Narrowest columns, in digits, when the table is too narrow for them all
-// at their width: the time stays whole, the rest are cut with an ellipsis.
-const (
-	minIDChars     = 3
-	minColumnChars = 4
-)
+// Widest a name column (user, station) grows for one long name, in
+// digits: a longer name is cut with an ellipsis rather than pushing the
+// other columns off the screen.
+const maxNameChars = 24
 
-// fitColumns sizes the columns to a table width wide: each as wide as its
-// text needs (the last taking the rest of the line) when they fit; when
-// they do not, the number, station and detail columns narrow first, then
-// the event and user ones, each down to a few characters (the time and
-// distance stay whole), so that every column is on screen in a 1280-px
-// window's right pane and none hides off to the side. UI goroutine.
+// columnWants are the widths the columns need to show their cells whole:
+// the heading, and the widest value of the rows shown — for the event
+// column the widest label of any kind in the language in use, so that it
+// does not change width from page to page, and for the last column (the
+// detail, or the check-ins) only its heading, as it takes the rest of the
+// line.
+func (s *activityScreen) columnWants() []float32 {
+	digit := fyne.MeasureText("0", theme.TextSize(), fyne.TextStyle{}).Width
+	want := make([]float32, len(s.cols))
+	for i, c := range s.cols {
+		want[i] = cellWidth(columnTitle(c.Title), fyne.TextStyle{Bold: true})
+		if i == len(s.cols)-1 {
+			want[i] = max(want[i], cellWidth(strings.Repeat("0", 8), fyne.TextStyle{}))
+			continue
+		}
+		if c.Name == "kind" {
+			for _, l := range s.labels {
+				want[i] = max(want[i], cellWidth(l, fyne.TextStyle{}))
+			}
+		}
+		widest := float32(0)
+		for _, r := range s.rows {
+			widest = max(widest, cellWidth(cellText(c, r, s.loc, s.labels), fyne.TextStyle{}))
+		}
+		if c.Name == "user" || c.Name == "station" {
+			widest = min(widest, maxNameChars*digit+2*compactPadding+1)
+		}
+		want[i] = max(want[i], widest)
+	}
+	return want
+}
+
+// need is the width of the table that shows every column whole (the last
+// at its narrowest).
+func (s *activityScreen) need() float32 {
+	n := float32(0)
+	for _, w := range s.columnWants() {
+		n += w
+	}
+	return n
+}
+
+// fitColumns sizes the columns for a table width wide: each as wide as its
+// widest cell (columnWants), the last taking the rest of the line. Columns
+// are never narrowed below what their cells need: in a table narrower than
+// that (a small window) the table scrolls sideways, and the window asks
+// for more room first (onNeed). UI goroutine.
 func (s *activityScreen) fitColumns(width float32) {
 	s.width = width
-	size := theme.TextSize()
-	pad := float32(2*compactPadding + 1) // a cell's label's padding, and a pixel for rounding
-	digit := fyne.MeasureText("0", size, fyne.TextStyle{}).Width
-	want := make([]float32, len(s.cols))
-	least := make([]float32, len(s.cols))
-	first := make([]bool, len(s.cols)) // narrows first
-	excess := -width
-	for i, c := range s.cols {
-		chars, low := c.Width, minColumnChars
-		switch c.Name {
-		case "id":
-			low = minIDChars
-		case "time", "first", "last", "distance":
-			low = c.Width
-		}
-		first[i] = c.Name == "id" || c.Name == "station" || i == len(s.cols)-1
-		if c.Width == 0 {
-			chars = 24 // the last column takes what is left of the line
-		}
-		title := fyne.MeasureText(columnTitle(c.Title), size, fyne.TextStyle{Bold: true}).Width
-		want[i] = max(float32(chars)*digit, title) + pad
-		least[i] = min(float32(low)*digit+pad, want[i])
-		excess += want[i]
-	}
-	widths := slices.Clone(want)
-	if width > 0 {
-		excess = narrow(widths, least, first, true, excess)
-		narrow(widths, least, first, false, excess)
-	}
-	s.chars = make([]int, len(s.cols))
-	s.widths = make([]float32, len(s.cols))
+	s.widths = s.columnWants()
 	used := float32(0)
-	for i, c := range s.cols {
-		w := widths[i]
-		if i == len(s.cols)-1 && width > used+w {
+	for i, w := range s.widths {
+		if i == len(s.widths)-1 && width > used+w {
 			w = width - used // the last column to the edge
+			s.widths[i] = w
 		}
 		used += w
-		if c.Width > 0 {
-			s.chars[i] = max(1, int((w-pad)/digit))
-		}
-		s.widths[i] = w
 		s.table.SetColumnWidth(i, w)
 	}
 }
 
-// narrow takes up to excess pixels off the columns whose first is which,
-// each in proportion to how far it can narrow (down to least), and returns
-// the excess left.
-func narrow(widths, least []float32, first []bool, which bool, excess float32) float32 {
-	room := float32(0)
-	for i := range widths {
-		if first[i] == which {
-			room += widths[i] - least[i]
-		}
+// askRoom tells onNeed how wide the table would have to be to show every
+// column whole, when it is narrower. It runs after the layout pass that
+// found it too narrow, not inside it.
+func (s *activityScreen) askRoom() {
+	if s.onNeed == nil || s.width <= 0 {
+		return
 	}
-	if excess <= 0 || room <= 0 {
-		return excess
+	if need := s.need(); need > s.width+0.5 {
+		s.tasks.do(func() { s.onNeed(need - s.width) })
 	}
-	take := min(excess, room)
-	for i := range widths {
-		if first[i] == which {
-			widths[i] -= (widths[i] - least[i]) * take / room
-		}
-	}
-	return excess - take
 }
 
 // compactPadding is the padding of the Activity table's cells' text, a
@@ -450,6 +442,7 @@ type fitLayout struct{ s *activityScreen }
 func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	if size.Width != l.s.width {
 		l.s.fitColumns(size.Width)
+		l.s.askRoom()
 	}
 	for _, o := range objs {
 		o.Move(fyne.NewPos(0, 0))
@@ -696,6 +689,8 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 		s.addStation(ev.Station)
 	}
 	s.next, s.more = page.Next, page.More
+	s.fitColumns(s.width)
+	s.askRoom()
 	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	setEnabled(len(s.starts) > 1, s.newer)
 	setEnabled(page.More, s.older)
@@ -773,6 +768,8 @@ func (s *activityScreen) showSummary(rows []any, more bool, err error) {
 		return
 	}
 	s.rows = rows
+	s.fitColumns(s.width)
+	s.askRoom()
 	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	days := map[time.Time]bool{}
 	for _, r := range rows {
@@ -856,6 +853,7 @@ func (s *activityScreen) onExport() {
 	d.SetFileName(name)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".csv"}))
 	d.Show()
+	translatePlaces(s.win.Canvas())
 }
 
 // exportTo writes the rows matching the filters in force to w as CSV,

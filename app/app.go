@@ -125,7 +125,7 @@ func New(a fyne.App, deps Deps, opts Options) *UI {
 func newUI(a fyne.App, deps Deps, opts Options, post func(func())) *UI {
 	u := &UI{shell: newShell(a, deps, opts, post)}
 	split := container.NewHSplit(u.preview.content, u.tabs)
-	split.Offset = 0.62
+	u.useSplit(split)
 	u.win.SetContent(split)
 	u.win.SetOnClosed(u.Stop)
 	return u

@@ -96,8 +96,11 @@ type guide struct {
 	// before the step could be skipped; the step ends as it starts.
 	skipPending bool
 
-	prompt    *promptLabel // the step's instruction, large
-	progress  *widget.ProgressBar
+	prompt   *promptLabel // the step's instruction, large
+	progress *widget.ProgressBar
+	// refused: the capture ended without the templates being stored;
+	// the bar says so instead of "Done". UI goroutine.
+	refused   bool
 	skipBtn   *widget.Button
 	finishBtn *widget.Button // ends the pose steps, keeping what was taken
 	content   fyne.CanvasObject
@@ -133,6 +136,9 @@ func newGuide(c *capture, accept acceptFunc, limits captureLimits, log *slog.Log
 
 // progressText names the step the progress bar has reached.
 func (g *guide) progressText() string {
+	if g.refused {
+		return lang.L("Not registered")
+	}
 	done, v := 0, int(g.progress.Value)
 	for i, s := range g.steps {
 		if v < done+s.frames {
@@ -176,6 +182,7 @@ func (g *guide) finished() bool {
 
 // reset clears the prompt and progress before a capture. UI goroutine.
 func (g *guide) reset() {
+	g.refused = false
 	g.progress.SetValue(0)
 	g.setPrompt("")
 	g.skipBtn.Disable()
@@ -183,6 +190,16 @@ func (g *guide) reset() {
 	g.mu.Lock()
 	g.finish, g.skipPending = false, false
 	g.mu.Unlock()
+}
+
+// showRefused empties the bar and makes it say the templates were not
+// stored: a full bar reading "Done" told a refused person the opposite.
+// UI goroutine.
+func (g *guide) showRefused() {
+	g.refused = true
+	g.setPrompt("")
+	g.progress.SetValue(0)
+	g.progress.Refresh()
 }
 
 func (g *guide) setPrompt(text string) {

@@ -246,7 +246,7 @@ func (k *Kiosk) build() {
 	bar := container.NewHBox(widget.NewLabelWithStyle(lang.L("Administrator mode"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		layout.NewSpacer(), back, exit)
 	split := container.NewHSplit(p.content, k.s.tabs)
-	split.Offset = 0.62
+	k.s.useSplit(split)
 	k.inputs = newInputWatch(k.noteInput)
 	k.admin = container.NewStack(container.NewBorder(container.NewPadded(bar), nil, nil, nil, split), k.inputs)
 }

@@ -290,8 +290,7 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 		out[strconv.Itoa(i)] = shownTexts(h.u.win)
 	}
 	out["kind filter"] = h.u.activity.kind.Options
-	h.u.tabs.SelectIndex(3)
-	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
+	h.openActivity(len(evs))
 	out["activity"] = shownTexts(h.u.win)
 	h.u.tabs.SelectIndex(2)
 	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
@@ -349,9 +348,8 @@ func TestColumnsFitInSpanish(t *testing.T) {
 			}
 		}
 	}
-	h.u.tabs.SelectIndex(3)
-	h.waitFor("the events", func() bool { return len(h.u.activity.rows) == len(evs) && !h.u.activity.busy.Visible() })
-	h.settle(0)
+	h.openActivity(len(evs))
+	h.layOut() // the table asks the window for room
 	texts := shownTexts(h.u.win)
 	for _, want := range []string{"#", "Hora", "Evento", "Usuario", "Puesto", "Distancia", "Detalle"} {
 		if !slices.Contains(texts, want) {
@@ -595,6 +593,30 @@ func TestCountsInSpanish(t *testing.T) {
 			registeredText("ann", 1), registeredText("ann", 5)}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s: %q, want %q", l, got, want)
+		}
+	}
+}
+
+// TestExportDialogInSpanish: the Activity screen's save dialog (Fyne's)
+// names its places in Spanish in the Spanish window: Fyne v2.7.1 shows
+// "Home" and "Computer" in English (translatePlaces).
+func TestExportDialogInSpanish(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, evs := languageWindow(t, languageSpanish)
+	defer h.stopNow()
+	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h.openActivity(len(evs))
+	test.Tap(h.u.activity.export)
+	h.waitFor("the save dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })
+	texts := shownTexts(h.u.win)
+	for _, want := range []string{"Carpeta personal", "Equipo", "Guardar", "Cancelar"} {
+		if !slices.Contains(texts, want) {
+			t.Errorf("the save dialog lacks %q: %q", want, texts)
+		}
+	}
+	for _, english := range []string{"Home", "Computer", "Save", "Cancel"} {
+		if slices.Contains(texts, english) {
+			t.Errorf("the Spanish save dialog shows %q: %q", english, texts)
 		}
 	}
 }

@@ -91,13 +91,16 @@ func newPreview(camera FrameSource, det *detector, do func(func()), poll time.Du
 	p.image = canvas.NewImageFromImage(image.NewRGBA(image.Rect(0, 0, 640, 480)))
 	p.image.FillMode = canvas.ImageFillContain
 	p.image.ScaleMode = canvas.ImageScaleFastest
-	p.image.SetMinSize(fyne.NewSize(320, 240))
+	// Small enough that a 640×480 window holds the preview and the
+	// widest tab (TestSmallWindowFits).
+	p.image.SetMinSize(fyne.NewSize(240, 180))
 	p.status.Wrapping = fyne.TextWrapWord
 	p.alert.Wrapping = fyne.TextWrapWord
 	p.alert.Importance = widget.DangerImportance
 	p.alert.Hide()
 	caption := widget.NewLabel(lang.L("Descriptor of the last face described (128 values: blue < 0 < red)"))
 	caption.SizeName = theme.SizeNameCaptionText
+	caption.Wrapping = fyne.TextWrapWord
 	bottom := container.NewVBox(p.alert, p.status, p.strip, caption)
 	// The picture centred on a dark panel: bars beside a frame of another
 	// shape than the pane look like part of the preview, not holes in it.

@@ -110,6 +110,7 @@ func (r *registerScreen) onRegister() {
 func (r *registerScreen) fail(msg string) {
 	r.cap.do(func() {
 		r.say(msg, widget.DangerImportance)
+		r.guide.showRefused()
 		r.cap.end()
 	})
 }
@@ -186,6 +187,7 @@ func (r *registerScreen) confirmDuplicate(name string, dup *DuplicateFaceError, 
 	d := dialog.NewConfirm(lang.L("Face already registered"), msg, func(ok bool) {
 		if !ok {
 			r.say(lang.L("Registration cancelled"), widget.MediumImportance)
+			r.guide.showRefused()
 			r.cap.end()
 			return
 		}

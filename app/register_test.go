@@ -211,6 +211,16 @@ func TestRegisterDuplicateFace(t *testing.T) {
 			if got := h.dir.user("chae") != nil; got != tc.stored {
 				t.Errorf("stored %v, want %v", got, tc.stored)
 			}
+			// The bar says whether the templates were stored: a refused
+			// registration showed a full bar reading "Done".
+			bar := h.u.register.progress
+			wantBar, full := "Not registered", false
+			if tc.stored {
+				wantBar, full = "Done", true
+			}
+			if got := bar.TextFormatter(); got != wantBar || (bar.Value == bar.Max) != full {
+				t.Errorf("progress bar %q at %v of %v, want %q, full %v", got, bar.Value, bar.Max, wantBar, full)
+			}
 			h.dir.mu.Lock()
 			allowed := strings.Join(h.dir.allowed, ",")
 			h.dir.mu.Unlock()

@@ -49,6 +49,9 @@ type shell struct {
 	// (challengeConfig; tests fix the steps).
 	liveConfig func() live.Config
 	tabs       *container.AppTabs
+	// split is the preview beside the tabs (the window's, the kiosk's
+	// administrator view), set by whoever builds it; see useSplit.
+	split *container.Split
 	// onLogin is the on-login action the login path runs (runOnLogin).
 	onLogin *onLoginAction
 
@@ -127,9 +130,12 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 	blocks.Add(s.adaptive.content)
 	blocks.Add(s.liveness.content)
 	blocks.Add(newLanguageSetting(a.Preferences(), s.log).content)
-	settingsTab := container.NewVScroll(blocks)
+	// Both ways: a pane narrower than the widest setting (a 640×480
+	// window) scrolls it sideways rather than cutting it off.
+	settingsTab := container.NewScroll(blocks)
 	s.tabs.Append(container.NewTabItem(lang.L("Settings"), settingsTab))
 	s.tabs.OnSelected = func(t *container.TabItem) {
+		s.fitSplit(0)
 		switch {
 		case t.Content == s.users.content:
 			s.users.reload()
@@ -140,6 +146,45 @@ func newShell(a fyne.App, deps Deps, opts Options, post func(func())) *shell {
 		}
 	}
 	return s
+}
+
+// splitOffset is the preview's share of the width beside the tabs, and
+// minPreviewShare the least the Activity screen leaves it.
+const (
+	splitOffset     = 0.62
+	minPreviewShare = 0.35
+)
+
+// useSplit takes split (the preview leading, the tabs trailing) as the one
+// whose tabs' side the Activity screen widens.
+func (s *shell) useSplit(split *container.Split) {
+	split.Offset = splitOffset
+	s.split = split
+	if s.activity != nil {
+		s.activity.onNeed = s.fitSplit
+	}
+}
+
+// fitSplit gives the tabs extra more pixels while the Activity screen is
+// shown, so its table shows every column whole (the preview keeps at
+// least minPreviewShare of the width), and the preview its usual share
+// back when another tab is. UI goroutine.
+func (s *shell) fitSplit(extra float32) {
+	if s.split == nil {
+		return
+	}
+	off := splitOffset
+	if t := s.tabs.Selected(); s.activity != nil && t != nil && t.Content == s.activity.content {
+		off = s.split.Offset
+		// The split's layout gives the trailing side (1-Offset) of the
+		// width less its divider: the two sides' widths add up to it.
+		if avail := s.split.Leading.Size().Width + s.split.Trailing.Size().Width; extra > 0 && avail > 0 {
+			off = max(minPreviewShare, min(off, 1-float64((s.split.Trailing.Size().Width+extra)/avail)))
+		}
+	}
+	if s.split.Offset != off {
+		s.split.SetOffset(off)
+	}
 }
 
 // fill sets the defaults of Options.

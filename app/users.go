@@ -49,7 +49,8 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 		func() fyne.CanvasObject {
 			name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 			name.Truncation = fyne.TextTruncateEllipsis
-			return container.New(&s.columns, name, widget.NewLabel(""), widget.NewLabel(""))
+			last := &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+			return container.New(&s.columns, name, widget.NewLabel(""), last)
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) {
 			if id >= len(s.rows) {
@@ -74,7 +75,7 @@ func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold
 	refresh := &widget.Button{Text: lang.L("Refresh"), OnTapped: s.reload}
 	s.updateButtons()
 	bottom := container.NewVBox(
-		container.NewHBox(s.rename, s.remove, s.reenrol, refresh),
+		buttonRow(s.rename, s.remove, s.reenrol, refresh),
 		s.guidance, s.message,
 	)
 	s.content = container.NewBorder(nil, bottom, nil, nil, s.list)
@@ -285,16 +286,21 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 // userRowLayout lays out a row of the user list: the templates and last
 // login columns as wide as the widest of their texts (so a long Spanish
 // "nunca ha iniciado sesión" is never cut), the name taking the rest of
-// the line and cut with an ellipsis when it is too long.
+// the line and cut with an ellipsis when it is too long. In a narrow pane
+// (a 640×480 window) the names keep what the widest needs and the last
+// login is cut instead: a list of "…" names tells nobody anything.
 type userRowLayout struct {
 	widths [2]float32
+	name   float32 // the widest name's width
 }
 
 // fit sizes the columns to the texts of rows. UI goroutine.
 func (l *userRowLayout) fit(rows []UserInfo) {
-	l.widths = [2]float32{}
+	l.widths, l.name = [2]float32{}, 0
 	for _, r := range rows {
 		cols := userColumns(r)
+		// A pixel more: the ellipsis cut a name given exactly its width.
+		l.name = max(l.name, widget.NewLabelWithStyle(cols[0], fyne.TextAlignLeading, fyne.TextStyle{Bold: true}).MinSize().Width+1)
 		for i, text := range cols[1:] {
 			l.widths[i] = max(l.widths[i], widget.NewLabel(text).MinSize().Width)
 		}
@@ -306,9 +312,10 @@ func (l *userRowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		return
 	}
 	gap := theme.Padding()
-	name := max(size.Width-l.widths[0]-l.widths[1]-2*gap, 0)
+	name := max(size.Width-l.widths[0]-l.widths[1]-2*gap, min(l.name, size.Width-l.widths[0]-2*gap), 0)
+	last := max(min(l.widths[1], size.Width-name-l.widths[0]-2*gap), 0)
 	x := float32(0)
-	for i, w := range []float32{name, l.widths[0], l.widths[1]} {
+	for i, w := range []float32{name, l.widths[0], last} {
 		objs[i].Move(fyne.NewPos(x, 0))
 		objs[i].Resize(fyne.NewSize(w, size.Height))
 		x += w + gap
@@ -322,4 +329,14 @@ func (l *userRowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 		h = max(h, o.MinSize().Height)
 	}
 	return fyne.NewSize(objs[0].MinSize().Width, h)
+}
+
+// buttonRow lays buttons out in a row, each as wide as the widest, and
+// wraps them onto more rows in a pane too narrow for one.
+func buttonRow(buttons ...fyne.CanvasObject) *fyne.Container {
+	cell := fyne.Size{}
+	for _, b := range buttons {
+		cell = cell.Max(b.MinSize())
+	}
+	return container.NewGridWrap(cell, buttons...)
 }

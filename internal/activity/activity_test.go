@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,5 +265,35 @@ func TestSpreadsheetSafe(t *testing.T) {
 		if got := SpreadsheetSafe(in); got != want {
 			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestREADMEKinds: the README's list of `facelogin events --kind` values
+// is store.EventKinds, every kind and nothing else.
+func TestREADMEKinds(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(raw)), " ")
+	const start = "`--kind` takes one or more of "
+	i := strings.Index(readme, start)
+	if i < 0 {
+		t.Fatalf("the README has no %q", start)
+	}
+	list, _, ok := strings.Cut(readme[i+len(start):], " (")
+	if !ok {
+		t.Fatal("the README's --kind list does not end with a parenthesis")
+	}
+	var got []string
+	for _, k := range strings.Split(list, ", ") {
+		got = append(got, strings.Trim(k, "`"))
+	}
+	var want []string
+	for _, k := range store.EventKinds() {
+		want = append(want, string(k))
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("the README lists the kinds %q, store.EventKinds %q", got, want)
 	}
 }

@@ -406,7 +406,12 @@ func TestAppendCheckinExample(t *testing.T) {
 	second := live
 	second.User, second.Station, second.Distance = "bo.lee", `lobby "east"`, 0.25
 	second.At = live.At.Add(time.Hour)
-	for _, d := range []Decision{live, second} {
+	// Cells a spreadsheet would run as a formula get a leading '.
+	third := live
+	third.User, third.Station = "-x", "=HYPERLINK(\"http://evil\")"
+	fourth := live
+	fourth.User, fourth.Station = "ann", "\tgate"
+	for _, d := range []Decision{live, second, third, fourth} {
 		l, _ := d.LiveSuccess()
 		if res := r.Run(context.Background(), l); !res.OK() {
 			t.Fatalf("%s: %+v", d.User, res)
@@ -424,6 +429,8 @@ func TestAppendCheckinExample(t *testing.T) {
 		{"time", "user", "station", "distance"},
 		{live.At.Local().Format(time.RFC3339), "zoë", "hall, door 2", "0.3125"},
 		{second.At.Local().Format(time.RFC3339), "bo.lee", `lobby "east"`, "0.2500"},
+		{live.At.Local().Format(time.RFC3339), "'-x", `'=HYPERLINK("http://evil")`, "0.3125"},
+		{live.At.Local().Format(time.RFC3339), "ann", "'\tgate", "0.3125"},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("checkins.csv:\n%q\nwant\n%q", rows, want)
@@ -441,5 +448,28 @@ func TestTimeoutKilledDetail(t *testing.T) {
 	}
 	if d := res.Detail(); !strings.HasPrefix(d, "timed out after 1s, killed (ran ") {
 		t.Errorf("detail %q, want the 1s limit first, then the time it ran", d)
+	}
+}
+
+// TestREADMEAppendCheckin: the README shows testdata/append-checkin.sh as
+// it is, without its comment lines.
+func TestREADMEAppendCheckin(t *testing.T) {
+	script, err := os.ReadFile("testdata/append-checkin.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, l := range strings.Split(strings.TrimRight(string(script), "\n"), "\n") {
+		if l != "#" && !strings.HasPrefix(l, "# ") {
+			want = append(want, l)
+		}
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := "```sh\n" + strings.Join(want, "\n") + "\n```\n"
+	if !strings.Contains(string(readme), block) {
+		t.Errorf("the README does not show testdata/append-checkin.sh; want the block\n%s", block)
 	}
 }
