@@ -244,8 +244,11 @@ const (
 	// minInside: a face box less than this fraction inside the frame has
 	// left the view.
 	minInside = 0.5
-	// maxScale: the unit in which matchDistance (with maxMatch) measures
-	// the change of size between a detection and a followed face.
+	// maxShift and maxScale: the units in which moved measures a box's
+	// change from one fit to the next (a shift of maxShift sides, a change
+	// of size by maxScale), and matchDistance (with maxMatch) a
+	// detection's distance from a followed face.
+	maxShift = 0.35
 	maxScale = 1.3
 	// maxGrowth: a followed face's box changes size by at most this factor
 	// from one frame to the next (a face coming towards the camera at a
@@ -253,15 +256,11 @@ const (
 	// is not scale-invariant, and a fit in a box a little too large makes
 	// the next box larger still.
 	maxGrowth = 1.08
-	// fitPasses: follow runs the shape predictor this many times on each
-	// face, each pass in the box derived from the previous pass's
-	// landmarks. One pass corrects only part of the offset of a box that
-	// is off the face's (a fast move); stopping once the box moved less
-	// than 3.5 % of its side left the followed landmarks short of where
-	// a fit in the detector's box puts them (TestTrackMatchesDetection,
-	// tracked-only frames: d12 2.11 px, d6 2.04, against 1.85 and 2.00
-	// with every frame fitted three times; five passes are no better).
-	fitPasses = 3
+	// settled: a fit whose box moved less than this (in units of maxShift
+	// and maxScale) from the box it started in has converged; otherwise it
+	// is run again from its own box, at most maxRefits times in all.
+	settled   = 0.1
+	maxRefits = 3
 	// localMargin, localBelow, localLevels, localAdjust: confirm scans
 	// the face box grown by localMargin of its side on each side (room for
 	// the fastest motion followed), from localBelow pyramid levels below
@@ -298,7 +297,7 @@ const (
 
 // follow fits tr's landmarks where the face is now: in the box of its
 // previous landmarks moved on by the box's last motion, and again in the
-// box of each new fit, fitPasses times in all (the shape predictor
+// box of each new fit while that box still moves (the shape predictor
 // corrects only part of a large offset in one pass). inView is false when
 // the face has left the frame or shrunk below half the smallest face: the
 // track ends.
@@ -317,16 +316,19 @@ func (t *Tracker) follow(f frame, tr *track) (inView bool, err error) {
 	return tr.bx.inside(f.w, f.h) >= minInside && tr.bx.side() >= float64(t.opt.MinFaceSide)/2, nil
 }
 
-// fitFrom fits tr's landmarks starting in box start, then again in the
-// box of each result, fitPasses times in all.
+// fitFrom fits tr's landmarks starting in box start, refitting in the box
+// of the result while it moves (at most maxRefits fits).
 func (t *Tracker) fitFrom(f frame, tr *track, start box) error {
 	limit := tr.bx.side()
-	for range fitPasses {
+	for range maxRefits {
 		pts, err := t.lm.fit(f, start, make([]recognition.Point, 0, t.lm.parts))
 		if err != nil {
 			return err
 		}
 		tr.pts, tr.bx = pts, tr.corr.apply(t.lm.boxFromLandmarks(pts)).clampSide(limit/maxGrowth, limit*maxGrowth)
+		if moved(start, tr.bx) <= settled {
+			break
+		}
 		start = tr.bx
 	}
 	return nil
@@ -656,4 +658,14 @@ func sameFace(a, b box) bool {
 	in := intersection(a, b)
 	small := math.Min((a.r-a.l)*(a.b-a.t), (b.r-b.l)*(b.b-b.t))
 	return iou(a, b) > 0.5 || in > 0.8*small
+}
+
+// moved measures how far b is from a, in units of the largest change a
+// steady track makes in one frame (maxShift, maxScale): above 1 it jumped.
+func moved(a, b box) float64 {
+	ax, ay := a.center()
+	bx, by := b.center()
+	shift := math.Hypot(bx-ax, by-ay) / a.side() / maxShift
+	scale := math.Abs(math.Log(b.side()/a.side())) / math.Log(maxScale)
+	return max(shift, scale)
 }
