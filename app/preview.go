@@ -118,6 +118,8 @@ type displayState struct {
 	stalled    bool
 	answered   uint64
 	lastStatus CameraStatus
+	lastLine   statusLine
+	rate       rateMeter
 	lastAlert  string
 }
 
@@ -203,9 +205,11 @@ func (p *preview) next(st *displayState) {
 // showState shows the camera status and a tracker or engine failure when
 // they change.
 func (p *preview) showState(st *displayState, first bool) {
-	if cs := p.camera.Status(); first || cs != st.lastStatus {
-		st.lastStatus = cs
-		p.do(func() { p.showStatus(cs) })
+	cs := p.camera.Status()
+	f, ok := p.camera.Latest()
+	if line := st.rate.cameraLine(cs, f, ok); first || cs != st.lastStatus || line != st.lastLine {
+		st.lastStatus, st.lastLine = cs, line
+		p.do(func() { p.showStatus(cs, line) })
 	}
 	alert := ""
 	if err := p.det.latest().err; err != nil {
@@ -248,16 +252,13 @@ func (p *preview) show(buf *image.RGBA, own bool) {
 	p.displayPending.Store(false)
 }
 
-func (p *preview) showStatus(st CameraStatus) {
+// showStatus shows the camera's status st as line (rateMeter.cameraLine).
+// UI goroutine.
+func (p *preview) showStatus(st CameraStatus, line statusLine) {
 	if !st.OK {
 		p.blank()
 	}
-	p.status.SetText(st.Message)
-	if st.OK {
-		p.status.Importance = widget.MediumImportance
-	} else {
-		p.status.Importance = widget.DangerImportance
-	}
+	p.status.Text, p.status.Importance = line.text, line.importance
 	p.status.Refresh()
 	if p.onStatus != nil {
 		p.onStatus(st)

@@ -112,7 +112,7 @@ func TestPreviewUnknownFaceAndDescriptorStrip(t *testing.T) {
 
 func TestPreviewShowsCameraStatus(t *testing.T) {
 	h := newHarness(t, loadPhoto(t, "joy.jpg"), Options{})
-	h.waitFor("live status", func() bool { return h.u.preview.status.Text == "fake camera 640×480" })
+	h.waitFor("live status", func() bool { return strings.HasPrefix(h.u.preview.status.Text, "fake camera 640×480") })
 	h.cam.setStatus(CameraStatus{Message: "camera unplugged — retrying in 2s"})
 	h.waitFor("unplugged status", func() bool {
 		return h.u.preview.status.Text == "camera unplugged — retrying in 2s"

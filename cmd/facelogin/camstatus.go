@@ -9,14 +9,16 @@ import (
 )
 
 // cameraStatusText is the window's camera status line in its language
-// (the translations are app's): "/dev/video0 running 640x480 @ 30 fps",
+// (the translations are app's): "/dev/video0 running 640x480" (the window adds the measured frame rate),
 // "failed after 3 attempts: …". camera.Status.String is the English one,
 // for logs.
 func cameraStatusText(source string, st camera.Status) string {
 	switch st.State {
 	case camera.StateRunning:
-		return lang.L("{{.Source}} running {{.Width}}x{{.Height}} @ {{.FPS}} fps", map[string]any{"Source": source,
-			"Width": st.Size.X, "Height": st.Size.Y, "FPS": fmt.Sprintf("%.3g", st.FPS)})
+		// The window adds the frame rate it measures: a source's nominal
+		// rate (st.FPS) is not what a webcam delivers in the dark.
+		return lang.L("{{.Source}} running {{.Width}}x{{.Height}}", map[string]any{"Source": source,
+			"Width": st.Size.X, "Height": st.Size.Y})
 	case camera.StateStarting:
 		return lang.L("starting")
 	case camera.StateReconnecting:

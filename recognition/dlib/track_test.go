@@ -196,7 +196,21 @@ type videoStats struct {
 // mean of each face's correction (2.15 / 2.34), refitting in the
 // confirming scan's box on every frame (2.20 / 2.11: the local scan's box
 // is not the whole-frame scan's), tighter recheck and re-seed thresholds
-// (2.02–2.14 / 1.84–2.19).
+// (2.02–2.14 / 1.84–2.19). Tried on d6 / d12 (tracked-only mean): no
+// motion prediction in follow (2.06 / 2.13), the last motion halved
+// (1.97 / 2.20), a second fit on every frame with the stop rule kept
+// (2.01 / 2.19; with the motion halved 1.99 / 2.13), the stop rule
+// halved (2.01 / 2.06), and always 3, 4 or 5 fits (3: 1.996 / 1.852;
+// 4: 2.02 / 1.88; 5: 1.97 / 1.96, d12's 95th percentile 6.84; 3 with the
+// motion halved 2.00 / 1.93). Three fits on every frame met 2 px on all
+// seven videos (others 0.67–1.28; 95th percentiles d6 4.79, d12 4.77;
+// d0 0.72 → 0.76, d18 1.02 → 1.04) and kept the leave-and-return and
+// two-face figures, but it cost 1.1–1.7 cpu-ms on every frame
+// (BenchmarkTrack at load 25–35: follow median 2.4 → 4.1 ms, redetect
+// 10.7 → 12.4 ms against the 12) and the kiosk's liveness
+// challenge then refused d12's genuine clip (TestKioskChallenge/genuine:
+// "turned the other way: asked right, turned left and back"), so it was
+// not kept.
 const (
 	maxTrackedMean = 2.25
 	maxTrackedP95  = 7.5
