@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/recognition/pose"
 )
@@ -88,6 +89,10 @@ type guide struct {
 	limits captureLimits
 	steps  []poseStep
 	log    *slog.Logger
+	// known (nil: no check) is asked about the first frame the straight
+	// step accepts, at once: an error (a *DuplicateFaceError) ends the
+	// registration there, not after every pose step.
+	known func(d *recognition.Descriptor) error
 
 	mu     sync.Mutex
 	skip   context.CancelFunc // ends the running optional step; nil otherwise
@@ -208,6 +213,8 @@ func (g *guide) setPrompt(text string) {
 // stillNote says so): someone
 // who does none of the poses waits one step's limit, not four. advise is
 // called with the reason a frame was refused (nil when it was taken).
+// When g.known refuses the straight step's first good frame, run returns
+// its error (a *DuplicateFaceError) at once.
 // Background goroutine; ends with the Skip and Finish buttons disabled.
 func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample, error) {
 	defer g.cap.do(func() {
@@ -239,6 +246,9 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 			advise(rejected)
 		})
 		if !st.optional {
+			if errors.Is(err, ErrDuplicateFace) {
+				return nil, err
+			}
 			if err != nil {
 				return nil, &captureError{Last: res.last, Err: err}
 			}
@@ -324,6 +334,11 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 		if err == nil || errors.Is(err, errNotInPose) {
 			s, gateErr := d.sample(g.accept, g.cap.describe, got.first)
 			if gateErr == nil {
+				if known := g.known; known != nil && !st.optional && len(got.first) == 0 {
+					if err := known(&s.desc); err != nil {
+						return true, err // already registered: the walk ends here
+					}
+				}
 				got.add(s)
 			} else if err == nil {
 				err = gateErr
@@ -356,4 +371,27 @@ func (g *guide) inPose(d detection, st poseStep, base poseCues) (poseCues, error
 		return c, &poseError{step: st}
 	}
 	return c, nil
+}
+
+// registeredFace is the check a registration makes at the insert (the
+// directory's Enroll and ReEnroll: another user's template within
+// threshold of a new one, the threshold in force), made on one frame with
+// the in-memory matcher so the walk stops at its first good frame instead
+// of after every pose step. self is the user being re-enrolled ("" for a
+// new one): their own templates are no duplicate. The matcher leaves out
+// disabled users (and may not have seen another station's newest
+// enrolment); the check at the insert still refuses those faces, at the
+// end of the walk.
+func registeredFace(users Identifier, threshold func() float32, self string) func(d *recognition.Descriptor) error {
+	return func(d *recognition.Descriptor) error {
+		m := users.Identify(d)
+		user, dist := m.User, m.Distance
+		if user == self {
+			user, dist = m.SecondUser, m.SecondDistance
+		}
+		if th := threshold(); user != "" && dist <= th {
+			return &DuplicateFaceError{User: user, Distance: dist, Threshold: th}
+		}
+		return nil
+	}
 }

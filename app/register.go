@@ -49,11 +49,19 @@ func (e *DuplicateFaceError) Unwrap() error { return ErrDuplicateFace }
 // not learn who is enrolled.
 const duplicateAdvice = "This face is already registered — log in instead. If you have forgotten your username, ask an administrator."
 
+// registrar is what registration needs of the enrolled users: the store,
+// and the in-memory matcher that finds an already registered face at the
+// walk's first good frame (registeredFace).
+type registrar interface {
+	Enroller
+	Identifier
+}
+
 // registerScreen enrols a new user through a guided registration (guide):
 // good frames of several poses, the most diverse kept as templates.
 type registerScreen struct {
 	cap    *capture
-	users  Enroller
+	users  registrar
 	admin  bool // an administrator's screen: name a duplicate's owner, offer to register anyway
 	guide  *guide
 	th     *threshold
@@ -69,9 +77,14 @@ type registerScreen struct {
 	content  fyne.CanvasObject
 }
 
-func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
+func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
 	r := &registerScreen{cap: c, users: users, admin: admin, th: th, events: events, limits: limits, win: win, log: log}
 	r.guide = newGuide(c, enrolmentAccept(gate, th), limits, log)
+	if !admin {
+		// An administrator is asked at the end whether to register a
+		// known face anyway (confirmDuplicate), with the walk's templates.
+		r.guide.known = registeredFace(users, th.get, "")
+	}
 	r.name = widget.NewEntry()
 	r.name.SetPlaceHolder(lang.L("Username"))
 	r.name.OnSubmitted = func(string) { r.onRegister() }
@@ -135,7 +148,14 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 			}
 		})
 	})
-	if err != nil {
+	var dup *DuplicateFaceError
+	switch {
+	case errors.As(err, &dup):
+		r.log.Info("register refused: face already registered", "user", name, "registered_as", dup.User,
+			"distance", dup.Distance, "threshold", dup.Threshold, "at", "first frame")
+		r.fail(lang.L(duplicateAdvice))
+		return
+	case err != nil:
 		r.log.Info("register failed", "user", name, "err", err)
 		r.fail(captureAdvice(err))
 		return

@@ -160,11 +160,12 @@ func TestRegisterHappyPath(t *testing.T) {
 }
 
 // TestRegisterDuplicateFace: a face already registered under another name
-// is refused by the directory's check at the insert (not by the in-memory
-// matcher, which may not have seen another station's enrolment yet). A
-// person at the window is told it is registered, without the name; an
-// administrator (the kiosk's screens) is told who and may register it
-// anyway, which the directory audits.
+// is refused at the walk's first good frame when the in-memory matcher
+// knows it (the pose steps are never asked for), and by the directory's
+// check at the insert when the matcher has not seen that enrolment yet
+// (another station's). A person at the window is told it is registered,
+// without the name; an administrator (the kiosk's screens) is told who and
+// may register it anyway, which the directory audits.
 func TestRegisterDuplicateFace(t *testing.T) {
 	idols := loadIdols(t)
 	chaeyoung := idol(t, idols, "Chaeyoung (Twice)")
@@ -219,6 +220,11 @@ func TestRegisterDuplicateFace(t *testing.T) {
 			}
 			if !strings.Contains(h.log.String(), `msg="register refused: face already registered" user=chae registered_as=chaeyoung`) {
 				t.Errorf("the refusal is not logged:\n%s", h.log.String())
+			}
+			// Refused at the first good frame: no step ever ended.
+			early := !tc.admin && !tc.blind
+			if got := !strings.Contains(h.log.String(), `msg="registration step"`); got != early {
+				t.Errorf("refused before the first step ended: %v, want %v\n%s", got, early, h.log.String())
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -145,21 +146,29 @@ func TestUsersReEnrol(t *testing.T) {
 }
 
 // TestUsersReEnrolRefusesSomeoneElse: re-enrolling elkie with another
-// user's face is refused by the directory's check at the swap, also when
-// the in-memory matcher has not seen that user (blind).
+// user's face is refused at the first good frame when the in-memory
+// matcher knows that user, and by the directory's check at the swap when
+// it has not seen them (blind).
 func TestUsersReEnrolRefusesSomeoneElse(t *testing.T) {
-	f, idols := usersFixture(t)
-	h := f.h
-	h.dir.blind = true
-	// sejeong's own face in front of the camera while re-enrolling elkie.
-	h.eng.script(h.cam.frame, idol(t, idols, "Sejeong (Gugudan)")[0])
-	h.selectUser("elkie")
-	test.Tap(h.u.users.reenrol)
-	h.waitFor("the refusal", func() bool { return !h.u.capture.busy })
-	if got := h.u.users.message.Text; !strings.HasPrefix(got, "Not saved: this face is registered as “sejeong”") {
-		t.Errorf("message %q", got)
-	}
-	if n := len(h.dir.user("elkie").templates); n != 3 {
-		t.Errorf("elkie has %d templates, want her 3 old ones", n)
+	for _, blind := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blind=%v", blind), func(t *testing.T) {
+			f, idols := usersFixture(t)
+			h := f.h
+			h.dir.blind = blind
+			// sejeong's own face in front of the camera while re-enrolling elkie.
+			h.eng.script(h.cam.frame, idol(t, idols, "Sejeong (Gugudan)")[0])
+			h.selectUser("elkie")
+			test.Tap(h.u.users.reenrol)
+			h.waitFor("the refusal", func() bool { return !h.u.capture.busy })
+			if got := h.u.users.message.Text; !strings.HasPrefix(got, "Not saved: this face is registered as “sejeong”") {
+				t.Errorf("message %q", got)
+			}
+			if n := len(h.dir.user("elkie").templates); n != 3 {
+				t.Errorf("elkie has %d templates, want her 3 old ones", n)
+			}
+			if got := !strings.Contains(h.log.String(), `msg="registration step"`); got == blind {
+				t.Errorf("refused before the first step ended: %v, want %v\n%s", got, !blind, h.log.String())
+			}
+		})
 	}
 }
