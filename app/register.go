@@ -75,6 +75,9 @@ type registerScreen struct {
 	progress *widget.ProgressBar // the guide's
 	message  *widget.Label
 	content  fyne.CanvasObject
+	// note is what the last walk lacked (walkResult.note), told with the
+	// registration's success. Background goroutine of the capture.
+	note string
 }
 
 func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
@@ -139,7 +142,7 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 	}
 	r.cap.do(func() { r.say(lang.L("Follow the prompt above"), widget.MediumImportance) })
 	// Each step is bounded by its own time limit (guide.run).
-	samples, err := r.guide.run(ctx, func(rejected error) {
+	walk, err := r.guide.run(ctx, func(rejected error) {
 		r.cap.do(func() {
 			if rejected != nil {
 				r.say(rejectionAdvice(rejected), widget.WarningImportance)
@@ -160,9 +163,10 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 		r.fail(captureAdvice(err))
 		return
 	}
-	ds, qs := descriptors(samples)
+	ds, qs := descriptors(walk.samples)
 	save, cancel := r.cap.timeout(ctx, r.limits.timeout)
 	defer cancel()
+	r.note = walk.note()
 	r.enroll(save, name, ds, qs, false)
 }
 
@@ -189,7 +193,7 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 	}
 	r.log.Info("registered", "user", name, "templates", len(ds))
 	r.cap.do(func() {
-		r.say(registeredText(name, len(ds)), widget.SuccessImportance)
+		r.say(strings.TrimSpace(registeredText(name, len(ds))+" "+r.note), widget.SuccessImportance)
 		r.name.SetText("")
 		r.cap.end()
 		r.events.publish(userEvent{kind: userRegistered, user: name})

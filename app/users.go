@@ -257,7 +257,7 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 	// Each step is bounded by its own time limit (guide.run). Another
 	// user's face is refused at the first good frame.
 	s.guide.known = registeredFace(s.users, s.th.get, name)
-	samples, err := s.guide.run(ctx, func(rejected error) {
+	walk, err := s.guide.run(ctx, func(rejected error) {
 		if rejected != nil {
 			s.cap.do(func() { s.say(rejectionAdvice(rejected), widget.WarningImportance) })
 		}
@@ -271,7 +271,7 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 	var ds []recognition.Descriptor
 	var qs []float32
 	if err == nil {
-		ds, qs = descriptors(samples)
+		ds, qs = descriptors(walk.samples)
 		ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
 		defer cancel()
 		// Re-enrolment is for the same person in new conditions; a face
@@ -295,7 +295,7 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 	if len(ds) == 1 {
 		done = lang.L("Re-enrolled “{{.Name}}” with 1 new face template", map[string]any{"Name": name})
 	}
-	finish(done, widget.SuccessImportance, true)
+	finish(strings.TrimSpace(done+" "+walk.note()), widget.SuccessImportance, true)
 }
 
 // userRowLayout lays out a row of the user list: the templates and last
