@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"facelogin/recognition"
 	"facelogin/recognition/decision"
 	"facelogin/recognition/pose"
 )
@@ -88,6 +90,10 @@ type guide struct {
 	limits captureLimits
 	steps  []poseStep
 	log    *slog.Logger
+	// known (nil: no check) is asked about the first frame the straight
+	// step accepts, at once: an error (a *DuplicateFaceError) ends the
+	// registration there, not after every pose step.
+	known func(d *recognition.Descriptor) error
 
 	mu     sync.Mutex
 	skip   context.CancelFunc // ends the running optional step; nil otherwise
@@ -209,7 +215,9 @@ func (g *guide) setPrompt(text string) {
 
 // run takes the person through the steps and returns the templates to
 // enrol: at most guidedTemplates of the candidates, chosen to cover them
-// (decision.SelectCovering). Every frame that passes the quality gate (one
+// (decision.SelectCovering), no two within decision.DuplicateBound; with
+// them the poses never seen and how many near-copies were left out
+// (walkResult.note words them). Every frame that passes the quality gate (one
 // face, the registering person's, sharp and large enough) is a candidate,
 // in the asked pose or not; the frames in the pose are the ones that
 // complete a step and drive the prompts and progress. The candidates are
@@ -225,8 +233,10 @@ func (g *guide) setPrompt(text string) {
 // stillNote says so): someone
 // who does none of the poses waits one step's limit, not four. advise is
 // called with the reason a frame was refused (nil when it was taken).
+// When g.known refuses the straight step's first good frame, run returns
+// its error (a *DuplicateFaceError) at once.
 // Background goroutine; ends with the Skip and Finish buttons disabled.
-func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample, error) {
+func (g *guide) run(ctx context.Context, advise func(rejected error)) (walkResult, error) {
 	defer g.cap.do(func() {
 		g.skipBtn.Disable()
 		g.finishBtn.Disable()
@@ -238,9 +248,11 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 		note string
 	)
 	show := func(v int) { g.cap.do(func() { g.progress.SetValue(float64(v)) }) }
+	var w walkResult
 	for i, st := range g.steps {
 		if note != "" || g.finished() {
 			done += st.frames
+			w.missed = append(w.missed, st.kind)
 			continue
 		}
 		g.cap.do(func() {
@@ -256,16 +268,22 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 			advise(rejected)
 		})
 		if !st.optional {
+			if errors.Is(err, ErrDuplicateFace) {
+				return walkResult{}, err
+			}
 			if err != nil {
-				return nil, &captureError{Last: res.last, Err: err}
+				return walkResult{}, &captureError{Last: res.last, Err: err}
 			}
 			base = medianCues(res.cues)
 		}
 		if ctx.Err() != nil {
-			return nil, &captureError{Last: res.last, Err: ctx.Err()}
+			return walkResult{}, &captureError{Last: res.last, Err: ctx.Err()}
 		}
 		done += st.frames - len(res.cues)
 		g.log.Info("registration step", "step", i+1, "prompt", st.prompt, "frames", len(res.cues), "completed", len(res.cues) >= st.frames)
+		if st.optional && len(res.cues) == 0 {
+			w.missed = append(w.missed, st.kind)
+		}
 		if st.optional && res.timedOut && res.seen && !res.moved && len(res.cues) < st.frames {
 			note = stillNote()
 			g.log.Info("registration: no head movement in a pose step; the remaining pose steps are left out", "step", i+1)
@@ -273,7 +291,51 @@ func (g *guide) run(ctx context.Context, advise func(rejected error)) ([]sample,
 	}
 	show(done)
 	g.cap.do(func() { g.setPrompt(note) })
-	return got.cands.Choose(guidedTemplates, g.limits.frames), nil
+	// None within decision.DuplicateBound of another: the rule `enrol`
+	// applies to a repeated photo. A person who holds still gets one
+	// template or a few, not ten copies of one view.
+	w.samples, w.copies = got.cands.ChooseDistinct(guidedTemplates, g.limits.frames, decision.DuplicateBound)
+	g.log.Info("registration templates", "kept", len(w.samples), "near_copies", w.copies, "poses_not_seen", len(w.missed))
+	return w, nil
+}
+
+// walkResult is what a guided registration took.
+type walkResult struct {
+	samples []sample   // the templates to store
+	missed  []poseKind // pose steps that ended without a single frame in their pose
+	copies  int        // frames not stored as near-copies of a kept one
+}
+
+// note tells a person what their registration lacks: the poses never
+// seen, and that near-identical frames were stored once. "" when every
+// pose was seen.
+func (w walkResult) note() string {
+	if len(w.missed) == 0 {
+		return ""
+	}
+	var names []string
+	for _, k := range w.missed {
+		names = append(names, poseName(k))
+	}
+	poses := strings.Join(names, ", ")
+	if w.copies > 0 {
+		return lang.L("Not seen: {{.Poses}}; near-identical views were stored once. Logins may fail in those poses — re-enrol in Users to add them.", map[string]any{"Poses": poses})
+	}
+	return lang.L("Not seen: {{.Poses}}. Logins may fail in those poses — re-enrol in Users to add them.", map[string]any{"Poses": poses})
+}
+
+// poseName names a pose in a list, in the window's language.
+func poseName(k poseKind) string {
+	switch k {
+	case poseLeft:
+		return lang.L("left turn")
+	case poseRight:
+		return lang.L("right turn")
+	case poseUp:
+		return lang.L("look up")
+	default:
+		return lang.L("smile")
+	}
 }
 
 // takes are the frames a guided registration has taken so far.
@@ -341,6 +403,11 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 		if err == nil || errors.Is(err, errNotInPose) {
 			s, gateErr := d.sample(g.accept, g.cap.describe, got.first)
 			if gateErr == nil {
+				if known := g.known; known != nil && !st.optional && len(got.first) == 0 {
+					if err := known(&s.desc); err != nil {
+						return true, err // already registered: the walk ends here
+					}
+				}
 				got.add(s)
 			} else if err == nil {
 				err = gateErr
@@ -373,4 +440,27 @@ func (g *guide) inPose(d detection, st poseStep, base poseCues) (poseCues, error
 		return c, &poseError{step: st}
 	}
 	return c, nil
+}
+
+// registeredFace is the check a registration makes at the insert (the
+// directory's Enroll and ReEnroll: another user's template within
+// threshold of a new one, the threshold in force), made on one frame with
+// the in-memory matcher so the walk stops at its first good frame instead
+// of after every pose step. self is the user being re-enrolled ("" for a
+// new one): their own templates are no duplicate. The matcher leaves out
+// disabled users (and may not have seen another station's newest
+// enrolment); the check at the insert still refuses those faces, at the
+// end of the walk.
+func registeredFace(users Identifier, threshold func() float32, self string) func(d *recognition.Descriptor) error {
+	return func(d *recognition.Descriptor) error {
+		m := users.Identify(d)
+		user, dist := m.User, m.Distance
+		if user == self {
+			user, dist = m.SecondUser, m.SecondDistance
+		}
+		if th := threshold(); user != "" && dist <= th {
+			return &DuplicateFaceError{User: user, Distance: dist, Threshold: th}
+		}
+		return nil
+	}
 }

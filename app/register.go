@@ -49,11 +49,19 @@ func (e *DuplicateFaceError) Unwrap() error { return ErrDuplicateFace }
 // not learn who is enrolled.
 const duplicateAdvice = "This face is already registered — log in instead. If you have forgotten your username, ask an administrator."
 
+// registrar is what registration needs of the enrolled users: the store,
+// and the in-memory matcher that finds an already registered face at the
+// walk's first good frame (registeredFace).
+type registrar interface {
+	Enroller
+	Identifier
+}
+
 // registerScreen enrols a new user through a guided registration (guide):
 // good frames of several poses, the most diverse kept as templates.
 type registerScreen struct {
 	cap    *capture
-	users  Enroller
+	users  registrar
 	admin  bool // an administrator's screen: name a duplicate's owner, offer to register anyway
 	guide  *guide
 	th     *threshold
@@ -67,11 +75,19 @@ type registerScreen struct {
 	progress *widget.ProgressBar // the guide's
 	message  *widget.Label
 	content  fyne.CanvasObject
+	// note is what the last walk lacked (walkResult.note), told with the
+	// registration's success. Background goroutine of the capture.
+	note string
 }
 
-func newRegisterScreen(c *capture, users Enroller, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
+func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger, admin bool) *registerScreen {
 	r := &registerScreen{cap: c, users: users, admin: admin, th: th, events: events, limits: limits, win: win, log: log}
 	r.guide = newGuide(c, enrolmentAccept(gate, th), limits, log)
+	if !admin {
+		// An administrator is asked at the end whether to register a
+		// known face anyway (confirmDuplicate), with the walk's templates.
+		r.guide.known = registeredFace(users, th.get, "")
+	}
 	r.name = widget.NewEntry()
 	r.name.SetPlaceHolder(lang.L("Username"))
 	r.name.OnSubmitted = func(string) { r.onRegister() }
@@ -127,7 +143,7 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 	}
 	r.cap.do(func() { r.say(lang.L("Follow the prompt above"), widget.MediumImportance) })
 	// Each step is bounded by its own time limit (guide.run).
-	samples, err := r.guide.run(ctx, func(rejected error) {
+	walk, err := r.guide.run(ctx, func(rejected error) {
 		r.cap.do(func() {
 			if rejected != nil {
 				r.say(rejectionAdvice(rejected), widget.WarningImportance)
@@ -136,14 +152,22 @@ func (r *registerScreen) run(ctx context.Context, name string) {
 			}
 		})
 	})
-	if err != nil {
+	var dup *DuplicateFaceError
+	switch {
+	case errors.As(err, &dup):
+		r.log.Info("register refused: face already registered", "user", name, "registered_as", dup.User,
+			"distance", dup.Distance, "threshold", dup.Threshold, "at", "first frame")
+		r.fail(lang.L(duplicateAdvice))
+		return
+	case err != nil:
 		r.log.Info("register failed", "user", name, "err", err)
 		r.fail(captureAdvice(err))
 		return
 	}
-	ds, qs := descriptors(samples)
+	ds, qs := descriptors(walk.samples)
 	save, cancel := r.cap.timeout(ctx, r.limits.timeout)
 	defer cancel()
+	r.note = walk.note()
 	r.enroll(save, name, ds, qs, false)
 }
 
@@ -170,7 +194,7 @@ func (r *registerScreen) enroll(ctx context.Context, name string, ds []recogniti
 	}
 	r.log.Info("registered", "user", name, "templates", len(ds))
 	r.cap.do(func() {
-		r.say(registeredText(name, len(ds)), widget.SuccessImportance)
+		r.say(strings.TrimSpace(registeredText(name, len(ds))+" "+r.note), widget.SuccessImportance)
 		r.name.SetText("")
 		r.cap.end()
 		r.events.publish(userEvent{kind: userRegistered, user: name})

@@ -126,15 +126,17 @@ func TestRegisterHappyPath(t *testing.T) {
 	test.Type(h.u.register.name, "luda")
 	test.Tap(h.u.register.button)
 	h.registerDone()
-	if got, want := h.u.register.message.Text, "Registered “luda” with 5 face templates. You can log in now."; got != want {
+	// A still photo is a person who never moves: one template (the other
+	// frames are near-copies of it), and the poses not seen are named.
+	if got, want := h.u.register.message.Text, "Registered “luda” with 1 face template. You can log in now. "+stillText; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}
 	u := h.dir.user("luda")
 	if u == nil {
 		t.Fatal("luda not in the directory")
 	}
-	if len(u.templates) != 5 || len(u.quality) != 5 {
-		t.Fatalf("%d templates, %d quality scores; want 5 each", len(u.templates), len(u.quality))
+	if len(u.templates) != 1 || len(u.quality) != 1 {
+		t.Fatalf("%d templates, %d quality scores; want 1 each", len(u.templates), len(u.quality))
 	}
 	for i := range u.templates {
 		if d := recognition.Distance(&u.templates[i], &luda); d > 0.1 {
@@ -152,7 +154,7 @@ func TestRegisterHappyPath(t *testing.T) {
 	if h.u.register.progress.Value != h.u.register.progress.Max || h.u.register.name.Text != "" {
 		t.Errorf("progress %v, name %q after success", h.u.register.progress.Value, h.u.register.name.Text)
 	}
-	if !strings.Contains(h.log.String(), "msg=registered user=luda templates=5") {
+	if !strings.Contains(h.log.String(), "msg=registered user=luda templates=1") {
 		t.Errorf("log lacks the registration:\n%s", h.log.String())
 	}
 	// The users screen learns of the new user.
@@ -160,11 +162,12 @@ func TestRegisterHappyPath(t *testing.T) {
 }
 
 // TestRegisterDuplicateFace: a face already registered under another name
-// is refused by the directory's check at the insert (not by the in-memory
-// matcher, which may not have seen another station's enrolment yet). A
-// person at the window is told it is registered, without the name; an
-// administrator (the kiosk's screens) is told who and may register it
-// anyway, which the directory audits.
+// is refused at the walk's first good frame when the in-memory matcher
+// knows it (the pose steps are never asked for), and by the directory's
+// check at the insert when the matcher has not seen that enrolment yet
+// (another station's). A person at the window is told it is registered,
+// without the name; an administrator (the kiosk's screens) is told who and
+// may register it anyway, which the directory audits.
 func TestRegisterDuplicateFace(t *testing.T) {
 	idols := loadIdols(t)
 	chaeyoung := idol(t, idols, "Chaeyoung (Twice)")
@@ -178,8 +181,8 @@ func TestRegisterDuplicateFace(t *testing.T) {
 	}{
 		{"window", false, false, "", false, duplicateAdvice},
 		{"window, matcher behind", false, true, "", false, duplicateAdvice},
-		{"administrator, register anyway", true, false, "Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
-		{"administrator, matcher behind", true, true, "Register anyway", true, "Registered “chae” with 5 face templates. You can log in now."},
+		{"administrator, register anyway", true, false, "Register anyway", true, "Registered “chae” with 1 face template. You can log in now. " + stillText},
+		{"administrator, matcher behind", true, true, "Register anyway", true, "Registered “chae” with 1 face template. You can log in now. " + stillText},
 		{"administrator, cancel", true, false, "Cancel", false, "Registration cancelled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -229,6 +232,11 @@ func TestRegisterDuplicateFace(t *testing.T) {
 			}
 			if !strings.Contains(h.log.String(), `msg="register refused: face already registered" user=chae registered_as=chaeyoung`) {
 				t.Errorf("the refusal is not logged:\n%s", h.log.String())
+			}
+			// Refused at the first good frame: no step ever ended.
+			early := !tc.admin && !tc.blind
+			if got := !strings.Contains(h.log.String(), `msg="registration step"`); got != early {
+				t.Errorf("refused before the first step ended: %v, want %v\n%s", got, early, h.log.String())
 			}
 		})
 	}

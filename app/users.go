@@ -13,13 +13,23 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"facelogin/recognition"
 )
+
+// userAdmin is what the users screen needs of the enrolled users: the
+// store, and the in-memory matcher that finds another user's face at
+// re-enrolment's first good frame (registeredFace).
+type userAdmin interface {
+	UserAdmin
+	Identifier
+}
 
 // usersScreen lists the enrolled users and renames, deletes and re-enrols
 // them. It reloads the list whenever a userEvent says the users changed.
 type usersScreen struct {
 	cap    *capture
-	users  UserAdmin
+	users  userAdmin
 	guide  *guide // re-enrolment is a guided registration
 	th     *threshold
 	events *userEvents
@@ -41,7 +51,7 @@ type usersScreen struct {
 	content     fyne.CanvasObject
 }
 
-func newUsersScreen(c *capture, users UserAdmin, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
+func newUsersScreen(c *capture, users userAdmin, gate QualityGate, th *threshold, events *userEvents, limits captureLimits, win fyne.Window, log *slog.Logger) *usersScreen {
 	s := &usersScreen{cap: c, users: users, guide: newGuide(c, enrolmentAccept(gate, th), limits, log), th: th, events: events,
 		limits: limits, win: win, log: log, selected: -1}
 	s.list = widget.NewList(
@@ -245,24 +255,30 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 			}
 		})
 	}
-	// Each step is bounded by its own time limit (guide.run).
-	samples, err := s.guide.run(ctx, func(rejected error) {
+	// Each step is bounded by its own time limit (guide.run). Another
+	// user's face is refused at the first good frame.
+	s.guide.known = registeredFace(s.users, s.th.get, name)
+	walk, err := s.guide.run(ctx, func(rejected error) {
 		if rejected != nil {
 			s.cap.do(func() { s.say(rejectionAdvice(rejected), widget.WarningImportance) })
 		}
 	})
-	if err != nil {
+	var dup *DuplicateFaceError
+	if err != nil && !errors.As(err, &dup) {
 		s.log.Info("re-enrol failed", "user", name, "err", err)
 		finish(captureAdvice(err), widget.DangerImportance, false)
 		return
 	}
-	ds, qs := descriptors(samples)
-	ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
-	defer cancel()
-	// Re-enrolment is for the same person in new conditions; a face that
-	// is another user's is refused, in the same step as the swap.
-	err = s.users.ReEnroll(ctx, name, ds, qs, s.th.get())
-	var dup *DuplicateFaceError
+	var ds []recognition.Descriptor
+	var qs []float32
+	if err == nil {
+		ds, qs = descriptors(walk.samples)
+		ctx, cancel := s.cap.timeout(ctx, s.limits.timeout)
+		defer cancel()
+		// Re-enrolment is for the same person in new conditions; a face
+		// that is another user's is refused, in the same step as the swap.
+		err = s.users.ReEnroll(ctx, name, ds, qs, s.th.get())
+	}
 	switch {
 	case errors.As(err, &dup):
 		// The users list names everyone already: naming the other user
@@ -280,7 +296,7 @@ func (s *usersScreen) runReEnrol(ctx context.Context, name string) {
 	if len(ds) == 1 {
 		done = lang.L("Re-enrolled “{{.Name}}” with 1 new face template", map[string]any{"Name": name})
 	}
-	finish(done, widget.SuccessImportance, true)
+	finish(strings.TrimSpace(done+" "+walk.note()), widget.SuccessImportance, true)
 }
 
 // userRowLayout lays out a row of the user list: the templates and last

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -124,11 +125,11 @@ func TestUsersReEnrol(t *testing.T) {
 		t.Error("login possible during re-enrolment")
 	}
 	h.waitFor("the re-enrolment", func() bool { return !h.u.capture.busy })
-	if got, want := h.u.users.message.Text, "Re-enrolled “elkie” with 5 new face templates"; got != want {
+	if got, want := h.u.users.message.Text, "Re-enrolled “elkie” with 1 new face template "+stillText; got != want {
 		t.Fatalf("message %q, want %q", got, want)
 	}
 	u := h.dir.user("elkie")
-	if len(u.templates) != 5 {
+	if len(u.templates) != 1 { // a still photo: the other frames are near-copies
 		t.Fatalf("%d templates", len(u.templates))
 	}
 	for i := range u.templates {
@@ -141,25 +142,33 @@ func TestUsersReEnrol(t *testing.T) {
 			}
 		}
 	}
-	h.waitFor("the new count", func() bool { return h.u.users.rows[0].Templates == 5 })
+	h.waitFor("the new count", func() bool { return h.u.users.rows[0].Templates == 1 })
 }
 
 // TestUsersReEnrolRefusesSomeoneElse: re-enrolling elkie with another
-// user's face is refused by the directory's check at the swap, also when
-// the in-memory matcher has not seen that user (blind).
+// user's face is refused at the first good frame when the in-memory
+// matcher knows that user, and by the directory's check at the swap when
+// it has not seen them (blind).
 func TestUsersReEnrolRefusesSomeoneElse(t *testing.T) {
-	f, idols := usersFixture(t)
-	h := f.h
-	h.dir.blind = true
-	// sejeong's own face in front of the camera while re-enrolling elkie.
-	h.eng.script(h.cam.frame, idol(t, idols, "Sejeong (Gugudan)")[0])
-	h.selectUser("elkie")
-	test.Tap(h.u.users.reenrol)
-	h.waitFor("the refusal", func() bool { return !h.u.capture.busy })
-	if got := h.u.users.message.Text; !strings.HasPrefix(got, "Not saved: this face is registered as “sejeong”") {
-		t.Errorf("message %q", got)
-	}
-	if n := len(h.dir.user("elkie").templates); n != 3 {
-		t.Errorf("elkie has %d templates, want her 3 old ones", n)
+	for _, blind := range []bool{false, true} {
+		t.Run(fmt.Sprintf("blind=%v", blind), func(t *testing.T) {
+			f, idols := usersFixture(t)
+			h := f.h
+			h.dir.blind = blind
+			// sejeong's own face in front of the camera while re-enrolling elkie.
+			h.eng.script(h.cam.frame, idol(t, idols, "Sejeong (Gugudan)")[0])
+			h.selectUser("elkie")
+			test.Tap(h.u.users.reenrol)
+			h.waitFor("the refusal", func() bool { return !h.u.capture.busy })
+			if got := h.u.users.message.Text; !strings.HasPrefix(got, "Not saved: this face is registered as “sejeong”") {
+				t.Errorf("message %q", got)
+			}
+			if n := len(h.dir.user("elkie").templates); n != 3 {
+				t.Errorf("elkie has %d templates, want her 3 old ones", n)
+			}
+			if got := !strings.Contains(h.log.String(), `msg="registration step"`); got == blind {
+				t.Errorf("refused before the first step ended: %v, want %v\n%s", got, !blind, h.log.String())
+			}
+		})
 	}
 }

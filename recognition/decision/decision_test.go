@@ -571,4 +571,19 @@ func TestCandidates(t *testing.T) {
 	if got := same.Choose(10, 3); len(got) != 3 {
 		t.Errorf("duplicates: chose %v, want 3 (topped up)", got)
 	}
+	// Without near-copies: the still frames (within 0.006 of one view)
+	// give one template, the distinct views one each, whatever the top-up.
+	got, copies := c.ChooseDistinct(10, 5, decision.DuplicateBound)
+	still := 0
+	for _, i := range got {
+		if i >= 100 || i == 0 {
+			still++
+		}
+	}
+	if still != 1 || len(got) != len(views) || copies == 0 {
+		t.Errorf("distinct: chose %v (%d copies dropped), want the 4 views with one of view 0 and its still frames", got, copies)
+	}
+	if got, copies := same.ChooseDistinct(10, 3, decision.DuplicateBound); len(got) != 1 || copies != 2 {
+		t.Errorf("duplicates, distinct: chose %v, %d copies dropped; want 1 of the 3 topped up, 2 dropped", got, copies)
+	}
 }

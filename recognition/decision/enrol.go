@@ -72,20 +72,30 @@ func CheckOnePerson(ds []recognition.Descriptor, bound, dup float32) OnePerson {
 		r.Outliers = slices.Insert(r.Outliers, 0, Outlier{Index: r.Medoid, Of: r.Outliers[0].Index, Distance: r.Outliers[0].Distance})
 		slices.SortFunc(r.Outliers, func(a, b Outlier) int { return a.Index - b.Index })
 	}
+	r.Keep, r.Duplicates = DropNearCopies(ds, dup)
+	return r
+}
+
+// DropNearCopies goes through ds in order and keeps each descriptor that
+// is not within dup (DuplicateBound) of an earlier kept one: keep are the
+// indexes kept, copies the ones dropped with the kept one each copies.
+// `enrol` drops repeated photos by it, and the window's guided
+// registration its near-identical frames.
+func DropNearCopies(ds []recognition.Descriptor, dup float32) (keep []int, copies []Outlier) {
 	for i := range ds {
 		copyOf := -1
-		for _, k := range r.Keep {
+		for _, k := range keep {
 			if d := recognition.Distance(&ds[i], &ds[k]); d < dup {
 				copyOf = k
-				r.Duplicates = append(r.Duplicates, Outlier{Index: i, Of: k, Distance: d})
+				copies = append(copies, Outlier{Index: i, Of: k, Distance: d})
 				break
 			}
 		}
 		if copyOf < 0 {
-			r.Keep = append(r.Keep, i)
+			keep = append(keep, i)
 		}
 	}
-	return r
+	return keep, copies
 }
 
 // ErrNotOnePerson: the photos of one enrolment show more than one person.

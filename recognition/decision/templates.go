@@ -208,6 +208,25 @@ func (c *Candidates[T]) Choose(k, atLeast int) []T {
 	return out
 }
 
+// ChooseDistinct is Choose without near-copies: the candidates in
+// SelectCovering's order (topped up to atLeast as Choose does), each
+// within dup of an earlier kept one dropped (DropNearCopies, the rule
+// `enrol` applies to repeated photos), then the first k of the rest.
+// copies is how many it dropped. A person who never moves gives one
+// template or a few, not k copies of one view.
+func (c *Candidates[T]) ChooseDistinct(k, atLeast int, dup float32) (chosen []T, copies int) {
+	idx := c.pick(len(c.ds), atLeast)
+	ds := make([]recognition.Descriptor, len(idx))
+	for n, i := range idx {
+		ds[n] = c.ds[i]
+	}
+	keep, dropped := DropNearCopies(ds, dup)
+	for _, n := range keep[:min(k, len(keep))] {
+		chosen = append(chosen, c.items[idx[n]])
+	}
+	return chosen, len(dropped)
+}
+
 // pick is the indexes SelectCovering chooses, then the first others until
 // there are atLeast.
 func (c *Candidates[T]) pick(k, atLeast int) []int {

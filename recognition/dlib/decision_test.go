@@ -553,7 +553,8 @@ func guidedSteps(v *evalVideo) ([][]evalFrame, []evalFrame) {
 // guided is the window's guided registration (app/guide.go run): every
 // gated frame the walk looked at, whatever the step, goes into a
 // decision.Candidates of decision.CandidateLimit, and 10 are kept by
-// decision.SelectCovering.
+// decision.SelectCovering, none within decision.DuplicateBound of another
+// (Candidates.ChooseDistinct).
 func guided(v *evalVideo) []evalFrame { return guidedWithin(v, decision.CandidateLimit, 10) }
 
 // guidedWithin is guided with at most limit candidates held and k
@@ -564,7 +565,8 @@ func guidedWithin(v *evalVideo, limit, k int) []evalFrame {
 	for _, f := range all {
 		c.Add(f, f.face.Descriptor)
 	}
-	return c.Choose(k, 5)
+	chosen, _ := c.ChooseDistinct(k, 5, decision.DuplicateBound)
+	return chosen
 }
 
 // guidedFarthest is the guided rule as it was before SelectCovering: the

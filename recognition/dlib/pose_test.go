@@ -48,6 +48,29 @@ var poseSets = []struct {
 	{"looking up", []poseClip{{"d11", 221, 224}}},
 	{"smile", []poseClip{{"d0", 24, 60}, {"d12", 24, 50}, {"d18", 118, 122}}},
 	{"open mouth (a held \"O\")", []poseClip{{"d18", 74, 94}}},
+	// Talking with the head half turned to her right (0.6–1.0 Turn) and
+	// often tipped up, no smile: the turn widens the mouth against the eye
+	// corners by 17–27 %, past the smile threshold.
+	{"half turn, talking (no smile)", []poseClip{{"d10", 113, 131}}},
+}
+
+// setClips are the clips of the pose set named name.
+func setClips(name string) []poseClip {
+	for _, set := range poseSets {
+		if set.name == name {
+			return set.clips
+		}
+	}
+	panic("no pose set " + name)
+}
+
+// clipFrames is the number of frames in clips.
+func clipFrames(clips []poseClip) int {
+	n := 0
+	for _, c := range clips {
+		n += c.to - c.from + 1
+	}
+	return n
 }
 
 // eyeMouthPitch is the pitch measure pose used before it was measured:
@@ -162,8 +185,12 @@ func TestPoseThresholds(t *testing.T) {
 	}
 	fmt.Fprintf(&w, "\n|---|---|---|---|---|---|---|\n")
 	ranges := map[string][len(changeNames)][2]float64{}
+	reached := map[string][pose.Smile + 1]int{} // frames of each set that reach each step
+	dominance := map[string][2]float64{}        // min, max of |ΔYaw|/Turn − |ΔPitch|/Up
 	for _, set := range poseSets {
 		var ch []poseChange
+		var n [pose.Smile + 1]int
+		dom := [2]float64{math.Inf(1), math.Inf(-1)}
 		for _, c := range set.clips {
 			b := baseline[c.video]
 			for i := c.from; i <= c.to; i++ {
@@ -171,6 +198,13 @@ func TestPoseThresholds(t *testing.T) {
 				if !f.ok {
 					t.Fatalf("%s frame %d: no face tracked", c.video, i)
 				}
+				for k := pose.Left; k <= pose.Smile; k++ {
+					if th.Reached(k, f.cues, b) {
+						n[k]++
+					}
+				}
+				d := math.Abs(f.cues.Yaw-b.Yaw)/th.Turn - math.Abs(f.cues.Pitch-b.Pitch)/th.Up
+				dom = [2]float64{math.Min(dom[0], d), math.Max(dom[1], d)}
 				ch = append(ch, poseChange{left: f.cues.Yaw - b.Yaw, right: b.Yaw - f.cues.Yaw, up: b.Pitch - f.cues.Pitch,
 					upEyeMouth: baseEM[c.video] - f.eyeMouth, smile: f.cues.Smile/b.Smile - 1})
 			}
@@ -188,6 +222,13 @@ func TestPoseThresholds(t *testing.T) {
 		}
 		fmt.Fprintln(&w)
 		ranges[set.name] = r
+		reached[set.name], dominance[set.name] = n, dom
+	}
+	fmt.Fprintf(&w, "\nframes that reach each step (pose.Default.Reached), and the turn's dominance |ΔYaw|/Turn − |ΔPitch|/Up (a turn needs > 0, a look up < 0)\n")
+	fmt.Fprintf(&w, "| frames | n | left | right | up | smile | dominance min / max |\n|---|---|---|---|---|---|---|\n")
+	for _, set := range poseSets {
+		n, dom := reached[set.name], dominance[set.name]
+		fmt.Fprintf(&w, "| %s | %d | %d | %d | %d | %d | %+.2f / %+.2f |\n", set.name, clipFrames(set.clips), n[pose.Left], n[pose.Right], n[pose.Up], n[pose.Smile], dom[0], dom[1])
 	}
 	t.Log("\n" + w.String())
 
@@ -206,6 +247,34 @@ func TestPoseThresholds(t *testing.T) {
 	check("Up", ranges["looking up"][up][0] >= th.Up, "a look up reaches only %.3f", ranges["looking up"][up][0])
 	check("Smile", neutral[smile][1] < th.Smile, "still faces widen the mouth by %.3f", neutral[smile][1])
 	check("Smile", ranges["smile"][smile][0] >= th.Smile, "a smile widens it only by %.3f", ranges["smile"][smile][0])
+	// Each pose reaches its own step on every frame and no other step: a
+	// turn is no smile and no look up, a look up no turn; still faces and
+	// an open mouth reach nothing; a half turn is no smile, however wide
+	// the mouth. A smile may be turned or tipped up (then it is not the
+	// smile step's frame): at least half of the smile frames reach it.
+	for _, want := range []struct {
+		set  string
+		own  pose.Kind // every frame reaches it (Straight: none)
+		none []pose.Kind
+	}{
+		{poseSets[0].name, pose.Straight, []pose.Kind{pose.Left, pose.Right, pose.Up, pose.Smile}},
+		{"left turn", pose.Left, []pose.Kind{pose.Right, pose.Up, pose.Smile}},
+		{"right turn", pose.Right, []pose.Kind{pose.Left, pose.Up, pose.Smile}},
+		{"looking up", pose.Up, []pose.Kind{pose.Left, pose.Right, pose.Smile}},
+		{"open mouth (a held \"O\")", pose.Straight, []pose.Kind{pose.Left, pose.Right, pose.Up, pose.Smile}},
+		{"half turn, talking (no smile)", pose.Straight, []pose.Kind{pose.Smile}},
+	} {
+		n, total := reached[want.set], clipFrames(setClips(want.set))
+		if want.own != pose.Straight {
+			check(want.own.String(), n[want.own] == total, "%d of %d frames of %s reach it", n[want.own], total, want.set)
+		}
+		for _, k := range want.none {
+			check(k.String(), n[k] == 0, "%d of %d frames of %s reach it", n[k], total, want.set)
+		}
+	}
+	if n, total := reached["smile"][pose.Smile], clipFrames(setClips("smile")); 2*n < total {
+		t.Errorf("Smile: %d of %d smile frames reach the smile step", n, total)
+	}
 	// Why the eye–mouth measure went: no threshold separates an open mouth
 	// from a look up with it.
 	if ranges["open mouth (a held \"O\")"][upOld][1] < ranges["looking up"][upOld][0] {

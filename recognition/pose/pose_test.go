@@ -33,11 +33,27 @@ func TestReached(t *testing.T) {
 			}
 		}
 	}
-	// A smile with the head turned is not the smile step's frame.
-	c := posed(Smile)
-	c.Yaw += 1.5 * th.Turn
-	if th.Reached(Smile, c, straight) {
-		t.Error("a turned smile counts")
+	// Mixed views: which steps each reaches.
+	shift := func(c Cues, yaw, up float64) Cues { c.Yaw += yaw * th.Turn; c.Pitch -= up * th.Up; return c }
+	for _, tc := range []struct {
+		name string
+		c    Cues
+		want []Kind // besides Straight
+	}{
+		{"a turned smile", shift(posed(Smile), 1.5, 0), []Kind{Left}},
+		{"a half-turned smile (mouth widened by the turn)", shift(posed(Smile), -0.6, 0), nil},
+		{"a smile looking half up", shift(posed(Smile), 0, 0.6), nil},
+		{"a smile looking down", shift(posed(Smile), 0, -1.2), []Kind{Smile}},
+		{"looking up, nose swung right", shift(straight, -1.4, 3.2), []Kind{Up}},
+		{"looking up a little, turned right", shift(straight, -1.5, 1.2), []Kind{Right}},
+		{"turned left, head tipped down", shift(straight, 1.3, -1.1), []Kind{Left}},
+		{"turned left, head tipped down more", shift(straight, 1.1, -1.3), nil},
+	} {
+		for k := Left; k <= Smile; k++ {
+			if got := th.Reached(k, tc.c, straight); got != slices.Contains(tc.want, k) {
+				t.Errorf("%s: %v reached %v, want %v", tc.name, k, got, !got)
+			}
+		}
 	}
 	if th.Moved(straight, straight) || !th.Moved(Cues{Yaw: 0.5 + th.Turn*0.6, Pitch: 0.9, Smile: 0.8}, straight) {
 		t.Error("Moved")

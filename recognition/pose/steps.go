@@ -56,20 +56,33 @@ var Default = Thresholds{Turn: 0.08, Up: 0.07, Smile: 0.15}
 
 // Reached reports whether c, against the straight-ahead baseline base,
 // shows pose k. Any view is the straight one (its frames are the baseline).
-// A smile counts only facing the camera: a turned head narrows the mouth's
-// image on one side and widens it on none.
+//   - A turn needs the yaw change to reach Turn and to dominate the pitch
+//     change (each over its own threshold): looking up swings the nose tip
+//     sideways too (on the shared videos by up to 1.4 Turn while the pitch
+//     changed by 3.2 Up), and must not count as a turn.
+//   - A look up needs the pitch to fall by Up and to dominate the yaw
+//     change likewise.
+//   - A smile counts only with the head still in its straight pose: yaw and
+//     upward pitch changes below half their thresholds (what Moved does not
+//     count as moving). A turned head widens the mouth against the eye
+//     corners in the landmarks (left turns of the shared videos by +0.17,
+//     more than the smile threshold), so a turn must not count as a smile.
+//     Looking down is allowed: a smile's raised cheeks move the eyes' points
+//     up and raise Pitch by up to 1.2 Up on the shared videos.
 func (th Thresholds) Reached(k Kind, c, base Cues) bool {
+	yaw := (c.Yaw - base.Yaw) / th.Turn // > 0 to the person's left
+	up := (base.Pitch - c.Pitch) / th.Up
 	switch k {
 	case Straight:
 		return true
 	case Left:
-		return c.Yaw-base.Yaw >= th.Turn
+		return yaw >= 1 && yaw > math.Abs(up)
 	case Right:
-		return base.Yaw-c.Yaw >= th.Turn
+		return -yaw >= 1 && -yaw > math.Abs(up)
 	case Up:
-		return base.Pitch-c.Pitch >= th.Up
+		return up >= 1 && up > math.Abs(yaw)
 	case Smile:
-		return c.Smile >= base.Smile*(1+th.Smile) && math.Abs(c.Yaw-base.Yaw) < th.Turn
+		return c.Smile >= base.Smile*(1+th.Smile) && math.Abs(yaw) < 0.5 && up < 0.5
 	}
 	return false
 }
