@@ -363,11 +363,37 @@ func TestSlideshowAttacks(t *testing.T) {
 	}
 }
 
+// TestExactSlideshowWithPixels: the tester's exact sequence (the same
+// d6 frames shown again in the same order, as an image sequence plays
+// them) with each frame's pixels handed to the check, as the app and the
+// CLI hand them: the way back shows exactly pictures the face had left
+// (Result.ExactRepeats), refused as ErrSlideshow for blink, right, and
+// blink then right. (TestSlideshowAttacks's cached tracks carry no
+// pixels, so there it is judged on landmarks alone and passes.)
+func TestExactSlideshowWithPixels(t *testing.T) {
+	a := testerSlideshows(t)[0]
+	fr, err := trackStreamKeep(t, a.frames(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, steps := range [][]liveness.Step{{liveness.Blink}, {liveness.TurnRight}, {liveness.Blink, liveness.TurnRight}} {
+		res, err := liveness.Run(liveness.Config{Steps: steps}, fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s as %v: %v: %v (exact repeats %d)", a.Name, steps, res.Outcome, res.Reason, res.ExactRepeats)
+		if !errors.Is(res.Reason, liveness.ErrSlideshow) || res.ExactRepeats < liveness.Default.RecurFrames {
+			t.Errorf("%s as %v: %v: %v (exact repeats %d), want %v", a.Name, steps, res.Outcome, res.Reason, res.ExactRepeats, liveness.ErrSlideshow)
+		}
+	}
+}
+
 // slideshowAccepted is the number of slideshow attempts the check accepts
-// today (README, "Liveness: threat model": 4 of 27 — d18's blink, held and
-// degraded, whose half-closed still returns for too few held frames, and
-// the tester's exact sequence, blink and right, whose clean repeated
-// frames settle with almost no landmark change).
+// on these pixel-less tracks (README, "Liveness: threat model": 4 of 27 —
+// d18's blink, held and degraded, whose half-closed still returns for too
+// few held frames, and the tester's exact sequence, blink and right, whose
+// clean repeated frames settle with almost no landmark change; with its
+// pixels the exact sequence is refused: TestExactSlideshowWithPixels).
 const slideshowAccepted = 4
 
 // testerSlideshows are the tester's slideshow of issue 10 (above), clean
