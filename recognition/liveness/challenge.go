@@ -652,7 +652,7 @@ func (c *Challenge) Status() Status {
 		st.Remaining = c.cfg.StepTimeout - (c.lastT - c.stepStart)
 	case confirming:
 		st.Index, st.Prompt, st.Progress, st.Overall = len(c.steps), "Look at the camera", 1, 1
-		if !c.needClosing() {
+		if c.cfg.MaxDescriptorDistance == 0 {
 			// Only watching the blink's way back: the step stays shown, done.
 			last := c.steps[len(c.steps)-1]
 			st.Step, st.Index, st.Prompt, st.Arrow = last, len(c.steps)-1, last.Prompt(), last.Arrow()
