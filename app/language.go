@@ -187,6 +187,7 @@ func liveReasons() []liveReasonText {
 		{live.ErrNotBlink, lang.L("the eyes closed too long or not completely to count as a blink")},
 		{live.ErrPhotoBlink, lang.L("the eyes changed without moving, as two alternated pictures do")},
 		{live.ErrEyesUnchanged, lang.L("no blink seen: the eyes themselves did not close")},
+		{live.ErrSlideshow, lang.L("the face came back to exactly a shape it had shown, as photos shown in turn do")},
 		{live.ErrNotSamePerson, lang.L("a different face at the end of the check")},
 		{live.ErrNoDescriptor, lang.L("no face descriptor to confirm the person")},
 	}

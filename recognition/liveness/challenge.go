@@ -53,8 +53,16 @@ type Challenge struct {
 	vasym0  float64
 	narrow0 float64
 	eyeW0   float64
+	ear0    float64
 	blink   *blinkDetector
 	turn    *turnDetector
+	recur   *recurrence
+
+	// After the last step: when it passed, and whether the frames since
+	// are still watched for a still shown again (a blink's way back,
+	// Thresholds.RecurWait).
+	passedAt time.Duration
+	watching bool
 
 	step      int
 	stepStart time.Duration
@@ -72,7 +80,7 @@ type phase int
 const (
 	settling   phase = iota // waiting for a steady frontal face
 	stepping                // steps prompted one by one
-	confirming              // steps done, waiting for the closing descriptor
+	confirming              // steps done, waiting for the closing descriptor and the blink's way back
 	finished
 )
 
@@ -107,6 +115,18 @@ type Result struct {
 	// DescriptorDistance is the distance between the descriptors before
 	// the first and after the last step; −1 when not checked.
 	DescriptorDistance float64
+	// Recurrences is the number of frames, from the first step on, that
+	// came back to a shape the face had left and held it (a still shown
+	// again: Thresholds.RecurMax); NearestRecurrence the smallest
+	// ShapeDistance of a moving, held frame to a frame it had left
+	// (+Inf when none), for logs and measurements.
+	Recurrences       int
+	NearestRecurrence float64
+	// ExactRepeats is the number of frames, from settling on, that showed
+	// again exactly a picture (frameDigest) or landmark shape the face had
+	// left, as the same still files shown again do; a camera's frames
+	// never repeat so.
+	ExactRepeats int
 }
 
 // Status is what the screen shows while the challenge runs.
@@ -222,10 +242,7 @@ func (c *Challenge) Feed(f Frame) Status {
 	case stepping:
 		c.stepOn(s, px)
 	case confirming:
-		// Like the descriptor before: facing the camera, eyes open.
-		if math.Abs(s.yaw-0.5) <= c.th.MaxFrontalYaw && s.ear >= c.th.MinOpenEAR {
-			c.confirm(f.Faces[0].Descriptor)
-		}
+		c.confirmOn(s, f.Faces[0].Descriptor)
 	}
 	return c.Status()
 }
@@ -361,6 +378,12 @@ func (c *Challenge) settleOn(s *sample, desc []float32, px *pixels) {
 	for i := range c.settle {
 		shapes[i], yaws[i], vas[i], eyes[i], nar[i] = c.settle[i].lm, c.settle[i].yaw, c.settle[i].vasym, c.settle[i].eyeW, c.settle[i].narrow
 	}
+	ears := make([]float64, len(c.settle))
+	for i := range c.settle {
+		ears[i] = c.settle[i].ear
+	}
+	c.ear0 = median(ears)
+	c.recur = newRecurrence(&c.th, c.settle)
 	c.ref = medianShape(shapes)
 	c.yaw0, c.vasym0, c.eyeW0, c.narrow0 = median(yaws), median(vas), median(eyes), median(nar)
 	c.blink.seed(c.settle)
@@ -387,6 +410,7 @@ func (c *Challenge) stepOn(s *sample, px *pixels) {
 		c.finish(Refused, fmt.Errorf("%w: eyes %.0f pixels wide, need %.0f", ErrTooSmall, s.eyeW, c.th.MinEyeWidth))
 		return
 	}
+	c.feedRecurrence(s)
 	blinked := c.blink.feed(s, px) && c.blink.closedAt > c.stepStart
 	st := c.steps[c.step]
 	done, detail := false, ""
@@ -402,20 +426,88 @@ func (c *Challenge) stepOn(s *sample, px *pixels) {
 	if !done {
 		return
 	}
-	c.results = append(c.results, StepResult{Step: st, Passed: true, At: s.t - c.start, Took: s.t - c.stepStart, Detail: detail})
+	c.pass(s, px, StepResult{Step: st, Passed: true, At: s.t - c.start, Took: s.t - c.stepStart, Detail: detail})
+}
+
+// feedRecurrence gives s to the slideshow rule, with whether the face is
+// away from rest (eyes closing, head turned).
+func (c *Challenge) feedRecurrence(s *sample) {
+	c.recur.feed(s, s.ear < c.th.BlinkOpen*c.ear0 || math.Abs(s.yaw-c.yaw0) >= c.th.TurnYaw/2)
+}
+
+// slideshow is the failure when stills were shown in turn
+// (Thresholds.RecurFrames), nil otherwise.
+func (c *Challenge) slideshow() error {
+	if c.recur.repeats >= c.th.RecurFrames {
+		return fmt.Errorf("%w (%d frames showed exactly a picture or landmark shape the face had left)", ErrSlideshow, c.recur.repeats)
+	}
+	if c.recur.twins < c.th.RecurFrames {
+		return nil
+	}
+	return fmt.Errorf("%w (%d frames held within %.4f inter-ocular distances of a frame the face had left, at most %.3f)",
+		ErrSlideshow, c.recur.twins, c.recur.nearest, c.th.RecurMax)
+}
+
+// pass records step r as passed on the frame of s and moves on, unless
+// stills were shown in turn: then no step passes. After the last step the
+// challenge confirms: the closing descriptor is taken from the next
+// frontal frame with open eyes (as before the slideshow rule), while after
+// a blink the rule keeps watching for RecurWait, so that the half-closed
+// still of its way back is seen (a turn is done only once back). The next
+// step of a challenge starts at once; the rule keeps watching through it.
+func (c *Challenge) pass(s *sample, px *pixels, r StepResult) {
+	if err := c.slideshow(); err != nil {
+		c.finish(Failed, err)
+		return
+	}
+	r.Detail += fmt.Sprintf("; nearest recurrence %.4f", c.recur.nearest)
+	c.results = append(c.results, r)
 	c.step++
 	if c.step < len(c.steps) {
 		c.startStep(s, px)
 		return
 	}
-	c.stepStart = s.t
-	if c.cfg.MaxDescriptorDistance > 0 {
+	c.stepStart, c.passedAt = s.t, s.t
+	c.watching = r.Step == Blink && c.th.RecurWait > 0
+	if c.cfg.MaxDescriptorDistance > 0 || c.watching {
 		c.phase = confirming
 		return
 	}
 	c.finish(Live, nil)
 }
 
+// confirmOn takes a frame after the last step: the closing descriptor
+// when wanted and not yet taken, the slideshow rule while watching. The
+// challenge is live once both are done.
+func (c *Challenge) confirmOn(s *sample, desc []float32) {
+	if c.watching {
+		c.feedRecurrence(s)
+		if s.t-c.passedAt >= c.th.RecurWait {
+			c.watching = false
+			if err := c.slideshow(); err != nil {
+				c.finish(Failed, err)
+				return
+			}
+		}
+	}
+	// Like the descriptor before: facing the camera, eyes open.
+	if c.needClosing() && math.Abs(s.yaw-0.5) <= c.th.MaxFrontalYaw && s.ear >= c.th.MinOpenEAR {
+		c.confirm(desc)
+	}
+	if c.phase == confirming && !c.watching && !c.needClosing() {
+		c.finish(Live, nil)
+	}
+}
+
+// needClosing is true while the closing descriptor is wanted and not
+// taken.
+func (c *Challenge) needClosing() bool {
+	return c.cfg.MaxDescriptorDistance > 0 && c.distance < 0
+}
+
+// confirm compares the closing descriptor desc with the one taken before
+// the steps; a different person fails the challenge. An empty desc (not
+// attached to this frame) is skipped.
 func (c *Challenge) confirm(desc []float32) {
 	if len(desc) == 0 {
 		return
@@ -432,9 +524,7 @@ func (c *Challenge) confirm(desc []float32) {
 	c.distance = math.Sqrt(sum)
 	if c.distance > c.cfg.MaxDescriptorDistance {
 		c.finish(Failed, fmt.Errorf("%w: descriptor distance %.3f, at most %.3f", ErrNotSamePerson, c.distance, c.cfg.MaxDescriptorDistance))
-		return
 	}
-	c.finish(Live, nil)
 }
 
 // timedOut ends the challenge when the current phase ran out of time at t.
@@ -473,7 +563,11 @@ func (c *Challenge) settleFailure() (Outcome, error) {
 // stepFailure says why the current step was not done.
 func (c *Challenge) stepFailure() error {
 	if c.phase == confirming {
-		return fmt.Errorf("%w after the check", ErrNoDescriptor)
+		if c.needClosing() {
+			return fmt.Errorf("%w after the check", ErrNoDescriptor)
+		}
+		return fmt.Errorf("%w: the frames ended %v after the blink, before its way back was seen (%v)",
+			ErrTimeout, c.lastT-c.passedAt, c.th.RecurWait)
 	}
 	switch st := c.steps[c.step]; {
 	case st == Blink && c.blink.rejected != nil:
@@ -517,6 +611,10 @@ func (c *Challenge) Result() Result {
 	r := Result{
 		Outcome: c.outcome, Live: c.outcome == Live, Reason: c.reason,
 		Frames: c.frames, DescriptorDistance: c.distance, Settled: c.ref != nil,
+		NearestRecurrence: math.Inf(1),
+	}
+	if c.recur != nil {
+		r.Recurrences, r.NearestRecurrence, r.ExactRepeats = c.recur.twins, c.recur.nearest, c.recur.repeats
 	}
 	if c.began {
 		r.Duration = c.lastT - c.start
@@ -554,8 +652,13 @@ func (c *Challenge) Status() Status {
 		st.Remaining = c.cfg.StepTimeout - (c.lastT - c.stepStart)
 	case confirming:
 		st.Index, st.Prompt, st.Progress, st.Overall = len(c.steps), "Look at the camera", 1, 1
+		if c.cfg.MaxDescriptorDistance == 0 {
+			// Only watching the blink's way back: the step stays shown, done.
+			last := c.steps[len(c.steps)-1]
+			st.Step, st.Index, st.Prompt, st.Arrow = last, len(c.steps)-1, last.Prompt(), last.Arrow()
+		}
 		st.Remaining = c.cfg.StepTimeout - (c.lastT - c.stepStart)
-		st.NeedDescriptor = true
+		st.NeedDescriptor = c.needClosing()
 	case finished:
 		st.Index, st.Overall = len(c.results), 1
 		st.Hint = nil

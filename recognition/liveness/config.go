@@ -100,6 +100,29 @@ type Thresholds struct {
 	// picture's eyes stay as they are while landmark noise fakes a dip.
 	MaxEyeCorrelation float64
 
+	// Slideshow (recurrence, recur.go): during the steps a moving face
+	// (eyes below BlinkOpen of the settled open level, or the head turned
+	// by at least half of TurnYaw) whose ShapeDistance to a frame of the
+	// last RecurLookback is at most RecurMax, the face having left that
+	// frame's shape by at least RecurDeparture in between, and held (its
+	// ShapeDistance and YawRatio each changed from the frame before by at
+	// most RecurHeld times their median change between consecutive
+	// settling frames), is a still shown again; RecurFrames such frames
+	// (from the first step on) and no step passes. RecurFrames frames that
+	// show exactly a picture (frameDigest) or landmark shape the face had
+	// left, from settling on, fail the same way (the same still files
+	// shown again). After a blink that ends the challenge the rule watches
+	// RecurWait more, so that the half-closed still of its way back is
+	// seen (a turn is done only once back); the closing descriptor is
+	// still taken from the first frontal frame with open eyes after the
+	// step, and the verdict comes when both are done.
+	RecurMax       float64
+	RecurHeld      float64
+	RecurFrames    int
+	RecurWait      time.Duration
+	RecurDeparture float64
+	RecurLookback  time.Duration
+
 	// Tracking
 	MaxJump      float64 // largest move of the landmarks' centre between frames, face widths
 	MaxScaleJump float64 // largest change of face width between frames, ratio
@@ -205,6 +228,27 @@ var Default = Thresholds{
 	// 0.988 is the geometric midpoint of the gap in 1 − r (×5.7 from
 	// either side).
 	MaxEyeCorrelation: 0.988,
+
+	// Measured with TestRecurrenceMargins (livenesstest: the shared
+	// videos through the tracker, 25 genuine clips, and TestSlideshowAttacks's
+	// 9 slideshows): the nearest held return of a genuine clip, up to its
+	// pass, is 0.0297 (d12's turn 74–104; six clips have none); the
+	// slideshows the rule refuses come back within 0.0065–0.0152. RecurMax
+	// 0.020 sits between (×1.5 below the genuine minimum, ×1.3 above the
+	// largest caught). RecurHeld 2 and RecurFrames 2 keep a rigid head
+	// turning smoothly out and back — which passes through the shapes of
+	// its way out, and whose yaw stops for a frame now and then — from
+	// counting (TestGenuineSynthetic fails with 1.5, or with one frame);
+	// RecurDeparture 4 (× the settling change) keeps a talking face's
+	// small returns out (with an absolute 0.04, d12's blink 48–50 came back
+	// within 0.0184). RecurWait: the blink's way back, ~4 frames at 30 fps;
+	// the lookback holds a whole slideshow step.
+	RecurMax:       0.020,
+	RecurHeld:      2,
+	RecurFrames:    2,
+	RecurWait:      150 * time.Millisecond,
+	RecurDeparture: 4,
+	RecurLookback:  1500 * time.Millisecond,
 
 	MaxJump:      0.5,
 	MaxScaleJump: 1.4,

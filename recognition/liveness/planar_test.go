@@ -234,8 +234,17 @@ func absInt(x int) int {
 // pixelTrack is a synthetic challenge of one turn to the person's left
 // at 30 fps with the frames' pixels (Frame.Image): 0.6 s facing the
 // camera, then view(f) for f rising from 0 to 1 over 0.5 s, held 0.3 s,
-// and back. The landmarks carry the tracker's noise (σ 0.3 pixels).
+// and back. The landmarks carry the tracker's noise (σ 0.3 pixels), the
+// pixels a camera's sensor noise (σ 1 grey level): a rendered view shown
+// twice without it is the same picture shown again, as a slideshow of the
+// same files is (recurrence's exact repeats).
 func pixelTrack(front *image.Gray, lm0 []Point, view func(f float64) (*image.Gray, []Point)) []Frame {
+	return pixelTrackNoise(front, lm0, view, 1)
+}
+
+// pixelTrackNoise is pixelTrack with pixel noise of σ sigma grey levels
+// (0: each view's rendered picture as it is, the same every time).
+func pixelTrackNoise(front *image.Gray, lm0 []Point, view func(f float64) (*image.Gray, []Point), sigma float64) []Frame {
 	rng := rand.New(rand.NewPCG(5, 6))
 	var fr []Frame
 	add := func(img *image.Gray, lm []Point) {
@@ -243,8 +252,12 @@ func pixelTrack(front *image.Gray, lm0 []Point, view func(f float64) (*image.Gra
 		for i, p := range lm {
 			noisy[i] = Point{X: p.X + float32(0.3*rng.NormFloat64()), Y: p.Y + float32(0.3*rng.NormFloat64())}
 		}
+		shot := image.NewGray(img.Rect)
+		for i, v := range img.Pix {
+			shot.Pix[i] = uint8(min(255, max(0, float64(v)+sigma*rng.NormFloat64()+0.5)))
+		}
 		t := time.Duration(len(fr)) * time.Second / 30
-		fr = append(fr, Frame{Time: t, Faces: []Face{{Track: 1, Landmarks: noisy}}, Image: img})
+		fr = append(fr, Frame{Time: t, Faces: []Face{{Track: 1, Landmarks: noisy}}, Image: shot})
 	}
 	for range 18 {
 		add(front, lm0)

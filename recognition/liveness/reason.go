@@ -30,6 +30,7 @@ var (
 	ErrNotBlink      = errors.New("the eyes closed too long or not completely to count as a blink")
 	ErrPhotoBlink    = errors.New("the eyes changed without moving, as two alternated pictures do")
 	ErrEyesUnchanged = errors.New("no blink seen: the eyes themselves did not close")
+	ErrSlideshow     = errors.New("the face came back to exactly a shape it had shown, as photos shown in turn do")
 	ErrNotSamePerson = errors.New("a different face at the end of the check")
 	ErrNoDescriptor  = errors.New("no face descriptor to confirm the person")
 )
@@ -73,4 +74,4 @@ func (o Outcome) String() string {
 // callers that word each one in their own language.
 var Reasons = []error{ErrTooSlow, ErrNoMotion, ErrTooSmall, ErrNoLandmarks, ErrBadFrame, ErrNoFace,
 	ErrManyFaces, ErrFaceLost, ErrFaceJumped, ErrNotFrontal, ErrTimeout, ErrWrongWay, ErrFlat,
-	ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrNotSamePerson, ErrNoDescriptor}
+	ErrNotBlink, ErrPhotoBlink, ErrEyesUnchanged, ErrSlideshow, ErrNotSamePerson, ErrNoDescriptor}

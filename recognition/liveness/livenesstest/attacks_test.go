@@ -306,6 +306,15 @@ func slideshows(t testing.TB) []attack {
 			d = []degradation{sensorNoise(6), jpegRoundTrip(40)}
 		}
 		out = append(out, attack{Kind: "slideshow", Name: "slideshow/" + name, frame: scene(pics, pick, m, d)})
+		if i == 0 || i == 4 {
+			// The same through a poor screen and a noisy camera: the
+			// stills' landmarks differ frame to frame by more than
+			// detector noise. (d12@70's copy is left out: the detector
+			// finds a second face in its noise, so it would not test
+			// the steps.)
+			d = []degradation{sensorNoise(6), jpegRoundTrip(40)}
+			out = append(out, attack{Kind: "slideshow", Name: "slideshow/" + name + "/degraded", frame: scene(pics, pick, m, d)})
+		}
 	}
 	return out
 }
@@ -324,22 +333,105 @@ func TestAttacks(t *testing.T) {
 }
 
 // TestSlideshowAttacks: a few still photos of one person shown in turn
-// (slideshows), against every step. NOT DEFENDED (issue 10, open): stills
-// of a real blink and a real turn carry the eyes' change and the head's
-// depth. Until it is, this test measures the kind and holds the line at
-// the figure the READMEs state (5 of 15 accepted): more fails. When the
-// defence comes, slideshowAccepted goes to 0 and the READMEs with it.
+// (slideshows), against every step. PARTLY DEFENDED (issue 10, open):
+// liveness's recurrence rule (Thresholds.RecurMax) refuses a slideshow
+// whose intermediate stills come back and are held on the way back; the
+// test holds the line at what it achieves (slideshowAccepted): more
+// accepted fails. Besides the five rendered slideshows and degraded
+// copies of two, the tester's sequence of issue 10: d6's own frames 38,
+// 44, 50 (a blink) and 428, 432, 436 (a turn to the right) held
+// 30/3/3/3/30 and 4/4/8/4/4 frames at 30 fps, as an image sequence plays
+// them (the same picture repeated) and re-encoded (fresh noise and JPEG
+// in every frame, as an x264 file of it has); both are also run as the
+// tester ran them, one challenge of blink then right, and the re-encoded
+// one must be refused.
 func TestSlideshowAttacks(t *testing.T) {
-	runAttacks(t, slideshows(t), slideshowAccepted)
+	list := append(slideshows(t), testerSlideshows(t)...)
+	runAttacks(t, list, slideshowAccepted)
+	for _, a := range list[len(list)-2:] {
+		res, err := liveness.Run(liveness.Config{Steps: []liveness.Step{liveness.Blink, liveness.TurnRight}}, attackTrack(t, a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s as blink,right: %v: %v", a.Name, res.Outcome, res.Reason)
+		if !res.Settled {
+			t.Errorf("%s as blink,right: refused before settling (%v): it does not test the steps", a.Name, res.Reason)
+		}
+		if res.Live && strings.HasSuffix(a.Name, "reencoded") {
+			t.Errorf("%s as blink,right: accepted", a.Name)
+		}
+	}
+}
+
+// TestExactSlideshowWithPixels: the tester's exact sequence (the same
+// d6 frames shown again in the same order, as an image sequence plays
+// them) with each frame's pixels handed to the check, as the app and the
+// CLI hand them: the way back shows exactly pictures the face had left
+// (Result.ExactRepeats), refused as ErrSlideshow for blink, right, and
+// blink then right. (TestSlideshowAttacks's cached tracks carry no
+// pixels, so there it is judged on landmarks alone and passes.)
+func TestExactSlideshowWithPixels(t *testing.T) {
+	a := testerSlideshows(t)[0]
+	fr, err := trackStreamKeep(t, a.frames(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, steps := range [][]liveness.Step{{liveness.Blink}, {liveness.TurnRight}, {liveness.Blink, liveness.TurnRight}} {
+		res, err := liveness.Run(liveness.Config{Steps: steps}, fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s as %v: %v: %v (exact repeats %d)", a.Name, steps, res.Outcome, res.Reason, res.ExactRepeats)
+		if !errors.Is(res.Reason, liveness.ErrSlideshow) || res.ExactRepeats < liveness.Default.RecurFrames {
+			t.Errorf("%s as %v: %v: %v (exact repeats %d), want %v", a.Name, steps, res.Outcome, res.Reason, res.ExactRepeats, liveness.ErrSlideshow)
+		}
+	}
 }
 
 // slideshowAccepted is the number of slideshow attempts the check accepts
-// today (README, "Liveness: threat model": APCER 33.3%, 5 of 15).
-const slideshowAccepted = 5
+// on these pixel-less tracks (README, "Liveness: threat model": 4 of 27 —
+// d18's blink, held and degraded, whose half-closed still returns for too
+// few held frames, and the tester's exact sequence, blink and right, whose
+// clean repeated frames settle with almost no landmark change; with its
+// pixels the exact sequence is refused: TestExactSlideshowWithPixels).
+const slideshowAccepted = 4
+
+// testerSlideshows are the tester's slideshow of issue 10 (above), clean
+// and re-encoded.
+func testerSlideshows(t testing.TB) []attack {
+	t.Helper()
+	seq := []struct{ n, k int }{{38, 30}, {44, 3}, {50, 3}, {44, 3}, {38, 30}, {428, 4}, {432, 4}, {436, 8}, {432, 4}, {428, 4}, {38, 30}}
+	imgs := map[int]*image.RGBA{}
+	var order []int
+	for _, h := range seq {
+		if imgs[h.n] == nil {
+			imgs[h.n] = videoFrame(t, "d6", h.n)
+		}
+		for range h.k {
+			order = append(order, h.n)
+		}
+	}
+	pick := func(at float64) *image.RGBA {
+		return imgs[order[min(int(at*attackFPS+0.5), len(order)-1)]]
+	}
+	exact := func(at float64, _ *rand.Rand) *image.RGBA { return pick(at) }
+	encoded := func(at float64, rng *rand.Rand) *image.RGBA {
+		src := pick(at)
+		img := image.NewRGBA(src.Rect)
+		copy(img.Pix, src.Pix)
+		sensorNoise(2)(img, rng)
+		jpegRoundTrip(60)(img, rng)
+		return img
+	}
+	return []attack{
+		{Kind: "slideshow", Name: "slideshow/tester-d6-exact", frame: exact},
+		{Kind: "slideshow", Name: "slideshow/tester-d6-reencoded", frame: encoded},
+	}
+}
 
 // runAttacks runs every attack against every step, logs each verdict and
 // the APCER per attack type, and fails on every attack accepted — or, for
-// a kind not yet defended, when more than tolerated are accepted.
+// a kind not fully defended, when more than tolerated are accepted.
 func runAttacks(t *testing.T, list []attack, tolerated int) {
 	type tally struct{ accepted, tried int }
 	perKind := map[string]*tally{}

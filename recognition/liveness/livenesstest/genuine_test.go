@@ -192,7 +192,9 @@ func TestGenuineClips(t *testing.T) {
 // as the app runs it: the video through a Tracker frame by frame, and
 // when the challenge asks (Status.NeedDescriptor) the engine describes the
 // tracked face in that frame (Engine.Describe). A clip whose closing
-// descriptor is another person's fails.
+// descriptor is another person's fails. The frames carry their pixels
+// here: no genuine clip may show exactly a picture it had left
+// (Result.ExactRepeats, the slideshow rule's exact repeats).
 func TestSamePersonOnClips(t *testing.T) {
 	want := map[string]bool{}
 	for _, r := range runClips(t) {
@@ -288,6 +290,11 @@ func TestSamePersonOnClips(t *testing.T) {
 					t.Errorf("%s: live %v without the identity check, %v with it (%v, distance %.3f)", r.name, want[r.name], res.Live, res.Reason, res.DescriptorDistance)
 				}
 				worst = max(worst, res.DescriptorDistance)
+				if res.ExactRepeats > 0 {
+					// Frames here carry their pixels: a decoded video, like a
+					// camera, never shows a frame again after others.
+					t.Errorf("%s: %d frames repeat exactly a picture left before", r.name, res.ExactRepeats)
+				}
 			}
 		}
 	}

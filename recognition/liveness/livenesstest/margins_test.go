@@ -135,3 +135,46 @@ func TestTurnMargins(t *testing.T) {
 	}
 	t.Logf("leave-one-video-out turn BPCER of the 3D check: %d/%d", refused, total)
 }
+
+// TestRecurrenceMargins measures the slideshow rule (liveness's recurrence:
+// Thresholds.RecurMax, RecurHeld, RecurFrames) on both sides and logs the
+// distributions with -v: for every genuine clip (its own step, as
+// TestGenuineClips runs it) and every slideshow (TestSlideshowAttacks's,
+// against every step) the number of frames held back at a shape the face
+// had left (Result.Recurrences) and the nearest such return
+// (Result.NearestRecurrence, inter-ocular distances), and the frames that
+// showed exactly a picture or landmark shape left before
+// (Result.ExactRepeats). Genuine clips must stay below RecurFrames and
+// have no exact repeat (a decoded video, like a camera, never shows the
+// same frame again after others).
+func TestRecurrenceMargins(t *testing.T) {
+	th := liveness.Default
+	var gen []float64
+	var w strings.Builder
+	for _, r := range runClips(t) {
+		gen = append(gen, r.res.NearestRecurrence)
+		fmt.Fprintf(&w, "  genuine   %-45s recurrences %d, nearest %.4f, exact repeats %d\n", r.clip, r.res.Recurrences, r.res.NearestRecurrence, r.res.ExactRepeats)
+		if r.res.Recurrences >= th.RecurFrames || r.res.ExactRepeats > 0 {
+			t.Errorf("%s: %d recurring frames (nearest %.4f), %d exact repeats: a genuine clip taken for a slideshow",
+				r.clip, r.res.Recurrences, r.res.NearestRecurrence, r.res.ExactRepeats)
+		}
+	}
+	var att []float64
+	for _, a := range append(slideshows(t), testerSlideshows(t)...) {
+		fr := attackTrack(t, a)
+		for _, step := range liveness.AllSteps {
+			res, err := liveness.Run(liveness.Config{Steps: []liveness.Step{step}}, fr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			att = append(att, res.NearestRecurrence)
+			fmt.Fprintf(&w, "  slideshow %-45s %-5s recurrences %d, nearest %.4f, exact repeats %d: %v\n",
+				a.Name, step, res.Recurrences, res.NearestRecurrence, res.ExactRepeats, res.Reason)
+		}
+	}
+	slices.Sort(gen)
+	slices.Sort(att)
+	t.Logf("recurrence per attempt:\n%s", w.String())
+	t.Logf("nearest recurrence, genuine (sorted): %.4f", gen)
+	t.Logf("nearest recurrence, slideshows (sorted): %.4f", att)
+}

@@ -62,6 +62,14 @@ func engine(t testing.TB) *dlib.Engine {
 // frame (liveness.NewPatch, as Challenge.Feed does from Frame.Image).
 func trackStream(t testing.TB, frames iter.Seq2[time.Duration, *image.RGBA]) ([]liveness.Frame, error) {
 	t.Helper()
+	return trackStreamKeep(t, frames, false)
+}
+
+// trackStreamKeep is trackStream that keeps each frame's pixels
+// (Frame.Image) when keep is set, as the app and the CLI hand them to the
+// check (trackStream drops them to keep the cached tracks small).
+func trackStreamKeep(t testing.TB, frames iter.Seq2[time.Duration, *image.RGBA], keep bool) ([]liveness.Frame, error) {
+	t.Helper()
 	tr, err := landmarker(t).NewTracker(dlib.TrackerOptions{})
 	if err != nil {
 		return nil, err
@@ -77,7 +85,9 @@ func trackStream(t testing.TB, frames iter.Seq2[time.Duration, *image.RGBA]) ([]
 		for i := range f.Faces {
 			f.Faces[i].Patch = liveness.NewPatch(img, f.Faces[i].Landmarks)
 		}
-		f.Image = nil
+		if !keep {
+			f.Image = nil
+		}
 		out = append(out, f)
 	}
 	return out, nil
