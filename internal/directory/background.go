@@ -174,12 +174,25 @@ func WriteBackground(w io.Writer, modelID, licence string, ts []recognition.Temp
 // UseBackgroundFile reads the background set at path (ReadBackground) and
 // makes it the cohort's background, keeping the policy in force. It
 // returns the number of people in it.
+//
+// The file is trusted configuration, like the database: its descriptors
+// move every user's acceptance distance, and ReadBackground's plausibility
+// checks catch mistakes, not a crafted set (descriptors of real norm and
+// spread placed far from the users loosen every threshold to the policy's
+// Max). A file that users other than its owner may change is refused
+// (ErrBadBackground), as the template key file is.
 func (d *Directory) UseBackgroundFile(path string) (int, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return 0, err
+	} else if perm := fi.Mode().Perm(); perm&0o022 != 0 {
+		return 0, fmt.Errorf("%w: %s can be changed by other users (mode %04o): a background set moves every user's acceptance distance, so only its owner may write it — run chmod go-w %s",
+			ErrBadBackground, path, perm, path)
+	}
 	bg, err := ReadBackground(f, d.modelID)
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)

@@ -76,9 +76,14 @@ func TestBackgroundFile(t *testing.T) {
 	if err := os.WriteFile(broken, []byte(`{"model":"dlib_resnet_v1","licence":"CC0","faces":[{"person":"p","descriptor":"AAAA"}]}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	writable := writeBackground(t, recognition.ModelID, "CC0", faces)
+	if err := os.Chmod(writable, 0o664); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name, path, want string
 	}{
+		{"writable by the group", writable, "chmod go-w"},
 		{"no licence", writeBackground(t, recognition.ModelID, " ", faces), "no licence"},
 		{"other model", writeBackground(t, "facenet", "CC0", faces), "model"},
 		{"no faces", writeBackground(t, recognition.ModelID, "CC0", nil), "no faces"},
