@@ -2,8 +2,10 @@ package app
 
 import (
 	"image/color"
+	"math"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -113,3 +115,47 @@ func (promptTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color
 func (promptTheme) Font(s fyne.TextStyle) fyne.Resource { return appTheme().Font(s) }
 
 func (promptTheme) Icon(n fyne.ThemeIconName) fyne.Resource { return appTheme().Icon(n) }
+
+// fitText is a container that shows one line of text as large as maxSize
+// (px) or smaller, so the whole line fits the width it is given: a
+// canvas.Text's minimum width is its whole line, so a long kiosk line at
+// kiosk size (the Spanish welcome, "Please ask a member of staff" at
+// 640×480) ran off the window's right edge and pushed the Admin button out
+// of it (TestKioskFitsSmallScreen). Its minimum height is the line's at
+// maxSize, so its place does not move when the text shrinks; its minimum
+// width is the line's at fitMinSize.
+//
+// Change t's Text, then Refresh the container (not t: the container
+// re-measures).
+func fitText(t *canvas.Text, maxSize float32) *fyne.Container {
+	t.TextSize = maxSize
+	return container.New(fitTextLayout{max: maxSize}, t)
+}
+
+// fitMinSize is the smallest text size fitText shrinks to (px).
+const fitMinSize = 12
+
+// fitTextLayout lays out fitText's canvas.Text.
+type fitTextLayout struct{ max float32 }
+
+func (l fitTextLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	t := objs[0].(*canvas.Text)
+	return fyne.NewSize(fyne.MeasureText(t.Text, fitMinSize, t.TextStyle).Width,
+		fyne.MeasureText("Åg", l.max, t.TextStyle).Height)
+}
+
+func (l fitTextLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	t := objs[0].(*canvas.Text)
+	t.TextSize = l.max
+	if w := fyne.MeasureText(t.Text, l.max, t.TextStyle).Width; w > size.Width {
+		// Text width is close to linear in its size; floor, then one
+		// step down if rounding left it a pixel too wide.
+		s := float32(math.Floor(float64(l.max * size.Width / w)))
+		for s > fitMinSize && fyne.MeasureText(t.Text, s, t.TextStyle).Width > size.Width {
+			s--
+		}
+		t.TextSize = max(s, fitMinSize)
+	}
+	t.Move(fyne.NewPos(0, 0))
+	t.Resize(size)
+}
