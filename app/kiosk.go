@@ -117,6 +117,7 @@ type Kiosk struct {
 	now func() time.Time
 
 	prompt      *canvas.Text
+	promptBox   *fyne.Container     // prompt, fitted to the window's width (fitText)
 	progress    *widget.ProgressBar // the liveness challenge's, hidden otherwise
 	station     *canvas.Text
 	adminButton *widget.Button
@@ -129,6 +130,7 @@ type Kiosk struct {
 	resultBack   *canvas.Rectangle
 	resultTitle  *canvas.Text
 	resultDetail *canvas.Text
+	detailBox    *fyne.Container // resultDetail fitted to the window's width
 
 	pin *pinPanel
 
@@ -202,9 +204,9 @@ func (o *KioskOptions) fill() {
 func (k *Kiosk) build() {
 	p := k.s.preview
 	k.prompt = canvas.NewText(lang.L(promptLook), kioskText)
-	k.prompt.TextSize = kioskPromptSize
 	k.prompt.TextStyle.Bold = true
 	k.prompt.Alignment = fyne.TextAlignCenter
+	k.promptBox = fitText(k.prompt, kioskPromptSize)
 	station := "Face Login"
 	if k.opts.Station != "" {
 		station = "Face Login · " + k.opts.Station
@@ -224,18 +226,20 @@ func (k *Kiosk) build() {
 	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, k.camStatus)
 	k.scan = container.NewStack(
 		canvas.NewRectangle(kioskBack),
-		container.NewBorder(container.NewPadded(container.NewVBox(k.prompt, k.progress)), container.NewPadded(bottom), nil, nil, p.image),
+		container.NewBorder(container.NewPadded(container.NewVBox(k.promptBox, k.progress)), container.NewPadded(bottom), nil, nil, p.image),
 	)
 
 	k.resultBack = canvas.NewRectangle(kioskWelcome)
 	k.resultTitle = canvas.NewText("", kioskText)
-	k.resultTitle.TextSize = kioskTitleSize
 	k.resultTitle.TextStyle.Bold = true
 	k.resultTitle.Alignment = fyne.TextAlignCenter
 	k.resultDetail = canvas.NewText("", kioskText)
-	k.resultDetail.TextSize = kioskDetailSize
 	k.resultDetail.Alignment = fyne.TextAlignCenter
-	k.result = container.NewStack(k.resultBack, container.NewCenter(container.NewVBox(k.resultTitle, k.resultDetail)))
+	k.detailBox = fitText(k.resultDetail, kioskDetailSize)
+	// A box, not a centre layout: the lines get the window's width to fit
+	// (fitText), and the spacers centre them vertically.
+	k.result = container.NewStack(k.resultBack, container.NewPadded(container.NewVBox(layout.NewSpacer(),
+		fitText(k.resultTitle, kioskTitleSize), k.detailBox, layout.NewSpacer())))
 	k.result.Hide()
 
 	k.pin = newPINPanel(k)
@@ -399,31 +403,19 @@ func (k *Kiosk) exit() {
 func (k *Kiosk) setPrompt(text string, col color.Color) {
 	k.prompt.Text = text
 	k.prompt.Color = col
-	k.prompt.Refresh()
+	k.promptBox.Refresh()
 }
 
 // showResult covers the window with a result. UI goroutine.
 func (k *Kiosk) showResult(title, detail string, back color.Color) {
 	k.resultBack.FillColor = back
 	k.resultTitle.Text = title
-	k.resultTitle.TextSize = fitTextSize(title, k.s.win.Canvas().Size().Width, kioskTitleSize)
 	k.resultDetail.Text = detail
-	k.resultDetail.TextSize = fitTextSize(detail, k.s.win.Canvas().Size().Width, kioskDetailSize)
 	k.result.Show()
 	k.result.Refresh()
 }
 
 func (k *Kiosk) hideResult() { k.result.Hide() }
-
-// fitTextSize shrinks size so text fits about 90% of width (bold sans
-// glyphs average ~0.62 em).
-func fitTextSize(text string, width, size float32) float32 {
-	n := utf8.RuneCountInString(text)
-	if n == 0 || width <= 0 {
-		return size
-	}
-	return float32(math.Min(float64(size), math.Max(12, float64(0.9*width/(0.62*float32(n))))))
-}
 
 // kioskState is where the identification loop is.
 type kioskState int
@@ -507,7 +499,7 @@ func (r *kioskRun) tick(now time.Time) {
 			r.shown = text
 			k.s.tasks.do(func() {
 				k.resultDetail.Text = text
-				k.resultDetail.Refresh()
+				k.detailBox.Refresh()
 			})
 		}
 	}

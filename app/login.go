@@ -58,6 +58,7 @@ func newLoginScreen(c *capture, users loginDirectory, th *threshold, adapt *atom
 	l.prompt = newPromptLabel(1.5 * theme.TextHeadingSize())
 	l.prompt.Hide()
 	l.prompt.widthOf = l.button // same column
+	l.prompt.reserve = challengePrompts()
 	l.steps = widget.NewProgressBar()
 	l.steps.TextFormatter = func() string { return "" }
 	l.steps.Hide()
@@ -190,17 +191,41 @@ func loginMode(user string) string {
 // progress of the whole challenge, and the step or what is in the way.
 // UI goroutine.
 func (l *loginScreen) showChallenge(st live.Status) {
+	shown := l.prompt.Visible()
 	l.prompt.Text = promptText(st)
 	l.prompt.Show()
 	l.prompt.Refresh()
 	l.steps.Show()
 	l.steps.SetValue(st.Overall)
 	l.say(widget.MediumImportance, stepText(st))
+	if !shown {
+		// The real driver lays a box out again only when a child's
+		// minimum size changed since it last measured it visible: a
+		// prompt shown again at the height it had when hidden kept the
+		// place the column gave it while hidden.
+		l.content.Refresh()
+	}
 }
 
 func (l *loginScreen) hideChallenge() {
-	l.prompt.Hide()
-	l.steps.Hide()
+	if l.prompt.Visible() {
+		l.prompt.Hide()
+		l.steps.Hide()
+		l.content.Refresh()
+	}
+}
+
+// challengePrompts are the prompts a liveness challenge may show on
+// Login: the prompt keeps room for the tallest (promptLabel.reserve).
+func challengePrompts() []string {
+	var ps []string
+	for _, s := range live.AllSteps {
+		ps = append(ps, promptText(live.Status{Step: s, Prompt: s.Prompt(), Arrow: s.Arrow()}))
+	}
+	for _, p := range []string{"Look at the camera", "Done", "Liveness check failed"} {
+		ps = append(ps, promptText(live.Status{Prompt: p}))
+	}
+	return ps
 }
 
 // livenessAdvice is the message of a login refused by its liveness

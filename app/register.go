@@ -93,6 +93,15 @@ func newRegisterScreen(c *capture, users registrar, gate QualityGate, th *thresh
 	r.name.OnSubmitted = func(string) { r.onRegister() }
 	r.button = &widget.Button{Text: lang.X("button.register", "Register"), Importance: widget.HighImportance, OnTapped: r.onRegister}
 	r.progress = r.guide.progress
+	// The prompt keeps room for its tallest text, so the Skip and Finish
+	// buttons and the status line below it stay put as it changes; a new
+	// step's prompt clears the advice about the last step's pose.
+	prompts := []string{stillNote()}
+	for _, s := range r.guide.steps {
+		prompts = append(prompts, s.prompt)
+	}
+	r.guide.prompt.reserve = prompts
+	r.guide.prompt.onChange = func() { r.say(lang.L("Follow the prompt above"), widget.MediumImportance) }
 	r.message = widget.NewLabel(lang.L("Type a name, press Register and follow the prompts: look straight, turn a little left and right, look up, smile."))
 	r.message.Wrapping = fyne.TextWrapWord
 	r.content = container.NewVBox(
