@@ -87,8 +87,14 @@ func (l *loginScreen) onLogin() {
 }
 
 func (l *loginScreen) say(imp widget.Importance, msg string) {
+	before := l.message.MinSize().Height
 	l.message.Importance = imp
 	l.message.SetText(msg)
+	if l.content != nil && l.message.MinSize().Height != before {
+		// A message that wraps to more or fewer lines gets its height
+		// now, not at the driver's next pass (TestPromptsStayAboveAtScreenSizes).
+		l.content.Refresh()
+	}
 }
 
 // run decides from the next few frames — after a liveness challenge when

@@ -114,6 +114,8 @@ func describe(o fyne.CanvasObject) string {
 	switch v := o.(type) {
 	case *promptLabel:
 		return "prompt " + v.Text
+	case *widget.Label:
+		return fmt.Sprintf("label %q", v.Text)
 	case interface{ String() string }:
 		return v.String()
 	}
