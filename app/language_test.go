@@ -305,6 +305,17 @@ func screenTexts(t *testing.T, choice string) map[string][]string {
 
 // languageWindow is the window with the language setting at choice, one
 // user (elkie) and one event of each kind in its activity log.
+// languageWindowAt is languageWindow resized to size, stopped and the
+// language set back to English when the test ends.
+func languageWindowAt(t *testing.T, choice string, size fyne.Size) (*harness, []store.Event) {
+	t.Helper()
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	h, evs := languageWindow(t, choice)
+	t.Cleanup(h.stopNow)
+	h.u.win.Resize(size)
+	return h, evs
+}
+
 func languageWindow(t *testing.T, choice string) (*harness, []store.Event) {
 	t.Helper()
 	a := test.NewTempApp(t)
@@ -326,10 +337,7 @@ func languageWindow(t *testing.T, choice string) (*harness, []store.Event) {
 // the Users list's columns show their whole text and the Activity table
 // shows every column without scrolling sideways.
 func TestColumnsFitInSpanish(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
-	h, evs := languageWindow(t, languageSpanish)
-	defer h.stopNow()
-	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h, evs := languageWindowAt(t, languageSpanish, fyne.NewSize(1280, 800))
 	h.u.tabs.SelectIndex(2)
 	h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 1 })
 	h.settle(0)
@@ -601,10 +609,7 @@ func TestCountsInSpanish(t *testing.T) {
 // names its places in Spanish in the Spanish window: Fyne v2.7.1 shows
 // "Home" and "Computer" in English (translatePlaces).
 func TestExportDialogInSpanish(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
-	h, evs := languageWindow(t, languageSpanish)
-	defer h.stopNow()
-	h.u.win.Resize(fyne.NewSize(1280, 800))
+	h, evs := languageWindowAt(t, languageSpanish, fyne.NewSize(1280, 800))
 	h.openActivity(len(evs))
 	test.Tap(h.u.activity.export)
 	h.waitFor("the save dialog", func() bool { return h.u.win.Canvas().Overlays().Top() != nil })

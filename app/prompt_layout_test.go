@@ -21,13 +21,10 @@ import (
 // line of "← Turn your head to your left" under the progress bar at
 // 1280×800, and "Finish now" between y≈240 and 277.
 func TestPromptsStayAboveAtScreenSizes(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
 	for _, choice := range []string{languageEnglish, languageSpanish} {
 		for _, size := range screenSizes {
 			t.Run(choice+"/"+sizeName(size), func(t *testing.T) {
-				h, _ := languageWindow(t, choice)
-				defer h.stopNow()
-				h.u.win.Resize(size)
+				h, _ := languageWindowAt(t, choice, size)
 				c := h.u.win.Canvas()
 
 				h.u.tabs.SelectIndex(0)

@@ -16,12 +16,9 @@ import (
 // A canvas.Text prompt (one line, as wide as its text) widened the tabs
 // and shrank the preview with "Gira la cabeza un poco hacia tu derecha".
 func TestPromptKeepsPreviewSize(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
 	for _, choice := range []string{languageEnglish, languageSpanish} {
 		t.Run(choice, func(t *testing.T) {
-			h, _ := languageWindow(t, choice)
-			defer h.stopNow()
-			h.u.win.Resize(fyne.NewSize(1280, 800))
+			h, _ := languageWindowAt(t, choice, fyne.NewSize(1280, 800))
 			c := h.u.win.Canvas()
 			check := func(prompt fyne.CanvasObject, text string, want fyne.Size) {
 				t.Helper()
@@ -90,10 +87,7 @@ func relayout(w fyne.Window) {
 // under its last line, with no second layout pass (the real driver lays
 // the pane out once when the prompt appears).
 func TestLoginPromptWrapsAboveProgress(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
-	h, _ := languageWindow(t, languageSpanish)
-	defer h.stopNow()
-	h.u.win.Resize(fyne.NewSize(1150, 760))
+	h, _ := languageWindowAt(t, languageSpanish, fyne.NewSize(1150, 760))
 	h.u.tabs.SelectIndex(0)
 	h.settle(0)
 	uitest.Paint(h.u.win.Canvas())
