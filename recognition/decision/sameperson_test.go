@@ -1,6 +1,9 @@
 package decision_test
 
 import (
+	"maps"
+	"math"
+	"slices"
 	"testing"
 
 	"facelogin/recognition"
@@ -52,7 +55,8 @@ func b2i(b bool) int {
 // (idols.json: 1,286 descriptors of 134 people, a population of
 // lookalikes) and checks the figures README "Names and duplicate faces"
 // states: how many same-person and different-person pairs lie within it
-// and within the login threshold, and what identification does with two
+// and within the login threshold, how often a new user's photo lies
+// within reach of another enrolled person, and what identification does with two
 // accounts of one person 0.375–0.45 apart (the tester's bona/bona2 case)
 // when a third photo of that person logs in.
 func TestSamePersonBound(t *testing.T) {
@@ -73,6 +77,27 @@ func TestSamePersonBound(t *testing.T) {
 	if got != want || login.sameIn != 2310 || login.diffIn != 16955 {
 		t.Errorf("pairs (same, same within %.3f, different, different within): %v, want %v; within %.3f: %d same, %d different, want 2310, 16955 (README, \"Names and duplicate faces\")",
 			bound, got, want, recognition.DefaultThreshold, login.sameIn, login.diffIn)
+	}
+
+	// A new user (one photo) against each other enrolled person (all
+	// their photos as templates): how often the check refuses them.
+	names := slices.Sorted(maps.Keys(users))
+	near := map[float32]int{}
+	for _, u := range names {
+		x := users[u][0]
+		for _, v := range names {
+			if v != u {
+				d := nearestTo(x, users[v])
+				near[recognition.DefaultThreshold] += b2i(d <= recognition.DefaultThreshold)
+				near[bound] += b2i(d <= bound)
+			}
+		}
+	}
+	others := len(names) * (len(names) - 1)
+	t.Logf("a new user's first photo within reach of another person's templates: %d/%d (%.1f%%) at %.3f, %d (%.1f%%) at %.3f",
+		near[bound], others, pct(near[bound], others), bound, near[recognition.DefaultThreshold], pct(near[recognition.DefaultThreshold], others), recognition.DefaultThreshold)
+	if near[bound] != 11173 || near[recognition.DefaultThreshold] != 2124 || others != 17822 {
+		t.Errorf("new user near another person: %d, %d of %d, want 11173, 2124 of 17822 (README)", near[bound], near[recognition.DefaultThreshold], others)
 	}
 
 	// Two accounts of one person between the login threshold and the
@@ -102,6 +127,14 @@ func TestSamePersonBound(t *testing.T) {
 		t.Errorf("third-photo logins %d, named %d, ambiguous %d: want 17188, 2728, 3340 (README, \"Names and duplicate faces\")",
 			total, outcome[decision.Accepted], outcome[decision.Ambiguous])
 	}
+}
+
+func nearestTo(x recognition.Descriptor, ds []recognition.Descriptor) float32 {
+	best := float32(math.Inf(1))
+	for i := range ds {
+		best = min(best, recognition.Distance(&x, &ds[i]))
+	}
+	return best
 }
 
 func pct(n, of int) float64 { return 100 * float64(n) / float64(of) }
