@@ -21,6 +21,25 @@ import (
 // command line is an administrator's) and the flag that overrides it;
 // --allow-duplicate (or --force) enrols with a warning and a
 // duplicate_allowed audit event per existing user it matched.
+// TestEnrolNearUser: another photo of an enrolled person beyond the
+// duplicate threshold (bona2.jpg, 0.421 from bona.jpg) enrols — lookalikes
+// lie that near too often to refuse (TestSamePersonBound) — but enrol says
+// so, naming the near user and how to add the photos to her instead.
+func TestEnrolNearUser(t *testing.T) {
+	c := newCLI(t)
+	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))
+	_, errOut := c.want(exitOK, "enrol", "--user", "bona.two", c.photo("bona2.jpg"))
+	for _, want := range []string{`note: this face is 0.42`, `from the existing user "bona"`, "within the same-person bound 0.450", `delete "bona.two"`, "enrol --add --user bona"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	_, errOut = c.want(exitOK, "enrol", "--user", "bona.three", "--allow-duplicate", c.photo("bona3.jpg"))
+	if strings.Contains(errOut, "note:") {
+		t.Errorf("an allowed duplicate also got the near-user note:\n%s", errOut)
+	}
+}
+
 func TestEnrolDuplicateFace(t *testing.T) {
 	c := newCLI(t)
 	c.want(exitOK, "enrol", "--user", "bona", c.photo("bona.jpg"))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -232,9 +233,15 @@ func cmdEnrol(e *env, args []string) error {
 	// one transaction: enrolments at once, here or at other stations
 	// sharing the database, end with one account.
 	check := store.DuplicateCheck{Threshold: float32(*c.threshold), Allow: *allow}
+	near, nearDist := nearUser(s.dir, *user, ds, check.Threshold, s.dir.Policy().SamePerson(check.Threshold))
 	u, dups, err := s.dir.EnrollUnique(ctx, *user, ds, qs, check)
 	if err != nil {
 		return explainStoreError(err)
+	}
+	if near != "" && len(dups) == 0 {
+		fmt.Fprintf(e.stderr, "facelogin: note: this face is %.3f from the existing user %q — beyond the duplicate threshold %.3f, within the same-person bound %.3f: "+
+			"if it is the same person, delete %q and add these photos with `enrol --add --user %s`; a lookalike needs nothing\n",
+			nearDist, near, check.Threshold, s.dir.Policy().SamePerson(check.Threshold), u.Username, near)
 	}
 	for _, d := range dups {
 		fmt.Fprintf(e.stderr, "facelogin: warning: this face is %.3f from the existing user %q (threshold %.3f): enrolled anyway (--allow-duplicate), noted in the audit log\n",
@@ -245,6 +252,31 @@ func cmdEnrol(e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "enrolled %s with %d template(s)\n", u.Username, len(ds))
 	return nil
+}
+
+// nearUser is the enrolled user other than name nearest to any of ds and
+// that distance, when it lies beyond the duplicate check's threshold but
+// within the same-person bound (decision.Policy.SamePerson, 0.45): another
+// photo of an enrolled person often does (bona2.jpg is 0.421 from
+// bona.jpg), and so does a lookalike — on idols.json 22.9% of
+// different-person pairs (TestSamePersonBound), too many to refuse, so
+// enrol says so instead. "" when nobody is that near.
+func nearUser(dir *directory.Directory, name string, ds []recognition.Descriptor, threshold, bound float32) (string, float32) {
+	user, dist := "", float32(math.Inf(1))
+	for i := range ds {
+		m := dir.Identify(&ds[i])
+		u, d := m.User, m.Distance
+		if u == name {
+			u, d = m.SecondUser, m.SecondDistance
+		}
+		if u != "" && d < dist {
+			user, dist = u, d
+		}
+	}
+	if dist <= threshold || dist > bound {
+		return "", 0
+	}
+	return user, dist
 }
 
 // dupNames are the users an allowed duplicate matched (never null in JSON).
