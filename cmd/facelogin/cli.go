@@ -157,7 +157,27 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
+		jsonAfterError(fs, args)
 		return &exitError{code: exitUsage, err: err}
 	}
 	return nil
+}
+
+// jsonAfterError turns --json on when it is among args but the flag
+// package stopped at a bad flag before it (`events --kind bogus --json`
+// printed no JSON): the refusal is then the one JSON error object, as
+// for every other failure.
+func jsonAfterError(fs *flag.FlagSet, args []string) {
+	if fs.Lookup("json") == nil {
+		return
+	}
+	for _, a := range args {
+		switch a {
+		case "--":
+			return
+		case "-json", "--json", "-json=true", "--json=true":
+			_ = fs.Set("json", "true")
+			return
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -276,6 +277,13 @@ func TestEventsJSON(t *testing.T) {
 		if dec.More() || strings.TrimSpace(out[dec.InputOffset():]) != "" {
 			t.Fatalf("%v: more than one JSON value on stdout:\n%s", args, out)
 		}
+	}
+	// A bad flag before --json: the flag package stops there, and the
+	// refusal is still the JSON error object.
+	out, _ = f.want(exitUsage, "events", "--kind", "bogus", "--json")
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(out), &obj); err != nil || !strings.Contains(fmt.Sprint(obj["error"]), `unknown kind "bogus"`) || obj["exit"] != float64(exitUsage) {
+		t.Fatalf("--kind bogus --json: %v, stdout:\n%s", err, out)
 	}
 }
 
