@@ -90,9 +90,13 @@ type guide struct {
 	limits captureLimits
 	steps  []poseStep
 	log    *slog.Logger
-	// known (nil: no check) is asked about the first frame the straight
-	// step accepts, at once: an error (a *DuplicateFaceError) ends the
-	// registration there, not after every pose step.
+	// known (nil: no check) is asked about every frame the straight step
+	// accepts, at once: an error (a *DuplicateFaceError) ends the
+	// registration there, not after every pose step. Every frame, not
+	// only the first: a registered face can lie beyond the threshold on
+	// its first frame and within it later (a tester's was refused only at
+	// the end of the walk, at 0.330 of 0.375, when only the first frame
+	// was checked).
 	known func(d *recognition.Descriptor) error
 
 	mu     sync.Mutex
@@ -233,8 +237,8 @@ func (g *guide) setPrompt(text string) {
 // stillNote says so): someone
 // who does none of the poses waits one step's limit, not four. advise is
 // called with the reason a frame was refused (nil when it was taken).
-// When g.known refuses the straight step's first good frame, run returns
-// its error (a *DuplicateFaceError) at once.
+// When g.known refuses a good frame of the straight step, run returns its
+// error (a *DuplicateFaceError) at once.
 // Background goroutine; ends with the Skip and Finish buttons disabled.
 func (g *guide) run(ctx context.Context, advise func(rejected error)) (walkResult, error) {
 	defer g.cap.do(func() {
@@ -403,7 +407,7 @@ func (g *guide) step(ctx context.Context, st poseStep, fresh bool, base poseCues
 		if err == nil || errors.Is(err, errNotInPose) {
 			s, gateErr := d.sample(g.accept, g.cap.describe, got.first)
 			if gateErr == nil {
-				if known := g.known; known != nil && !st.optional && len(got.first) == 0 {
+				if known := g.known; known != nil && !st.optional {
 					if err := known(&s.desc); err != nil {
 						return true, err // already registered: the walk ends here
 					}
@@ -444,9 +448,9 @@ func (g *guide) inPose(d detection, st poseStep, base poseCues) (poseCues, error
 
 // registeredFace is the check a registration makes at the insert (the
 // directory's Enroll and ReEnroll: another user's template within
-// threshold of a new one, the threshold in force), made on one frame with
-// the in-memory matcher so the walk stops at its first good frame instead
-// of after every pose step. self is the user being re-enrolled ("" for a
+// threshold of a new one, the threshold in force), made on each frame of
+// the straight step with the in-memory matcher so the walk stops there
+// instead of after every pose step. self is the user being re-enrolled ("" for a
 // new one): their own templates are no duplicate. The matcher leaves out
 // disabled users (and may not have seen another station's newest
 // enrolment); the check at the insert still refuses those faces, at the
