@@ -73,6 +73,11 @@ func runWindow(e *env, args []string) error {
 	if *showVersion {
 		return cmdVersion(e, nil)
 	}
+	// SIGINT/SIGTERM are the program's from here on, so that a signal
+	// while the settings, models and database are opened ends it through
+	// the same path as later (without a handler Go would exit 143 at once).
+	signalled, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stopSignals()
 	var pinFile string
 	if *kiosk {
 		var err error
@@ -125,18 +130,19 @@ func runWindow(e *env, args []string) error {
 	// signal before the window runs, which would otherwise kill the
 	// program without closing the database.
 	a.Lifecycle().SetOnStopped(eng.abandon)
-	signalled, stopSignals := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stopSignals()
 	// A signal ends the window's loop whenever it comes. Fyne quits on
 	// SIGINT/SIGTERM itself only once its loop runs, and the window's own
 	// handler listens only from then too: a signal in between (opening the
 	// camera, building the screens: seconds on a loaded machine) was
 	// taken by this handler alone and the window never closed. fyne.Do
 	// queues the quit until the loop runs; a quit of a loop that has ended
-	// does nothing.
+	// does nothing. The driver's Quit, as Fyne's own signal handler calls
+	// it: the app's Quit closes every window first, and a window destroyed
+	// while GLFW still delivered its mouse events crashed in
+	// glfw.(*Window).SetInputMode (a tester's run, 1 in 39).
 	context.AfterFunc(signalled, func() {
 		eng.abandon()
-		fyne.Do(a.Quit)
+		fyne.Do(a.Driver().Quit)
 	})
 
 	ctx, cancel := context.WithCancel(context.Background())
