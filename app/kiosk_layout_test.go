@@ -174,3 +174,23 @@ func TestKioskAdminFitsSmallScreen(t *testing.T) {
 		}
 	}
 }
+
+// TestKioskFailedStepWorded: a challenge that failed shows its reason on
+// the kiosk's heading (the liveness package's status carries it as the
+// prompt) worded and capitalised, in English and Spanish. The tester saw
+// "step not done in time" there, behind the PIN panel.
+func TestKioskFailedStepWorded(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, locale := range []string{"en_US.UTF-8", "es_ES.UTF-8"} {
+		t.Run(locale, func(t *testing.T) {
+			t.Setenv("LC_ALL", locale)
+			kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+			for _, why := range []error{live.ErrTimeout, live.ErrWrongWay, live.ErrNoMotion} {
+				kh.k.showChallenge(live.Status{Done: true, Prompt: live.ReasonText(why)})
+				if got, want := kh.k.prompt.Text, capitalize(liveReason(why)); got != want || got == live.ReasonText(why) {
+					t.Errorf("the failed step %q shows as %q, want %q", live.ReasonText(why), got, want)
+				}
+			}
+		})
+	}
+}
