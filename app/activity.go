@@ -254,6 +254,9 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 			o.(*widget.Label).SetText(columnTitle(s.cols[id.Col].Title))
 		}
 	}
+	// A selected row's last column (the detail) shows whole on the
+	// message line: in a narrow pane it is cut at the edge ("livenes").
+	s.table.OnSelected = s.showWhole
 	s.setColumns(activity.EventColumns())
 
 	s.newer = &widget.Button{Text: lang.L("Newer"), Icon: theme.NavigateBackIcon(), OnTapped: s.onNewer}
@@ -491,6 +494,21 @@ func (l paneLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	want, bottom, table := l.filtersWant(), objs[1].MinSize(), objs[2].MinSize()
 	return fyne.NewSize(max(want.Width, bottom.Width, table.Width),
 		min(want.Height, filtersLeast)+bottom.Height+table.Height+2*theme.Padding())
+}
+
+// showWhole shows the last column of the row of cell id whole on the
+// message line, after its heading ("Detail: liveness failed: …"). UI
+// goroutine.
+func (s *activityScreen) showWhole(id widget.TableCellID) {
+	if id.Row < 0 || id.Row >= len(s.rows) || len(s.cols) == 0 {
+		return
+	}
+	last := s.cols[len(s.cols)-1]
+	v := cellText(last, s.rows[id.Row], s.loc, s.labels)
+	if v == "" {
+		v = "-"
+	}
+	s.say(columnTitle(last.Title)+": "+v, widget.MediumImportance)
 }
 
 func (s *activityScreen) say(msg string, imp widget.Importance) {
@@ -732,6 +750,7 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 	s.next, s.more = page.Next, page.More
 	s.fitColumns(s.width)
 	s.askRoom()
+	s.table.UnselectAll()
 	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	setEnabled(len(s.starts) > 1, s.newer)
 	setEnabled(page.More, s.older)

@@ -187,3 +187,40 @@ func TestSmallWindowFits(t *testing.T) {
 		})
 	}
 }
+
+// TestActivityDetailOnSelect: selecting a row of the Activity table shows
+// its detail whole on the message line, in a 640×480 window where the
+// Detail column is cut at the pane's edge (the tester read "livenes" at
+// 1280×800), in English and Spanish; a new page clears the selection.
+func TestActivityDetailOnSelect(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, lg := range []string{languageEnglish, languageSpanish} {
+		t.Run(lg, func(t *testing.T) {
+			h, evs := languageWindow(t, lg)
+			defer h.stopNow()
+			s := h.u.activity
+			h.u.win.Resize(fyne.NewSize(640, 480))
+			h.openActivity(len(evs))
+			const detail = "liveness failed: step not done in time (turn left, 10 s) — a long detail"
+			ev := s.rows[0].(store.Event)
+			ev.Detail = detail
+			s.rows[0] = ev
+			s.table.Select(widget.TableCellID{Row: 0, Col: 1})
+			h.layOut()
+			if want := columnTitle("Detail") + ": " + detail; s.message.Text != want {
+				t.Errorf("selecting the row shows %q, want %q", s.message.Text, want)
+			}
+			if !s.message.Visible() || s.message.Wrapping == fyne.TextWrapOff {
+				t.Errorf("the message line (visible %v) does not wrap", s.message.Visible())
+			}
+			if m := h.u.win.Content().MinSize(); m.Width > 640 || m.Height > 480 {
+				t.Errorf("with the detail shown the window's content needs %.0f×%.0f px", m.Width, m.Height)
+			}
+			s.load()
+			h.waitFor("the events", func() bool { return len(s.rows) == len(evs) && !s.busy.Visible() })
+			if s.message.Text != "" {
+				t.Errorf("after a reload the message line says %q", s.message.Text)
+			}
+		})
+	}
+}
