@@ -254,6 +254,9 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 			o.(*widget.Label).SetText(columnTitle(s.cols[id.Col].Title))
 		}
 	}
+	// A selected row's last column (the detail) shows whole on the
+	// message line: in a narrow pane it is cut at the edge ("livenes").
+	s.table.OnSelected = s.showWhole
 	s.setColumns(activity.EventColumns())
 
 	s.newer = &widget.Button{Text: lang.L("Newer"), Icon: theme.NavigateBackIcon(), OnTapped: s.onNewer}
@@ -299,7 +302,12 @@ func newActivityScreen(t *tasks, events ActivityReader, users userLister, statio
 	bottom := container.NewVBox(
 		container.NewBorder(nil, nil, container.NewHBox(s.newer, s.older), nil, s.position),
 		s.busy, s.message)
-	s.content = container.NewBorder(top, bottom, nil, nil, container.New(fitLayout{s}, container.NewThemeOverride(s.table, compactCells{theme.Current()})))
+	// The filters scroll when the pane is short (a 640×480 window): their
+	// rows, the table and the pager were taller than the window, and the
+	// driver grew it past the screen's bottom edge (TestSmallWindowFits).
+	filtersScroll := container.NewVScroll(top)
+	s.content = container.New(paneLayout{filtersScroll}, filtersScroll, bottom,
+		container.New(fitLayout{s}, container.NewThemeOverride(s.table, compactCells{theme.Current()})))
 	return s
 }
 
@@ -451,6 +459,57 @@ func (l fitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 }
 
 func (l fitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.s.table.MinSize() }
+
+// The Activity pane's filters are never shorter than filtersLeast while
+// they scroll, and they scroll only when the table would get less than
+// tableRoom (its heading and a few rows).
+const (
+	filtersLeast = 96
+	tableRoom    = 160
+)
+
+// paneLayout lays out the Activity pane: the filters (a vertical scroll)
+// at the top, the pager and message at the bottom at their minimum
+// height, and the table between them. The filters get their whole height
+// unless the table would be left less than tableRoom; then they scroll,
+// down to filtersLeast. Objects: filters, bottom, table.
+type paneLayout struct{ filters *container.Scroll }
+
+func (l paneLayout) filtersWant() fyne.Size { return l.filters.Content.MinSize() }
+
+func (l paneLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	bottom, table := objs[1], objs[2]
+	bottomH := bottom.MinSize().Height
+	topH := min(l.filtersWant().Height, max(filtersLeast, size.Height-bottomH-2*pad-tableRoom))
+	l.filters.Move(fyne.NewPos(0, 0))
+	l.filters.Resize(fyne.NewSize(size.Width, topH))
+	table.Move(fyne.NewPos(0, topH+pad))
+	table.Resize(fyne.NewSize(size.Width, max(0, size.Height-topH-bottomH-2*pad)))
+	bottom.Move(fyne.NewPos(0, size.Height-bottomH))
+	bottom.Resize(fyne.NewSize(size.Width, bottomH))
+}
+
+func (l paneLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	want, bottom, table := l.filtersWant(), objs[1].MinSize(), objs[2].MinSize()
+	return fyne.NewSize(max(want.Width, bottom.Width, table.Width),
+		min(want.Height, filtersLeast)+bottom.Height+table.Height+2*theme.Padding())
+}
+
+// showWhole shows the last column of the row of cell id whole on the
+// message line, after its heading ("Detail: liveness failed: …"). UI
+// goroutine.
+func (s *activityScreen) showWhole(id widget.TableCellID) {
+	if id.Row < 0 || id.Row >= len(s.rows) || len(s.cols) == 0 {
+		return
+	}
+	last := s.cols[len(s.cols)-1]
+	v := cellText(last, s.rows[id.Row], s.loc, s.labels)
+	if v == "" {
+		v = "-"
+	}
+	s.say(columnTitle(last.Title)+": "+v, widget.MediumImportance)
+}
 
 func (s *activityScreen) say(msg string, imp widget.Importance) {
 	s.message.Importance = imp
@@ -691,6 +750,7 @@ func (s *activityScreen) showPage(page store.EventPage, err error) {
 	s.next, s.more = page.Next, page.More
 	s.fitColumns(s.width)
 	s.askRoom()
+	s.table.UnselectAll()
 	s.table.ScrollToTop() // refreshes the cells (once the table is on screen)
 	setEnabled(len(s.starts) > 1, s.newer)
 	setEnabled(page.More, s.older)

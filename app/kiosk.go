@@ -252,7 +252,11 @@ func (k *Kiosk) build() {
 	split := container.NewHSplit(p.content, k.s.tabs)
 	k.s.useSplit(split)
 	k.inputs = newInputWatch(k.noteInput)
-	k.admin = container.NewStack(container.NewBorder(container.NewPadded(bar), nil, nil, nil, split), k.inputs)
+	// The screens scroll below the header: on a small screen (640×480)
+	// their minimum size is larger than the window, and the driver grew
+	// the window past the screen's top edge with the header and its
+	// buttons on it — the administrator could not leave the kiosk.
+	k.admin = container.NewStack(container.NewBorder(container.NewPadded(bar), nil, nil, nil, container.NewScroll(split)), k.inputs)
 }
 
 // Public camera lines of the kiosk.

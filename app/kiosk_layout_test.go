@@ -139,3 +139,58 @@ func walkVisible(o fyne.CanvasObject, pos fyne.Position, f func(fyne.CanvasObjec
 		walkVisible(ch, pos.Add(ch.Position()), f)
 	}
 }
+
+// TestKioskAdminFitsSmallScreen: after the PIN, on a 640×480 screen and
+// at 1280×800, in English and Spanish, with each tab selected, the admin
+// screens' minimum size fits the window and the header's Back to kiosk and
+// Exit kiosk buttons lie inside it. The tester saw the header pushed above
+// the top edge at 640×480: the administrator could not leave the kiosk.
+func TestKioskAdminFitsSmallScreen(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, locale := range []string{"en_US.UTF-8", "es_ES.UTF-8"} {
+		for _, size := range screenSizes {
+			t.Run(locale+"/"+sizeName(size), func(t *testing.T) {
+				t.Setenv("LC_ALL", locale)
+				kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "front-door"}, false)
+				k := kh.k
+				c := k.Window().Canvas()
+				k.Window().Resize(size)
+				kh.settle(0)
+				k.unlock()
+				k.Window().Resize(size)
+				back := findButton(t, k.admin, lang.L("Back to kiosk"))
+				exit := findButton(t, k.admin, lang.L("Exit kiosk"))
+				for i, tab := range kh.u.tabs.Items {
+					kh.u.tabs.SelectIndex(i)
+					kh.settle(0)
+					uitest.Paint(c)
+					if min := k.admin.MinSize(); min.Width > size.Width || min.Height > size.Height {
+						t.Errorf("tab %q: the admin screens' minimum size %v is larger than the %v window", tab.Text, min, size)
+					}
+					inside(t, c, "the Back to kiosk button", back)
+					inside(t, c, "the Exit kiosk button", exit)
+				}
+			})
+		}
+	}
+}
+
+// TestKioskFailedStepWorded: a challenge that failed shows its reason on
+// the kiosk's heading (the liveness package's status carries it as the
+// prompt) worded and capitalised, in English and Spanish. The tester saw
+// "step not done in time" there, behind the PIN panel.
+func TestKioskFailedStepWorded(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, locale := range []string{"en_US.UTF-8", "es_ES.UTF-8"} {
+		t.Run(locale, func(t *testing.T) {
+			t.Setenv("LC_ALL", locale)
+			kh := newKioskHarness(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{}, false)
+			for _, why := range []error{live.ErrTimeout, live.ErrWrongWay, live.ErrNoMotion} {
+				kh.k.showChallenge(live.Status{Done: true, Prompt: live.ReasonText(why)})
+				if got, want := kh.k.prompt.Text, capitalize(liveReason(why)); got != want || got == live.ReasonText(why) {
+					t.Errorf("the failed step %q shows as %q, want %q", live.ReasonText(why), got, want)
+				}
+			}
+		})
+	}
+}

@@ -216,12 +216,14 @@ func livePrompt(st live.Status) string {
 	case st.Prompt == "Liveness check failed":
 		return lang.L("Liveness check failed")
 	}
+	// Why the check failed, as a prompt: a line of its own, capitalised
+	// (the kiosk's heading showed "step not done in time").
 	for _, r := range liveReasons() {
 		if st.Prompt == r.sentinel.Error() {
-			return r.text
+			return capitalize(r.text)
 		}
 	}
-	return st.Prompt
+	return capitalize(st.Prompt)
 }
 
 // columnTitle is the Activity table's header of an internal/activity

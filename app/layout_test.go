@@ -129,7 +129,7 @@ func TestSmallWindowFits(t *testing.T) {
 	t.Cleanup(func() { useLanguage(languageEnglish) })
 	for _, lg := range []string{languageEnglish, languageSpanish} {
 		t.Run(lg, func(t *testing.T) {
-			h, _ := languageWindow(t, lg)
+			h, evs := languageWindow(t, lg)
 			defer h.stopNow()
 			const long = "maria.jose.garcia"
 			h.dir.add(long, idol(t, loadIdols(t), "Luda (WJSN)")[:2]...)
@@ -144,9 +144,19 @@ func TestSmallWindowFits(t *testing.T) {
 				case h.u.users.content:
 					h.waitFor("the user list", func() bool { return len(h.u.users.rows) == 2 })
 				case h.u.activity.content:
-					continue // TestActivityColumnsWhole
+					h.openActivity(len(evs))
+					h.layOut()
+					// The tester saw the window grow to 640×511 (en) and
+					// 640×529 (es) on this tab, and stay so.
+					if m := h.u.win.Content().MinSize(); m.Width > size.Width || m.Height > size.Height {
+						t.Errorf("tab %q: the window's content needs %.0f×%.0f px", tab.Text, m.Width, m.Height)
+					}
+					continue // the cells: TestActivityColumnsWhole
 				}
 				h.layOut()
+				if m := h.u.win.Content().MinSize(); m.Width > size.Width || m.Height > size.Height {
+					t.Errorf("tab %q: the window's content needs %.0f×%.0f px", tab.Text, m.Width, m.Height)
+				}
 				if m := tab.Content.MinSize(); m.Width > tab.Content.Size().Width+0.5 {
 					t.Errorf("tab %q needs %.0f px, has %.0f", tab.Text, m.Width, tab.Content.Size().Width)
 				}
@@ -173,6 +183,43 @@ func TestSmallWindowFits(t *testing.T) {
 				if sc, ok := tab.Content.(*container.Scroll); ok && sc.Content.Size().Width < sc.Content.MinSize().Width-0.5 {
 					t.Errorf("tab %q cuts its content to %.0f of %.0f px", tab.Text, sc.Content.Size().Width, sc.Content.MinSize().Width)
 				}
+			}
+		})
+	}
+}
+
+// TestActivityDetailOnSelect: selecting a row of the Activity table shows
+// its detail whole on the message line, in a 640×480 window where the
+// Detail column is cut at the pane's edge (the tester read "livenes" at
+// 1280×800), in English and Spanish; a new page clears the selection.
+func TestActivityDetailOnSelect(t *testing.T) {
+	t.Cleanup(func() { useLanguage(languageEnglish) })
+	for _, lg := range []string{languageEnglish, languageSpanish} {
+		t.Run(lg, func(t *testing.T) {
+			h, evs := languageWindow(t, lg)
+			defer h.stopNow()
+			s := h.u.activity
+			h.u.win.Resize(fyne.NewSize(640, 480))
+			h.openActivity(len(evs))
+			const detail = "liveness failed: step not done in time (turn left, 10 s) — a long detail"
+			ev := s.rows[0].(store.Event)
+			ev.Detail = detail
+			s.rows[0] = ev
+			s.table.Select(widget.TableCellID{Row: 0, Col: 1})
+			h.layOut()
+			if want := columnTitle("Detail") + ": " + detail; s.message.Text != want {
+				t.Errorf("selecting the row shows %q, want %q", s.message.Text, want)
+			}
+			if !s.message.Visible() || s.message.Wrapping == fyne.TextWrapOff {
+				t.Errorf("the message line (visible %v) does not wrap", s.message.Visible())
+			}
+			if m := h.u.win.Content().MinSize(); m.Width > 640 || m.Height > 480 {
+				t.Errorf("with the detail shown the window's content needs %.0f×%.0f px", m.Width, m.Height)
+			}
+			s.load()
+			h.waitFor("the events", func() bool { return len(s.rows) == len(evs) && !s.busy.Visible() })
+			if s.message.Text != "" {
+				t.Errorf("after a reload the message line says %q", s.message.Text)
 			}
 		})
 	}
