@@ -193,13 +193,10 @@ func TestSmallWindowFits(t *testing.T) {
 // Detail column is cut at the pane's edge (the tester read "livenes" at
 // 1280×800), in English and Spanish; a new page clears the selection.
 func TestActivityDetailOnSelect(t *testing.T) {
-	t.Cleanup(func() { useLanguage(languageEnglish) })
 	for _, lg := range []string{languageEnglish, languageSpanish} {
 		t.Run(lg, func(t *testing.T) {
-			h, evs := languageWindow(t, lg)
-			defer h.stopNow()
+			h, evs := languageWindowAt(t, lg, fyne.NewSize(640, 480))
 			s := h.u.activity
-			h.u.win.Resize(fyne.NewSize(640, 480))
 			h.openActivity(len(evs))
 			const detail = "liveness failed: step not done in time (turn left, 10 s) — a long detail"
 			ev := s.rows[0].(store.Event)
