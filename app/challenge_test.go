@@ -217,20 +217,6 @@ func followersDrained(d *detector) bool {
 	return true
 }
 
-// withChallenge turns the liveness check on with steps fixed (the product
-// draws them at random), as a shell setup function.
-func withChallenge(steps ...live.Step) func(*shell) {
-	return func(s *shell) {
-		s.liveness.on.Store(true)
-		s.liveness.check.SetChecked(true)
-		s.liveConfig = func() live.Config {
-			cfg := challengeConfig()
-			cfg.Steps = steps
-			return cfg
-		}
-	}
-}
-
 // newVideoHarness is a window on cam with the video models (every face
 // described as elkie) and elkie enrolled as "ann".
 func newVideoHarness(t *testing.T, cam *videoCamera, opts Options, setup ...func(*shell)) *harness {

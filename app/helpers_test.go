@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	live "facelogin/recognition/liveness"
 	"fmt"
 	"image"
 	"image/jpeg"
@@ -809,4 +810,18 @@ func (h *harness) dialogText() string {
 		}
 	}
 	return sb.String()
+}
+
+// withChallenge turns the liveness check on with steps fixed (the product
+// draws them at random), as a shell setup function.
+func withChallenge(steps ...live.Step) func(*shell) {
+	return func(s *shell) {
+		s.liveness.on.Store(true)
+		s.liveness.check.SetChecked(true)
+		s.liveConfig = func() live.Config {
+			cfg := challengeConfig()
+			cfg.Steps = steps
+			return cfg
+		}
+	}
 }
