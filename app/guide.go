@@ -457,11 +457,7 @@ func (g *guide) inPose(d detection, st poseStep, base poseCues) (poseCues, error
 // end of the walk.
 func registeredFace(users Identifier, threshold func() float32, self string) func(d *recognition.Descriptor) error {
 	return func(d *recognition.Descriptor) error {
-		m := users.Identify(d)
-		user, dist := m.User, m.Distance
-		if user == self {
-			user, dist = m.SecondUser, m.SecondDistance
-		}
+		user, dist := recognition.Match(users.Identify(d)).NearestOther(self)
 		if th := threshold(); user != "" && dist <= th {
 			return &DuplicateFaceError{User: user, Distance: dist, Threshold: th}
 		}

@@ -26,6 +26,17 @@ type Match struct {
 	SecondDistance float32
 }
 
+// NearestOther is the nearest user other than self and the distance to
+// them: User, or SecondUser when User is self ("" and +Inf, or "" and 0
+// with nobody enrolled, when there is none). A registration asks it with
+// self the user being (re-)enrolled, whose own templates are no duplicate.
+func (m Match) NearestOther(self string) (string, float32) {
+	if m.User == self {
+		return m.SecondUser, m.SecondDistance
+	}
+	return m.User, m.Distance
+}
+
 // Accepted reports whether the nearest user is within threshold.
 func (m Match) Accepted(threshold float32) bool {
 	return m.User != "" && m.Distance <= threshold

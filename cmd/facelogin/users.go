@@ -226,14 +226,17 @@ func cmdEnrol(e *env, args []string) error {
 		}
 		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
 	}
-	if ds, qs, _, err = onePerson(e, fs.Args(), ds, qs, s.dir.Policy().WithBase(float32(*c.threshold)).Max); err != nil {
+	// The same-person bound (0.45): the photos must be within it of each
+	// other, and a face within it of another user gets a note.
+	bound := s.dir.Policy().SamePerson(float32(*c.threshold))
+	if ds, qs, _, err = onePerson(e, fs.Args(), ds, qs, bound); err != nil {
 		return err
 	}
 	// The look for the same face under another name and the insert are
 	// one transaction: enrolments at once, here or at other stations
 	// sharing the database, end with one account.
 	check := store.DuplicateCheck{Threshold: float32(*c.threshold), Allow: *allow}
-	near, nearDist := nearUser(s.dir, *user, ds, check.Threshold, s.dir.Policy().SamePerson(check.Threshold))
+	near, nearDist := nearUser(s.dir, *user, ds, check.Threshold, bound)
 	u, dups, err := s.dir.EnrollUnique(ctx, *user, ds, qs, check)
 	if err != nil {
 		return explainStoreError(err)
@@ -241,7 +244,7 @@ func cmdEnrol(e *env, args []string) error {
 	if near != "" && len(dups) == 0 {
 		fmt.Fprintf(e.stderr, "facelogin: note: this face is %.3f from the existing user %q — beyond the duplicate threshold %.3f, within the same-person bound %.3f: "+
 			"if it is the same person, delete %q and add these photos with `enrol --add --user %s`; a lookalike needs nothing\n",
-			nearDist, near, check.Threshold, s.dir.Policy().SamePerson(check.Threshold), u.Username, near)
+			nearDist, near, check.Threshold, bound, u.Username, near)
 	}
 	for _, d := range dups {
 		fmt.Fprintf(e.stderr, "facelogin: warning: this face is %.3f from the existing user %q (threshold %.3f): enrolled anyway (--allow-duplicate), noted in the audit log\n",
@@ -264,11 +267,7 @@ func cmdEnrol(e *env, args []string) error {
 func nearUser(dir *directory.Directory, name string, ds []recognition.Descriptor, threshold, bound float32) (string, float32) {
 	user, dist := "", float32(math.Inf(1))
 	for i := range ds {
-		m := dir.Identify(&ds[i])
-		u, d := m.User, m.Distance
-		if u == name {
-			u, d = m.SecondUser, m.SecondDistance
-		}
+		u, d := dir.Identify(&ds[i]).NearestOther(name)
 		if u != "" && d < dist {
 			user, dist = u, d
 		}

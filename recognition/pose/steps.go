@@ -82,7 +82,7 @@ func (th Thresholds) Reached(k Kind, c, base Cues) bool {
 	case Up:
 		return up >= 1 && up > math.Abs(yaw)
 	case Smile:
-		return c.Smile >= base.Smile*(1+th.Smile) && math.Abs(yaw) < 0.5 && up < 0.5
+		return c.Smile >= base.Smile*(1+th.Smile) && math.Abs(yaw) < stillShare && up < stillShare
 	}
 	return false
 }
@@ -91,9 +91,14 @@ func (th Thresholds) Reached(k Kind, c, base Cues) bool {
 // any threshold, in any direction. A step that ends by its time limit with
 // no frame that moved is one the person is not following.
 func (th Thresholds) Moved(c, base Cues) bool {
-	return math.Abs(c.Yaw-base.Yaw) >= th.Turn/2 || math.Abs(c.Pitch-base.Pitch) >= th.Up/2 ||
-		math.Abs(c.Smile/base.Smile-1) >= th.Smile/2
+	return math.Abs(c.Yaw-base.Yaw) >= stillShare*th.Turn || math.Abs(c.Pitch-base.Pitch) >= stillShare*th.Up ||
+		math.Abs(c.Smile/base.Smile-1) >= stillShare*th.Smile
 }
+
+// stillShare is the share of a pose's threshold below which a change is
+// no movement: Moved counts from it, and a smile needs the head's yaw and
+// upward pitch below it.
+const stillShare = 0.5
 
 // Step is one step of a guided registration: the pose, how many accepted
 // frames complete it, and whether the person may skip it (an optional step
