@@ -209,11 +209,11 @@ func livePrompt(st live.Status) string {
 		return lang.L("Turn your head to your left")
 	case st.Step == live.TurnRight && st.Prompt == live.TurnRight.Prompt():
 		return lang.L("Turn your head to your right")
-	case st.Prompt == "Look at the camera":
+	case st.Prompt == live.PromptLook:
 		return lang.L("Look at the camera")
-	case st.Prompt == "Done":
+	case st.Prompt == live.PromptDone:
 		return lang.L("Done")
-	case st.Prompt == "Liveness check failed":
+	case st.Prompt == live.PromptFailed:
 		return lang.L("Liveness check failed")
 	}
 	// Why the check failed, as a prompt: a line of its own, capitalised

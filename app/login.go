@@ -228,7 +228,7 @@ func challengePrompts() []string {
 	for _, s := range live.AllSteps {
 		ps = append(ps, promptText(live.Status{Step: s, Prompt: s.Prompt(), Arrow: s.Arrow()}))
 	}
-	for _, p := range []string{"Look at the camera", "Done", "Liveness check failed"} {
+	for _, p := range []string{live.PromptLook, live.PromptDone, live.PromptFailed} {
 		ps = append(ps, promptText(live.Status{Prompt: p}))
 	}
 	return ps

@@ -129,6 +129,14 @@ type Result struct {
 	ExactRepeats int
 }
 
+// The prompts a challenge shows besides its steps' own (Step.Prompt), in
+// English; a screen that translates them compares Status.Prompt with these.
+const (
+	PromptLook   = "Look at the camera"
+	PromptDone   = "Done"
+	PromptFailed = "Liveness check failed"
+)
+
 // Status is what the screen shows while the challenge runs.
 type Status struct {
 	// Step is the prompted step (0 while settling and after the last),
@@ -632,7 +640,7 @@ func (c *Challenge) Status() Status {
 	n := float64(len(c.steps) + 1)
 	switch c.phase {
 	case settling:
-		st.Prompt = "Look at the camera"
+		st.Prompt = PromptLook
 		if len(c.settle) > 0 {
 			st.Progress = clamp01(float64(c.lastT-c.settle[0].t) / float64(c.th.SettleFor))
 		}
@@ -651,7 +659,7 @@ func (c *Challenge) Status() Status {
 		st.Overall = (1 + float64(c.step) + st.Progress) / n
 		st.Remaining = c.cfg.StepTimeout - (c.lastT - c.stepStart)
 	case confirming:
-		st.Index, st.Prompt, st.Progress, st.Overall = len(c.steps), "Look at the camera", 1, 1
+		st.Index, st.Prompt, st.Progress, st.Overall = len(c.steps), PromptLook, 1, 1
 		if c.cfg.MaxDescriptorDistance == 0 {
 			// Only watching the blink's way back: the step stays shown, done.
 			last := c.steps[len(c.steps)-1]
@@ -663,9 +671,9 @@ func (c *Challenge) Status() Status {
 		st.Index, st.Overall = len(c.results), 1
 		st.Hint = nil
 		if c.outcome == Live {
-			st.Prompt, st.Progress = "Done", 1
+			st.Prompt, st.Progress = PromptDone, 1
 		} else {
-			st.Prompt = "Liveness check failed"
+			st.Prompt = PromptFailed
 			if c.reason != nil {
 				st.Prompt = ReasonText(c.reason)
 			}
