@@ -18,7 +18,7 @@ VERIFY_IMAGE ?= $(wildcard $(CURDIR)/../shared/testdata/faces/elkie.jpg)
 # Debian packages the build, the tests and the app need.
 APT_PACKAGES := pkg-config libopencv-dev libdlib-dev libdlib-data libatlas-base-dev \
 	libopenblas0-pthread libjpeg62-turbo-dev libgl1-mesa-dev xorg-dev xvfb xauth \
-	mariadb-server xdotool imagemagick ffmpeg time ca-certificates dpkg-dev
+	mariadb-server xdotool imagemagick webp ffmpeg time ca-certificates dpkg-dev
 
 export LANG := en_US.UTF-8
 export OPENCV_LOG_LEVEL := ERROR

@@ -69,7 +69,8 @@ func BLASLibraries() []string {
 // 80 → 37 CPU ms per face of 240 px with other jobs running) and took a
 // core from the tracker and the picture; the window overlaps whole
 // descriptors instead (a login describes its frames at once). The
-// descriptors are the same, bit for bit (TestDescribeOneBLASThread).
+// descriptors are the same up to float32 rounding (bit for bit on some
+// CPUs, ≤ 1e-6 apart on others; TestDescribeOneBLASThread).
 func SetBLASThreads(n int) bool { return C.blas_set_threads(C.int(n)) != 0 }
 
 // BLASThreads is OpenBLAS's thread count, 0 when the BLAS in use is not

@@ -58,9 +58,15 @@ func TestDescribeMatchesRecognize(t *testing.T) {
 }
 
 // TestDescribeOneBLASThread: with OpenBLAS on one thread (as the live
-// window runs it, SetBLASThreads) a tracked face's descriptor, box and
-// landmarks are bit for bit those computed with OpenBLAS's default threads.
+// window runs it, SetBLASThreads) a tracked face's box and landmarks are
+// those computed with OpenBLAS's default threads, and its descriptor the
+// same up to float32 rounding: on some CPUs (AMD EPYC here; an Intel CPU
+// gave bit-identical results) OpenBLAS's threaded matrix product sums in
+// another order, which moves the descriptor by ~5e-7 — a millionth of the
+// acceptance threshold 0.375. maxBLASDrift bounds it at 1e-5.
 // Every 30th frame of each shared video as a 640×480 webcam frame.
+const maxBLASDrift = 1e-5
+
 func TestDescribeOneBLASThread(t *testing.T) {
 	e := liveEngine(t)
 	threads := dlib.BLASThreads()
@@ -68,7 +74,7 @@ func TestDescribeOneBLASThread(t *testing.T) {
 		testdata.Require(t, "OpenBLAS", &blasErr{dlib.BLASLibraries()})
 	}
 	t.Cleanup(func() { dlib.SetBLASThreads(threads) })
-	n := 0
+	n, drift := 0, float32(0)
 	for _, path := range testdata.Videos(t) {
 		tr := newTracker(t, dlib.TrackerOptions{})
 		readFrames(t, path, func(f camera.VideoFrame) {
@@ -89,14 +95,16 @@ func TestDescribeOneBLASThread(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s frame %d: %v", filepath.Base(path), f.Index, err)
 			}
-			if got.Descriptor != want.Descriptor || got.Rect != want.Rect || !slices.Equal(got.Landmarks, want.Landmarks) {
+			d := recognition.Distance(&got.Descriptor, &want.Descriptor)
+			if d > maxBLASDrift || got.Rect != want.Rect || !slices.Equal(got.Landmarks, want.Landmarks) {
 				t.Errorf("%s frame %d: one BLAS thread gave %v (distance %g), %d threads %v", filepath.Base(path), f.Index,
-					got.Rect, recognition.Distance(&got.Descriptor, &want.Descriptor), threads, want.Rect)
+					got.Rect, d, threads, want.Rect)
 			}
+			drift = max(drift, d)
 			n++
 		})
 	}
-	t.Logf("%d tracked faces described with %d and 1 BLAS threads: identical", n, threads)
+	t.Logf("%d tracked faces described with %d and 1 BLAS threads: same boxes and landmarks, descriptors at most %g apart", n, threads, drift)
 	if n < 20 {
 		t.Errorf("only %d faces compared", n)
 	}
