@@ -609,7 +609,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		r.say(rejectionAdvice(lastErr), kioskWarn)
 		return
 	}
-	r.decide(ctx, loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}, run[len(run)-1].face.ID)
+	r.decide(ctx, loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}, run[len(run)-1].face.ID, nil)
 }
 
 // challenge runs the liveness challenge on the steady face, showing its
@@ -642,18 +642,29 @@ func (r *kioskRun) challenge(ctx context.Context, th float32) {
 		return
 	}
 	ds, _ := descriptors(samples)
-	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load(), Liveness: livenessPassed}
-	r.decide(ctx, in, samples[len(samples)-1].face.ID)
+	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load(), Liveness: livenessPassed, Steps: stepsOf(res)}
+	r.decide(ctx, in, samples[len(samples)-1].face.ID, &res)
 }
 
-// decide decides, records and shows a login of the face with track id.
-func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.TrackID) {
+// decide decides, records and shows a login of the face with track id;
+// lres is the passed challenge before it (nil with the check off), whose
+// descriptor from before its first step must be the accepted user's too
+// (confirmBefore): else the login is a failed challenge.
+func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.TrackID, lres *live.Result) {
 	k := r.k
 	res, err := decideLogin(k.users, in)
 	if err != nil {
 		// Not a refusal the decision explains: nobody is let in.
 		k.s.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
 		res = loginResult{Decision: decision.Decision{Reason: decision.TooFar, Frames: len(in.Descriptors)}, Liveness: in.Liveness}
+	}
+	if lres != nil {
+		if swapped, ok := confirmBefore(k.users, in, res, *lres); !ok {
+			why := refuseLiveness(ctx, k.users, "", swapped, k.s.log, "kiosk identification", "station", k.opts.Station)
+			r.prompt = "" // the prompt is redrawn after the result
+			r.refused(lang.L("Not a live face"), capitalize(why))
+			return
+		}
 	}
 	concludeLogin(ctx, k.users, in, res, k.s.log, "kiosk identification", []any{"station", k.opts.Station}, "liveness", in.Liveness.String())
 	r.prompt = "" // the prompt is redrawn after the result
