@@ -182,6 +182,11 @@ func (a *Activity) Each(ctx context.Context, q store.EventQuery, fn func(store.E
 	return Err(a.ev.Each(ctx, q, fn))
 }
 
+// RecordKioskStart writes a kiosk_start event with detail.
+func (a *Activity) RecordKioskStart(ctx context.Context, detail string) error {
+	return a.ev.RecordKioskStart(ctx, detail)
+}
+
 // RecordOnLogin writes what the on-login action did after username's
 // login (an on_login event with this station's name).
 func (a *Activity) RecordOnLogin(ctx context.Context, username, detail string) error {
