@@ -350,6 +350,7 @@ func (k *Kiosk) Window() fyne.Window { return k.s.win }
 func (k *Kiosk) Start() {
 	if k.s.start() {
 		k.resumePINAttempts()
+		k.showLivenessOff()
 		k.recordStart()
 		k.s.tasks.Go(k.run)
 	}
