@@ -49,11 +49,19 @@ type OnLoginRecorder interface {
 	RecordOnLogin(ctx context.Context, username, detail string) error
 }
 
+// KioskRecorder writes the kiosk's own events to the audit log.
+type KioskRecorder interface {
+	// RecordKioskStart notes that a kiosk started (a kiosk_start event)
+	// with what an auditor must know of it: detail.
+	RecordKioskStart(ctx context.Context, detail string) error
+}
+
 // ActivityLog is the audit log as the window and the kiosk use it: the
-// Activity screen reads it, the on-login action writes to it.
+// Activity screen reads it, the on-login action and the kiosk write to it.
 type ActivityLog interface {
 	ActivityReader
 	OnLoginRecorder
+	KioskRecorder
 }
 
 // userLister names the enrolled users (the Activity screen offers them as
@@ -98,6 +106,7 @@ func kindTitles() map[store.EventKind]string {
 		store.EventOnLogin:          lang.L("On-login actions"),
 		store.EventDuplicateAllowed: lang.L("Look-alikes allowed"),
 		store.EventTemplateAdapted:  lang.L("Templates adapted"),
+		store.EventKioskStart:       lang.L("Kiosk starts"),
 	}
 }
 
@@ -118,6 +127,7 @@ func eventLabels() map[store.EventKind]string {
 		store.EventOnLogin:          lang.L("On-login action"),
 		store.EventDuplicateAllowed: lang.L("Look-alike allowed"),
 		store.EventTemplateAdapted:  lang.L("Template adapted"),
+		store.EventKioskStart:       lang.L("Kiosk started"),
 	}
 }
 

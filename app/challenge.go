@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"time"
@@ -150,10 +151,38 @@ func refuseLiveness(ctx context.Context, users LoginRecorder, claimed string, re
 	defer cancel()
 	log.Info(msg, append(head, "success", false, "user", claimed, "liveness", res.Outcome.String(),
 		"reason", res.Reason, "steps", live.FormatSteps(stepsOf(res)), "frames", res.Frames, "ms", res.Duration.Milliseconds())...)
-	if err := users.RecordLogin(ctx, claimed, float32(math.Inf(1)), false, livenessDetail(res)); err != nil {
+	if err := users.RecordLogin(ctx, claimed, float32(math.Inf(1)), false, livenessDetail(res), ""); err != nil {
 		log.Error("record login", "user", claimed, "err", err)
 	}
 	return liveReason(res.Reason)
+}
+
+// confirmBefore checks the descriptor the challenge took before its first
+// step (Result.Before) against the user an accepted login decided on from
+// the frames after it, under the same rules (that user's own threshold,
+// the margin to other users: a 1:1 decision at in.Base). The challenge
+// compares its two descriptors only with each other, within
+// liveness.SamePersonDistance, so two people that close — one answering
+// the challenge, the other stepping in at its end — passed it (issue 10:
+// 0.529 apart). ok false returns lres turned into that refusal,
+// liveness.ErrNotSamePerson, naming nobody. A refused login needs no
+// check. Background goroutine.
+func confirmBefore(g Decider, in loginInput, res loginResult, lres live.Result) (live.Result, bool) {
+	if !res.Accepted() {
+		return lres, true
+	}
+	why := "no descriptor was taken before the check"
+	if len(lres.Before) == recognition.DescriptorLen {
+		before := recognition.Descriptor(lres.Before)
+		dec, err := g.Decide(res.User, []recognition.Descriptor{before}, in.Base)
+		if err == nil && dec.OK() {
+			return lres, true
+		}
+		why = "the face before the check is not the one decided after it (" + dec.Reason.String() + ")"
+	}
+	lres.Live, lres.Outcome = false, live.Failed
+	lres.Reason = fmt.Errorf("%w: %s", live.ErrNotSamePerson, why)
+	return lres, false
 }
 
 func stepsOf(res live.Result) []live.Step {

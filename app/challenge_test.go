@@ -298,8 +298,8 @@ func TestLoginChallengePasses(t *testing.T) {
 		t.Error("the prompt stays on screen after the login")
 	}
 	ls := h.dir.loginLog()
-	if len(ls) != 1 || ls[0].user != "ann" || !ls[0].success || ls[0].reason != "" {
-		t.Fatalf("audit log %+v: want ann's success", ls)
+	if len(ls) != 1 || ls[0].user != "ann" || !ls[0].success || ls[0].reason != "" || ls[0].check != "liveness passed: left,right" {
+		t.Fatalf("audit log %+v: want ann's success, liveness passed: left,right", ls)
 	}
 	if !strings.Contains(h.log.String(), "liveness=passed") {
 		t.Errorf("log lacks the passed check:\n%s", h.log.String())
@@ -333,6 +333,81 @@ func TestLoginChallengeSwappedFace(t *testing.T) {
 	ls := h.dir.loginLog()
 	if want := "liveness failed: " + live.ErrNotSamePerson.Error(); len(ls) != 1 || ls[0].success || ls[0].reason != want {
 		t.Fatalf("audit log %+v: want one failure %q", ls, want)
+	}
+}
+
+// lookalike is another person of idols.json within [lo, hi] of d and
+// beyond hi-0.1 of every descriptor in avoid (the enrolled person's
+// templates): someone a challenge's same-person check
+// (liveness.SamePersonDistance) cannot tell from d, whom the decision
+// rules can.
+func lookalike(t *testing.T, d recognition.Descriptor, lo, hi float32, avoid []recognition.Descriptor) recognition.Descriptor {
+	t.Helper()
+next:
+	for _, i := range sharedtd.Idols(t) {
+		if x := recognition.Distance(&i.Descriptor, &d); x < lo || x > hi {
+			continue
+		}
+		for j := range avoid {
+			if recognition.Distance(&i.Descriptor, &avoid[j]) < hi-0.1 {
+				continue next
+			}
+		}
+		return i.Descriptor
+	}
+	t.Fatalf("no descriptor %.2f–%.2f from the probe", lo, hi)
+	return recognition.Descriptor{}
+}
+
+// swapAtFirstStep makes the video models describe the face as before
+// until the challenge prompts its first step (the descriptor from before
+// the challenge is taken then), and as after from then on: one enrolled
+// person settles, another does the steps and is decided on. prompt is
+// the prompt on screen.
+func swapAtFirstStep(m *videoModels, before, after recognition.Descriptor, prompt func() string) func() {
+	m.mu.Lock()
+	m.desc = before
+	m.mu.Unlock()
+	return func() {
+		if strings.Contains(prompt(), "Turn your head to your left") {
+			m.mu.Lock()
+			m.desc = after
+			m.mu.Unlock()
+		}
+	}
+}
+
+// TestLoginChallengeLookalikeSwap (issue 10): bob, enrolled, settles in
+// front of the camera; ann, enrolled and within the challenge's
+// same-person limit (0.60) of bob, does the steps and is decided on. The
+// challenge alone passes; the descriptor from before it is not ann's
+// under ann's own threshold, so the login is a failed liveness check,
+// recorded with that reason and no name, and nobody is named on screen.
+func TestLoginChallengeLookalikeSwap(t *testing.T) {
+	cam := genuineCamera(t, 160)
+	h := newVideoHarness(t, cam, Options{}, withChallenge(live.TurnLeft, live.TurnRight))
+	m := h.u.det.engine.(*videoModels)
+	ann := m.desc
+	bob := lookalike(t, ann, 0.47, 0.58, idol(t, loadIdols(t), "Elkie (CLC)")[:3])
+	h.dir.add("bob", bob)
+	clickLogin(h)
+	cam.play(h, "the refusal", loginDone(h), swapAtFirstStep(m, bob, ann, func() string { return h.u.login.prompt.Text }))
+	l := h.u.login
+	if l.result.Text != "Liveness check failed" || !strings.Contains(l.message.Text, live.ErrNotSamePerson.Error()) {
+		t.Fatalf("result %q, message %q", l.result.Text, l.message.Text)
+	}
+	for _, text := range []string{l.result.Text, l.message.Text} {
+		if strings.Contains(text, "ann") || strings.Contains(text, "bob") {
+			t.Errorf("%q names a user", text)
+		}
+	}
+	ls := h.dir.loginLog()
+	if want := "liveness failed: " + live.ErrNotSamePerson.Error(); len(ls) != 1 || ls[0].success || ls[0].user != "" || ls[0].reason != want ||
+		!math.IsInf(float64(ls[0].distance), 1) {
+		t.Fatalf("audit log %+v: want one failure %q, nobody named", ls, want)
+	}
+	if !strings.Contains(h.log.String(), "the face before the check is not the one decided after it") {
+		t.Errorf("log lacks why:\n%s", h.log.String())
 	}
 }
 
@@ -418,6 +493,9 @@ func TestLoginWithoutChallenge(t *testing.T) {
 	if !strings.Contains(h.log.String(), `liveness="not checked"`) {
 		t.Errorf("log:\n%s", h.log.String())
 	}
+	if ls := h.dir.loginLog(); len(ls) != 1 || !ls[0].success || ls[0].check != "liveness not checked" {
+		t.Errorf("audit log %+v: want the success, liveness not checked", ls)
+	}
 }
 
 // TestLivenessSetting: the check is on unless turned off; the check box
@@ -469,8 +547,41 @@ func TestKioskChallenge(t *testing.T) {
 		if !slices.Contains(prompts, "← Turn your head to your left") || !slices.Contains(prompts, "Turn your head to your right →") {
 			t.Errorf("prompts %q", prompts)
 		}
-		if ls := kh.logins(); len(ls) != 1 || !ls[0].success || ls[0].user != "elkie" {
+		if ls := kh.logins(); len(ls) != 1 || !ls[0].success || ls[0].user != "elkie" || ls[0].check != "liveness passed: left,right" {
 			t.Errorf("audit log %+v", ls)
+		}
+	})
+	t.Run("lookalike swap", func(t *testing.T) {
+		// Issue 10: bob settles, elkie (within 0.60 of him) does the
+		// steps: a failed challenge, counted toward the lockout.
+		cam := genuineCamera(t, 183)
+		kh := newVideoKiosk(t, cam, KioskOptions{MaxFailures: 1})
+		m := kh.u.det.engine.(*videoModels)
+		elkie := m.desc
+		bob := lookalike(t, elkie, 0.47, 0.58, idol(t, loadIdols(t), "Elkie (CLC)")[:3])
+		kh.dir.add("bob", bob)
+		cam.play(kh.harness, "the lockout", kh.resultShown, swapAtFirstStep(m, bob, elkie, func() string { return kh.k.prompt.Text }))
+		if kh.k.resultTitle.Text != "Please wait" {
+			t.Fatalf("result %q %q, want the lockout", kh.k.resultTitle.Text, kh.k.resultDetail.Text)
+		}
+		ls := kh.logins()
+		if len(ls) != 1 || ls[0].success || ls[0].user != "" || ls[0].reason != "liveness failed: "+live.ErrNotSamePerson.Error() {
+			t.Fatalf("audit log %+v: want the failed challenge, nobody named", ls)
+		}
+		if !strings.Contains(kh.log.String(), "kiosk lockout") {
+			t.Errorf("log:\n%s", kh.log.String())
+		}
+	})
+	t.Run("lookalike swap shown", func(t *testing.T) {
+		cam := genuineCamera(t, 183)
+		kh := newVideoKiosk(t, cam, KioskOptions{MaxFailures: 2})
+		m := kh.u.det.engine.(*videoModels)
+		elkie := m.desc
+		bob := lookalike(t, elkie, 0.47, 0.58, idol(t, loadIdols(t), "Elkie (CLC)")[:3])
+		kh.dir.add("bob", bob)
+		cam.play(kh.harness, "the refusal", kh.resultShown, swapAtFirstStep(m, bob, elkie, func() string { return kh.k.prompt.Text }))
+		if kh.k.resultTitle.Text != "Not a live face" || kh.k.resultDetail.Text != "A different face at the end of the check" {
+			t.Fatalf("result %q %q", kh.k.resultTitle.Text, kh.k.resultDetail.Text)
 		}
 	})
 	t.Run("photo", func(t *testing.T) {

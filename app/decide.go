@@ -7,6 +7,7 @@ import (
 
 	"facelogin/recognition"
 	"facelogin/recognition/decision"
+	live "facelogin/recognition/liveness"
 )
 
 // loginInput is what a login decision is made from. It is a struct so the
@@ -26,6 +27,9 @@ type loginInput struct {
 	// and the kiosk decide only after a passed challenge
 	// (livenessPassed), or livenessNotChecked with the check turned off.
 	Liveness liveness
+	// Steps are the passed challenge's steps (Liveness livenessPassed),
+	// for the audit log.
+	Steps []live.Step
 	// Adapt lets an accepted login that is also live store an adaptive
 	// template (the setting, and --adaptive).
 	Adapt bool
@@ -81,6 +85,15 @@ func (r loginResult) auditUser(in loginInput) string {
 		return r.User
 	}
 	return in.Claimed
+}
+
+// auditLiveness is the audit log's account of the liveness check of a
+// decided login: "liveness passed: blink,left" or "liveness not checked".
+func (in loginInput) auditLiveness() string {
+	if in.Liveness == livenessPassed {
+		return "liveness passed: " + live.FormatSteps(in.Steps)
+	}
+	return "liveness " + in.Liveness.String()
 }
 
 // decideLogin decides a login through the directory's decision rules
@@ -145,7 +158,7 @@ func concludeLogin(ctx context.Context, users loginDirectory, in loginInput, res
 	log.Info(msg, append(append(head, res.logArgs(in)...), tail...)...)
 	log.Debug(msg+": candidate", "candidate", res.Candidate, "margin", res.Margin, "cohort", res.Threshold.Cohort)
 	recorded := res.auditUser(in)
-	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted(), res.auditReason()); err != nil {
+	if err := users.RecordLogin(ctx, recorded, res.Distance, res.Accepted(), res.auditReason(), in.auditLiveness()); err != nil {
 		log.Error("record login", "user", recorded, "err", err)
 	}
 	if !res.Accepted() || !in.Adapt {

@@ -128,8 +128,10 @@ type LoginRecorder interface {
 	// RecordLogin notes a login attempt. username is "" when nobody was
 	// recognised. reason is why a refused attempt was refused when it was
 	// not the face's distance (a failed liveness check: "liveness failed:
-	// the head turn showed no depth, …"); "" otherwise.
-	RecordLogin(ctx context.Context, username string, distance float32, success bool, reason string) error
+	// the head turn showed no depth, …"); "" otherwise. check is what the
+	// liveness check said of a decided login ("liveness passed:
+	// blink,left", "liveness not checked"); "" when reason says it.
+	RecordLogin(ctx context.Context, username string, distance float32, success bool, reason, check string) error
 }
 
 // Enroller registers new users.

@@ -339,6 +339,7 @@ type fakeLogin struct {
 	distance float32
 	success  bool
 	reason   string
+	check    string // what the liveness check said of a decided login
 }
 
 func newFakeDirectory() *fakeDirectory { return &fakeDirectory{users: map[string]*fakeUser{}} }
@@ -585,10 +586,10 @@ func (d *fakeDirectory) Delete(_ context.Context, name string) error {
 	return nil
 }
 
-func (d *fakeDirectory) RecordLogin(_ context.Context, name string, dist float32, ok bool, reason string) error {
+func (d *fakeDirectory) RecordLogin(_ context.Context, name string, dist float32, ok bool, reason, check string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.logins = append(d.logins, fakeLogin{name, dist, ok, reason})
+	d.logins = append(d.logins, fakeLogin{name, dist, ok, reason, check})
 	if _, u := d.find(name); u != nil && ok {
 		u.lastLogin = time.Now()
 	}

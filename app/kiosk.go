@@ -111,14 +111,18 @@ const (
 type Kiosk struct {
 	s     *shell
 	users loginDirectory
+	audit KioskRecorder // nil without Deps.Activity
 	opts  KioskOptions
 	// now is the kiosk's clock for results, lockouts, repeats and PIN
 	// back-off: time.Now; tests move it on instead of waiting.
 	now func() time.Time
 
-	prompt      *canvas.Text
-	promptBox   *fyne.Container     // prompt, fitted to the window's width (fitText)
-	progress    *widget.ProgressBar // the liveness challenge's, hidden otherwise
+	prompt    *canvas.Text
+	promptBox *fyne.Container     // prompt, fitted to the window's width (fitText)
+	progress  *widget.ProgressBar // the liveness challenge's, hidden otherwise
+	// liveOff says, for as long as it is so, that the liveness check is
+	// off: a photo of a registered person can then check in.
+	liveOff     *canvas.Text
 	station     *canvas.Text
 	adminButton *widget.Button
 	// camStatus is the public camera line: running or not, never the
@@ -179,6 +183,9 @@ func newKiosk(a fyne.App, deps Deps, opts Options, kopts KioskOptions, post func
 		kopts.OnExit = a.Quit
 	}
 	k := &Kiosk{s: newShell(a, deps, opts, post), users: deps.Users, opts: kopts, now: time.Now}
+	if deps.Activity != nil {
+		k.audit = deps.Activity
+	}
 	k.build()
 	w := k.s.win
 	w.SetContent(k.view)
@@ -214,6 +221,11 @@ func (k *Kiosk) build() {
 	k.progress = widget.NewProgressBar()
 	k.progress.TextFormatter = func() string { return "" }
 	k.progress.Hide()
+	k.liveOff = canvas.NewText(lang.L("Liveness check off"), kioskWarn)
+	k.liveOff.TextStyle.Bold = true
+	k.liveOff.TextSize = kioskSmallSize
+	k.liveOff.Alignment = fyne.TextAlignCenter
+	k.showLivenessOff()
 	k.station = canvas.NewText(station, kioskDim)
 	k.station.TextSize = kioskSmallSize
 	k.adminButton = &widget.Button{Text: lang.L("Admin"), Importance: widget.LowImportance, OnTapped: func() { k.openPIN(pinUnlock) }}
@@ -226,7 +238,7 @@ func (k *Kiosk) build() {
 	bottom := container.NewBorder(nil, nil, k.station, k.adminButton, k.camStatus)
 	k.scan = container.NewStack(
 		canvas.NewRectangle(kioskBack),
-		container.NewBorder(container.NewPadded(container.NewVBox(k.promptBox, k.progress)), container.NewPadded(bottom), nil, nil, p.image),
+		container.NewBorder(container.NewPadded(container.NewVBox(k.promptBox, k.progress, k.liveOff)), container.NewPadded(bottom), nil, nil, p.image),
 	)
 
 	k.resultBack = canvas.NewRectangle(kioskWelcome)
@@ -338,8 +350,45 @@ func (k *Kiosk) Window() fyne.Window { return k.s.win }
 func (k *Kiosk) Start() {
 	if k.s.start() {
 		k.resumePINAttempts()
+		k.showLivenessOff()
+		k.recordStart()
 		k.s.tasks.Go(k.run)
 	}
+}
+
+// showLivenessOff shows the notice "Liveness check off" while the check
+// is off (--liveness=false, or the setting behind the PIN), hides it
+// otherwise. UI goroutine.
+func (k *Kiosk) showLivenessOff() {
+	if k.s.liveness.on.Load() {
+		k.liveOff.Hide()
+	} else {
+		k.liveOff.Show()
+	}
+}
+
+// recordStart writes a kiosk started with the liveness check off to the
+// audit log (kiosk_start): its check-ins then prove nobody was live.
+func (k *Kiosk) recordStart() {
+	if k.s.liveness.on.Load() {
+		return
+	}
+	why := "the setting"
+	if k.s.opts.NoLiveness {
+		why = "--liveness=false"
+	}
+	detail := "liveness check off (" + why + ")"
+	k.s.log.Warn("kiosk started with the liveness check off: a photo of a registered person can check in", "station", k.opts.Station, "by", why)
+	if k.audit == nil {
+		return
+	}
+	k.s.tasks.Go(func(ctx context.Context) {
+		ctx, cancel := recordContext(ctx)
+		defer cancel()
+		if err := k.audit.RecordKioskStart(ctx, detail); err != nil {
+			k.s.log.Error("record kiosk start", "err", err)
+		}
+	})
 }
 
 // Stop stops every goroutine of the kiosk and waits for them.
@@ -390,6 +439,7 @@ func (k *Kiosk) lock() {
 	k.unlocked = false
 	k.adminOpen.Store(false)
 	k.s.log.Info("kiosk locked")
+	k.showLivenessOff() // the setting may have changed meanwhile
 	k.s.win.SetContent(k.view)
 	k.view.Refresh()
 	k.paused.Store(false)
@@ -609,7 +659,7 @@ func (r *kioskRun) identify(ctx context.Context, th float32) {
 		r.say(rejectionAdvice(lastErr), kioskWarn)
 		return
 	}
-	r.decide(ctx, loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}, run[len(run)-1].face.ID)
+	r.decide(ctx, loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load()}, run[len(run)-1].face.ID, nil)
 }
 
 // challenge runs the liveness challenge on the steady face, showing its
@@ -642,18 +692,29 @@ func (r *kioskRun) challenge(ctx context.Context, th float32) {
 		return
 	}
 	ds, _ := descriptors(samples)
-	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load(), Liveness: livenessPassed}
-	r.decide(ctx, in, samples[len(samples)-1].face.ID)
+	in := loginInput{Descriptors: ds, Base: th, Adapt: k.s.adapt.Load(), Liveness: livenessPassed, Steps: stepsOf(res)}
+	r.decide(ctx, in, samples[len(samples)-1].face.ID, &res)
 }
 
-// decide decides, records and shows a login of the face with track id.
-func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.TrackID) {
+// decide decides, records and shows a login of the face with track id;
+// lres is the passed challenge before it (nil with the check off), whose
+// descriptor from before its first step must be the accepted user's too
+// (confirmBefore): else the login is a failed challenge.
+func (r *kioskRun) decide(ctx context.Context, in loginInput, id recognition.TrackID, lres *live.Result) {
 	k := r.k
 	res, err := decideLogin(k.users, in)
 	if err != nil {
 		// Not a refusal the decision explains: nobody is let in.
 		k.s.log.Error("kiosk identification", "station", k.opts.Station, "err", err)
 		res = loginResult{Decision: decision.Decision{Reason: decision.TooFar, Frames: len(in.Descriptors)}, Liveness: in.Liveness}
+	}
+	if lres != nil {
+		if swapped, ok := confirmBefore(k.users, in, res, *lres); !ok {
+			why := refuseLiveness(ctx, k.users, "", swapped, k.s.log, "kiosk identification", "station", k.opts.Station)
+			r.prompt = "" // the prompt is redrawn after the result
+			r.refused(lang.L("Not a live face"), capitalize(why))
+			return
+		}
 	}
 	concludeLogin(ctx, k.users, in, res, k.s.log, "kiosk identification", []any{"station", k.opts.Station}, "liveness", in.Liveness.String())
 	r.prompt = "" // the prompt is redrawn after the result

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"image"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,6 +21,8 @@ import (
 
 	"facelogin/internal/adminpin"
 	"facelogin/internal/testkit"
+	live "facelogin/recognition/liveness"
+	"facelogin/store"
 )
 
 // interceptApp is a test app whose windows remember their close intercept,
@@ -94,8 +98,9 @@ func newKioskHarnessWith(t *testing.T, frame image.Image, kopts KioskOptions, no
 
 // newKioskHarnessLive is newKioskHarnessWith with the liveness check as
 // challenge sets it (nil: off, as a person turns it off in the settings
-// behind the PIN; see withChallenge).
-func newKioskHarnessLive(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration, more func(*Deps), challenge func(*shell)) *kioskHarness {
+// behind the PIN; see withChallenge); each of options changes the kiosk's
+// Options.
+func newKioskHarnessLive(t *testing.T, frame image.Image, kopts KioskOptions, noPIN bool, clock time.Duration, more func(*Deps), challenge func(*shell), options ...func(*Options)) *kioskHarness {
 	t.Helper()
 	ia := &interceptApp{App: test.NewTempApp(t)}
 	ia.Preferences().SetBool(PrefLiveness, false)
@@ -122,6 +127,9 @@ func newKioskHarnessLive(t *testing.T, frame image.Image, kopts KioskOptions, no
 		}
 	}
 	opts := Options{Logger: slog.New(slog.NewTextHandler(h.log, nil))}
+	for _, o := range options {
+		o(&opts)
+	}
 	deps := Deps{Camera: h.cam, Tracker: h.eng, Engine: h.eng, Users: h.dir}
 	if more != nil {
 		more(&deps)
@@ -811,5 +819,67 @@ func TestKioskPINPanelIdleCloses(t *testing.T) {
 	kh.waitFor("the PIN panel to close", func() bool { return !k.pin.content.Visible() })
 	if k.paused.Load() || k.unlocked || k.pin.entry.Text != "" {
 		t.Fatalf("after the idle close: paused %v, unlocked %v, entry %q", k.paused.Load(), k.unlocked, k.pin.entry.Text)
+	}
+}
+
+// TestKioskLivenessOff: a kiosk whose liveness check is off says so on
+// its scanning screen for as long as it is ("Liveness check off", in
+// Spanish too), and its start is in the audit log with why the check is
+// off; with the check on there is neither. The notice follows the
+// setting when an administrator changes it behind the PIN. (Its Spanish:
+// TestKioskInSpanish.)
+func TestKioskLivenessOff(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		challenge func(*shell)
+		forced    bool
+		detail    string // of the kiosk_start event, "" for none
+	}{
+		{"--liveness=false", nil, true, "liveness check off (--liveness=false)"},
+		{"setting off", nil, false, "liveness check off (the setting)"},
+		{"on", withChallenge(live.TurnLeft, live.Blink), false, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st, _ := activityStore(t)
+			kh := newKioskHarnessLive(t, image.NewRGBA(image.Rect(0, 0, 640, 480)), KioskOptions{Station: "hall"}, false, 0,
+				func(d *Deps) { d.Activity = storeLog{st.Events} }, tc.challenge,
+				func(o *Options) { o.NoLiveness = tc.forced })
+			k := kh.k
+			if shown := k.liveOff.Visible(); shown != (tc.detail != "") || k.liveOff.Text != "Liveness check off" {
+				t.Fatalf("notice %q shown %v, want shown %v", k.liveOff.Text, shown, tc.detail != "")
+			}
+			if shown := shownTexts(k.s.win); tc.detail != "" && !slices.Contains(shown, "Liveness check off") {
+				t.Errorf("the notice is not on the scanning screen: %q", shown)
+			}
+			starts := func() []store.Event {
+				evs, err := st.Events.List(context.Background(), store.EventFilter{Kinds: []store.EventKind{store.EventKioskStart}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return evs
+			}
+			if tc.detail == "" {
+				kh.u.stop() // every goroutine has ended: a record would be written
+				if evs := starts(); len(evs) != 0 {
+					t.Errorf("kiosk_start events with the check on: %+v", evs)
+				}
+				return
+			}
+			kh.waitFor("the kiosk_start event", func() bool { return len(starts()) > 0 })
+			if evs := starts(); len(evs) != 1 || evs[0].Detail != tc.detail || evs[0].Station != "hall" || evs[0].Username != "" {
+				t.Errorf("kiosk_start events %+v, want one with %q", evs, tc.detail)
+			}
+			if tc.forced {
+				return
+			}
+			// An administrator turns the check on behind the PIN, then
+			// goes back to the kiosk: the notice goes.
+			k.unlock()
+			k.s.liveness.check.SetChecked(true)
+			k.lock()
+			if k.liveOff.Visible() {
+				t.Error("the notice stays after the check was turned on")
+			}
+		})
 	}
 }

@@ -466,6 +466,10 @@ func TestKioskInSpanish(t *testing.T) {
 	en := kioskTexts(t, "en_GB.UTF-8")
 	es := kioskTexts(t, "es_ES.UTF-8")
 	checkNoEnglish(t, en, es)
+	// The kiosk harness has the liveness check off: its notice is shown.
+	if !slices.Contains(es["scanning"], "Prueba de vida desactivada") {
+		t.Errorf("the Spanish scanning screen lacks the liveness notice: %q", es["scanning"])
+	}
 	for screen, want := range map[string]string{"scanning": "Mira a la cámara", "welcome": "Te damos la bienvenida, elkie"} {
 		if !slices.Contains(es[screen], want) {
 			t.Errorf("the Spanish kiosk's %s screen lacks %q: %q", screen, want, es[screen])

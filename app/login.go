@@ -113,21 +113,15 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		samples []sample
 		err     error
 		lv      = livenessNotChecked
+		lres    live.Result
 	)
 	if checked {
-		var lres live.Result
 		lres, samples, err = l.cap.challenge(ctx, cfg, l.limits.frames, func(st live.Status) {
 			l.cap.do(func() { l.showChallenge(st) })
 		})
 		l.cap.do(l.hideChallenge)
 		if err == nil && !lres.Live {
-			why := refuseLiveness(ctx, l.users, user, lres, l.log, "login", "mode", loginMode(user))
-			l.cap.do(func() {
-				l.result.Importance = widget.DangerImportance
-				l.result.SetText(lang.L("Liveness check failed"))
-				l.say(widget.DangerImportance, livenessAdvice(why))
-				l.cap.end()
-			})
+			l.refuseNotLive(ctx, user, lres)
 			return
 		}
 		lv = livenessPassed
@@ -147,7 +141,7 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		return
 	}
 	ds, _ := descriptors(samples)
-	in := loginInput{Claimed: user, Descriptors: ds, Base: l.th.get(), Adapt: l.adapt.Load(), Liveness: lv}
+	in := loginInput{Claimed: user, Descriptors: ds, Base: l.th.get(), Adapt: l.adapt.Load(), Liveness: lv, Steps: stepsOf(lres)}
 	res, err := decideLogin(l.users, in)
 	elapsed := time.Since(clicked)
 	if err != nil {
@@ -158,6 +152,12 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		})
 		return
 	}
+	if checked {
+		if swapped, ok := confirmBefore(l.users, in, res, lres); !ok {
+			l.refuseNotLive(ctx, user, swapped)
+			return
+		}
+	}
 	recorded := concludeLogin(ctx, l.users, in, res, l.log, "login", []any{"mode", loginMode(user)},
 		"liveness", lv.String(), "decision_ms", elapsed.Milliseconds())
 	l.action.afterLogin(l.cap.tasks, res, time.Now())
@@ -165,6 +165,18 @@ func (l *loginScreen) run(ctx context.Context, user string, clicked time.Time) {
 		l.show(in, res, elapsed)
 		l.cap.end()
 		l.events.publish(userEvent{kind: userLoggedIn, user: recorded})
+	})
+}
+
+// refuseNotLive records, logs and shows a login refused by its liveness
+// challenge (lres not live). Background goroutine; ends the capture.
+func (l *loginScreen) refuseNotLive(ctx context.Context, user string, lres live.Result) {
+	why := refuseLiveness(ctx, l.users, user, lres, l.log, "login", "mode", loginMode(user))
+	l.cap.do(func() {
+		l.result.Importance = widget.DangerImportance
+		l.result.SetText(lang.L("Liveness check failed"))
+		l.say(widget.DangerImportance, livenessAdvice(why))
+		l.cap.end()
 	})
 }
 

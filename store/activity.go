@@ -317,7 +317,15 @@ func (e *Events) DailySummary(ctx context.Context, q EventQuery, loc *time.Locat
 func EventKinds() []EventKind {
 	return []EventKind{EventRegister, EventTemplatesAdded, EventReRegister, EventLoginSuccess, EventLoginFailure,
 		EventRename, EventDisable, EventEnable, EventDelete, EventImport, EventOnLogin, EventDuplicateAllowed,
-		EventTemplateAdapted}
+		EventTemplateAdapted, EventKioskStart}
+}
+
+// RecordKioskStart writes that a kiosk started, with detail ("liveness
+// check off (--liveness=false)"); the store adds the station.
+func (e *Events) RecordKioskStart(ctx context.Context, detail string) error {
+	return e.s.inTx(ctx, "record kiosk start", func(tx *sql.Tx) error {
+		return e.s.recordTx(ctx, tx, Event{Kind: EventKioskStart, Detail: detail})
+	})
 }
 
 // RecordOnLogin writes what the on-login action did after username's login

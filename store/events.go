@@ -30,6 +30,9 @@ const (
 	// EventTemplateAdapted: a live login's frame was stored as an adaptive
 	// template (Users.AddAdaptive).
 	EventTemplateAdapted EventKind = "template_adapted"
+	// EventKioskStart: a kiosk started with something an auditor must
+	// know (the liveness check off: Events.RecordKioskStart).
+	EventKioskStart EventKind = "kiosk_start"
 )
 
 // Event is one line of the audit log.

@@ -208,7 +208,7 @@ func TestEnrolIdentify(t *testing.T) {
 		t.Fatalf("identify --verbose a disabled user: %q", out)
 	}
 	out, _ = c.want(exitOK, "events", "--kind", "login_failure", "--csv")
-	if n := strings.Count(out, "user disabled (command line)"); n != 3 || strings.Contains(out, ",bona,") {
+	if n := strings.Count(out, "user disabled; liveness not checked (command line)"); n != 3 || strings.Contains(out, ",bona,") {
 		t.Fatalf("the audit log has %d disabled-user refusals (want 3, naming nobody): %s", n, out)
 	}
 	c.want(exitNoMatch, "verify", "--user", "bona", c.photo("bona.jpg"))
@@ -288,7 +288,7 @@ func TestIdentifyNamesNobody(t *testing.T) {
 			continue
 		}
 		noNames("the audit log", l)
-		if !strings.Contains(l, "not recognised: too far (command line)") {
+		if !strings.Contains(l, "not recognised: too far; liveness not checked (command line)") {
 			t.Errorf("audit line %q", l)
 		}
 	}

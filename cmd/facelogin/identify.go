@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"math"
+	"strings"
 
 	"facelogin/internal/directory"
 	"facelogin/recognition"
@@ -119,15 +120,34 @@ func (v *verdict) hideDisabled() {
 	}
 }
 
-// auditDetail is the audit log's detail for a decision made here.
+// auditDetail is the audit log's detail for a decision made here, with
+// the liveness check's result: "identify; liveness passed: blink,left
+// (command line)", "not recognised: too far; liveness not checked
+// (command line)".
 func (v verdict) auditDetail(mode string) string {
+	what := "not recognised: " + v.Reason
 	switch {
 	case v.Recognised:
-		return mode + " (command line)"
+		what = mode
 	case v.Reason == "disabled":
-		return "user disabled (command line)"
+		what = "user disabled"
 	}
-	return "not recognised: " + v.Reason + " (command line)"
+	return what + "; " + v.auditLiveness() + " (command line)"
+}
+
+// auditLiveness is the liveness part of a decision's audit detail: the
+// steps of the passed challenge, or "liveness not checked" for a photo.
+// A challenge that did not pass is refused before any decision
+// (refuseLive), with its reason.
+func (v verdict) auditLiveness() string {
+	if v.Live == nil {
+		return "liveness " + livenessNotChecked
+	}
+	names := make([]string, len(v.Steps))
+	for i, s := range v.Steps {
+		names[i] = s.Step
+	}
+	return "liveness passed: " + strings.Join(names, ",")
 }
 
 // decideFlags are the flags identify and verify share.

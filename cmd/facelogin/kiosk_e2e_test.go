@@ -166,4 +166,16 @@ func TestKioskEndToEnd(t *testing.T) {
 	if !strings.Contains(k.Log.String(), "kiosk left by administrator") {
 		t.Error("leaving not logged")
 	}
+
+	// The audit log: the kiosk started with the check off says so (the
+	// one started with it on wrote no kiosk_start), and its check-in
+	// records that liveness was not checked.
+	out := testkit.Run(t, env, "", bin, "events", "--kind", "kiosk_start", "--csv")
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 2 || !strings.Contains(lines[1], ",kiosk_start,,e2e-hall,,liveness check off (--liveness=false)") {
+		t.Errorf("kiosk_start events:\n%s", out)
+	}
+	out = testkit.Run(t, env, "", bin, "events", "--kind", "login_success", "--csv")
+	if !strings.Contains(out, ",login_success,bona,e2e-hall,") || !strings.Contains(out, "liveness not checked (kiosk)") {
+		t.Errorf("the kiosk's check-in in the audit log:\n%s", out)
+	}
 }

@@ -146,7 +146,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	}
 
 	refused, _ := waitEvent(store.EventLoginFailure, time.Minute)
-	if refused.Station != "hall" || refused.Detail != "not recognised (kiosk)" || refused.Username != "" {
+	if refused.Station != "hall" || refused.Detail != "not recognised; liveness not checked (kiosk)" || refused.Username != "" {
 		t.Fatalf("refusal recorded as %+v", refused)
 	}
 	if _, err := officeDir.Enroll(ctx, "carol", templates, nil); err != nil {
@@ -154,7 +154,7 @@ func kioskSharedDatabase(t *testing.T, dsn string) {
 	}
 	welcomed, took := waitEvent(store.EventLoginSuccess, time.Minute)
 	t.Logf("welcomed at hall %v after enrolment at office (refresh %v)", took, refresh)
-	if welcomed.Station != "hall" || welcomed.Username != "carol" || welcomed.Detail != "kiosk" || !welcomed.HasDistance {
+	if welcomed.Station != "hall" || welcomed.Username != "carol" || welcomed.Detail != "liveness not checked (kiosk)" || !welcomed.HasDistance {
 		t.Fatalf("welcome recorded as %+v", welcomed)
 	}
 	if !strings.Contains(logs.String(), `msg="kiosk identification" station=hall success=true user=carol`) {

@@ -178,7 +178,39 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 	if err != nil && !disabled {
 		return explainStoreError(err)
 	}
+	if dec.OK() && !disabled {
+		if swapped, ok := sameUserBefore(l.s.dir, dec.User, res); !ok {
+			return refuseLive(ctx, e, l.s, claimed, swapped, newChallengeReport(swapped))
+		}
+	}
 	return conclude(ctx, e, l.s, f, dec, claimed, disabled, ds, mode, rep)
+}
+
+// sameUserBefore checks the descriptor the challenge took before its first
+// step (Result.Before) against user, the one the frames after it were
+// decided to be, under the same rules (their own threshold, the margin to
+// other users: a 1:1 decision). The challenge compares its two
+// descriptors only with each other, within liveness.SamePersonDistance,
+// so two people that close — one answering the challenge, the other
+// stepping in at its end — would pass it (issue 10: 0.529 apart). ok false
+// returns res turned into that refusal: liveness.ErrNotSamePerson,
+// naming nobody.
+func sameUserBefore(dir *directory.Directory, user string, res liveness.Result) (liveness.Result, bool) {
+	var why string
+	switch {
+	case len(res.Before) != recognition.DescriptorLen:
+		why = "no descriptor was taken before the check"
+	default:
+		before := recognition.Descriptor(res.Before)
+		dec, err := dir.Decide(user, []recognition.Descriptor{before})
+		if err == nil && dec.OK() {
+			return res, true
+		}
+		why = "the face before the check is not the one decided after it (" + dec.Reason.String() + ")"
+	}
+	res.Live, res.Outcome = false, liveness.Failed
+	res.Reason = fmt.Errorf("%w: %s", liveness.ErrNotSamePerson, why)
+	return res, false
 }
 
 // interruptedOr is errInterrupted once Ctrl-C stopped ctx (whatever

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"facelogin/internal/testdata"
+	"facelogin/recognition/liveness"
 )
 
 // identify --camera and verify --camera on the shared videos, with the
@@ -171,5 +173,96 @@ func TestIdentifyCameraUsage(t *testing.T) {
 	_, errOut = c.want(exitInput, "verify", "--user", "nobody", "--camera", "missing.mp4")
 	if !strings.Contains(errOut, "no such user") {
 		t.Errorf("unknown user: %q", errOut)
+	}
+}
+
+// swapClip joins frames [aFrom, aTo) of shared video a and [bFrom, bTo)
+// of b into one lossless clip at one frame rate: a person who answers
+// the start of a challenge, cut to another who ends it.
+func swapClip(t *testing.T, a string, aFrom, aTo int, b string, bFrom, bTo int) string {
+	t.Helper()
+	requireTools(t, "ffmpeg")
+	v := filepath.Join(testdata.Dir(t), "video")
+	sel := func(in string, from, to int) string {
+		return "[" + in + ":v]select='between(n\\," + strconv.Itoa(from) + "\\," + strconv.Itoa(to-1) + ")',setpts=N/FRAME_RATE/TB"
+	}
+	out := filepath.Join(t.TempDir(), a+"-"+b+".mkv")
+	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-i", filepath.Join(v, a+".mp4"), "-i", filepath.Join(v, b+".mp4"),
+		"-filter_complex", sel("0", aFrom, aTo)+"[a];"+sel("1", bFrom, bTo)+"[b];[a][b]concat=n=2:v=1[v]",
+		"-map", "[v]", "-fps_mode", "passthrough", "-c:v", "ffv1", out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %s+%s: %v\n%s", a, b, err, b)
+	}
+	return out
+}
+
+// TestIdentifyCameraSwap (issue 10): the man of d12 settles and turns to
+// his left (d12 [9,62)), then the clip cuts to the woman of d0, who
+// blinks (d0 [40,78)); both are enrolled (d0 from frames before the
+// clip's). Their faces are within liveness.SamePersonDistance of each
+// other, so the challenge's own check passes the cut (`liveness` says
+// live) and the login was the woman's. The descriptor from before the
+// challenge must be the decided user's too: identify and verify refuse
+// it as a different face, name nobody but the name typed, and the audit
+// log records the refusal with no name and no distance. Each person's
+// own clip still logs in, its audit line with the steps passed.
+func TestIdentifyCameraSwap(t *testing.T) {
+	c := newCLI(t)
+	enrolFromVideo(t, c, "man", "d12", 130, 150, 170)
+	enrolFromVideo(t, c, "woman", "d0", 5, 15, 25)
+	swap := swapClip(t, "d12", 9, 62, "d0", 40, 78)
+
+	if rep := livenessJSON(t, c, exitOK, "--camera", swap, "--challenge", "left,blink"); !rep.Live {
+		t.Fatalf("the cut no longer passes the challenge's own same-person check (the case this test is about): %+v", rep)
+	}
+	v, all := loginJSON(t, c, exitNoMatch, "identify", "--camera", swap, "--challenge", "left,blink")
+	t.Logf("swap: %+v", v)
+	if v.Recognised || v.User != "" || v.Distance != nil || v.Live == nil || *v.Live || v.Liveness != "failed" ||
+		!strings.HasPrefix(v.Reason, liveness.ErrNotSamePerson.Error()) || strings.Contains(all, "woman") || strings.Contains(all, `"man"`) {
+		t.Errorf("identify the swap: %+v\n%s", v, all)
+	}
+	out, _ := c.want(exitNoMatch, "identify", "--camera", swap, "--challenge", "left,blink")
+	if !strings.Contains(out, "not live: "+liveness.ErrNotSamePerson.Error()) || strings.Contains(out, "woman") {
+		t.Errorf("identify the swap, text: %q", out)
+	}
+	v, _ = loginJSON(t, c, exitNoMatch, "verify", "--user", "woman", "--camera", swap, "--challenge", "left,blink")
+	if v.Recognised || v.User != "woman" || v.Distance != nil || !strings.HasPrefix(v.Reason, liveness.ErrNotSamePerson.Error()) {
+		t.Errorf("verify woman with the swap: %+v", v)
+	}
+
+	man := livenessClips[1]
+	v, _ = loginJSON(t, c, exitOK, "identify", "--camera", livenessClip(t, man.video, man.from, man.to), "--challenge", man.steps)
+	if !v.Recognised || v.User != "man" {
+		t.Errorf("genuine man not logged in: %+v", v)
+	}
+	v, _ = loginJSON(t, c, exitOK, "identify", "--camera", livenessClip(t, "d0", 40, 78), "--challenge", "blink")
+	if !v.Recognised || v.User != "woman" {
+		t.Errorf("genuine woman not logged in: %+v", v)
+	}
+
+	out, _ = c.want(exitOK, "events", "--kind", "login_failure,login_success", "--csv")
+	t.Logf("audit log:\n%s", out)
+	refused := "liveness failed: " + liveness.ErrNotSamePerson.Error() + " (command line)"
+	want := []struct{ kindUser, detail string }{
+		{",login_failure,,", refused}, // identify: nobody named
+		{",login_failure,woman,", refused},
+		{",login_success,man,", "identify; liveness passed: " + man.steps + " (command line)"},
+		{",login_success,woman,", "identify; liveness passed: blink (command line)"},
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")[1:]
+	for _, w := range want {
+		if !slices.ContainsFunc(lines, func(l string) bool {
+			return strings.Contains(l, w.kindUser) && strings.HasSuffix(strings.Trim(l, `"`), w.detail)
+		}) {
+			t.Errorf("no audit line with %q and %q", w.kindUser, w.detail)
+		}
+	}
+	for _, l := range lines {
+		if strings.Contains(l, refused) && !strings.Contains(l, ",,"+refused) && !strings.Contains(l, `,,"`+refused) {
+			t.Errorf("a swap's refusal recorded with a distance: %q", l)
+		}
+	}
+	if n := strings.Count(out, "login_success"); n != 2 {
+		t.Errorf("%d successful logins in the audit log, want 2 (the genuine clips)", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"facelogin/app"
@@ -125,16 +126,26 @@ func (a *Directory) Delete(ctx context.Context, name string) error {
 
 // RecordLogin writes the attempt to the audit log. The store finds the
 // user's ID from the name, so the users list's last login (joined by ID)
-// sees it. The event's detail is the front end, and for a refusal why:
-// reason when given (a failed liveness check), else "not recognised".
-func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, ok bool, reason string) error {
+// sees it. The event's detail is, for a refusal, why — reason when given
+// (a failed liveness check), else "not recognised" —, then what the
+// liveness check said (check), then the front end: "liveness passed:
+// blink,left (kiosk)", "not recognised; liveness not checked (window)".
+func (a *Directory) RecordLogin(ctx context.Context, name string, dist float32, ok bool, reason, check string) error {
 	at := store.LoginAttempt{Success: ok, Username: name, Distance: dist,
-		HasDistance: name != "" && !math.IsInf(float64(dist), 0), Detail: a.source}
+		HasDistance: name != "" && !math.IsInf(float64(dist), 0)}
+	var parts []string
 	if !ok {
 		if reason == "" {
 			reason = "not recognised"
 		}
-		at.Detail = reason + " (" + a.source + ")"
+		parts = append(parts, reason)
+	}
+	if check != "" {
+		parts = append(parts, check)
+	}
+	at.Detail = a.source
+	if len(parts) > 0 {
+		at.Detail = strings.Join(parts, "; ") + " (" + a.source + ")"
 	}
 	return a.dir.RecordLogin(ctx, at)
 }
@@ -169,6 +180,11 @@ func (a *Activity) DailySummary(ctx context.Context, q store.EventQuery, loc *ti
 
 func (a *Activity) Each(ctx context.Context, q store.EventQuery, fn func(store.Event) error) error {
 	return Err(a.ev.Each(ctx, q, fn))
+}
+
+// RecordKioskStart writes a kiosk_start event with detail.
+func (a *Activity) RecordKioskStart(ctx context.Context, detail string) error {
+	return a.ev.RecordKioskStart(ctx, detail)
 }
 
 // RecordOnLogin writes what the on-login action did after username's

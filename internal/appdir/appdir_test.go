@@ -115,15 +115,15 @@ func TestDecideFollowsBase(t *testing.T) {
 func TestRecordLogin(t *testing.T) {
 	f := withAnn(t)
 	ctx, st, d := context.Background(), f.st, f.d
-	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true, ""); err != nil {
+	if err := New(d, "kiosk").RecordLogin(ctx, "ann", 0.2, true, "", "liveness passed: blink,left"); err != nil {
 		t.Fatal(err)
 	}
-	if err := New(d, "window").RecordLogin(ctx, "", 0.7, false, ""); err != nil {
+	if err := New(d, "window").RecordLogin(ctx, "", 0.7, false, "", "liveness not checked"); err != nil {
 		t.Fatal(err)
 	}
 	// A failed liveness check: its reason instead of "not recognised",
 	// no distance.
-	if err := New(d, "kiosk").RecordLogin(ctx, "", float32(math.Inf(1)), false, "liveness failed: step not done in time"); err != nil {
+	if err := New(d, "kiosk").RecordLogin(ctx, "", float32(math.Inf(1)), false, "liveness failed: step not done in time", ""); err != nil {
 		t.Fatal(err)
 	}
 	evs, err := st.Events.List(ctx, store.EventFilter{Kinds: []store.EventKind{store.EventLoginSuccess, store.EventLoginFailure}, Limit: 10})
@@ -137,10 +137,10 @@ func TestRecordLogin(t *testing.T) {
 	for _, ev := range evs {
 		details[ev.Detail] = ev
 	}
-	if ev, ok := details["kiosk"]; !ok || ev.Username != "ann" || ev.UserID == 0 || !ev.HasDistance {
+	if ev, ok := details["liveness passed: blink,left (kiosk)"]; !ok || ev.Username != "ann" || ev.UserID == 0 || !ev.HasDistance {
 		t.Errorf("kiosk success recorded as %+v", evs)
 	}
-	if ev, ok := details["not recognised (window)"]; !ok || ev.Username != "" || ev.HasDistance {
+	if ev, ok := details["not recognised; liveness not checked (window)"]; !ok || ev.Username != "" || ev.HasDistance {
 		t.Errorf("window refusal recorded as %+v", evs)
 	}
 	if ev, ok := details["liveness failed: step not done in time (kiosk)"]; !ok || ev.Kind != store.EventLoginFailure || ev.HasDistance {

@@ -115,6 +115,13 @@ type Result struct {
 	// DescriptorDistance is the distance between the descriptors before
 	// the first and after the last step; −1 when not checked.
 	DescriptorDistance float64
+	// Before is the descriptor taken before the first step (shape 128,
+	// with Config.MaxDescriptorDistance set), nil when none was taken.
+	// The same-person check compares it only with the closing one: a
+	// caller that decides who logged in from frames after the challenge
+	// checks it against that user too (two people within
+	// SamePersonDistance of each other pass the check).
+	Before []float32
 	// Recurrences is the number of frames, from the first step on, that
 	// came back to a shape the face had left and held it (a still shown
 	// again: Thresholds.RecurMax); NearestRecurrence the smallest
@@ -619,7 +626,7 @@ func (c *Challenge) Result() Result {
 	r := Result{
 		Outcome: c.outcome, Live: c.outcome == Live, Reason: c.reason,
 		Frames: c.frames, DescriptorDistance: c.distance, Settled: c.ref != nil,
-		NearestRecurrence: math.Inf(1),
+		NearestRecurrence: math.Inf(1), Before: append([]float32(nil), c.before...),
 	}
 	if c.recur != nil {
 		r.Recurrences, r.NearestRecurrence, r.ExactRepeats = c.recur.twins, c.recur.nearest, c.recur.repeats
