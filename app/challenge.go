@@ -159,8 +159,10 @@ func refuseLiveness(ctx context.Context, users LoginRecorder, claimed string, re
 
 // confirmBefore checks the descriptor the challenge took before its first
 // step (Result.Before) against the user an accepted login decided on from
-// the frames after it, under the same rules (that user's own threshold,
-// the margin to other users: a 1:1 decision at in.Base). The challenge
+// the frames after it: its distance to that user's nearest template (a
+// 1:1 decision at in.Base) must not exceed liveness.BeforeUserDistance
+// and it must not be nearer another user's templates (Decision.Margin ≥
+// 0): liveness.BeforeUserDistance gives the measurement. The challenge
 // compares its two descriptors only with each other, within
 // liveness.SamePersonDistance, so two people that close — one answering
 // the challenge, the other stepping in at its end — passed it (issue 10:
@@ -175,10 +177,10 @@ func confirmBefore(g Decider, in loginInput, res loginResult, lres live.Result) 
 	if len(lres.Before) == recognition.DescriptorLen {
 		before := recognition.Descriptor(lres.Before)
 		dec, err := g.Decide(res.User, []recognition.Descriptor{before}, in.Base)
-		if err == nil && dec.OK() {
+		if err == nil && dec.Candidate == res.User && dec.Distance <= live.BeforeUserDistance && dec.Margin >= 0 {
 			return lres, true
 		}
-		why = "the face before the check is not the one decided after it (" + dec.Reason.String() + ")"
+		why = fmt.Sprintf("the face before the check is %.3f from the templates of the face decided after it (at most %.2f), margin to the nearest other user %+.3f (at least 0)", dec.Distance, live.BeforeUserDistance, dec.Margin)
 	}
 	lres.Live, lres.Outcome = false, live.Failed
 	lres.Reason = fmt.Errorf("%w: %s", live.ErrNotSamePerson, why)

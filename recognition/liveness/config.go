@@ -44,6 +44,29 @@ type Config struct {
 // mid-way; a lookalike within 0.6 is not stopped by it.
 const SamePersonDistance = 0.6
 
+// BeforeUserDistance bounds the distance (Euclidean, dlib ResNet
+// descriptors) from the descriptor taken before the first step
+// (Result.Before, one frame at the end of settling) to the nearest
+// template of the user the login decided on after the steps; the login is
+// refused as ErrNotSamePerson when it is farther, or when that descriptor
+// is nearer another enrolled user's templates than the decided user's
+// (the decision's margin below 0) — the face that settled is not the
+// user's (issue 10: a cut from d12 to d0, 0.529 apart, within
+// SamePersonDistance, logged in as d0).
+//
+// Measured by TestBeforeCheckOnClips (livenesstest: 25 genuine clips,
+// seven people enrolled with 3 templates each from frames outside the
+// clip): genuine Befores lie 0.197–0.450 from their own templates, each
+// nearer its own person than any other by ≥ 0.125; the Befores of the
+// other six people lie ≥ 0.469 from a user's templates, and the seven
+// within 0.5 (d12 and d0, a lookalike pair) are nearer their own person
+// by 0.125–0.238. The user's own acceptance threshold (0.35–0.375)
+// refused 6 of 21 genuine logins on that one frame; 0.5 and the margin
+// refuse none of them and every swap of the set. A swap to someone
+// within 0.5 who is not enrolled is not refused (README, "Liveness:
+// threat model").
+const BeforeUserDistance = 0.5
+
 // Thresholds are the signal thresholds. Ratios of the eye aspect ratio are
 // relative to the person's own open-eye baseline in the same session; yaw
 // ratios are changes of YawRatio from the person's own frontal baseline.
