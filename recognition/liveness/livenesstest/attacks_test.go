@@ -205,6 +205,20 @@ func attacks(t testing.TB) []attack {
 		p := all[(i+2)%len(all)]
 		add("degraded", d.name+"/"+p.Name, scene([]picture{p}, one, tilting(p, 260), []degradation{d.d}))
 	}
+	// The pictures and degradations a fresh tester of issue 10 faked a
+	// blink with (on video files of their own making, 6 of 99): d12@20
+	// (glasses, the frame itself blurred by motion) held under strong
+	// noise, under moiré, shaken through blur and noise, tilted through
+	// moiré and JPEG; d0@60 held under strong noise, twice (two noise
+	// draws). These renders are refused, raw and as x264 files
+	// (TestAttacksAsH264): the tester's passes are not reproduced.
+	soft, d0 := videoPicture(t, "d12", 20), videoPicture(t, "d0", 60)
+	add("degraded", "noise/"+soft.Name, scene([]picture{soft}, one, held(soft, 200), []degradation{sensorNoise(10)}))
+	add("degraded", "moire/"+soft.Name+"/held", scene([]picture{soft}, one, held(soft, 200), []degradation{moire(3.1, 0.25)}))
+	add("degraded", "blur+noise/"+soft.Name+"/shaken", scene([]picture{soft}, one, shaking(soft, 200), []degradation{gaussianBlur(1.5), sensorNoise(10)}))
+	add("degraded", "moire+jpeg/"+soft.Name+"/tilted", scene([]picture{soft}, one, tilting(soft, 240), []degradation{moire(3.1, 0.25), jpegRoundTrip(30)}))
+	add("degraded", "noise/"+d0.Name, scene([]picture{d0}, one, held(d0, 200), []degradation{sensorNoise(10)}))
+	add("degraded", "noise/"+d0.Name+"/again", scene([]picture{d0}, one, held(d0, 200), []degradation{sensorNoise(10)}))
 	// Two pictures of one person, eyes open and eyes closed (frames of a
 	// blink in a video), swapped in place like a phone showing one then the
 	// other: closed for 3, 5 or 8 frames (100–270 ms, a blink's length)
