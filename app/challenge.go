@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/lang"
 
 	"facelogin/recognition"
+	"facelogin/recognition/decision"
 	live "facelogin/recognition/liveness"
 )
 
@@ -161,8 +162,9 @@ func refuseLiveness(ctx context.Context, users LoginRecorder, claimed string, re
 // step (Result.Before) against the user an accepted login decided on from
 // the frames after it: its distance to that user's nearest template (a
 // 1:1 decision at in.Base) must not exceed liveness.BeforeUserDistance
-// and it must not be nearer another user's templates (Decision.Margin ≥
-// 0): liveness.BeforeUserDistance gives the measurement. The challenge
+// (or the user's threshold, if larger) and no other user's may be nearer
+// by more than δ (decision.Decision.SameFaceWithin);
+// liveness.BeforeUserDistance gives the measurement. The challenge
 // compares its two descriptors only with each other, within
 // liveness.SamePersonDistance, so two people that close — one answering
 // the challenge, the other stepping in at its end — passed it (issue 10:
@@ -177,10 +179,13 @@ func confirmBefore(g Decider, in loginInput, res loginResult, lres live.Result) 
 	if len(lres.Before) == recognition.DescriptorLen {
 		before := recognition.Descriptor(lres.Before)
 		dec, err := g.Decide(res.User, []recognition.Descriptor{before}, in.Base)
-		if err == nil && dec.Candidate == res.User && dec.Distance <= live.BeforeUserDistance && dec.Margin >= 0 {
+		if err == nil && dec.Candidate == res.User && dec.SameFaceWithin(live.BeforeUserDistance, decision.DefaultPolicy.Delta) {
 			return lres, true
 		}
-		why = fmt.Sprintf("the face before the check is %.3f from the templates of the face decided after it (at most %.2f), margin to the nearest other user %+.3f (at least 0)", dec.Distance, live.BeforeUserDistance, dec.Margin)
+		why = "the face before the check is not the one decided after it"
+		if err != nil {
+			why = "the face before the check could not be compared with the one decided after it"
+		}
 	}
 	lres.Live, lres.Outcome = false, live.Failed
 	lres.Reason = fmt.Errorf("%w: %s", live.ErrNotSamePerson, why)

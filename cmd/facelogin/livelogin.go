@@ -189,9 +189,10 @@ func decideLive(e *env, f *decideFlags, claimed, mode string) error {
 // sameUserBefore checks the descriptor the challenge took before its first
 // step (Result.Before) against user, the one the frames after it were
 // decided to be: its distance to user's nearest template must not exceed
-// liveness.BeforeUserDistance and it must not be nearer another user's
-// templates (Decision.Margin ≥ 0); liveness.BeforeUserDistance gives the
-// measurement. The challenge compares its two descriptors only with each
+// liveness.BeforeUserDistance (or the user's threshold, if larger) and
+// no other user's may be nearer by more than δ
+// (decision.Decision.SameFaceWithin); liveness.BeforeUserDistance gives
+// the measurement. The challenge compares its two descriptors only with each
 // other, within liveness.SamePersonDistance, so two people that close —
 // one answering the challenge, the other stepping in at its end — would
 // pass it (issue 10: 0.529 apart). ok false returns res turned into that
@@ -204,10 +205,13 @@ func sameUserBefore(dir *directory.Directory, user string, res liveness.Result) 
 	default:
 		before := recognition.Descriptor(res.Before)
 		dec, err := dir.Decide(user, []recognition.Descriptor{before})
-		if err == nil && dec.Candidate == user && dec.Distance <= liveness.BeforeUserDistance && dec.Margin >= 0 {
+		if err == nil && dec.Candidate == user && dec.SameFaceWithin(liveness.BeforeUserDistance, dir.Policy().Delta) {
 			return res, true
 		}
-		why = fmt.Sprintf("the face before the check is %.3f from the templates of the face decided after it (at most %.2f), margin to the nearest other user %+.3f (at least 0)", dec.Distance, liveness.BeforeUserDistance, dec.Margin)
+		why = "the face before the check is not the one decided after it"
+		if err != nil {
+			why = "the face before the check could not be compared with the one decided after it"
+		}
 	}
 	res.Live, res.Outcome = false, liveness.Failed
 	res.Reason = fmt.Errorf("%w: %s", liveness.ErrNotSamePerson, why)

@@ -311,6 +311,24 @@ type Decision struct {
 // OK reports whether the decision accepts the user.
 func (d Decision) OK() bool { return d.Reason == Accepted }
 
+// SameFaceWithin reports whether d, the 1:1 decision of one descriptor
+// taken before a liveness challenge against the user a login then decided
+// on (Verify of that user), lets the login stand: the descriptor lies
+// within bound, or within the user's own threshold if that is larger (an
+// administrator's raised Base), of the user's nearest template, and no
+// other registered user is nearer by more than delta (Policy.Delta; the
+// margin rule of OtherUser, checked here also when the descriptor is
+// beyond the user's threshold, where Verify reports TooFar first). A
+// descriptor merely beyond the user's threshold on this one frame is
+// allowed up to bound: one frame at the end of settling is farther from
+// the templates than the frames a login decides on. Any other refusal
+// (unknown user, no frames) does not let it stand. liveness.BeforeUserDistance
+// is the bound and its measurement (TestBeforeCheckOnClips).
+func (d Decision) SameFaceWithin(bound, delta float32) bool {
+	return (d.Reason == Accepted || d.Reason == TooFar || d.Reason == OtherUser) &&
+		d.Distance <= max(bound, d.Threshold.Value) && d.Margin >= -delta
+}
+
 // Identify decides who the person of frames is (1:N). The candidate is
 // the user nearest to most frames (ties: the nearer one); the distance and
 // the margin are medians over the frames, so one odd frame neither lets

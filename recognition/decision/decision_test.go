@@ -587,3 +587,41 @@ func TestCandidates(t *testing.T) {
 		t.Errorf("duplicates, distinct: chose %v, %d copies dropped; want 1 of the 3 topped up, 2 dropped", got, copies)
 	}
 }
+
+// TestSameFaceWithin: the before-descriptor rule of a liveness login
+// (Decision.SameFaceWithin at liveness's bound 0.5), on two idols 0.55–0.60
+// apart: a frame of the user beyond their threshold but within the bound
+// lets the login stand when nobody else is nearer; a frame nearer the
+// other user does not, even when Verify reports it as TooFar first; nor
+// a frame beyond the bound, nor an unknown user.
+func TestSameFaceWithin(t *testing.T) {
+	users := byUser(idols(t))
+	a, b, da, db := pair(t, users, 0.55, 0.60)
+	ab := recognition.Distance(&da, &db)
+	p := decision.Policy{Base: 0.375, Min: 0.3, Max: 0.45, MinCohort: 0, Delta: 0.08}
+	both := newGallery(t, []recognition.Template{{User: a, Descriptor: da}, {User: b, Descriptor: db}}, nil, p)
+	alone := newGallery(t, []recognition.Template{{User: a, Descriptor: da}}, nil, p)
+	at := func(dist float32) []recognition.Descriptor { return []recognition.Descriptor{between(da, db, dist/ab)} }
+	const bound = 0.5
+	for _, c := range []struct {
+		name  string
+		g     *decision.Gallery
+		claim string
+		frame []recognition.Descriptor
+		want  bool
+	}{
+		{"a's frame", both, a, at(0.1), true},
+		{"beyond a's threshold, a alone enrolled", alone, a, at(0.48), true},
+		{"beyond the bound, a alone enrolled", alone, a, at(0.52), false},
+		{"nearer b, beyond a's threshold (TooFar first)", both, a, at(0.42), false},
+		{"b's frame", both, a, at(ab - 0.05), false},
+		{"unknown user", both, "nobody", at(0.1), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dec := c.g.Verify(c.claim, c.frame)
+			if got := dec.SameFaceWithin(bound, p.Delta); got != c.want {
+				t.Fatalf("got %v (%v, distance %.3f, threshold %.3f, margin %.3f); want %v", got, dec.Reason, dec.Distance, dec.Threshold.Value, dec.Margin, c.want)
+			}
+		})
+	}
+}

@@ -48,10 +48,10 @@ const SamePersonDistance = 0.6
 // descriptors) from the descriptor taken before the first step
 // (Result.Before, one frame at the end of settling) to the nearest
 // template of the user the login decided on after the steps; the login is
-// refused as ErrNotSamePerson when it is farther, or when that descriptor
-// is nearer another enrolled user's templates than the decided user's
-// (the decision's margin below 0) — the face that settled is not the
-// user's (issue 10: a cut from d12 to d0, 0.529 apart, within
+// refused as ErrNotSamePerson when it is farther (or than the user's own
+// threshold, if larger), or when another enrolled user's templates are
+// nearer by more than δ (decision.Decision.SameFaceWithin) — the face that
+// settled is not the user's (issue 10: a cut from d12 to d0, 0.529 apart, within
 // SamePersonDistance, logged in as d0).
 //
 // Measured by TestBeforeCheckOnClips (livenesstest: 25 genuine clips,
@@ -60,11 +60,12 @@ const SamePersonDistance = 0.6
 // nearer its own person than any other by ≥ 0.125; the Befores of the
 // other six people lie ≥ 0.469 from a user's templates, and the seven
 // within 0.5 (d12 and d0, a lookalike pair) are nearer their own person
-// by 0.125–0.238. The user's own acceptance threshold (0.35–0.375)
-// refused 6 of 21 genuine logins on that one frame; 0.5 and the margin
-// refuse none of them and every swap of the set. A swap to someone
-// within 0.5 who is not enrolled is not refused (README, "Liveness:
-// threat model").
+// by 0.125–0.238 (δ is 0.08). The user's own acceptance threshold
+// (0.35–0.375) refused 6 of 21 genuine logins on that one frame; 0.5 and
+// the margin refuse none of them and every swap of the set, all of whose
+// people are enrolled. A swap from someone within 0.5 who is not enrolled
+// is not refused: with the swapper not enrolled, 7 of the 156 pass (d12
+// and d0 as each other, 0.469–0.492; README, "Liveness: threat model").
 const BeforeUserDistance = 0.5
 
 // Thresholds are the signal thresholds. Ratios of the eye aspect ratio are
