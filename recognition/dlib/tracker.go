@@ -410,7 +410,7 @@ func (t *Tracker) detect(f frame) error {
 	var pairs []pair
 	for ti, tr := range t.tracks {
 		for di, d := range dets {
-			if dist := matchDistance(tr.bx, boxOf(d.Rect)); dist <= 1 {
+			if dist := trackDistance(tr, boxOf(d.Rect)); dist <= 1 {
 				pairs = append(pairs, pair{ti, di, dist})
 			}
 		}
@@ -510,6 +510,23 @@ func matchDistance(f, d box) float64 {
 	shift := math.Hypot(dx-fx, dy-fy) / f.side() / maxMatch
 	scale := math.Abs(math.Log(d.side()/f.side())) / (2 * math.Log(maxScale))
 	return max(shift, scale)
+}
+
+// trackDistance is matchDistance of a detection d from tr's face: from
+// the box tr was followed into in this frame, or from its box on the
+// frame before (tr.prev), whichever is nearer. A face that moves faster
+// than one follow step can catch (a quick head turn, smeared further by a
+// codec's motion blur) may pull the fit off it the other way: the fit
+// lands in the background, away from the face, while the face is still
+// within reach of where it was a frame ago. Matched by the followed box
+// alone, the face's own detection started a second track next to the
+// slipped one, which lived on for maxMissed frames — two faces for a
+// moment, and a liveness check refused (ErrManyFaces; d12 161–176
+// mirrored, re-encoded with x264, TestFastMoveOneTrack). Another person's
+// face lies a box side or more from this one's (matchDistance ≥ 1.67):
+// it matches neither box, and still starts its own track.
+func trackDistance(tr *track, d box) float64 {
+	return min(matchDistance(tr.bx, d), matchDistance(tr.prev, d))
 }
 
 // meanDistance is the mean distance between corresponding points.

@@ -15,6 +15,8 @@ import (
 
 	"facelogin/camera"
 	"facelogin/internal/testdata"
+	"facelogin/recognition"
+	"facelogin/recognition/dlib"
 	"facelogin/recognition/liveness"
 )
 
@@ -130,43 +132,82 @@ func TestAttacksAsH264(t *testing.T) {
 
 // genuineH264Refused is how many genuine clips TestGenuineClipsAsH264
 // refuses (measured 2 December, libx264 crf 23, Debian bookworm's ffmpeg
-// 5.1 and libx264 164): d10 221–225 (refused
-// raw too: the blink that jumps from open to closed in one frame,
-// Default.PhotoBlinkStill); d12 48–50, a three-frame blink whose dip the
-// encoder makes too shallow to count as closed (no blink within the
-// step's time); d12 mirrored right 33–60 (the turn is not reached in
-// time) and d12 mirrored right 161–176 (a second face found when the
-// tracker starts on the clip's first frame — TestGenuineClips cuts its
-// clips from whole-video tracks, so part of the difference may be the
-// tracker's fresh start, not the codec; not yet separated). KNOWN GAP
-// (issue 10): 4/25 = 16% re-encoded against 1/25 raw.
-const genuineH264Refused = 4
+// 5.1 and libx264 164): d10 221–225 (refused raw too: the blink that
+// jumps from open to closed in one frame, Default.PhotoBlinkStill); d12
+// 48–50, a three-frame blink with glasses at a turned head (yaw ratio
+// 0.65–0.71) whose deepest eye aspect ratio the encoder raises from 0.142
+// to 0.162, ~0.61 of its open level (~0.265) where closed is ≤ 0.6 (no blink within
+// the step's time; the raw frames through a fresh tracker read 0.142,
+// as the whole-video track); and d12 mirrored right 33–60: at the turned
+// head (frames 36–41) a fresh tracker's landmarks flip between fits in
+// boxes of two detector sizes (the detection's ~196 px box, yaw ratio
+// ~0.35; the confirming scan's hit at the next pyramid level, ~240 px,
+// which re-seeds the track: ~0.46–0.50), raw and re-encoded alike — the
+// whole-video track, in another state, holds ~0.37 there. Raw it still
+// passes on a later hold (1.40 s against 1.00 s cut from the whole
+// track); re-encoded no three-frame hold forms in time. Not fixed: the
+// tracker's re-seeding from a confirming hit (reseed, recheckScale) is
+// what every track figure rests on (TestTrackMatchesDetection). KNOWN
+// GAP (issue 10): 3/25 = 12% re-encoded against 1/25 raw (through a
+// fresh tracker, rawFreshRefused, as cut from whole tracks). Until 2
+// December a fourth, d12 mirrored right 161–176, was refused with two
+// faces: in a quick move the tracker's fit slipped off the face and the
+// face's own detection started a second track (fixed in the tracker,
+// trackDistance; TestFastMoveOneTrack).
+const genuineH264Refused = 3
 
-// genuineH264Known are the refusals of genuineH264Refused other than a
-// step not done in time, by clip and reason.
+// rawFreshRefused is how many genuine clips TestGenuineClipsAsH264
+// refuses on their raw frames through a tracker that starts on the clip's
+// first frame, as at every login: d10 221–225 only, as TestGenuineClips,
+// which cuts its clips from whole-video tracks (measured 2 December).
+const rawFreshRefused = 1
+
+// genuineH264Known are the refusals of genuineH264Refused and
+// rawFreshRefused other than a step not done in time, by clip and reason.
 func genuineH264Known(c clip, reason error) bool {
-	switch {
-	case c.Video == "d10" && c.Act0 == 221:
-		return errors.Is(reason, liveness.ErrPhotoBlink)
-	case c.Video == "d12" && c.Act0 == 161 && c.Mirrored:
-		return errors.Is(reason, liveness.ErrManyFaces)
-	}
-	return false
+	return c.Video == "d10" && c.Act0 == 221 && errors.Is(reason, liveness.ErrPhotoBlink)
 }
 
 // TestGenuineClipsAsH264: the genuine clips of TestGenuineClips
 // re-encoded with libx264 (h264CRF) — a second generation of
 // compression, as a webcam's compressed stream or a recording of it has —
 // and read back as camera files, the tracker starting on each clip's
-// first frame. BPCER is reported; a genuine clip may only be refused for
-// a step not done in time or a known reason (genuineH264Known), and no
-// more than genuineH264Refused of them.
+// first frame. Each clip's raw frames also go through a tracker that
+// starts on its first frame, which tells the codec's effect from the
+// fresh start's (TestGenuineClips cuts its clips from whole-video
+// tracks). BPCER is reported for both; a genuine clip may only be refused
+// for a step not done in time or a known reason (genuineH264Known), and no
+// more than genuineH264Refused re-encoded and rawFreshRefused raw.
 func TestGenuineClipsAsH264(t *testing.T) {
-	var refused []string
+	var refused, rawRefused []string
 	var w strings.Builder
 	clips := genuineClips(frameCount)
+	judge := func(c clip, fr []liveness.Frame) liveness.Result {
+		res, err := liveness.Run(liveness.Config{Steps: []liveness.Step{c.Step}}, fr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Live && !errors.Is(res.Reason, liveness.ErrTimeout) && !genuineH264Known(c, res.Reason) {
+			t.Errorf("%s refused: %v", c, res.Reason)
+		}
+		return res
+	}
+	verdict := func(r liveness.Result) string {
+		if r.Live {
+			return fmt.Sprintf("pass in %5.2fs", r.Steps[0].Took.Seconds())
+		}
+		return fmt.Sprintf("FAIL (%v: %v)", r.Outcome, r.Reason)
+	}
 	for _, c := range clips {
 		var err error
+		raw, err2 := trackStreamKeep(t, videoFrames(videoPath(t, c.Video), c.From, c.To, c.Mirrored, &err), false)
+		if err2 != nil || err != nil {
+			t.Fatalf("%s: %v %v", c, err2, err)
+		}
+		rawRes := judge(c, raw)
+		if !rawRes.Live {
+			rawRefused = append(rawRefused, c.String())
+		}
 		path := encodeH264(t, t.TempDir(), videoFrames(videoPath(t, c.Video), c.From, c.To, c.Mirrored, &err), int(videoFPS[c.Video]), h264CRF)
 		if err != nil {
 			t.Fatal(err)
@@ -175,26 +216,65 @@ func TestGenuineClipsAsH264(t *testing.T) {
 		if err2 != nil || err != nil {
 			t.Fatalf("%s: %v %v", c, err2, err)
 		}
-		res, err := liveness.Run(liveness.Config{Steps: []liveness.Step{c.Step}}, fr)
-		if err != nil {
-			t.Fatal(err)
+		res := judge(c, fr)
+		if !res.Live {
+			refused = append(refused, c.String())
 		}
-		if res.Live {
-			fmt.Fprintf(&w, "  pass %-40s in %5.2fs  %s\n", c, res.Steps[0].Took.Seconds(), res.Steps[0].Detail)
-			continue
-		}
-		refused = append(refused, c.String())
-		fmt.Fprintf(&w, "  FAIL %-40s %v: %v\n", c, res.Outcome, res.Reason)
-		if !errors.Is(res.Reason, liveness.ErrTimeout) && !genuineH264Known(c, res.Reason) {
-			t.Errorf("%s refused: %v", c, res.Reason)
-		}
+		fmt.Fprintf(&w, "  %-44s raw %s | x264 %s\n", c, verdict(rawRes), verdict(res))
 	}
 	// The bound was measured with one build of ffmpeg and libx264: name
 	// it, so that another build's extra refusal is told from a regression.
 	ver, _ := exec.Command("ffmpeg", "-version").Output()
-	t.Logf("genuine clips re-encoded (libx264 crf %d, %s):\n%s", h264CRF, strings.SplitN(string(ver), "\n", 2)[0], w.String())
-	t.Logf("BPCER %.1f%% (%d of %d genuine attempts refused)", 100*float64(len(refused))/float64(len(clips)), len(refused), len(clips))
+	t.Logf("genuine clips, the tracker starting on each clip's first frame: raw frames | re-encoded (libx264 crf %d, %s):\n%s", h264CRF, strings.SplitN(string(ver), "\n", 2)[0], w.String())
+	t.Logf("BPCER raw %.1f%% (%d of %d refused), re-encoded %.1f%% (%d of %d)", 100*float64(len(rawRefused))/float64(len(clips)), len(rawRefused), len(clips),
+		100*float64(len(refused))/float64(len(clips)), len(refused), len(clips))
 	if len(refused) > genuineH264Refused {
-		t.Errorf("%d genuine clips refused, more than the %d the README states: %v", len(refused), genuineH264Refused, refused)
+		t.Errorf("%d re-encoded genuine clips refused, more than the %d the README states: %v", len(refused), genuineH264Refused, refused)
+	}
+	if len(rawRefused) > rawFreshRefused {
+		t.Errorf("%d raw genuine clips refused through a fresh tracker, more than the %d the README states: %v", len(rawRefused), rawFreshRefused, rawRefused)
+	}
+}
+
+// TestFastMoveOneTrack: d12's quick head turn 161–176, mirrored and
+// re-encoded with x264 (h264CRF), through a Tracker that starts on the
+// clip's first frame — where the face moves ~80 px (a third of its box)
+// in one frame at 164, the followed fit slipped off it the other way and
+// the face's own detection started a second track (two faces for two
+// frames: the liveness check refused, ErrManyFaces). One face under one
+// track ID on every frame. A second person still gets a track of their
+// own: dlib's TestTrackTwoFaces, and the attacks' two-face refusals.
+func TestFastMoveOneTrack(t *testing.T) {
+	c := clip{Video: "d12", From: 137, To: 180, Mirrored: true}
+	var err error
+	path := encodeH264(t, t.TempDir(), videoFrames(videoPath(t, c.Video), c.From, c.To, c.Mirrored, &err), int(videoFPS[c.Video]), h264CRF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := landmarker(t).NewTracker(dlib.TrackerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	ids := map[recognition.TrackID]int{}
+	n := 0
+	for at, img := range videoFrames(path, 0, -1, false, &err) {
+		lf, err := tr.Track(img, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(lf.Faces) != 1 {
+			t.Errorf("frame %d (%d of the video): %d faces", n, c.From+n, len(lf.Faces))
+		}
+		for _, f := range lf.Faces {
+			ids[f.ID]++
+		}
+		n++
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || n != c.To-c.From {
+		t.Errorf("%d frames, track IDs %v: want %d frames, one ID", n, ids, c.To-c.From)
 	}
 }
