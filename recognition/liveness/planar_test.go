@@ -354,3 +354,57 @@ func BenchmarkNonPlanarity(b *testing.B) {
 		ref.nonPlanarity(cur, lm)
 	}
 }
+
+// TestEyeCorrelationNetOfNoise: the blink's eye check on the textured
+// face. Two shots of one picture under strong noise (σ 25 grey levels,
+// fresh in each) correlate well below 1 in the eyes — as much as a
+// shallow real blink — but net of the noise (eyeCorrelation's corrected
+// value) above MaxEyeCorrelation: refused. Shots of the face with its
+// eyes covered (a lid: smooth skin over each eye) against the open face,
+// under the same noise, stay below it: the lids moved.
+func TestEyeCorrelationNetOfNoise(t *testing.T) {
+	f := newTexturedFace()
+	open, lm := f.frontalView()
+	closed := image.NewGray(open.Rect)
+	copy(closed.Pix, open.Pix)
+	for e := 36; e < 48; e += 6 {
+		lo, hi := vec{math.Inf(1), math.Inf(1)}, vec{math.Inf(-1), math.Inf(-1)}
+		for _, p := range lm[e : e+6] {
+			lo = vec{math.Min(lo.x, float64(p.X)), math.Min(lo.y, float64(p.Y))}
+			hi = vec{math.Max(hi.x, float64(p.X)), math.Max(hi.y, float64(p.Y))}
+		}
+		for y := int(lo.y) - 4; y <= int(hi.y)+4; y++ {
+			for x := int(lo.x) - 2; x <= int(hi.x)+2; x++ {
+				closed.Pix[y*closed.Stride+x] = 150
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	shot := func(img *image.Gray, sigma float64) *Patch {
+		s := image.NewGray(img.Rect)
+		for i, v := range img.Pix {
+			s.Pix[i] = uint8(min(255, max(0, float64(v)+sigma*rng.NormFloat64()+0.5)))
+		}
+		return NewPatch(s, lm)
+	}
+	for _, sigma := range []float64{2, 50} {
+		ref := newFaceRef(shot(open, sigma), lm, false)
+		if ref == nil {
+			t.Fatalf("σ %.0f: no reference", sigma)
+		}
+		raw, net, ok := ref.eyeCorrelation(shot(open, sigma), lm)
+		t.Logf("σ %2.0f, the same picture: eyes correlate %.3f, %.3f net of noise", sigma, raw, net)
+		if !ok || net <= Default.MaxEyeCorrelation || net < raw {
+			t.Errorf("σ %.0f, the same picture: %.3f, %.3f net of noise (ok %v): want net ≥ raw and > %.3f", sigma, raw, net, ok, Default.MaxEyeCorrelation)
+		}
+		if sigma == 50 && raw > Default.MaxEyeCorrelation {
+			t.Errorf("σ 50: the raw correlation %.3f does not fall below the threshold: the test does not show the noise's effect", raw)
+		}
+		refClosed := newFaceRef(shot(closed, sigma), lm, false)
+		raw, net, ok = refClosed.eyeCorrelation(shot(open, sigma), lm)
+		t.Logf("σ %2.0f, closed against open: eyes correlate %.3f, %.3f net of noise", sigma, raw, net)
+		if !ok || net > Default.MaxEyeCorrelation {
+			t.Errorf("σ %.0f, closed against open: %.3f, %.3f net of noise (ok %v): want ≤ %.3f", sigma, raw, net, ok, Default.MaxEyeCorrelation)
+		}
+	}
+}
