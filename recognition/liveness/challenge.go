@@ -538,7 +538,9 @@ func (c *Challenge) confirm(desc []float32) {
 	}
 	c.distance = math.Sqrt(sum)
 	if c.distance > c.cfg.MaxDescriptorDistance {
-		c.finish(Failed, fmt.Errorf("%w: descriptor distance %.3f, at most %.3f", ErrNotSamePerson, c.distance, c.cfg.MaxDescriptorDistance))
+		// No distance in the text: it is shown to whoever stands at the
+		// camera (Result.DescriptorDistance keeps it for the caller).
+		c.finish(Failed, ErrNotSamePerson)
 	}
 }
 
