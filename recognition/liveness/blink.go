@@ -226,27 +226,25 @@ func (d *blinkDetector) judge(s *sample, px *pixels) bool {
 	}
 	// With pixels: did the eyes themselves close? Landmark noise on a
 	// still picture can fake a dip; its eyes stay as they were.
-	// Noise is divided out first: a picture under strong noise correlates
-	// with itself no more than a shallow blink does.
-	corr, net := math.NaN(), math.NaN()
+	corr := math.NaN()
 	if d.closedPatch != nil {
 		if p := px.patch(); p != nil {
 			if ref := newFaceRef(d.closedPatch, d.closedLm, false); ref != nil {
-				c, cn, ok := ref.eyeCorrelation(p, s.lm)
+				c, ok := ref.eyeCorrelation(p, s.lm)
 				if !ok {
-					c, cn = 1, 1 // not aligned: no evidence of a change
+					c = 1 // not aligned: no evidence of a change
 				}
-				corr, net = c, cn
+				corr = c
 			}
 		}
 	}
-	if net > d.th.MaxEyeCorrelation {
-		d.rejected = fmt.Errorf("%w (the eyes of the closed and the reopened frame correlate %.3f, %.3f net of the picture's noise)", ErrEyesUnchanged, corr, net)
+	if corr > d.th.MaxEyeCorrelation {
+		d.rejected = fmt.Errorf("%w (the eyes of the closed and the reopened frame correlate %.3f)", ErrEyesUnchanged, corr)
 		return false
 	}
 	d.detail = fmt.Sprintf("eye aspect ratio %.3f open, %.2f of it at the deepest, closed %v", d.b[0], d.min[0], d.closedTo-d.closedAt)
 	if !math.IsNaN(corr) {
-		d.detail += fmt.Sprintf(", eyes closed/reopened correlate %.3f (%.3f net of noise)", corr, net)
+		d.detail += fmt.Sprintf(", eyes closed/reopened correlate %.3f", corr)
 	}
 	return true
 }

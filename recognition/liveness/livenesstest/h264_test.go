@@ -30,19 +30,10 @@ const h264CRF = 23
 // record. It fails the test when ffmpeg is missing in CI.
 func encodeH264(t testing.TB, dir string, frames iter.Seq2[time.Duration, *image.RGBA], fps, crf int) string {
 	t.Helper()
-	path := filepath.Join(dir, "camera.mp4")
-	encodeFile(t, path, frames, fps, []string{"-c:v", "libx264", "-crf", fmt.Sprint(crf), "-pix_fmt", "yuv420p"})
-	return path
-}
-
-// encodeFile writes frames (all the same size) to path with ffmpeg at
-// fps, encoded as the codec arguments say. It fails the test when ffmpeg
-// is missing in CI.
-func encodeFile(t testing.TB, path string, frames iter.Seq2[time.Duration, *image.RGBA], fps int, codec []string) {
-	t.Helper()
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		testdata.Require(t, "ffmpeg", err)
 	}
+	path := filepath.Join(dir, "camera.mp4")
 	var cmd *exec.Cmd
 	var in io.WriteCloser
 	var stderr strings.Builder
@@ -56,9 +47,9 @@ func encodeFile(t testing.TB, path string, frames iter.Seq2[time.Duration, *imag
 	})
 	for _, img := range frames {
 		if cmd == nil {
-			args := []string{"-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba",
-				"-s", fmt.Sprintf("%dx%d", img.Rect.Dx(), img.Rect.Dy()), "-r", fmt.Sprint(fps), "-i", "-"}
-			cmd = exec.Command("ffmpeg", append(append(args, codec...), path)...)
+			cmd = exec.Command("ffmpeg", "-loglevel", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgba",
+				"-s", fmt.Sprintf("%dx%d", img.Rect.Dx(), img.Rect.Dy()), "-r", fmt.Sprint(fps), "-i", "-",
+				"-c:v", "libx264", "-crf", fmt.Sprint(crf), "-pix_fmt", "yuv420p", path)
 			cmd.Stderr = &stderr
 			var err error
 			if in, err = cmd.StdinPipe(); err != nil {
@@ -80,6 +71,7 @@ func encodeFile(t testing.TB, path string, frames iter.Seq2[time.Duration, *imag
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("ffmpeg: %v: %s", err, stderr.String())
 	}
+	return path
 }
 
 // asH264 is attack a as a camera file: its frames written with libx264
