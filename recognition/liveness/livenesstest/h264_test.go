@@ -16,7 +16,6 @@ import (
 	"facelogin/camera"
 	"facelogin/internal/testdata"
 	"facelogin/recognition"
-	"facelogin/recognition/dlib"
 	"facelogin/recognition/liveness"
 )
 
@@ -251,30 +250,20 @@ func TestFastMoveOneTrack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := landmarker(t).NewTracker(dlib.TrackerOptions{})
-	if err != nil {
-		t.Fatal(err)
+	fr, terr := trackStreamKeep(t, videoFrames(path, 0, -1, false, &err), false)
+	if terr != nil || err != nil {
+		t.Fatalf("%v %v", terr, err)
 	}
-	defer tr.Close()
 	ids := map[recognition.TrackID]int{}
-	n := 0
-	for at, img := range videoFrames(path, 0, -1, false, &err) {
-		lf, err := tr.Track(img, at)
-		if err != nil {
-			t.Fatal(err)
+	for n, f := range fr {
+		if len(f.Faces) != 1 {
+			t.Errorf("frame %d (%d of the video): %d faces", n, c.From+n, len(f.Faces))
 		}
-		if len(lf.Faces) != 1 {
-			t.Errorf("frame %d (%d of the video): %d faces", n, c.From+n, len(lf.Faces))
+		for _, face := range f.Faces {
+			ids[face.Track]++
 		}
-		for _, f := range lf.Faces {
-			ids[f.ID]++
-		}
-		n++
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ids) != 1 || n != c.To-c.From {
-		t.Errorf("%d frames, track IDs %v: want %d frames, one ID", n, ids, c.To-c.From)
+	if len(ids) != 1 || len(fr) != c.To-c.From {
+		t.Errorf("%d frames, track IDs %v: want %d frames, one ID", len(fr), ids, c.To-c.From)
 	}
 }
