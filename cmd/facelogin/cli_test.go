@@ -156,8 +156,21 @@ func TestEnrolIdentify(t *testing.T) {
 		t.Fatalf("duplicate name: %s", errOut)
 	}
 	_, errOut = c.want(exitInput, "enrol", "--user", "group", c.photo("joy.jpg"), c.photo("pristin.jpg"))
-	if !strings.Contains(errOut, "more than one face") || !strings.Contains(errOut, "pristin.jpg") {
+	if !strings.Contains(errOut, "more than one face") || !strings.Contains(errOut, "pristin.jpg") || !strings.Contains(errOut, "nothing was enrolled") {
 		t.Fatalf("group photo: %s", errOut)
+	}
+	// Every refused photo is named in one run, each with what to do; the
+	// good one among them is not enrolled either ("joy" is enrolled from
+	// it below, which a copy under "group" would refuse as a duplicate).
+	broken := filepath.Join(t.TempDir(), "broken.jpg")
+	if err := os.WriteFile(broken, []byte("\xff\xd8\xff not really a JPEG"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut = c.want(exitInput, "enrol", "--user", "group", c.photo("pristin.jpg"), c.photo("joy.jpg"), broken)
+	for _, w := range []string{"2 of 3 photos refused", "nothing was enrolled", "pristin.jpg", "more than one face", "broken.jpg"} {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("two bad photos of three: no %q in %s", w, errOut)
+		}
 	}
 	_, errOut = c.want(exitInput, "enrol", "--user", "again", c.photo("bona.jpg"))
 	if !strings.Contains(errOut, `already enrolled as "bona"`) || !strings.Contains(errOut, "--allow-duplicate") {

@@ -55,7 +55,11 @@ type verdict struct {
 // challengeReport is the liveness challenge of identify and verify
 // --camera (empty for a photo): live, each step, the frames read.
 type challengeReport struct {
-	Live       *bool          `json:"live,omitempty"`
+	Live *bool `json:"live,omitempty"`
+	// ReasonCode is why the challenge did not pass, for scripts
+	// (liveness.ReasonCode: "not_same_person" while every step passed);
+	// absent when it passed.
+	ReasonCode string         `json:"reason_code,omitempty"`
 	Steps      []livenessStep `json:"steps,omitempty"`
 	Frames     int            `json:"frames,omitempty"`
 	DurationMS int64          `json:"duration_ms,omitempty"`

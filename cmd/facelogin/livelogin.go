@@ -258,7 +258,7 @@ func (l *liveLogin) collect(ctx context.Context, frames frameReader, id recognit
 
 // newChallengeReport is the challenge part of the verdict.
 func newChallengeReport(res liveness.Result) challengeReport {
-	return challengeReport{Live: &res.Live, Steps: livenessSteps(res), Frames: res.Frames, DurationMS: res.Duration.Milliseconds()}
+	return challengeReport{Live: &res.Live, ReasonCode: liveness.ReasonCode(res.Reason), Steps: livenessSteps(res), Frames: res.Frames, DurationMS: res.Duration.Milliseconds()}
 }
 
 // refuseLive records and prints a login whose challenge did not pass

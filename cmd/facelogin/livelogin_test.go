@@ -218,7 +218,7 @@ func TestIdentifyCameraSwap(t *testing.T) {
 	v, all := loginJSON(t, c, exitNoMatch, "identify", "--camera", swap, "--challenge", "left,blink")
 	t.Logf("swap: %+v", v)
 	if v.Recognised || v.User != "" || v.Distance != nil || v.Live == nil || *v.Live || v.Liveness != "failed" ||
-		!strings.HasPrefix(v.Reason, liveness.ErrNotSamePerson.Error()) || strings.Contains(all, "woman") || strings.Contains(all, `"man"`) {
+		!strings.HasPrefix(v.Reason, liveness.ErrNotSamePerson.Error()) || v.ReasonCode != "not_same_person" || strings.Contains(all, "woman") || strings.Contains(all, `"man"`) {
 		t.Errorf("identify the swap: %+v\n%s", v, all)
 	}
 	out, _ := c.want(exitNoMatch, "identify", "--camera", swap, "--challenge", "left,blink")

@@ -36,7 +36,10 @@ type livenessReport struct {
 	// (the source cannot be judged: too slow, frozen, face too small).
 	Outcome string `json:"outcome"`
 	// Reason is why not live, for people; "" when live.
-	Reason     string         `json:"reason"`
+	Reason string `json:"reason"`
+	// ReasonCode is the same reason for scripts: liveness.ReasonCode's
+	// stable name ("eyes_unchanged", "not_same_person"); "" when live.
+	ReasonCode string         `json:"reason_code"`
 	Steps      []livenessStep `json:"steps"`
 	Frames     int            `json:"frames"`
 	DurationMS int64          `json:"duration_ms"`
@@ -338,7 +341,7 @@ func promptLine(st liveness.Status) string {
 func reportLiveness(e *env, res liveness.Result) error {
 	rep := livenessReport{Live: res.Live, Outcome: res.Outcome.String(), Frames: res.Frames, DurationMS: res.Duration.Milliseconds(), Steps: livenessSteps(res)}
 	if res.Reason != nil {
-		rep.Reason = res.Reason.Error()
+		rep.Reason, rep.ReasonCode = res.Reason.Error(), liveness.ReasonCode(res.Reason)
 	}
 	if e.json {
 		if err := e.printJSON(rep); err != nil {

@@ -71,9 +71,10 @@ var livenessClips = []struct {
 	steps    string // the steps the clip holds, in order
 	other    string // a challenge it does not hold
 	reason   string // the reason that one fails with
+	code     string // and its reason_code
 }{
-	{"d11", 83, 177, "left,blink", "right,blink", "turned the other way"},
-	{"d12", 9, 119, "left,right", "right,left", "turned the other way"},
+	{"d11", 83, 177, "left,blink", "right,blink", "turned the other way", "wrong_way"},
+	{"d12", 9, 119, "left,right", "right,left", "turned the other way", "wrong_way"},
 }
 
 // TestLivenessGenuineClips: a real person doing the steps passes a
@@ -89,7 +90,7 @@ func TestLivenessGenuineClips(t *testing.T) {
 			rep := livenessJSON(t, c, exitOK, "--camera", clip, "--challenge", lc.steps)
 			t.Logf("%s %s: %+v", lc.video, lc.steps, rep)
 			want, _ := liveness.ParseSteps(lc.steps)
-			if !rep.Live || rep.Outcome != "live" || rep.Reason != "" || len(rep.Steps) != len(want) {
+			if !rep.Live || rep.Outcome != "live" || rep.Reason != "" || rep.ReasonCode != "" || len(rep.Steps) != len(want) {
 				t.Fatalf("genuine %s [%d,%d) with %s: %+v", lc.video, lc.from, lc.to, lc.steps, rep)
 			}
 			at := int64(0)
@@ -108,8 +109,8 @@ func TestLivenessGenuineClips(t *testing.T) {
 
 			bad := livenessJSON(t, c, exitNoMatch, "--camera", clip, "--challenge", lc.other)
 			t.Logf("%s %s: %+v", lc.video, lc.other, bad)
-			if bad.Live || bad.Outcome != "failed" || !strings.Contains(bad.Reason, lc.reason) {
-				t.Errorf("%s with %s: %+v, want failed: %q", lc.video, lc.other, bad, lc.reason)
+			if bad.Live || bad.Outcome != "failed" || !strings.Contains(bad.Reason, lc.reason) || bad.ReasonCode != lc.code {
+				t.Errorf("%s with %s: %+v, want failed: %q (%s)", lc.video, lc.other, bad, lc.reason, lc.code)
 			}
 			// A step not passed has no "at_ms" (not 0: "passed at once").
 			if len(bad.Steps) != 2 || bad.Steps[1].Passed || bad.Steps[1].AtMS != nil {
@@ -170,8 +171,8 @@ func TestLivenessPhotoVideo(t *testing.T) {
 		}
 		rep := livenessJSON(t, c, exitNoMatch, args...)
 		t.Logf("%s: %+v", a.name, rep)
-		if rep.Live || rep.Reason == "" {
-			t.Errorf("%s accepted: %+v", a.name, rep)
+		if rep.Live || rep.Reason == "" || rep.ReasonCode == "" || rep.ReasonCode == "other" {
+			t.Errorf("%s accepted, or refused without a reason and its code: %+v", a.name, rep)
 		}
 		// Judged on the steps, not refused before them for its pose.
 		for _, early := range []error{liveness.ErrNotFrontal, liveness.ErrNoFace, liveness.ErrTooSmall} {
@@ -264,7 +265,7 @@ func TestLivenessImageSequence(t *testing.T) {
 		t.Fatalf("exit %d: %v\n%s\n%s", code, err, out, errOut)
 	}
 	t.Logf("exit %d %+v\nstderr:\n%s", code, rep, errOut)
-	if code != exitNoMatch || rep.Live || rep.Outcome != "refused" || !strings.HasPrefix(rep.Reason, liveness.ErrNoMotion.Error()) {
+	if code != exitNoMatch || rep.Live || rep.Outcome != "refused" || !strings.HasPrefix(rep.Reason, liveness.ErrNoMotion.Error()) || rep.ReasonCode != "no_motion" {
 		t.Errorf("still picture as a sequence: exit %d, %+v, want refused: %q", code, rep, liveness.ErrNoMotion)
 	}
 	if rep.Frames > 60 || rep.DurationMS > 2000 {

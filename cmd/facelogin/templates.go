@@ -38,14 +38,9 @@ func enrolAdd(e *env, c *common, user string, photos []string, allow bool) error
 	if err != nil {
 		return explainStoreError(err)
 	}
-	var ds []recognition.Descriptor
-	var qs []float32
-	for _, path := range photos {
-		f, q, err := s.oneFace(path)
-		if err != nil {
-			return err
-		}
-		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
+	ds, qs, err := s.photoFaces(photos, "added")
+	if err != nil {
+		return err
 	}
 	if ds, qs, photos, err = onePerson(e, photos, ds, qs, s.dir.Policy().Max); err != nil {
 		return err

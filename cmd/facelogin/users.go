@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -172,6 +173,40 @@ func (s *session) oneFace(path string) (recognition.Face, recognition.Quality, e
 	return faces[0], q, nil
 }
 
+// photoFaces is the one face of each photo (its descriptor and quality
+// score), for enrol, which writes nothing unless every photo passes: each
+// photo is checked, so that one run names every photo to replace, not the
+// first alone. A refused photo (exit 3) gives an error naming each one
+// refused, what to do, and — with more than one photo — that nothing was
+// done ("enrolled", "added"). Any other failure (the engine) ends it at once.
+func (s *session) photoFaces(paths []string, done string) ([]recognition.Descriptor, []float32, error) {
+	var ds []recognition.Descriptor
+	var qs []float32
+	var refused []string
+	var first *exitError
+	for _, path := range paths {
+		f, q, err := s.oneFace(path)
+		var ee *exitError
+		if err != nil && (!errors.As(err, &ee) || ee.code != exitInput) {
+			return nil, nil, err
+		}
+		if err != nil {
+			refused = append(refused, ee.Error())
+			first = cmp.Or(first, ee)
+			continue
+		}
+		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
+	}
+	switch {
+	case first == nil:
+		return ds, qs, nil
+	case len(paths) == 1:
+		return nil, nil, first
+	}
+	return nil, nil, fail(exitInput, first.err, "%d of %d photos refused, nothing was %s (every photo must pass): replace or leave out\n  %s",
+		len(refused), len(paths), done, strings.Join(refused, "\n  "))
+}
+
 // advice says what to do about a quality rejection.
 func advice(err error) string {
 	switch {
@@ -217,14 +252,9 @@ func cmdEnrol(e *env, args []string) error {
 		return explainStoreError(err)
 	}
 	// Every photo must pass before anything is written: all or nothing.
-	var ds []recognition.Descriptor
-	var qs []float32
-	for _, path := range fs.Args() {
-		f, q, err := s.oneFace(path)
-		if err != nil {
-			return err
-		}
-		ds, qs = append(ds, f.Descriptor), append(qs, q.Score())
+	ds, qs, err := s.photoFaces(fs.Args(), "enrolled")
+	if err != nil {
+		return err
 	}
 	// The same-person bound (0.45): the photos must be within it of each
 	// other, and a face within it of another user gets a note.

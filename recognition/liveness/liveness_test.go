@@ -2,9 +2,11 @@ package liveness
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"math/rand/v2"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -435,6 +437,42 @@ func TestSourceRefusals(t *testing.T) {
 		b.frames[10].Time = b.frames[9].Time
 		wantReason(t, run(t, []Step{Blink}, b.frames), Refused, ErrBadFrame)
 	})
+}
+
+// TestReasonCodes: every reason a Result can wrap has its own code for
+// scripts, in one form (lower case words joined by "_"), found through
+// the detail a Result wraps it with; a challenge's own result carries it.
+func TestReasonCodes(t *testing.T) {
+	form := regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)
+	seen := map[string]error{}
+	for _, r := range Reasons {
+		code := ReasonCode(fmt.Errorf("detail for logs: %w", r))
+		if !form.MatchString(code) {
+			t.Errorf("%q: code %q", r, code)
+		}
+		if prev, dup := seen[code]; dup {
+			t.Errorf("%q and %q share the code %q", prev, r, code)
+		}
+		seen[code] = r
+	}
+	if len(seen) != len(Reasons) {
+		t.Errorf("%d codes for %d reasons", len(seen), len(Reasons))
+	}
+	if c := ReasonCode(ErrNotSamePerson); c != "not_same_person" {
+		t.Errorf("ErrNotSamePerson: %q", c)
+	}
+	if c := ReasonCode(nil); c != "" {
+		t.Errorf("nil: %q", c)
+	}
+	if c := ReasonCode(errors.New("camera unplugged")); c != "other" {
+		t.Errorf("an error that is no reason: %q", c)
+	}
+	b := newTrack(30)
+	b.noise = 0
+	b.hold(frontal(), 3*time.Second)
+	if res := run(t, []Step{Blink}, b.frames); ReasonCode(res.Reason) != "no_motion" {
+		t.Errorf("a frozen picture: %v, code %q", res.Reason, ReasonCode(res.Reason))
+	}
 }
 
 func TestOneFaceThroughout(t *testing.T) {
