@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -152,13 +153,43 @@ func newFlags(e *env, name string) *flag.FlagSet {
 	return fs
 }
 
+// parse parses a command's flags, which go before its photos and names.
 func parse(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := flagAfterArgs(fs, args); err != nil {
+		jsonAfterError(fs, args)
+		return err
+	}
+	return nil
+}
+
+// parseFlags parses fs's flags from args up to the first other argument.
+func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		jsonAfterError(fs, args)
 		return &exitError{code: exitUsage, err: err}
+	}
+	return nil
+}
+
+// flagAfterArgs refuses one of fs's flags among the arguments after the
+// first photo or name: the flag package stops at it, so `enrol --user x
+// joy.jpg --json` read "--json" as a second photo. A file named like a
+// flag can still be given after "--".
+func flagAfterArgs(fs *flag.FlagSet, args []string) error {
+	if slices.Contains(args, "--") {
+		return nil
+	}
+	for _, a := range fs.Args() {
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if strings.HasPrefix(a, "-") && name != "" && fs.Lookup(name) != nil {
+			return fail(exitUsage, nil, "%s: %s comes after %q: flags go before the names and photos", strings.TrimPrefix(fs.Name(), "facelogin "), a, fs.Arg(0))
+		}
 	}
 	return nil
 }

@@ -59,6 +59,13 @@ func TestJSONErrors(t *testing.T) {
 		{"liveness damaged video", exitInput, []string{"liveness", "--json", "--camera", cut}, "cannot be read as a video"},
 		{"identify --camera damaged video", exitNoMatch, []string{"identify", "--json", "--camera", cut}, "nobody is enrolled"},
 		{"liveness bad challenge", exitUsage, []string{"liveness", "--json", "--camera", cut, "--challenge", "jump"}, "jump"},
+		// A photo is never challenged: a script must not believe it was.
+		{"verify photo with --challenge", exitUsage, []string{"verify", "--json", "--user", "bona", "--challenge", "blink", "--timeout", "2s", c.photo("bona.jpg")},
+			"--challenge, --timeout apply only with --camera"},
+		// The flag package stops at the photo: a flag after it is refused
+		// (it was read as a second photo), still as JSON.
+		{"identify flag after the photo", exitUsage, []string{"identify", c.photo("bona.jpg"), "--json"}, "--json comes after"},
+		{"enrol flag after the photos", exitUsage, []string{"enrol", "--user", "x", c.photo("bona.jpg"), "--json"}, "flags go before the names and photos"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut := c.want(tc.code, tc.args...)

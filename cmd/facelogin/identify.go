@@ -172,6 +172,9 @@ func newDecideFlags(e *env, name string) *decideFlags {
 // decidePhoto opens the session, sets the base threshold and describes
 // the photo's one face.
 func decidePhoto(ctx context.Context, e *env, f *decideFlags, path string) (*session, []recognition.Descriptor, error) {
+	if err := photoOnly(f.fs); err != nil {
+		return nil, nil, err
+	}
 	s, err := openSession(ctx, e, f.common, true)
 	if err != nil {
 		return nil, nil, err

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"facelogin/camera"
@@ -53,6 +54,24 @@ func addCameraFlags(fs *flag.FlagSet) *cameraFlags {
 		width:     fs.Int("width", 640, "with --camera: largest frame width from a camera or stream"),
 		height:    fs.Int("height", 480, "with --camera: largest frame height from a camera or stream"),
 	}
+}
+
+// photoOnly refuses the flags of a login from a camera given with a photo
+// instead (`verify --user joy --challenge blink joy.jpg`): a photo is
+// never challenged, and a script must not believe it was.
+func photoOnly(fs *flag.FlagSet) error {
+	var set []string
+	fs.Visit(func(fl *flag.Flag) {
+		switch fl.Name {
+		case "challenge", "timeout", "width", "height":
+			set = append(set, "--"+fl.Name)
+		}
+	})
+	if len(set) == 0 {
+		return nil
+	}
+	return fail(exitUsage, nil, "%s: %s apply only with --camera SRC: a photo is never challenged (a photo cannot prove liveness)",
+		strings.TrimPrefix(fs.Name(), "facelogin "), strings.Join(set, ", "))
 }
 
 // liveLogin is what a login from a camera needs open: the directory, the

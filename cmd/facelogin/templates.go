@@ -42,7 +42,7 @@ func enrolAdd(e *env, c *common, user string, photos []string, allow bool) error
 	if err != nil {
 		return err
 	}
-	if ds, qs, photos, err = onePerson(e, photos, ds, qs, s.dir.Policy().Max); err != nil {
+	if ds, qs, photos, err = onePerson(e, photos, ds, qs, s.dir.Policy().Max, "added"); err != nil {
 		return err
 	}
 	check := store.DuplicateCheck{Threshold: float32(*c.threshold)}
@@ -72,6 +72,9 @@ func enrolAdd(e *env, c *common, user string, photos []string, allow bool) error
 		keepDs, keepQs = append(keepDs, ds[i]), append(keepQs, qs[i])
 	}
 	if len(keepDs) == 0 {
+		if e.json {
+			return e.printJSON(map[string]any{"user": u.Username, "id": u.ID, "added": 0, "templates": u.Templates})
+		}
 		fmt.Fprintf(e.stdout, "nothing added to %s: every photo is a copy of a template of theirs\n", u.Username)
 		return nil
 	}
@@ -159,7 +162,9 @@ func photoName(photos []string, i int) string {
 // the others) and drops near-copies, saying so on stderr. It returns the
 // descriptors, qualities and photos to store, or an error for people
 // naming the photos that differ, their distance, the bound and its source.
-func onePerson(e *env, photos []string, ds []recognition.Descriptor, qs []float32, bound float32) ([]recognition.Descriptor, []float32, []string, error) {
+//
+// done is what did not happen on a refusal: "enrolled" or "added".
+func onePerson(e *env, photos []string, ds []recognition.Descriptor, qs []float32, bound float32, done string) ([]recognition.Descriptor, []float32, []string, error) {
 	r := decision.CheckOnePerson(ds, bound, decision.DuplicateBound)
 	if len(r.Outliers) > 0 {
 		var parts []string
@@ -168,8 +173,8 @@ func onePerson(e *env, photos []string, ds []recognition.Descriptor, qs []float3
 		}
 		return nil, nil, nil, fail(exitInput, decision.ErrNotOnePerson,
 			"the photos do not show one person: %s (same-person bound %.3f: the largest acceptance distance any user gets, the decision rules' Max; README, \"Accuracy and the decision rules\")\n"+
-				"  nothing was enrolled: enrol each person under their own name, or leave out the photo(s) of someone else",
-			strings.Join(parts, "; "), bound)
+				"  nothing was %s: enrol each person under their own name, or leave out the photo(s) of someone else (or of the same person with a very different expression or pose)",
+			strings.Join(parts, "; "), bound, done)
 	}
 	for _, d := range r.Duplicates {
 		fmt.Fprintf(e.stderr, "facelogin: %s is a copy of %s (distance %.3f < %.3f): not stored twice\n",

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -101,7 +100,7 @@ func explainStoreError(err error) error {
 	case errors.Is(err, store.ErrSchemaTooNew):
 		return fail(exitDatabase, err, "%v: upgrade facelogin", err)
 	case errors.Is(err, store.ErrExists):
-		return fail(exitInput, err, "%v: choose another username", err)
+		return fail(exitInput, err, "%v: choose another username, or add photos to that user with `facelogin enrol --add`", err)
 	case errors.Is(err, store.ErrInvalidName):
 		return fail(exitInput, err, "%v", err)
 	case errors.Is(err, store.ErrNotFound):
@@ -168,7 +167,7 @@ func (s *session) oneFace(path string) (recognition.Face, recognition.Quality, e
 	}
 	q, err := recognition.CheckQuality(img, faces, recognition.DefaultQuality)
 	if err != nil {
-		return recognition.Face{}, q, fail(exitInput, err, "%s: %v: %s", filepath.Base(path), err, advice(err))
+		return recognition.Face{}, q, fail(exitInput, err, "%s: %v: %s", path, err, advice(err))
 	}
 	return faces[0], q, nil
 }
@@ -259,7 +258,7 @@ func cmdEnrol(e *env, args []string) error {
 	// The same-person bound (0.45): the photos must be within it of each
 	// other, and a face within it of another user gets a note.
 	bound := s.dir.Policy().SamePerson(float32(*c.threshold))
-	if ds, qs, _, err = onePerson(e, fs.Args(), ds, qs, bound); err != nil {
+	if ds, qs, _, err = onePerson(e, fs.Args(), ds, qs, bound, "enrolled"); err != nil {
 		return err
 	}
 	// The look for the same face under another name and the insert are
@@ -328,13 +327,13 @@ func usersSubcommand(fs *flag.FlagSet, args []string) (string, []string, error) 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return "", nil, err
 	}
 	rest := fs.Args()
 	if sub == "" && len(rest) > 0 {
 		sub = rest[0]
-		if err := parse(fs, rest[1:]); err != nil {
+		if err := parseFlags(fs, rest[1:]); err != nil {
 			return "", nil, err
 		}
 		rest = fs.Args()

@@ -39,7 +39,7 @@ const appID = "io.facelogin.app"
 // after them: `facelogin --db X users list` must not open the window
 // instead of running the command, which comes first.
 func parseWindowFlags(fs *flag.FlagSet, args []string) error {
-	if err := parse(fs, args); err != nil || fs.NArg() == 0 {
+	if err := parseFlags(fs, args); err != nil || fs.NArg() == 0 {
 		return err
 	}
 	return fail(exitUsage, nil, "unexpected %q after the window's options: a command comes first, its options after it (facelogin %s --db …)",

@@ -134,7 +134,7 @@ func (d *blinkDetector) feed(s *sample, px *pixels) bool {
 	case blinkClosing:
 		if e <= d.th.BlinkClosed {
 			if s.t-d.lastOpen > d.th.MaxClosing {
-				return d.reject(s, fmt.Errorf("%w: the eyes took %v to close", ErrNotBlink, s.t-d.lastOpen))
+				return d.reject(s, fmt.Errorf("%w: the eyes took %v to close", ErrNotBlink, roundMS(s.t-d.lastOpen)))
 			}
 			d.state = blinkClosed
 			d.closedAt = s.t
@@ -149,7 +149,7 @@ func (d *blinkDetector) feed(s *sample, px *pixels) bool {
 		}
 		d.between++
 		if s.t-d.lastOpen > d.th.MaxClosing+d.th.MaxClosed {
-			return d.reject(s, fmt.Errorf("%w: the eyes narrowed for %v without closing", ErrNotBlink, s.t-d.lastOpen))
+			return d.reject(s, fmt.Errorf("%w: the eyes narrowed for %v without closing", ErrNotBlink, roundMS(s.t-d.lastOpen)))
 		}
 		return false
 	case blinkClosed:

@@ -268,7 +268,7 @@ func (c *Challenge) face(f Frame) (*sample, error) {
 	switch n := len(f.Faces); {
 	case n == 0:
 		if c.last != nil && f.Time-c.last.t > c.th.MaxGap {
-			return nil, fmt.Errorf("%w: no face for %v", ErrFaceLost, f.Time-c.last.t)
+			return nil, fmt.Errorf("%w: no face for %v", ErrFaceLost, roundMS(f.Time-c.last.t))
 		}
 		if c.last == nil {
 			return nil, ErrNoFace
@@ -311,7 +311,7 @@ func (c *Challenge) follows(s *sample, track recognition.TrackID) (stop bool, er
 	}
 	switch {
 	case s.t-p.t > c.th.MaxGap:
-		return false, fmt.Errorf("%w: no face for %v", ErrFaceLost, s.t-p.t)
+		return false, fmt.Errorf("%w: no face for %v", ErrFaceLost, roundMS(s.t-p.t))
 	case track != 0 && c.lastTrack != 0 && track != c.lastTrack:
 		return false, fmt.Errorf("%w: the tracker lost face %d and found face %d", ErrFaceJumped, c.lastTrack, track)
 	case s.center.distTo(p.center) > c.th.MaxJump*p.faceW:
@@ -324,7 +324,7 @@ func (c *Challenge) follows(s *sample, track recognition.TrackID) (stop bool, er
 		}
 		c.frozenN++
 		if c.frozenN >= 5 && s.t-c.frozenFrom >= c.th.FrozenFor {
-			c.finish(Refused, fmt.Errorf("%w: the same picture for %v", ErrNoMotion, s.t-c.frozenFrom))
+			c.finish(Refused, fmt.Errorf("%w: the same picture for %v", ErrNoMotion, roundMS(s.t-c.frozenFrom)))
 			return true, nil
 		}
 	default:
@@ -733,3 +733,7 @@ func Run(cfg Config, frames []Frame) (Result, error) {
 	}
 	return c.End(), nil
 }
+
+// roundMS is d rounded to the millisecond, for reasons people read: frame
+// times at 30 per second print as "1.033333323s" otherwise.
+func roundMS(d time.Duration) time.Duration { return d.Round(time.Millisecond) }

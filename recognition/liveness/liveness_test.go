@@ -470,8 +470,14 @@ func TestReasonCodes(t *testing.T) {
 	b := newTrack(30)
 	b.noise = 0
 	b.hold(frontal(), 3*time.Second)
-	if res := run(t, []Step{Blink}, b.frames); ReasonCode(res.Reason) != "no_motion" {
+	res := run(t, []Step{Blink}, b.frames)
+	if ReasonCode(res.Reason) != "no_motion" {
 		t.Errorf("a frozen picture: %v, code %q", res.Reason, ReasonCode(res.Reason))
+	}
+	// Durations in reasons are for people: to the millisecond at most,
+	// not a 30 fps frame time's nanoseconds.
+	if res.Reason == nil || regexp.MustCompile(`\.\d{4,}`).MatchString(res.Reason.Error()) {
+		t.Errorf("a frozen picture's reason: %v", res.Reason)
 	}
 }
 
